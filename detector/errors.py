@@ -1,0 +1,52 @@
+"""Deliberate errors of the detector: one base class, specific subclasses.
+
+The CLI renders any ``DetectorError`` as one stderr line (exit 2) and the HTTP layer as an
+RFC 9457 problem; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+
+class DetectorError(Exception):
+    """Base of every deliberate error; the CLI and the API render it cleanly."""
+
+
+class InputValidationError(DetectorError, ValueError):
+    """Bad input: names the series, the 1-based data row, the field and the offending value."""
+
+    def __init__(
+        self,
+        *,
+        field: str,
+        value: object,
+        reason: str,
+        row: int | None = None,
+        series_id: str | None = None,
+        more: int = 0,
+    ) -> None:
+        self.field, self.value, self.reason = field, value, reason
+        self.row, self.series_id, self.more = row, series_id, more
+        where = f"row {row}, " if row is not None else ""
+        message = f"{where}field {field!r}: {reason} (got {value!r})"
+        if more:
+            message += f"; {more} more row{'s' if more > 1 else ''} like this"
+        if series_id is not None:
+            message += f" [series {series_id!r}]"
+        super().__init__(message)
+
+
+class DataSufficiencyError(DetectorError, ValueError):
+    """Too little usable data to model a series; the message states the need and what was given."""
+
+    def __init__(self, message: str, *, series_id: str | None = None) -> None:
+        self.series_id = series_id
+        suffix = f" [series {series_id!r}]" if series_id is not None else ""
+        super().__init__(message + suffix)
+
+
+class ModelNotFoundError(DetectorError, LookupError):
+    """A model artefact or version that does not exist."""
+
+
+class ArtifactError(DetectorError):
+    """A model artefact that is corrupt, tampered with or of an unknown schema version."""

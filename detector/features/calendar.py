@@ -1,0 +1,98 @@
+"""Local calendar for a UTC hourly grid: hour, weekday, weekend, public holidays, Ramadan.
+
+Holidays and the weekend come from the ``holidays`` package for any country: Iran (``IR``)
+gives the Friday weekend, Solar Hijri dates (Nowruz) and Islamic dates (estimated).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+import numpy as np
+import pandas as pd
+
+# Countries where Ramadan changes daily load shapes enough to model; a parameter elsewhere.
+_RAMADAN_COUNTRIES = frozenset({"IR", "SA", "AE", "EG", "PK", "ID", "MY", "TR", "MA", "DZ", "IQ", "AF"})
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarSpec:
+    """Which calendar to use: time zone for local time, holiday country, Ramadan on/off."""
+
+    tz: str = "Asia/Tehran"
+    country: str = "IR"
+    ramadan: bool | None = None  # None: on where the country observes it widely
+
+    @property
+    def uses_ramadan(self) -> bool:
+        return self.country.upper() in _RAMADAN_COUNTRIES if self.ramadan is None else self.ramadan
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Calendar:
+    """Per-hour calendar arrays (local time), all the length of the grid."""
+
+    hour: np.ndarray  # 0..23
+    dow: np.ndarray  # 0 = Monday .. 6 = Sunday
+    weekend: np.ndarray  # bool
+    holiday: np.ndarray  # bool
+    ramadan: np.ndarray  # bool
+    day: np.ndarray  # local day number since the grid's first local day
+    doy: np.ndarray  # 1..366
+
+    @property
+    def day_type(self) -> np.ndarray:
+        """0 working day, 1 weekend, 2 holiday (holiday wins)."""
+        return np.where(self.holiday, 2, np.where(self.weekend, 1, 0))
+
+
+@lru_cache(maxsize=64)
+def _holiday_dates(country: str, years: tuple[int, ...]) -> tuple[frozenset[date], frozenset[int]]:
+    cal = holidays.country_holidays(country, years=years)
+    return frozenset(cal.keys()), frozenset(getattr(cal, "weekend", {5, 6}))
+
+
+@lru_cache(maxsize=64)
+def _ramadan_dates(years: tuple[int, ...]) -> frozenset[date]:
+    # holidays' Islamic lunar tables (estimated dates); private module, so failure means "no Ramadan".
+    try:
+        from holidays.calendars.islamic import _IslamicLunar
+    except ImportError:  # pragma: no cover - depends on the holidays release
+        return frozenset()
+    lunar = _IslamicLunar()
+    days: set[date] = set()
+    for year in years:
+        for begin, _ in lunar.ramadan_beginning_dates(year):
+            days.update(begin + timedelta(days=i) for i in range(29))
+    return frozenset(days)
+
+
+def calendar_features(index_utc: pd.DatetimeIndex, spec: CalendarSpec) -> Calendar:
+    """Calendar arrays for ``index_utc`` seen from ``spec.tz`` (weekend and holidays of ``spec.country``)."""
+    local = index_utc.tz_convert(spec.tz)
+    days = local.normalize().tz_localize(None)
+    years = tuple(range(int(local.year.min()) - 1, int(local.year.max()) + 1))
+    hol, weekend_days = _holiday_dates(spec.country.upper(), years)
+    dow = local.day_of_week.to_numpy()
+    uniq, inv = np.unique(days.to_numpy(), return_inverse=True)
+    uniq_dates = pd.DatetimeIndex(uniq).date
+    is_hol = np.fromiter((d in hol for d in uniq_dates), dtype=bool, count=len(uniq))[inv]
+    if spec.uses_ramadan:
+        ram = _ramadan_dates(years)
+        is_ram = np.fromiter((d in ram for d in uniq_dates), dtype=bool, count=len(uniq))[inv]
+    else:
+        is_ram = np.zeros(len(local), dtype=bool)
+    day0 = uniq[0] if len(uniq) else np.datetime64("1970-01-01")
+    day = ((days.to_numpy() - day0) // np.timedelta64(1, "D")).astype(np.int64)
+    return Calendar(
+        hour=local.hour.to_numpy(),
+        dow=dow,
+        weekend=np.isin(dow, list(weekend_days)),
+        holiday=is_hol,
+        ramadan=is_ram,
+        day=day,
+        doy=local.day_of_year.to_numpy(),
+    )

@@ -1,0 +1,224 @@
+"""Ingest: file, frame or arrays -> validated canonical ``LoadSeries`` with a quality report.
+
+``iter_series`` yields each series or the error that rejected it, so callers scoring many
+meters can report a bad one and go on; ``load`` is the strict form that raises the first error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from detector.errors import DetectorError, InputValidationError
+from detector.ingest.series import MAX_FILL_HOURS, MIN_DAYS, LoadSeries, QualityReport, to_hourly
+from detector.ingest.table import CheckedTable, check_rows, check_zone, first_problem, read_table
+from detector.ingest.units import UNITS, Unit, parse_unit
+
+__all__ = [
+    "MAX_FILL_HOURS",
+    "MIN_DAYS",
+    "UNITS",
+    "LoadSeries",
+    "QualityReport",
+    "from_arrays",
+    "iter_series",
+    "load",
+    "parse_unit",
+    "read_table",
+]
+
+Source = str | Path | pd.DataFrame
+
+
+def _unit_arg(unit: str | None) -> Unit | None:
+    if unit is None:
+        return None
+    try:
+        return parse_unit(unit)
+    except ValueError as exc:
+        raise InputValidationError(field="unit", value=unit, reason=str(exc)) from exc
+
+
+def iter_series(
+    source: Source, *, unit: str | None = None, tz: str | None = None, min_days: float = MIN_DAYS
+) -> Iterator[tuple[str, LoadSeries | DetectorError]]:
+    """Yield ``(series_id, LoadSeries or the error that rejected it)`` in input order.
+
+    Table-wide problems (unreadable file, missing columns, no rows, unknown ``unit``/``tz``
+    argument) raise at once: no series could be read.
+    """
+    unit_arg = _unit_arg(unit)
+    zone = check_zone(tz)
+    frame = read_table(source)
+    if unit_arg is None and "unit" not in frame.columns:
+        raise InputValidationError(
+            field="unit", value=None, reason="the unit is required: pass unit= (e.g. 'kW') or add a 'unit' column"
+        )
+    table = check_rows(frame)
+    sids = table.frame["series_id"].fillna("")
+    codes, names = pd.factorize(sids, sort=False)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    for rows in np.split(order, bounds):
+        sid = str(names[codes[rows[0]]])
+        try:
+            yield sid, _one_series(table, rows, sid, unit_arg, zone, min_days)
+        except DetectorError as exc:
+            yield sid, exc
+
+
+def load(
+    source: Source, *, unit: str | None = None, tz: str | None = None, min_days: float = MIN_DAYS
+) -> list[LoadSeries]:
+    """Read and validate every series; raise the first series' error (see ``iter_series``)."""
+    out: list[LoadSeries] = []
+    for _, result in iter_series(source, unit=unit, tz=tz, min_days=min_days):
+        if isinstance(result, DetectorError):
+            raise result
+        out.append(result)
+    return out
+
+
+def from_arrays(
+    series_id: str,
+    timestamps: Sequence[object],
+    values: Sequence[float | None],
+    *,
+    unit: str,
+    tz: str | None = None,
+    temperature: Sequence[float | None] | None = None,
+    min_days: float = MIN_DAYS,
+) -> LoadSeries:
+    """The API's single-series form (parallel arrays) through the same checks as a table."""
+    if len(values) != len(timestamps):
+        raise InputValidationError(
+            field="values", value=len(values), reason=f"must have one value per timestamp ({len(timestamps)})"
+        )
+    data: dict[str, object] = {"series_id": series_id, "timestamp": list(timestamps), "load": list(values)}
+    if temperature is not None:
+        if len(temperature) != len(timestamps):
+            raise InputValidationError(
+                field="temperature",
+                value=len(temperature),
+                reason=f"must have one value per timestamp ({len(timestamps)})",
+            )
+        data["temperature"] = list(temperature)
+    frame = pd.DataFrame(data)
+    frame["timestamp"] = frame["timestamp"].astype("string")
+    return load(frame, unit=unit, tz=tz, min_days=min_days)[0]
+
+
+def _one_series(
+    table: CheckedTable, rows: np.ndarray, sid: str, unit_arg: Unit | None, zone: str | None, min_days: float
+) -> LoadSeries:
+    problem = first_problem(table, rows, sid or None)
+    if problem is not None:
+        raise problem
+    f = table.frame
+    unit = unit_arg if unit_arg is not None else _series_unit(f["unit"].to_numpy()[rows], rows, sid)
+    warnings: list[str] = []
+    ts = _utc_times(f, rows, sid, zone)
+    if zone is None:
+        warnings.append("no time zone given: calendar features use UTC")
+    order = np.argsort(ts, kind="stable")
+    rows, ts = rows[order], ts[order]
+    load = f["load"].to_numpy()[rows]
+    temp = f["temperature"].to_numpy()[rows] if "temperature" in f.columns else None
+    rows, ts, load, temp, dropped = _drop_duplicates(rows, ts, load, temp, sid)
+    return to_hourly(
+        series_id=sid,
+        epoch_s=ts // 10**9,
+        load=load,
+        temperature=temp,
+        rows=rows,
+        unit=unit,
+        tz=zone or "UTC",
+        duplicates_dropped=dropped,
+        warnings=warnings,
+        min_days=min_days,
+    )
+
+
+def _series_unit(values: np.ndarray, rows: np.ndarray, sid: str) -> Unit:
+    first = values[0]
+    differs = np.flatnonzero(values != first)
+    if differs.size:
+        i = int(differs[0])
+        raise InputValidationError(
+            row=int(rows[i]) + 1,
+            field="unit",
+            value=values[i],
+            reason=f"mixed units within a series (first row says {first!r})",
+            series_id=sid,
+        )
+    try:
+        return parse_unit(first)
+    except ValueError as exc:
+        raise InputValidationError(
+            row=int(rows[0]) + 1, field="unit", value=first, reason=str(exc), series_id=sid
+        ) from exc
+
+
+def _utc_times(f: pd.DataFrame, rows: np.ndarray, sid: str, zone: str | None) -> np.ndarray:
+    """UTC nanoseconds per row; naive local times are localised in ``zone`` (DST-aware)."""
+    utc = f["ts_utc"].to_numpy()[rows]
+    naive = f["ts_naive"].to_numpy()[rows]
+    is_naive = ~np.isnat(naive)
+    if not is_naive.any():
+        return utc.astype(np.int64)
+    first = int(np.flatnonzero(is_naive)[0])
+    if zone is None:
+        raise InputValidationError(
+            row=int(rows[first]) + 1,
+            field="timestamp",
+            value=str(naive[first])[:19],
+            reason="timestamp has no UTC offset; give tz (e.g. tz='Asia/Tehran') or write offsets",
+            series_id=sid,
+        )
+    local = pd.DatetimeIndex(naive[is_naive])
+    try:
+        aware = local.tz_localize(zone, ambiguous="infer", nonexistent="raise")
+    except (ValueError, Exception) as exc:  # pytz/zoneinfo raise several types for DST problems
+        probe = local.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+        bad = np.flatnonzero(probe.isna())
+        i = int(np.flatnonzero(is_naive)[bad[0]]) if bad.size else first
+        raise InputValidationError(
+            row=int(rows[i]) + 1,
+            field="timestamp",
+            value=str(naive[i])[:19],
+            reason=f"local time is skipped or repeated by a DST change in {zone}; write UTC offsets",
+            series_id=sid,
+        ) from exc
+    out = utc.astype(np.int64)
+    out[is_naive] = aware.tz_convert("UTC").tz_localize(None).to_numpy().astype("datetime64[ns]").astype(np.int64)
+    return out
+
+
+def _drop_duplicates(
+    rows: np.ndarray, ts: np.ndarray, load: np.ndarray, temp: np.ndarray | None, sid: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, int]:
+    """Drop rows identical to their predecessor at the same time; conflicting values are an error."""
+    same_t = np.concatenate(([False], ts[1:] == ts[:-1]))
+    if not same_t.any():
+        return rows, ts, load, temp, 0
+    prev = np.roll(load, 1)
+    equal = (load == prev) | (np.isnan(load) & np.isnan(prev))
+    if temp is not None:
+        tprev = np.roll(temp, 1)
+        equal &= (temp == tprev) | (np.isnan(temp) & np.isnan(tprev))
+    conflict = np.flatnonzero(same_t & ~equal)
+    if conflict.size:
+        i = int(conflict[0])
+        raise InputValidationError(
+            row=int(rows[i]) + 1,
+            field="load",
+            value=float(load[i]),
+            reason=f"conflicting values for one timestamp (row {int(rows[i - 1]) + 1} has {float(load[i - 1])!r})",
+            series_id=sid,
+            more=int(conflict.size - 1),
+        )
+    keep = ~same_t
+    return rows[keep], ts[keep], load[keep], temp[keep] if temp is not None else None, int(same_t.sum())

@@ -1,0 +1,149 @@
+"""Read a long load table and check it row by row, vectorised over the whole table.
+
+The checks run once over all rows (fast) and record per-row problems as boolean masks; each
+series then raises only its own first problem, so one bad meter never sinks a batch.
+Row numbers are 1-based data rows as the user counts them (the header is not a row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+
+from detector.errors import InputValidationError
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("series_id", "timestamp", "load")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("temperature", "unit")
+TEMP_RANGE_C: tuple[float, float] = (-60.0, 60.0)
+# An ISO 8601 timestamp that carries its own offset: ends in Z or +hh:mm / -hhmm / +hh.
+_OFFSET_RE = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def read_table(source: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """Read CSV (optionally gzipped) or Parquet, or take a DataFrame; check the columns exist."""
+    if isinstance(source, pd.DataFrame):
+        frame = source.reset_index(drop=True)
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise InputValidationError(field="path", value=str(path), reason="file not found")
+        name = path.name.lower()
+        try:
+            if name.endswith((".parquet", ".pq")) or path.is_dir():
+                frame = pd.read_parquet(path)
+            elif name.endswith((".csv", ".csv.gz", ".txt")):
+                frame = pd.read_csv(path, dtype={"series_id": str, "timestamp": str, "unit": str})
+            else:
+                raise InputValidationError(
+                    field="path", value=str(path), reason="unknown file type; use .csv, .csv.gz or .parquet"
+                )
+        except (ValueError, OSError) as exc:  # pandas/pyarrow parse errors
+            if isinstance(exc, InputValidationError):
+                raise
+            raise InputValidationError(field="path", value=str(path), reason=f"cannot read file: {exc}") from exc
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputValidationError(
+            field=missing[0],
+            value=list(map(str, frame.columns)),
+            reason=f"required column missing; a load table has columns {', '.join(REQUIRED_COLUMNS)}"
+            " [, temperature, unit]",
+        )
+    if len(frame) == 0:
+        raise InputValidationError(field="load", value=0, reason="input has no data rows")
+    return frame
+
+
+def check_zone(tz: str | None) -> str | None:
+    """Validate an IANA zone name ('Asia/Tehran'); ``None`` passes through."""
+    if tz is None:
+        return None
+    try:
+        ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputValidationError(
+            field="tz", value=tz, reason="unknown time zone; use an IANA name such as 'Asia/Tehran'"
+        ) from exc
+    return str(tz)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedTable:
+    """A table with parsed columns and one mask per kind of row problem (for per-series reporting)."""
+
+    frame: pd.DataFrame  # series_id (str), ts_utc (UTC, NaT where naive), ts_naive, load, temperature
+    problems: tuple[tuple[str, str, np.ndarray, pd.Series], ...]  # (field, reason, bad mask, raw values)
+
+
+def check_rows(frame: pd.DataFrame) -> CheckedTable:
+    """Parse load, temperature and timestamps for every row and mark bad rows (no raising here)."""
+    out = pd.DataFrame({"series_id": frame["series_id"].astype("string").str.strip()})
+    problems: list[tuple[str, str, np.ndarray, pd.Series]] = []
+    raw_sid = frame["series_id"]
+    problems.append(
+        ("series_id", "series_id is empty", (out["series_id"].isna() | (out["series_id"] == "")).to_numpy(), raw_sid)
+    )
+
+    raw_load = frame["load"]
+    load = pd.to_numeric(raw_load, errors="coerce").astype("float64")
+    problems.append(("load", "load is not a number", (load.isna() & raw_load.notna()).to_numpy(), raw_load))
+    problems.append(("load", "load must be finite", np.isinf(load.to_numpy()), raw_load))
+    problems.append(("load", "load must be >= 0", (load < 0).to_numpy(), raw_load))
+    out["load"] = load
+
+    if "temperature" in frame.columns:
+        raw_t = frame["temperature"]
+        temp = pd.to_numeric(raw_t, errors="coerce").astype("float64")
+        lo, hi = TEMP_RANGE_C
+        problems.append(("temperature", "temperature is not a number", (temp.isna() & raw_t.notna()).to_numpy(), raw_t))
+        problems.append(
+            (
+                "temperature",
+                f"temperature must be in °C between {lo:g} and {hi:g}",
+                (~temp.between(lo, hi) & temp.notna()).to_numpy(),
+                raw_t,
+            )
+        )
+        out["temperature"] = temp
+
+    raw_ts = frame["timestamp"]
+    ts_utc, ts_naive = _parse_timestamps(raw_ts)
+    bad_ts = (ts_utc.isna() & ts_naive.isna() & raw_ts.notna()).to_numpy() | raw_ts.isna().to_numpy()
+    problems.append(("timestamp", "timestamp is not an ISO 8601 date-time", bad_ts, raw_ts))
+    out["ts_utc"] = ts_utc.dt.tz_localize(None)  # naive UTC: plain datetime64[ns] for numpy
+    out["ts_naive"] = ts_naive
+    if "unit" in frame.columns:
+        out["unit"] = frame["unit"].astype("string")
+    return CheckedTable(out, tuple(problems))
+
+
+def _parse_timestamps(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Split timestamps into offset-aware (-> UTC) and naive ones (localised later, per series)."""
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        utc = raw.dt.tz_convert("UTC").dt.as_unit("ns")
+        return utc, pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    if pd.api.types.is_datetime64_dtype(raw.dtype):
+        return (pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]"), raw.dt.as_unit("ns"))
+    text = raw.astype("string").str.strip()
+    aware = text.str.contains(_OFFSET_RE, regex=True, na=False)
+    utc = pd.to_datetime(text.where(aware), utc=True, format="ISO8601", errors="coerce").dt.as_unit("ns")
+    naive = pd.to_datetime(text.where(~aware), format="ISO8601", errors="coerce").dt.as_unit("ns")
+    return utc, naive
+
+
+def first_problem(table: CheckedTable, rows: np.ndarray, series_id: str | None) -> InputValidationError | None:
+    """The first bad row among ``rows`` (positions into the table), as an error, or ``None``."""
+    for field, reason, mask, raw in table.problems:
+        bad = rows[mask[rows]]
+        if bad.size:
+            pos = int(bad[0])
+            value = raw.iloc[pos]
+            value = None if pd.isna(value) else (value.item() if hasattr(value, "item") else value)
+            return InputValidationError(
+                row=pos + 1, field=field, value=value, reason=reason, series_id=series_id, more=int(bad.size - 1)
+            )
+    return None
