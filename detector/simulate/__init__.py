@@ -15,9 +15,21 @@ import pandas as pd
 from detector.features.calendar import CalendarSpec, calendar_features
 from detector.simulate import profiles
 from detector.simulate.events import GENERATORS, LOOKALIKES, MINING, RIG_KW, SCENARIOS, Context, Event
+from detector.simulate.inject import Injected, apply_event, inject
 from detector.simulate.weather import CLIMATES, Climate, temperature
 
-__all__ = ["LOOKALIKES", "MINING", "RIG_KW", "SCENARIOS", "Fleet", "SimulatedSeries", "make_fleet", "make_series"]
+__all__ = [
+    "LOOKALIKES",
+    "MINING",
+    "RIG_KW",
+    "SCENARIOS",
+    "Fleet",
+    "Injected",
+    "SimulatedSeries",
+    "inject",
+    "make_fleet",
+    "make_series",
+]
 
 # Event power relative to the series' mean load, by kind (log-uniform draws).
 DEFAULT_SIZE: dict[str, tuple[float, float]] = {"region": (0.02, 0.12), "feeder": (0.05, 0.5), "meter": (1.0, 8.0)}
@@ -90,24 +102,13 @@ def make_series(
         power = RIG_KW * int(rng.integers(1, 7))  # a home holds whole rigs
     ctx = Context(n=n, cal=cal, level=mean_load, size=power, onset=onset, rng=rng)
     event = GENERATORS[scenario](ctx)
-    load = base.copy()
-    if event.temp_delta is not None:
+    if event.temp_delta is not None:  # a heat wave acts through the weather model
         temp = temp + event.temp_delta
-        load = profiles.base_load(cal, temp, p, mult)
-    if event.scale is not None:
-        load = load * event.scale
-    if event.frozen is not None:
-        first = int(np.argmax(event.frozen))
-        load[event.frozen] = round(float(load[first - 1]), 3)  # exact repeats of the last good reading
-    load = load + event.component
-    if event.scale is not None or event.temp_delta is not None or event.frozen is not None:
-        stop = event.end if event.end is not None else n
-        event.excess = float(np.mean(load[event.start : stop] - base[event.start : stop]))
+        event.component = event.component + profiles.base_load(cal, temp, p, mult) - base
+    load = apply_event(base, event, zero_outages=k.blackout_zero)
     off = profiles.blackout_hours(cal, temp, rng, blackout_rate)
-    cut = off | event.zero if event.zero is not None else off
-    # A feeder or meter goes dark; a region sheds a share: 8 % in a rolling blackout, 40 % in an outage.
-    kept = np.where(cut, 0.0, 1.0) if k.blackout_zero else np.where(off, 0.92, 1.0) * np.where(cut & ~off, 0.6, 1.0)
-    load = load * kept
+    # A feeder or meter goes dark; a region sheds 8 % of its load in a rolling blackout.
+    load = np.where(off, 0.0 if k.blackout_zero else 0.92 * load, load)
     return SimulatedSeries(series_id, kind, index, np.maximum(load, 0.0), base, temp, event, k.unit, mean_load)
 
 
