@@ -30,7 +30,7 @@ __all__ = [
     "read_table",
 ]
 
-Source = str | Path | pd.DataFrame
+Source = str | Path | pd.DataFrame  # a file path or a long-form frame
 
 
 def _unit_arg(unit: str | None) -> Unit | None:

@@ -1,0 +1,106 @@
+"""Versioned model artefacts: ``manifest.json`` + ``arrays.npz``, loaded without executing code.
+
+The manifest records the schema and package versions, parameters, the feature list, the
+operating threshold, a hash of the training data, validation metrics and the sha256 of the
+arrays file; loading checks all of it and refuses what it cannot trust.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from detector.errors import ArtifactError, ModelNotFoundError
+from detector.models.classifier import Calibrator, SignatureClassifier
+from detector.models.signature import FEATURES
+
+SCHEMA_VERSION = 1
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MiningModel:
+    """A trained detector: boosted trees over signature features, an isotonic calibrator, a threshold."""
+
+    classifier: SignatureClassifier
+    calibrator: Calibrator
+    threshold: float
+    version: str
+    features: tuple[str, ...] = FEATURES
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        """Calibrated probability of mining for rows of signature features."""
+        return self.calibrator(self.classifier.decision_function(np.atleast_2d(features)))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def save_model(model: MiningModel, directory: str | Path) -> Path:
+    """Write ``manifest.json`` and ``arrays.npz`` into ``directory`` (created if needed)."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    arrays = {f"clf_{k}": v for k, v in model.classifier.to_arrays().items()}
+    arrays["cal_x"], arrays["cal_y"] = model.calibrator.x, model.calibrator.y
+    np.savez_compressed(out / "arrays.npz", **arrays)
+    from detector import __version__
+
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "package_version": __version__,
+        "model_version": model.version,
+        "features": list(model.features),
+        "threshold": model.threshold,
+        "classifier_params": model.classifier.get_params(),
+        "arrays_sha256": _sha256(out / "arrays.npz"),
+        **model.metadata,
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    return out
+
+
+def load_model(directory: str | Path | None = None) -> MiningModel:
+    """Load an artefact directory (default: the model shipped in the package)."""
+    path = Path(directory) if directory is not None else DEFAULT_MODEL_DIR
+    manifest_path, arrays_path = path / "manifest.json", path / "arrays.npz"
+    if not manifest_path.exists() or not arrays_path.exists():
+        raise ModelNotFoundError(f"no model at {path}: expected manifest.json and arrays.npz")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"model manifest {manifest_path} is not valid JSON: {exc}") from exc
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise ArtifactError(
+            f"model {path} has schema version {manifest.get('schema_version')!r}; "
+            f"this detector reads version {SCHEMA_VERSION}"
+        )
+    if manifest.get("arrays_sha256") != _sha256(arrays_path):
+        raise ArtifactError(f"model arrays {arrays_path} do not match the manifest's sha256 (corrupt or altered)")
+    if tuple(manifest.get("features", ())) != FEATURES:
+        raise ArtifactError(f"model {path} was trained on other features than this detector computes")
+    try:
+        with np.load(arrays_path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        clf = SignatureClassifier.from_arrays(
+            {k.removeprefix("clf_"): v for k, v in arrays.items() if k.startswith("clf_")},
+            manifest["classifier_params"],
+        )
+        cal = Calibrator(arrays["cal_x"], arrays["cal_y"])
+    except (KeyError, ValueError, OSError) as exc:
+        raise ArtifactError(f"model arrays {arrays_path} are incomplete or unreadable: {exc}") from exc
+    keep = {"training_data_sha256", "validation", "trained_at", "training_sets", "n_series"}
+    return MiningModel(
+        clf,
+        cal,
+        float(manifest["threshold"]),
+        str(manifest["model_version"]),
+        FEATURES,
+        {k: v for k, v in manifest.items() if k in keep},
+    )

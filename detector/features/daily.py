@@ -1,0 +1,90 @@
+"""Hourly series -> local day × hour matrix and robust daily levels (mean, night floor, peak).
+
+A mining block adds the same power to every hour, so it lifts the daily mean, the night floor and
+the peak by the same amount; look-alikes lift them unequally. Outage hours (near-zero load) and
+missing hours are NaN and do not bias the daily levels: each level is the mean of (load − typical
+profile) over the valid hours, plus the profile's mean.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from detector.features.calendar import Calendar
+
+OUTAGE_SHARE = 0.02  # an hour below 2 % of the series' median load is an outage, not a reading
+MIN_HOURS_PER_DAY = 12
+BAND_HOURS = 6  # the floor is the 6 hours with the lowest typical load; the peak the 6 highest
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DailyView:
+    """Per-day arrays, length ``n_days``, and the day × hour matrix they came from."""
+
+    matrix: np.ndarray  # (n_days, 24) local hours, NaN where missing or outage
+    profile: np.ndarray  # (24,) typical load by local hour
+    mean: np.ndarray  # (n_days,) daily level, NaN if too few valid hours
+    floor: np.ndarray
+    peak: np.ndarray
+    off_day: np.ndarray  # bool: weekend or holiday
+    holiday: np.ndarray
+    temp: np.ndarray | None  # daily mean °C
+    outage_hours: int
+    floor_hours: np.ndarray  # local hours that make up the floor band
+    peak_hours: np.ndarray
+
+
+def _quiet(func, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Run a nan-reduction; all-NaN rows give NaN without a RuntimeWarning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return func(*args, **kwargs)
+
+
+def _band_level(matrix: np.ndarray, profile: np.ndarray, hours: np.ndarray, min_valid: int) -> np.ndarray:
+    part = matrix[:, hours] - profile[hours]
+    valid = np.count_nonzero(~np.isnan(part), axis=1)
+    level = _quiet(np.nanmean, part, axis=1) + profile[hours].mean()
+    return np.where(valid >= min_valid, level, np.nan)
+
+
+def daily_view(load: np.ndarray, cal: Calendar, temp: np.ndarray | None = None) -> DailyView:
+    """Build the day × hour view of one hourly series (local days and hours from ``cal``)."""
+    n_days = int(cal.day.max()) + 1
+    y = load.astype(np.float64, copy=True)
+    med = _quiet(np.nanmedian, y)
+    outage = y < OUTAGE_SHARE * med
+    y[outage] = np.nan
+    matrix = np.full((n_days, 24), np.nan)
+    matrix[cal.day, cal.hour] = y
+    day_med = _quiet(np.nanmedian, matrix, axis=1, keepdims=True)
+    profile = _quiet(np.nanmedian, matrix - day_med, axis=0)
+    profile = np.where(np.isnan(profile), 0.0, profile) + _quiet(np.nanmedian, day_med)
+    order = np.argsort(profile)
+    floor_hours, peak_hours = np.sort(order[:BAND_HOURS]), np.sort(order[-BAND_HOURS:])
+    off_day = np.zeros(n_days, dtype=bool)
+    off_day[cal.day] = cal.weekend | cal.holiday
+    holiday = np.zeros(n_days, dtype=bool)
+    holiday[cal.day] = cal.holiday
+    tday = None
+    if temp is not None:
+        ok = ~np.isnan(temp)
+        tsum = np.bincount(cal.day[ok], weights=temp[ok], minlength=n_days)
+        tcnt = np.bincount(cal.day[ok], minlength=n_days)
+        tday = np.where(tcnt > 0, tsum / np.maximum(tcnt, 1), np.nan)
+    return DailyView(
+        matrix=matrix,
+        profile=profile,
+        mean=_band_level(matrix, profile, np.arange(24), MIN_HOURS_PER_DAY),
+        floor=_band_level(matrix, profile, floor_hours, BAND_HOURS // 2),
+        peak=_band_level(matrix, profile, peak_hours, BAND_HOURS // 2),
+        off_day=off_day,
+        holiday=holiday,
+        temp=tday,
+        outage_hours=int(outage.sum()),
+        floor_hours=floor_hours,
+        peak_hours=peak_hours,
+    )

@@ -1,0 +1,123 @@
+"""Gradient-boosted trees over signature features, stored as plain arrays (no pickle).
+
+scikit-learn fits the trees; we copy each tree's nodes into flat arrays so a model artefact is
+JSON + npz that loads without executing code, and prediction is a few vectorised gathers over
+all trees at once (faster than sklearn's per-tree loop for one series at a time).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+ARRAY_NAMES = ("feature_", "threshold_", "left_", "right_", "value_", "roots_")
+
+
+class SignatureClassifier(ClassifierMixin, BaseEstimator):
+    """Binary boosted-tree classifier whose fitted state is a handful of NumPy arrays."""
+
+    def __init__(
+        self,
+        n_estimators: int = 200,
+        max_depth: int = 3,
+        learning_rate: float = 0.05,
+        subsample: float = 0.8,
+        random_state: int | None = None,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.learning_rate = learning_rate
+        self.subsample = subsample
+        self.random_state = random_state
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> Self:
+        X, y = validate_data(self, X, y)
+        self.classes_, y_enc = np.unique(y, return_inverse=True)
+        if len(self.classes_) != 2:
+            raise ValueError(f"need two classes to train, got {list(self.classes_)}")
+        gb = GradientBoostingClassifier(
+            n_estimators=self.n_estimators,
+            max_depth=self.max_depth,
+            learning_rate=self.learning_rate,
+            subsample=self.subsample,
+            random_state=self.random_state,
+        ).fit(X, y_enc)
+        trees = [est[0].tree_ for est in gb.estimators_]
+        sizes = np.array([t.node_count for t in trees])
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        self.roots_ = offsets.astype(np.int64)
+        self.feature_ = np.concatenate([t.feature for t in trees]).astype(np.int64)
+        self.threshold_ = np.concatenate([t.threshold for t in trees]).astype(np.float64)
+        # Child indices become global (leaf: -1 stays -1, and the node points to itself below).
+        left = np.concatenate(
+            [np.where(t.children_left >= 0, t.children_left + o, -1) for t, o in zip(trees, offsets, strict=True)]
+        )
+        right = np.concatenate(
+            [np.where(t.children_right >= 0, t.children_right + o, -1) for t, o in zip(trees, offsets, strict=True)]
+        )
+        self.left_, self.right_ = left.astype(np.int64), right.astype(np.int64)
+        self.value_ = np.concatenate([t.value[:, 0, 0] for t in trees]).astype(np.float64) * self.learning_rate
+        prior = float(np.clip(y_enc.mean(), 1e-6, 1 - 1e-6))
+        self.init_ = float(np.log(prior / (1 - prior)))
+        self.max_depth_ = int(max(t.max_depth for t in trees))
+        return self
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        node = np.broadcast_to(self.roots_, (X.shape[0], len(self.roots_))).copy()
+        rows = np.arange(X.shape[0])[:, None]
+        for _ in range(self.max_depth_):
+            feat = self.feature_[node]
+            leaf = self.left_[node] < 0
+            go_left = X[rows, np.where(leaf, 0, feat)] <= self.threshold_[node]
+            node = np.where(leaf, node, np.where(go_left, self.left_[node], self.right_[node]))
+        return self.init_ + self.value_[node].sum(axis=1)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        check_is_fitted(self)
+        out = {name: getattr(self, name) for name in ARRAY_NAMES}
+        out["scalars_"] = np.array([self.init_, self.max_depth_, self.n_features_in_], dtype=np.float64)
+        out["classes_"] = self.classes_.astype(np.int64)
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], params: dict[str, Any]) -> SignatureClassifier:
+        model = cls(**params)
+        for name in ARRAY_NAMES:
+            setattr(model, name, arrays[name])
+        init, depth, n_feat = arrays["scalars_"]
+        model.init_, model.max_depth_, model.n_features_in_ = float(init), int(depth), int(n_feat)
+        model.classes_ = arrays["classes_"]
+        return model
+
+
+class Calibrator:
+    """Isotonic map from classifier margin to probability, kept as two arrays."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.x, self.y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+    @classmethod
+    def fit(cls, margin: np.ndarray, labels: np.ndarray) -> Calibrator:
+        iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(margin, labels)
+        return cls(iso.X_thresholds_, iso.y_thresholds_)
+
+    def __call__(self, margin: np.ndarray) -> np.ndarray:
+        # Isotonic steps have flat stretches; a small logistic tie-breaker keeps the ranking of
+        # series inside one step (so --top K is well defined) without moving any probability
+        # by more than 0.001.
+        base = np.interp(margin, self.x, self.y)
+        return np.clip(base + 1e-3 * (1 / (1 + np.exp(-margin)) - 0.5), 0.0, 1.0)

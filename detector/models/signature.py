@@ -1,0 +1,164 @@
+"""The mining signature of one series: where a positive level shift sits and what shape it has.
+
+``extract`` fits the expected daily load (calendar + temperature, see ``changepoint``), finds the
+best-supported positive shift of the daily mean and of the night floor, and measures the shift's
+shape: a mining block lifts every hour by the same power (floor, mean and peak alike, working
+days and off days alike), appears as a step, ignores temperature and is not a frozen reading.
+Look-alikes break at least one of these: growth scales the peak more than the floor, a factory
+lifts weekday daytime, EV charging lifts nights, a heat wave is temperature-driven and brief,
+a stuck meter repeats one value, a holiday lull looks like a rise when it ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from detector.features.calendar import Calendar
+from detector.features.daily import DailyView, daily_view
+from detector.models.changepoint import Box, box_scan, design
+
+FEATURES: tuple[str, ...] = (
+    "t_box",
+    "t_mean",
+    "t_floor",
+    "t_peak",
+    "rel_size",
+    "floor_ratio",
+    "peak_ratio",
+    "proportionality",
+    "offday_ratio",
+    "hour_flatness",
+    "hour_low_share",
+    "duration_share",
+    "ongoing",
+    "ramp",
+    "pre_drop",
+    "temp_corr",
+    "has_temp",
+    "repeat_share",
+    "noise",
+    "rho",
+    "outage_share",
+)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Signature:
+    """Feature vector (order of ``FEATURES``) and what the scoring layer needs to report."""
+
+    features: np.ndarray
+    box: Box  # in local days
+    level: float  # mean daily load (series unit)
+    excess: float  # estimated added power while on, series unit
+    hour_deltas: np.ndarray  # (24,) added power by local hour
+    expected_daily: np.ndarray  # fitted daily mean without the shift, series unit
+    view: DailyView
+
+
+def _fixed_box_fit(z: np.ndarray, x: np.ndarray, box: np.ndarray) -> tuple[float, float]:
+    """δ and its t for a given box indicator (rows with NaN dropped)."""
+    ok = np.isfinite(z)
+    if ok.sum() < x.shape[1] + 3 or box[ok].std() == 0:
+        return 0.0, 0.0
+    xx = np.column_stack([x[ok], box[ok]])
+    coef, *_ = np.linalg.lstsq(xx, z[ok], rcond=None)
+    resid = z[ok] - xx @ coef
+    dof = max(len(resid) - xx.shape[1], 1)
+    s2 = resid @ resid / dof
+    cov = np.linalg.pinv(xx.T @ xx) * s2
+    se = float(np.sqrt(max(cov[-1, -1], 1e-300)))
+    return float(coef[-1]), float(coef[-1] / se)
+
+
+def _box_indicator(n: int, box: Box) -> np.ndarray:
+    ind = np.zeros(n)
+    ind[box.start : box.end] = 1.0
+    return ind
+
+
+def extract(load: np.ndarray, cal: Calendar, temp: np.ndarray | None = None) -> Signature:
+    """Signature of one hourly series on its local calendar (``temp`` in °C, optional)."""
+    view = daily_view(load, cal, temp)
+    n = len(view.mean)
+    counts = np.maximum(np.bincount(cal.day, minlength=n), 1)
+    doy = np.bincount(cal.day, weights=cal.doy, minlength=n) / counts
+    x = design(n, view.off_day, view.holiday, view.temp, doy)
+    level = float(np.nanmean(view.mean)) if np.isfinite(view.mean).any() else 1.0
+    level = level if level > 0 else 1.0
+    box_m, fit_m = box_scan(view.mean / level, x)
+    floor_level = max(float(np.nanmean(view.floor)), 1e-9 * level) if np.isfinite(view.floor).any() else level
+    box_f, _ = box_scan(view.floor / floor_level, x)
+    box = box_f if box_f.t > box_m.t else box_m
+    ind = _box_indicator(n, box)
+
+    d_mean, t_mean = _fixed_box_fit(view.mean / level, x, ind)
+    d_floor, t_floor = _fixed_box_fit(view.floor / level, x, ind)
+    d_peak, t_peak = _fixed_box_fit(view.peak / level, x, ind)
+    peak_level = float(np.nanmean(view.peak)) / level if np.isfinite(view.peak).any() else 1.0
+    rel_floor = d_floor / max(floor_level / level, 1e-9)
+    rel_peak = d_peak / max(peak_level, 1e-9)
+
+    # Off days vs working days: same box, split.
+    d_work, _ = _fixed_box_fit(np.where(view.off_day, np.nan, view.mean / level), x, ind)
+    d_off, _ = _fixed_box_fit(np.where(view.off_day, view.mean / level, np.nan), x, ind)
+
+    # Per-hour shift (24 fits over the same design): flat for a mining block.
+    hour_deltas = np.array([_fixed_box_fit(view.matrix[:, h] / level, x, ind)[0] for h in range(24)])
+    mean_hd = float(np.mean(hour_deltas))
+    flat = float(np.std(hour_deltas) / abs(mean_hd)) if abs(mean_hd) > 1e-9 else 10.0
+    low_share = float(np.percentile(hour_deltas, 20) / mean_hd) if abs(mean_hd) > 1e-9 else 0.0
+
+    # Ramp: residual just after the onset vs a month later (a step is level, growth climbs).
+    resid = view.mean / level - fit_m
+    s = box.start
+    early = float(np.nanmean(resid[s : s + 7])) if s < n else 0.0
+    late = float(np.nanmean(resid[s + 21 : min(box.end, s + 49)])) if s + 21 < box.end else early
+    ramp = early / late if abs(late) > 1e-9 and np.isfinite(early) and np.isfinite(late) else 1.0
+    before = resid[max(0, s - 14) : s]
+    prior = resid[max(0, s - 42) : max(0, s - 14)]
+    pre_drop = (
+        float((np.nanmean(before) - np.nanmean(prior)) / max(box.sigma, 1e-9))
+        if np.isfinite(before).sum() > 3 and np.isfinite(prior).sum() > 3
+        else 0.0
+    )
+
+    temp_corr, has_temp = 0.0, 0.0
+    if view.temp is not None and np.isfinite(view.temp).sum() > 30:
+        has_temp = 1.0
+        inside = (ind > 0) & np.isfinite(resid) & np.isfinite(view.temp)
+        if inside.sum() > 10 and np.nanstd(view.temp[inside]) > 0:
+            temp_corr = float(np.corrcoef(resid[inside], view.temp[inside])[0, 1])
+
+    hours_in = (cal.day >= box.start) & (cal.day < box.end)
+    y_in = load[hours_in]
+    repeat_share = float(np.mean(np.diff(y_in) == 0)) if y_in.size > 2 else 0.0
+    excess = float(np.median(hour_deltas)) * level
+    feats = {
+        "t_box": box.t,
+        "t_mean": t_mean,
+        "t_floor": t_floor,
+        "t_peak": t_peak,
+        "rel_size": d_mean,
+        "floor_ratio": d_floor / d_mean if abs(d_mean) > 1e-9 else 0.0,
+        "peak_ratio": d_peak / d_mean if abs(d_mean) > 1e-9 else 0.0,
+        "proportionality": rel_peak / rel_floor if abs(rel_floor) > 1e-9 else 10.0,
+        "offday_ratio": d_off / d_work if abs(d_work) > 1e-9 else 0.0,
+        "hour_flatness": flat,
+        "hour_low_share": low_share,
+        "duration_share": (box.end - box.start) / n,
+        "ongoing": float(box.end >= n),
+        "ramp": ramp,
+        "pre_drop": pre_drop,
+        "temp_corr": temp_corr,
+        "has_temp": has_temp,
+        "repeat_share": repeat_share,
+        "noise": box.sigma,
+        "rho": box.rho,
+        "outage_share": view.outage_hours / max(len(load), 1),
+    }
+    vec = np.array([feats[k] for k in FEATURES], dtype=np.float64)
+    vec = np.clip(np.nan_to_num(vec, nan=0.0, posinf=10.0, neginf=-10.0), -50, 50)
+    expected = (fit_m - box.delta * 0.0) * level
+    return Signature(vec, box, level, excess, hour_deltas * level, expected, view)

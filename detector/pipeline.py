@@ -1,0 +1,160 @@
+"""Train, score and evaluate: the only place that chains ingest -> features -> models -> scoring."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+from detector.artifacts import MiningModel, load_model
+from detector.errors import DataSufficiencyError, DetectorError
+from detector.ingest import MIN_DAYS, Source, iter_series
+from detector.models.classifier import Calibrator, SignatureClassifier
+from detector.models.signature import FEATURES
+from detector.scoring import ScoreReport, score_series, signature_of
+
+log = logging.getLogger(__name__)
+MAX_VALIDATION_FPR = 0.02
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LabelledSet:
+    """Loads with a truth table (series_id, label), their unit, zone and holiday country."""
+
+    name: str
+    loads: pd.DataFrame
+    truth: pd.DataFrame
+    unit: str
+    tz: str
+    country: str
+
+
+def iter_scores(
+    source: Source,
+    *,
+    model: MiningModel | None = None,
+    unit: str | None = None,
+    tz: str | None = None,
+    country: str = "IR",
+    threshold: float | None = None,
+    min_days: float = MIN_DAYS,
+) -> Iterator[tuple[str, ScoreReport | DetectorError]]:
+    """Score every series of ``source``; yield ``(series_id, report or the error that stopped it)``."""
+    model = model or load_model()
+    for sid, series in iter_series(source, unit=unit, tz=tz, min_days=min_days):
+        if isinstance(series, DetectorError):
+            yield sid, series
+            continue
+        try:
+            yield sid, score_series(series, model, country=country, threshold=threshold)
+        except (ValueError, np.linalg.LinAlgError) as exc:  # numerical trouble in one series stays in that series
+            log.warning("series %r could not be scored: %s", sid, exc)
+            yield sid, DataSufficiencyError(f"series could not be modelled: {exc}", series_id=sid)
+
+
+def score(
+    source: Source,
+    *,
+    model: MiningModel | None = None,
+    unit: str | None = None,
+    tz: str | None = None,
+    country: str = "IR",
+    threshold: float | None = None,
+) -> list[ScoreReport]:
+    """Score every series; raise the first series' error (``iter_scores`` keeps going instead)."""
+    out = []
+    for _, result in iter_scores(source, model=model, unit=unit, tz=tz, country=country, threshold=threshold):
+        if isinstance(result, DetectorError):
+            raise result
+        out.append(result)
+    return out
+
+
+def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Signature features and labels for every accepted series of a labelled set."""
+    labels = data.truth.set_index("series_id")["label"]
+    rows, ys, ids = [], [], []
+    for sid, series in iter_series(data.loads, unit=data.unit, tz=data.tz):
+        if isinstance(series, DetectorError):
+            log.warning("training set %s: skipped %s: %s", data.name, sid, series)
+            continue
+        sig, _ = signature_of(series, data.country)
+        rows.append(sig.features)
+        ys.append(int(labels[sid]))
+        ids.append(f"{data.name}/{sid}")
+    return np.array(rows), np.array(ys), ids
+
+
+def _pick_threshold(p: np.ndarray, y: np.ndarray) -> float:
+    """Highest-F1 probability threshold whose false-positive rate stays within 2 % on validation."""
+    best, best_f1 = 0.5, -1.0
+    for t in np.unique(p):
+        flag = p >= t
+        fpr = flag[y == 0].mean() if (y == 0).any() else 0.0
+        tp = (flag & (y == 1)).sum()
+        f1 = 2 * tp / max(flag.sum() + (y == 1).sum(), 1)
+        if fpr <= MAX_VALIDATION_FPR and f1 > best_f1:
+            best, best_f1 = float(t), f1
+    return best
+
+
+def metrics(p: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, float]:
+    """AP, ROC AUC, Brier and precision / recall / FPR at ``threshold``."""
+    flag = p >= threshold
+    tp, fp = int((flag & (y == 1)).sum()), int((flag & (y == 0)).sum())
+    return {
+        "average_precision": float(average_precision_score(y, p)),
+        "roc_auc": float(roc_auc_score(y, p)),
+        "brier": float(brier_score_loss(y, p)),
+        "precision": tp / max(tp + fp, 1),
+        "recall": tp / max(int((y == 1).sum()), 1),
+        "fpr": fp / max(int((y == 0).sum()), 1),
+        "n": len(y),
+        "n_positive": int((y == 1).sum()),
+    }
+
+
+def train(
+    sets: Sequence[LabelledSet],
+    *,
+    name: str = "model",
+    validation_share: float = 0.3,
+    random_state: int = 0,
+) -> MiningModel:
+    """Fit classifier (train split), calibrator and threshold (validation split) on labelled sets."""
+    parts = [features_of(s) for s in sets]
+    x = np.vstack([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    ids = [i for p in parts for i in p[2]]
+    rng = np.random.default_rng(random_state)
+    val = np.zeros(len(y), dtype=bool)
+    for label in (0, 1):  # stratified split by series
+        members = np.flatnonzero(y == label)
+        val[rng.choice(members, size=round(validation_share * len(members)), replace=False)] = True
+    clf = SignatureClassifier(random_state=random_state).fit(x[~val], y[~val])
+    margin = clf.decision_function(x[val])
+    calibrator = Calibrator.fit(margin, y[val])
+    p_val = calibrator(margin)
+    threshold = _pick_threshold(p_val, y[val])
+    digest = hashlib.sha256(x.tobytes() + y.tobytes() + "\n".join(ids).encode()).hexdigest()
+    stamp = datetime.now(UTC)
+    return MiningModel(
+        clf,
+        calibrator,
+        threshold,
+        f"{name}-{stamp:%Y%m%d}-{digest[:8]}",
+        FEATURES,
+        {
+            "training_data_sha256": digest,
+            "trained_at": stamp.isoformat(timespec="seconds"),
+            "training_sets": [s.name for s in sets],
+            "n_series": len(y),
+            "validation": metrics(p_val, y[val], threshold),
+        },
+    )

@@ -1,0 +1,58 @@
+"""Plain-language evidence for a flag, from the signature features (what an analyst can check)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from detector.models.signature import FEATURES
+
+
+def _fmt(value: float, unit: str) -> str:
+    return f"{value:.3g} {unit}"
+
+
+def explain(
+    features: np.ndarray,
+    *,
+    excess: float,
+    level: float,
+    unit: str,
+    onset: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+    tz: str,
+) -> tuple[str, ...]:
+    """Sentences for and against mining, strongest first."""
+    f = dict(zip(FEATURES, features, strict=True))
+    out: list[str] = []
+    if onset is None or excess <= 0:
+        return ("no lasting rise in load beyond what calendar and weather explain",)
+    day = onset.tz_convert(tz).strftime("%d %b %Y")
+    until = "has stayed on since" if end is None else f"until {end.tz_convert(tz).strftime('%d %b %Y')}"
+    out.append(f"load rose by {_fmt(excess, unit)} ({excess / level:.0%} of mean) on {day} and {until}")
+    if 0.7 <= f["floor_ratio"] <= 1.4:
+        out.append("night-time floor rose as much as the daily mean")
+    if f["hour_flatness"] < 0.35:
+        out.append(f"added load is flat across the day (hour-to-hour spread {f['hour_flatness']:.0%})")
+    if 0.7 <= f["offday_ratio"] <= 1.4:
+        out.append("same rise on weekends and holidays as on working days")
+    if f["has_temp"] and abs(f["temp_corr"]) < 0.3:
+        out.append(f"no change in temperature response (r = {f['temp_corr']:.2f})")
+    if 0.6 <= f["ramp"] <= 1.6:
+        out.append("switched on as a step, not a gradual climb")
+    # Look-alike signs, so the analyst sees why a score stays low.
+    if f["offday_ratio"] < 0.5:
+        out.append("rise mostly on working days (factory-like)")
+    if f["floor_ratio"] > 1.6 and f["peak_ratio"] < 0.7:
+        out.append("rise concentrated at night (EV-charging-like)")
+    if f["peak_ratio"] > 1.3 and f["floor_ratio"] < 0.9:
+        out.append("rise larger at peak than at night (growth- or weather-like)")
+    if f["repeat_share"] > 0.3:
+        out.append(f"{f['repeat_share']:.0%} of readings repeat the previous one exactly (stuck meter?)")
+    if f["has_temp"] and abs(f["temp_corr"]) >= 0.5:
+        out.append(f"rise follows temperature (r = {f['temp_corr']:.2f})")
+    if f["pre_drop"] < -1.5:
+        out.append("preceded by a drop in load (end of a holiday lull?)")
+    if f["ramp"] < 0.5:
+        out.append("load climbed gradually (growth-like)")
+    return tuple(out)

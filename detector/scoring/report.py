@@ -1,0 +1,84 @@
+"""Result types: frozen dataclasses, JSON-ready; the HTTP layer builds its models from these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+RIG_KW = 3.25  # S19-class ASIC miner at the wall, kW
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One period of suspected mining."""
+
+    start: pd.Timestamp  # UTC, inclusive
+    end: pd.Timestamp | None  # UTC, exclusive; None while ongoing
+    excess_load: float  # mean added power while on, in the series unit
+    score: float  # calibrated probability that this segment is mining
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreReport:
+    """The answer for one series."""
+
+    series_id: str
+    model_version: str
+    score: float  # calibrated probability that the series holds mining
+    threshold: float  # the operating point used for ``flagged``
+    unit: str
+    segments: tuple[Segment, ...]
+    rigs: float  # S19-class rig equivalents of the excess load
+    quality: dict[str, Any]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def flagged(self) -> bool:
+        return self.score >= self.threshold
+
+    @property
+    def onset(self) -> pd.Timestamp | None:
+        return self.segments[0].start if self.segments else None
+
+    @property
+    def end(self) -> pd.Timestamp | None:
+        return self.segments[0].end if self.segments else None
+
+    @property
+    def excess_load(self) -> float:
+        return self.segments[0].excess_load if self.segments else 0.0
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        return self.segments[0].evidence if self.segments else ()
+
+    def to_row(self) -> dict[str, Any]:
+        """One row of the score file; the first six keys are the public contract."""
+        return {
+            "series_id": self.series_id,
+            "score": round(self.score, 6),
+            "flagged": self.flagged,
+            "onset": self.onset.isoformat() if self.onset is not None else "",
+            "end": self.end.isoformat() if self.end is not None else "",
+            "excess_load": round(self.excess_load, 6),
+            "unit": self.unit,
+            "rigs": round(self.rigs, 1),
+            "threshold": self.threshold,
+            "evidence": "; ".join(self.evidence),
+            "data_quality": _quality_text(self.quality, self.warnings),
+            "model_version": self.model_version,
+            "error": "",
+        }
+
+
+def _quality_text(quality: dict[str, Any], warnings: tuple[str, ...]) -> str:
+    parts = [
+        f"{quality.get('resolution', '?')} data",
+        f"coverage {quality.get('coverage', 0):.1%}",
+        f"{quality.get('gaps_filled', 0)} h filled",
+        f"{quality.get('missing_hours', 0)} h missing",
+    ]
+    return ", ".join(parts + list(warnings))
