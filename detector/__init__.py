@@ -6,6 +6,7 @@ The public API. The CLI, the HTTP service and the notebooks import from here onl
 from __future__ import annotations
 
 from detector import simulate
+from detector.artifacts import MiningModel, load_model, save_model
 from detector.errors import (
     ArtifactError,
     DataSufficiencyError,
@@ -15,22 +16,35 @@ from detector.errors import (
 )
 from detector.features.calendar import CalendarSpec
 from detector.ingest import UNITS, LoadSeries, QualityReport, from_arrays, iter_series, load
+from detector.pipeline import LabelledSet, iter_scores, metrics, score, train
+from detector.scoring import RIG_KW, ScoreReport, Segment
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "RIG_KW",
     "UNITS",
     "ArtifactError",
     "CalendarSpec",
     "DataSufficiencyError",
     "DetectorError",
     "InputValidationError",
+    "LabelledSet",
     "LoadSeries",
+    "MiningModel",
     "ModelNotFoundError",
     "QualityReport",
+    "ScoreReport",
+    "Segment",
     "__version__",
     "from_arrays",
+    "iter_scores",
     "iter_series",
     "load",
+    "load_model",
+    "metrics",
+    "save_model",
+    "score",
     "simulate",
+    "train",
 ]

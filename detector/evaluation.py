@@ -1,0 +1,97 @@
+"""Evaluation against truth: detection, calibration, timing and size errors, per scenario and size."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detector.artifacts import MiningModel, load_model
+from detector.errors import DetectorError
+from detector.features.calendar import CalendarSpec, calendar_features
+from detector.ingest import iter_series
+from detector.models.baselines import BASELINES
+from detector.pipeline import LabelledSet, metrics
+from detector.scoring import score_series
+
+SIZE_BINS = (0.0, 0.05, 0.1, 0.2, np.inf)
+
+
+def score_sets(
+    sets: Sequence[LabelledSet], model: MiningModel | None = None, baselines: Sequence[str] = ()
+) -> pd.DataFrame:
+    """One row per series: truth columns plus the model's score, flag, onset, excess (and baselines)."""
+    model = model or load_model()
+    rows: list[dict[str, Any]] = []
+    for data in sets:
+        truth = data.truth.set_index("series_id")
+        for sid, series in iter_series(data.loads, unit=data.unit, tz=data.tz):
+            if isinstance(series, DetectorError):
+                continue
+            r = score_series(series, model, country=data.country)
+            row = {
+                **truth.loc[sid].to_dict(),
+                "series_id": sid,
+                "set": data.name,
+                "score": r.score,
+                "flagged": r.flagged,
+                "onset": r.onset,
+                "excess_load": r.excess_load,
+            }
+            if baselines:
+                cal = calendar_features(series.index, CalendarSpec(tz=series.tz, country=data.country))
+                for name in baselines:
+                    row[name] = BASELINES[name](series.load, cal)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summarise(scores: pd.DataFrame, threshold: float, baselines: Sequence[str] = ()) -> dict[str, Any]:
+    """Headline metrics, flag rate per look-alike, recall by event size, onset and excess errors."""
+    y = scores["label"].to_numpy().astype(int)
+    out: dict[str, Any] = {"overall": metrics(scores["score"].to_numpy(), y, threshold)}
+    out["by_source"] = {
+        src: metrics(g["score"].to_numpy(), g["label"].to_numpy().astype(int), threshold)
+        for src, g in scores.groupby("source")
+        if g["label"].nunique() == 2
+    }
+    neg = scores[scores.label == 0]
+    out["flag_rate_by_lookalike"] = neg.groupby("scenario")["flagged"].mean().round(4).to_dict()
+    pos = scores[scores.label == 1].copy()
+    pos["size_bin"] = pd.cut(pos["relative_size"], SIZE_BINS, right=False).astype(str)
+    out["recall_by_size"] = (
+        pos.groupby("size_bin", observed=True)["flagged"].agg(["mean", "count"]).round(4).to_dict("index")
+    )
+    out["recall_by_scenario"] = pos.groupby("scenario")["flagged"].mean().round(4).to_dict()
+    hit = pos[pos.flagged & pos.onset.notna() & pos.start.notna()]
+    onset_err = (
+        pd.to_datetime(hit.onset, utc=True) - pd.to_datetime(hit.start, utc=True)
+    ).abs().dt.total_seconds() / 3600
+    out["median_onset_error_h"] = float(onset_err.median()) if len(onset_err) else None
+    steady = hit[hit.scenario.isin(["step", "raided", "mining_outages", "curtailed", "seasonal"]) & (hit.excess > 0)]
+    rel_err = (steady.excess_load - steady.excess).abs() / steady.excess
+    out["median_excess_rel_error"] = float(rel_err.median()) if len(rel_err) else None
+    bins = np.linspace(0, 1, 11)
+    which = np.clip(np.digitize(scores["score"], bins) - 1, 0, 9)
+    out["reliability"] = [
+        {
+            "bin": f"{bins[i]:.1f}-{bins[i + 1]:.1f}",
+            "n": int((which == i).sum()),
+            "mean_score": float(scores["score"][which == i].mean()) if (which == i).any() else None,
+            "observed_rate": float(y[which == i].mean()) if (which == i).any() else None,
+        }
+        for i in range(10)
+    ]
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    out["baselines"] = {
+        name: {
+            "average_precision": float(average_precision_score(y, scores[name])),
+            "roc_auc": float(roc_auc_score(y, scores[name])),
+        }
+        for name in baselines
+        if name in scores
+    }
+    return out
