@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 ARRAY_NAMES = ("feature_", "threshold_", "left_", "right_", "value_", "roots_")
@@ -35,11 +36,20 @@ class SignatureClassifier(ClassifierMixin, BaseEstimator):
         self.subsample = subsample
         self.random_state = random_state
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False  # mining or not: binary by design
+        return tags
+
     def fit(self, X: np.ndarray, y: np.ndarray) -> Self:
         X, y = validate_data(self, X, y)
+        check_classification_targets(y)  # 'continuous' targets get sklearn's own error
+        y_type = type_of_target(y, input_name="y", raise_unknown=True)
+        if y_type != "binary":
+            raise ValueError(f"Only binary classification is supported. The type of the target is {y_type}.")
         self.classes_, y_enc = np.unique(y, return_inverse=True)
         if len(self.classes_) != 2:
-            raise ValueError(f"need two classes to train, got {list(self.classes_)}")
+            raise ValueError("need both classes to train: got only 1 class")
         gb = GradientBoostingClassifier(
             n_estimators=self.n_estimators,
             max_depth=self.max_depth,
@@ -84,6 +94,7 @@ class SignatureClassifier(ClassifierMixin, BaseEstimator):
         return np.column_stack([1 - p, p])
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        check_is_fitted(self)
         return self.classes_[(self.decision_function(X) > 0).astype(int)]
 
     def to_arrays(self) -> dict[str, np.ndarray]:

@@ -1,0 +1,99 @@
+"""The `detector score` file contract and the train/evaluate commands, through the real typer app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from detector.cli import app
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def mixed_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    frame = pd.read_parquet(SAMPLE / "tehran_feeders.parquet")
+    frame = frame[frame.series_id.isin(["feeder-0001", "feeder-0006", "feeder-0020", "feeder-0013"])].copy()
+    bad = frame[frame.series_id == "feeder-0020"].copy()
+    bad["series_id"], bad["load"] = "broken", bad["load"].astype(object)
+    bad.iloc[5, bad.columns.get_loc("load")] = "abc"
+    path = tmp_path_factory.mktemp("in") / "mixed.csv"
+    pd.concat([frame, bad]).to_csv(path, index=False)
+    return path
+
+
+def test_score_file_contract(mixed_input: Path, tmp_path: Path) -> None:
+    out, seg = tmp_path / "scores.csv", tmp_path / "seg.csv"
+    result = runner.invoke(app, ["score", str(mixed_input), "--out", str(out), "--segments", str(seg), "--quiet"])
+    assert result.exit_code == 1  # one series failed; the others were scored
+    scores = pd.read_csv(out)
+    assert list(scores.columns[:6]) == ["series_id", "score", "flagged", "onset", "end", "excess_load"]
+    assert {"evidence", "data_quality", "error", "rigs", "unit"} <= set(scores.columns)
+    broken = scores.set_index("series_id").loc["broken"]
+    assert "field 'load': load is not a number (got 'abc')" in broken["error"]
+    good = scores[scores.series_id != "broken"]
+    assert good.error.isna().all() and good.score.between(0, 1).all()
+    assert list(good.score) == sorted(good.score, reverse=True)  # a ranked inspection list
+    assert set(pd.read_csv(seg).series_id) <= set(good.series_id)
+
+
+def test_top_k_moves_the_operating_point(mixed_input: Path, tmp_path: Path) -> None:
+    out = tmp_path / "top.csv"
+    runner.invoke(app, ["score", str(mixed_input), "--out", str(out), "--top", "1", "--quiet"])
+    scores = pd.read_csv(out)
+    assert scores.flagged.sum() == 1 and bool(scores.iloc[0].flagged)
+    result = runner.invoke(app, ["score", str(mixed_input), "--out", str(out), "--top", "1", "--threshold", "0.5"])
+    assert result.exit_code == 2
+    assert "give --threshold or --top, not both" in result.output
+
+
+def test_bad_input_exits_2_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "x.csv").write_text("series_id,time,load\nm,2024-01-01T00:00Z,1\n")
+    result = runner.invoke(app, ["score", str(tmp_path / "x.csv"), "--out", str(tmp_path / "o.csv"), "--unit", "kW"])
+    assert result.exit_code == 2
+    assert "field 'timestamp': required column missing" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_train_then_evaluate(tmp_path: Path) -> None:
+    for kind, seed in (("feeder", 1), ("meter", 2)):
+        r = runner.invoke(
+            app,
+            [
+                "simulate",
+                "--kind",
+                kind,
+                "--n-series",
+                "24",
+                "--days",
+                "200",
+                "--seed",
+                str(seed),
+                "--out",
+                str(tmp_path / f"{kind}.parquet"),
+            ],
+        )
+        assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app,
+        ["train", str(tmp_path / "feeder.parquet"), str(tmp_path / "meter.parquet"), "--out", str(tmp_path / "model")],
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app,
+        [
+            "evaluate",
+            str(tmp_path / "feeder.parquet"),
+            str(tmp_path / "feeder.truth.csv"),
+            "--model",
+            str(tmp_path / "model"),
+            "--out",
+            str(tmp_path / "report.json"),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "report.json").exists()

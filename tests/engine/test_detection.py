@@ -1,0 +1,70 @@
+"""The bundled model on labelled data: miners caught, look-alikes left alone, answers readable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import detector
+from detector import simulate
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+
+
+@pytest.fixture(scope="module")
+def feeders() -> pd.DataFrame:
+    reports = detector.score(SAMPLE / "tehran_feeders.parquet", tz="Asia/Tehran")
+    truth = pd.read_csv(SAMPLE / "tehran_feeders.truth.csv", parse_dates=["start", "end"])
+    rows = pd.DataFrame(
+        {
+            "series_id": [r.series_id for r in reports],
+            "score": [r.score for r in reports],
+            "flagged": [r.flagged for r in reports],
+            "onset": [r.onset for r in reports],
+            "excess": [r.excess_load for r in reports],
+        }
+    )
+    return rows.merge(truth, on="series_id", suffixes=("", "_true"))
+
+
+def test_flags_most_miners_and_no_lookalike(feeders: pd.DataFrame) -> None:
+    miners = feeders[feeders.label == 1]
+    honest = feeders[feeders.label == 0]
+    assert miners.flagged.mean() >= 0.75
+    assert not honest.flagged.any(), honest[honest.flagged][["series_id", "scenario", "score"]]
+    assert miners.score.mean() > honest.score.mean() + 0.5
+
+
+def test_onset_and_excess_of_flagged_steps(feeders: pd.DataFrame) -> None:
+    hits = feeders[(feeders.label == 1) & feeders.flagged & feeders.scenario.isin(["step", "raided", "curtailed"])]
+    assert len(hits) >= 3
+    onset_error_h = (hits.onset - hits.start).abs().dt.total_seconds() / 3600
+    assert onset_error_h.median() <= 24
+    np.testing.assert_allclose(hits.excess, hits.excess_true, rtol=0.25)
+
+
+@pytest.mark.parametrize("scenario", ["step", "curtailed", "raided", "mining_outages"])
+def test_each_mining_kind_is_caught_on_a_meter(scenario: str) -> None:
+    s = simulate.make_series("m", kind="meter", scenario=scenario, days=365, rng=np.random.default_rng(21))
+    frame = pd.DataFrame({"series_id": "m", "timestamp": s.index, "load": s.load, "temperature": s.temperature})
+    report = detector.score(frame, unit="kW", tz="Asia/Tehran")[0]
+    assert report.flagged, report
+    assert report.rigs == pytest.approx(s.event.excess / detector.RIG_KW, rel=0.3)
+    assert report.evidence[0].startswith("load rose by")
+
+
+@pytest.mark.parametrize("scenario", ["clean", "new_factory", "ev_charging", "heat_wave", "holidays", "outages"])
+def test_lookalikes_on_a_feeder_are_not_flagged(scenario: str) -> None:
+    s = simulate.make_series("f", kind="feeder", scenario=scenario, days=365, size=0.2, rng=np.random.default_rng(8))
+    frame = pd.DataFrame({"series_id": "f", "timestamp": s.index, "load": s.load, "temperature": s.temperature})
+    report = detector.score(frame, unit="MW", tz="Asia/Tehran")[0]
+    assert not report.flagged, (scenario, report.score, report.evidence)
+
+
+def test_same_input_same_answer() -> None:
+    a = detector.score(SAMPLE / "tehran_regions.parquet", tz="Asia/Tehran")
+    b = detector.score(SAMPLE / "tehran_regions.parquet", tz="Asia/Tehran")
+    assert [r.score for r in a] == [r.score for r in b]
