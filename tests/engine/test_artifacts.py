@@ -24,7 +24,8 @@ def test_round_trip_keeps_predictions(model_dir: Path) -> None:
     original, again = detector.load_model(), detector.load_model(model_dir)
     x = np.random.default_rng(0).normal(size=(50, len(original.features)))
     np.testing.assert_array_equal(original.probability(x), again.probability(x))
-    assert again.version == original.version and again.threshold == original.threshold
+    assert again.version == original.version
+    assert again.threshold == original.threshold
     manifest = json.loads((model_dir / "manifest.json").read_text())
     assert {"schema_version", "features", "threshold", "training_data_sha256", "validation"} <= manifest.keys()
 
@@ -41,7 +42,7 @@ def test_unknown_schema_and_missing_model(model_dir: Path, tmp_path: Path) -> No
     (model_dir / "manifest.json").write_text(json.dumps({**manifest, "schema_version": 99}))
     with pytest.raises(detector.ArtifactError, match="schema version 99; this detector reads version 1"):
         detector.load_model(model_dir)
-    with pytest.raises(detector.ModelNotFoundError, match="expected manifest.json and arrays.npz"):
+    with pytest.raises(detector.ModelNotFoundError, match=r"expected manifest\.json and arrays\.npz"):
         detector.load_model(tmp_path / "nothing")
     (model_dir / "manifest.json").write_text("{not json")
     with pytest.raises(detector.ArtifactError, match="not valid JSON"):

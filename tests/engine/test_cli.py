@@ -36,7 +36,8 @@ def test_score_file_contract(mixed_input: Path, tmp_path: Path) -> None:
     broken = scores.set_index("series_id").loc["broken"]
     assert "field 'load': load is not a number (got 'abc')" in broken["error"]
     good = scores[scores.series_id != "broken"]
-    assert good.error.isna().all() and good.score.between(0, 1).all()
+    assert good.error.isna().all()
+    assert good.score.between(0, 1).all()
     assert list(good.score) == sorted(good.score, reverse=True)  # a ranked inspection list
     assert set(pd.read_csv(seg).series_id) <= set(good.series_id)
 
@@ -45,7 +46,8 @@ def test_top_k_moves_the_operating_point(mixed_input: Path, tmp_path: Path) -> N
     out = tmp_path / "top.csv"
     runner.invoke(app, ["score", str(mixed_input), "--out", str(out), "--top", "1", "--quiet"])
     scores = pd.read_csv(out)
-    assert scores.flagged.sum() == 1 and bool(scores.iloc[0].flagged)
+    assert scores.flagged.sum() == 1
+    assert bool(scores.iloc[0].flagged)
     result = runner.invoke(app, ["score", str(mixed_input), "--out", str(out), "--top", "1", "--threshold", "0.5"])
     assert result.exit_code == 2
     assert "give --threshold or --top, not both" in result.output
