@@ -15,9 +15,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 install: $(VENV)/.installed
 
-# Until the scoring service exists (issue 5), serve validates the bundled sample feeders.
+# Until the HTTP scoring service exists (issue 5), serve runs the main job offline: it scores the
+# bundled sample feeders with the bundled default model and writes a ranked inspection list.
 serve: install
-	$(BIN)/detector check sample_data/tehran_feeders.parquet --tz Asia/Tehran
+	$(BIN)/detector score sample_data/tehran_feeders.parquet --tz Asia/Tehran --out scores.csv --segments segments.csv
 
 lint: install
 	$(BIN)/ruff check .

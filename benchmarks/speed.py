@@ -1,0 +1,91 @@
+"""Scoring speed: one series-year on one core (fitting included), batch throughput on 1 and 2
+processes, and the same-run ratio to an MSTL residual detector.
+
+    python benchmarks/speed.py [--n-series 400] [--repeats 30]
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core per process: what the figures claim
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import json  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+
+import numpy as np  # noqa: E402
+import typer  # noqa: E402
+
+import detector  # noqa: E402
+from detector.features.calendar import CalendarSpec, calendar_features  # noqa: E402
+from detector.models.baselines import mstl_residual_z  # noqa: E402
+from detector.scoring import score_series  # noqa: E402
+
+from detection import write_result  # type: ignore[import-not-found]  # noqa: E402
+
+
+def _timed(fn: object) -> float:
+    t0 = time.perf_counter()
+    fn()  # type: ignore[operator]
+    return time.perf_counter() - t0
+
+
+def _score_chunk(frame_bytes: bytes) -> int:
+    import io
+
+    import pandas as pd
+
+    frame = pd.read_parquet(io.BytesIO(frame_bytes))
+    model = detector.load_model()
+    return sum(1 for _, r in detector.iter_scores(frame, model=model, unit="MW", tz="Asia/Tehran")
+               if not isinstance(r, detector.DetectorError))
+
+
+def main(n_series: int = 400, repeats: int = 30, seed: int = 0) -> None:
+    fleet = detector.simulate.make_fleet(kind="feeder", n_series=n_series, days=365, seed=seed)
+    series = detector.load(fleet.loads, unit=fleet.unit, tz=fleet.tz)
+    model = detector.load_model()
+    one = series[0]
+    score_series(one, model)  # warm-up (holiday tables, imports)
+    per_series = [_timed(lambda s=s: score_series(s, model)) for s in series[:repeats]]
+    cal = calendar_features(one.index, CalendarSpec(tz=one.tz))
+    mstl = [_timed(lambda s=s: mstl_residual_z(s.load, cal)) for s in series[: max(3, repeats // 10)]]
+
+    t0 = time.perf_counter()
+    list(detector.iter_scores(fleet.loads, model=model, unit=fleet.unit, tz=fleet.tz))
+    one_proc = n_series / (time.perf_counter() - t0)
+
+    import io
+
+    chunks = []
+    ids = fleet.loads.series_id.unique()
+    for part in np.array_split(ids, 8):
+        buf = io.BytesIO()
+        fleet.loads[fleet.loads.series_id.isin(part)].to_parquet(buf)
+        chunks.append(buf.getvalue())
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        list(pool.map(_score_chunk, chunks[:2]))  # warm the workers
+        t0 = time.perf_counter()
+        done = sum(pool.map(_score_chunk, chunks))
+        two_proc = done / (time.perf_counter() - t0)
+
+    result = {
+        "n_series": n_series, "repeats": repeats, "seed": seed,
+        "median_ms_per_series_year": 1000 * statistics.median(per_series),
+        "p90_ms_per_series_year": 1000 * float(np.percentile(per_series, 90)),
+        "mstl_median_ms_per_series_year": 1000 * statistics.median(mstl),
+        "speedup_vs_mstl": statistics.median(mstl) / statistics.median(per_series),
+        "batch_series_years_per_s_1_process": one_proc,
+        "batch_series_years_per_s_2_processes": two_proc,
+        "cpu_count": os.cpu_count(),
+    }
+    path = write_result("speed", result)
+    print(json.dumps(result, indent=2))
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    typer.run(main)
