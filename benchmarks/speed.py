@@ -11,20 +11,19 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core per process: what the figures claim
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import json  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+import json
+import statistics
+import time
+from concurrent.futures import ProcessPoolExecutor
 
-import numpy as np  # noqa: E402
-import typer  # noqa: E402
+import numpy as np
+import typer
+from detection import write_result  # type: ignore[import-not-found]
 
-import detector  # noqa: E402
-from detector.features.calendar import CalendarSpec, calendar_features  # noqa: E402
-from detector.models.baselines import mstl_residual_z  # noqa: E402
-from detector.scoring import score_series  # noqa: E402
-
-from detection import write_result  # type: ignore[import-not-found]  # noqa: E402
+import detector
+from detector.features.calendar import CalendarSpec, calendar_features
+from detector.models.baselines import mstl_residual_z
+from detector.scoring import score_series
 
 
 def _timed(fn: object) -> float:
