@@ -160,5 +160,5 @@ def extract(load: np.ndarray, cal: Calendar, temp: np.ndarray | None = None) -> 
     }
     vec = np.array([feats[k] for k in FEATURES], dtype=np.float64)
     vec = np.clip(np.nan_to_num(vec, nan=0.0, posinf=10.0, neginf=-10.0), -50, 50)
-    expected = (fit_m - box.delta * 0.0) * level
+    expected = fit_m * level  # the regression fitted with the box, so it does not absorb the shift
     return Signature(vec, box, level, excess, hour_deltas * level, expected, view)
