@@ -14,14 +14,17 @@ from detector.errors import (
     InputValidationError,
     ModelNotFoundError,
 )
+from detector.evaluation import evaluate
 from detector.features.calendar import CalendarSpec
 from detector.ingest import UNITS, LoadSeries, QualityReport, from_arrays, iter_series, load
+from detector.models.baselines import BASELINES
 from detector.pipeline import LabelledSet, iter_scores, metrics, score, train
 from detector.scoring import RIG_KW, ScoreReport, Segment
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BASELINES",
     "RIG_KW",
     "UNITS",
     "ArtifactError",
@@ -37,6 +40,7 @@ __all__ = [
     "ScoreReport",
     "Segment",
     "__version__",
+    "evaluate",
     "from_arrays",
     "iter_scores",
     "iter_series",

@@ -248,9 +248,6 @@ def evaluate_cmd(
     """Detection, calibration, timing and size errors against the truth; generic detectors side by side."""
     import json
 
-    from detector.evaluation import score_sets, summarise
-    from detector.models.baselines import BASELINES
-
     mdl = _load_model_opt(model)
     frame = pd.read_parquet(data) if data.suffix.lower() in (".parquet", ".pq") else pd.read_csv(data)
     u = unit or (str(frame["unit"].iloc[0]) if "unit" in frame else None)
@@ -259,9 +256,9 @@ def evaluate_cmd(
     truth_df = pd.read_csv(truth, parse_dates=["start", "end"])
     if "source" not in truth_df:
         truth_df["source"] = data.stem
-    names = list(BASELINES) if baselines else []
+    names = list(detector.BASELINES) if baselines else []
     labelled = detector.LabelledSet(data.stem, frame, truth_df, str(u), tz or "UTC", country)
-    summary = summarise(score_sets([labelled], mdl, names), mdl.threshold, names)
+    _, summary = detector.evaluate([labelled], mdl, names)
     table = Table("detector", "AP", "ROC AUC", "precision", "recall", "FPR")
     o = summary["overall"]
     table.add_row(

@@ -95,3 +95,12 @@ def summarise(scores: pd.DataFrame, threshold: float, baselines: Sequence[str] =
         if name in scores
     }
     return out
+
+
+def evaluate(
+    sets: Sequence[LabelledSet], model: MiningModel | None = None, baselines: Sequence[str] = ()
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Score labelled sets and summarise against their truth (per-series rows, summary)."""
+    model = model or load_model()
+    scores = score_sets(sets, model, baselines)
+    return scores, summarise(scores, model.threshold, baselines)
