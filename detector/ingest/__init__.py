@@ -181,7 +181,7 @@ def _utc_times(f: pd.DataFrame, rows: np.ndarray, sid: str, zone: str | None) ->
     local = pd.DatetimeIndex(naive[is_naive])
     try:
         aware = local.tz_localize(zone, ambiguous="infer", nonexistent="raise")
-    except (ValueError, Exception) as exc:  # pytz/zoneinfo raise several types for DST problems
+    except ValueError as exc:  # pandas' nonexistent/ambiguous-time errors are ValueErrors
         probe = local.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
         bad = np.flatnonzero(probe.isna())
         i = int(np.flatnonzero(is_naive)[bad[0]]) if bad.size else first
