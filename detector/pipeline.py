@@ -44,6 +44,7 @@ def iter_scores(
     country: str = "IR",
     threshold: float | None = None,
     min_days: float = MIN_DAYS,
+    with_expected: bool = False,
 ) -> Iterator[tuple[str, ScoreReport | DetectorError]]:
     """Score every series of ``source``; yield ``(series_id, report or the error that stopped it)``."""
     model = model or load_model()
@@ -52,7 +53,7 @@ def iter_scores(
             yield sid, series
             continue
         try:
-            yield sid, score_series(series, model, country=country, threshold=threshold)
+            yield sid, score_series(series, model, country=country, threshold=threshold, with_expected=with_expected)
         except (ValueError, np.linalg.LinAlgError) as exc:  # numerical trouble in one series stays in that series
             log.warning("series %r could not be scored: %s", sid, exc)
             yield sid, DataSufficiencyError(f"series could not be modelled: {exc}", series_id=sid)
@@ -66,10 +67,14 @@ def score(
     tz: str | None = None,
     country: str = "IR",
     threshold: float | None = None,
+    with_expected: bool = False,
 ) -> list[ScoreReport]:
     """Score every series; raise the first series' error (``iter_scores`` keeps going instead)."""
     out = []
-    for _, result in iter_scores(source, model=model, unit=unit, tz=tz, country=country, threshold=threshold):
+    results = iter_scores(
+        source, model=model, unit=unit, tz=tz, country=country, threshold=threshold, with_expected=with_expected
+    )
+    for _, result in results:
         if isinstance(result, DetectorError):
             raise result
         out.append(result)

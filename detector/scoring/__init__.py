@@ -13,7 +13,7 @@ from detector.models.signature import Signature, extract
 from detector.scoring.evidence import explain
 from detector.scoring.report import RIG_KW, ScoreReport, Segment
 
-__all__ = ["RIG_KW", "ScoreReport", "Segment", "score_series", "signature_of"]
+__all__ = ["RIG_KW", "ScoreReport", "Segment", "expected_hourly", "score_series", "signature_of"]
 
 
 def signature_of(series: LoadSeries, country: str) -> tuple[Signature, Calendar]:
@@ -39,10 +39,24 @@ def _refine_onset(load: np.ndarray, profile: np.ndarray, cal: Calendar, hour0: i
     return int(k[np.argmax(rise)])
 
 
+def expected_hourly(sig: Signature, cal: Calendar) -> np.ndarray:
+    """Hourly expected load: the fitted daily level (without the shift) plus the typical hour-of-day shape."""
+    shape = sig.view.profile - sig.view.profile.mean()
+    return sig.expected_daily[cal.day] + shape[cal.hour]
+
+
 def score_series(
-    series: LoadSeries, model: MiningModel, *, country: str = "IR", threshold: float | None = None
+    series: LoadSeries,
+    model: MiningModel,
+    *,
+    country: str = "IR",
+    threshold: float | None = None,
+    with_expected: bool = False,
 ) -> ScoreReport:
-    """Score one canonical series with ``model``; ``threshold`` overrides the model's operating point."""
+    """Score one canonical series with ``model``; ``threshold`` overrides the model's operating point.
+
+    ``with_expected`` adds the hourly expected-load curve to the report (for plots and the API).
+    """
     sig, cal = signature_of(series, country)
     p = float(model.probability(sig.features)[0])
     thr = model.threshold if threshold is None else float(threshold)
@@ -69,4 +83,5 @@ def score_series(
         rigs=rigs,
         quality=series.quality.to_dict(),
         warnings=series.quality.warnings,
+        expected=pd.Series(expected_hourly(sig, cal), index=series.index, name="expected") if with_expected else None,
     )

@@ -34,6 +34,9 @@ class ScoreReport:
     rigs: float  # S19-class rig equivalents of the excess load
     quality: dict[str, Any]
     warnings: tuple[str, ...] = ()
+    # Hourly load that calendar and weather explain, without the suspected block (UTC index, series
+    # unit); only when asked for (``with_expected=True``): plots and the API's expected-load curve.
+    expected: pd.Series | None = None
 
     @property
     def flagged(self) -> bool:
