@@ -16,7 +16,7 @@ from detector.errors import (
 )
 from detector.evaluation import evaluate
 from detector.features.calendar import CalendarSpec
-from detector.ingest import UNITS, LoadSeries, QualityReport, from_arrays, iter_series, load
+from detector.ingest import UNITS, LoadSeries, QualityReport, from_arrays, iter_series, load, read_table
 from detector.models.baselines import BASELINES
 from detector.pipeline import LabelledSet, iter_scores, metrics, score, train
 from detector.scoring import RIG_KW, ScoreReport, Segment
@@ -47,6 +47,7 @@ __all__ = [
     "load",
     "load_model",
     "metrics",
+    "read_table",
     "save_model",
     "score",
     "simulate",

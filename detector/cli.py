@@ -13,6 +13,7 @@ from rich.table import Table
 
 import detector
 from detector import simulate
+from detector.service.cli import keys_app, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Find illicit crypto-mining in load data.")
 err = Console(stderr=True)
@@ -279,6 +280,10 @@ def evaluate_cmd(
     )
     if report is not None:
         report.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+
+
+app.command("serve")(serve)
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:  # pragma: no cover - console entry point

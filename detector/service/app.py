@@ -1,0 +1,177 @@
+"""The scoring service: ``create_app(settings)`` builds the FastAPI app (tests build their own).
+
+Start-up (lifespan) opens the database, creates missing tables, loads the models and starts the
+job worker; all of it lives on ``app.state``, never in module globals.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, HTTPException
+from fastapi.middleware.cors import CORSMiddleware
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import detector
+from detector.service import problems
+from detector.service.deps import RateLimiter, Registry
+from detector.service.jobs import JobWorker
+from detector.service.routes import jobs, score, system
+from detector.service.settings import Settings
+from detector.service.store import Store, hash_key
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Score electricity load for signs of illicit crypto-mining.
+
+* `POST /v1/score`: one series in, an answer in milliseconds.
+* `POST /v1/jobs`: upload CSV or Parquet with many series; poll the job; fetch the ranked inspection list.
+
+Every `/v1` call needs an API key in the `X-API-Key` header (`detector keys create NAME`).
+Errors are RFC 9457 `application/problem+json` naming the field, index and value.
+"""
+
+
+def load_registry(settings: Settings) -> Registry:
+    """The default model plus every artefact under ``models_dir`` (a broken one is skipped with a warning)."""
+    default = detector.load_model(settings.model_dir)
+    models = {default.version: default}
+    if settings.models_dir is not None and settings.models_dir.is_dir():
+        for sub in sorted(p for p in settings.models_dir.iterdir() if p.is_dir()):
+            try:
+                m = detector.load_model(sub)
+            except detector.DetectorError as exc:
+                log.warning("model %s skipped: %s", sub.name, exc)
+                continue
+            models.setdefault(m.version, m)
+    return Registry(models, default.version)
+
+
+class Metrics:
+    """Prometheus metrics in a registry of this app's own (per process)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "detector_http_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "detector_http_request_duration_seconds",
+            "HTTP request latency",
+            ["route"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.series = Counter(
+            "detector_series_scored", "series scored by /v1/score", ["result"], registry=self.registry
+        )
+
+
+class LimitsAndMetrics:
+    """Pure ASGI middleware: 413 for bodies over the limit (before they are read), request metrics."""
+
+    def __init__(self, app: ASGIApp, settings: Settings, metrics: Metrics) -> None:
+        self.app, self.settings, self.metrics = app, settings, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        limit = self.settings.max_upload_bytes if path.rstrip("/") == "/v1/jobs" else self.settings.max_body_bytes
+        status = {"code": 500}
+        start = time.perf_counter()
+
+        async def send_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            await problems.problem_response(None, _too_large(limit))(scope, receive, send_status)
+        else:
+            await self.app(scope, _counting(receive, limit), send_status)
+        route = scope.get("route")
+        label = getattr(route, "path", "unmatched")
+        self.metrics.requests.labels(scope["method"], label, str(status["code"])).inc()
+        self.metrics.latency.labels(label).observe(time.perf_counter() - start)
+
+
+def _too_large(limit: int) -> problems.ProblemError:
+    return problems.ProblemError(
+        413, "body-too-large", "Payload too large", f"request body is larger than the limit of {limit:,} bytes"
+    )
+
+
+class _BodyTooLarge(HTTPException):
+    """Raised from ``receive`` for chunked bodies that outgrow the limit; FastAPI passes HTTPExceptions on."""
+
+
+def _counting(receive: Receive, limit: int) -> Callable[[], Awaitable[Message]]:
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > limit:
+            raise _BodyTooLarge(413, _too_large(limit).detail)
+        return message
+
+    return wrapped
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service; ``settings`` default to the environment (``DETECTOR_*``)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.upload_dir.mkdir(parents=True, exist_ok=True)
+        store = Store(settings.db_url())
+        store.create_all()
+        app.state.store = store
+        app.state.registry = load_registry(settings)
+        app.state.env_key_hashes = frozenset(hash_key(k) for k in settings.api_keys)
+        worker = JobWorker(store, app.state.registry, settings)
+        app.state.worker = worker
+        if settings.run_worker:
+            worker.start()
+        try:
+            yield
+        finally:
+            if settings.run_worker:
+                worker.stop()
+            store.engine.dispose()
+
+    app = FastAPI(
+        title="detector",
+        version=detector.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    metrics = Metrics()
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    problems.install(app)
+    app.include_router(score.router)
+    app.include_router(jobs.router)
+    app.include_router(system.router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
+        )
+    app.add_middleware(LimitsAndMetrics, settings=settings, metrics=metrics)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (several workers): settings from the environment."""
+    return create_app(Settings())

@@ -1,0 +1,88 @@
+"""`detector serve` and `detector keys create|list|revoke` (registered on the main CLI app).
+
+Imports of the web stack happen inside the commands, so the rest of the CLI stays quick to start.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from detector.service.settings import Settings
+
+if TYPE_CHECKING:
+    from detector.service.store import Store
+
+keys_app = typer.Typer(no_args_is_help=True, help="Manage API keys (stored hashed; a key is shown once).")
+out = Console()
+err = Console(stderr=True)
+
+
+def _store(settings: Settings) -> Store:
+    from detector.service.store import Store  # SQLAlchemy only when a service command runs
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.db_url())
+    store.create_all()
+    return store
+
+
+@keys_app.command("create")
+def create_key(name: Annotated[str, typer.Argument(help="who or what the key is for")]) -> None:
+    """Create a key and print it once; only its hash is stored."""
+    key = _store(Settings()).create_key(name)
+    out.print(f"API key for {name!r} (shown once; send it as the X-API-Key header):")
+    out.print(key, highlight=False, soft_wrap=True)
+
+
+@keys_app.command("list")
+def list_keys() -> None:
+    """List keys: id, name, prefix, created, revoked."""
+    table = Table("id", "name", "prefix", "created", "revoked")
+    for k in _store(Settings()).list_keys():
+        revoked = f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else ""
+        table.add_row(str(k.id), k.name, k.prefix + "…", f"{k.created_at:%Y-%m-%d %H:%M}", revoked)
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def revoke_key(key_id: Annotated[int, typer.Argument(help="id from `detector keys list`")]) -> None:
+    """Revoke a key: requests with it get 403 from then on."""
+    if not _store(Settings()).revoke_key(key_id):
+        err.print(f"[red]error:[/red] no active key with id {key_id}")
+        raise typer.Exit(2)
+    out.print(f"key {key_id} revoked")
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address (default 127.0.0.1; DETECTOR_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default 8000; DETECTOR_PORT)")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="worker processes (DETECTOR_WORKERS)")] = None,
+) -> None:
+    """Run the HTTP scoring service (OpenAPI docs at /docs). Settings: DETECTOR_* environment variables."""
+    import os
+
+    import uvicorn
+
+    settings = Settings()
+    host, port, workers = host or settings.host, port or settings.port, workers or settings.workers
+    store = _store(settings)
+    if not settings.api_keys and not store.has_active_keys():
+        key = store.create_key("first key (created by detector serve)")
+        err.print(
+            "No API keys yet, so one was created. It is shown only now; send it as the X-API-Key header:\n"
+            f"  {key}\nMore keys: `detector keys create NAME`; list or revoke them with `detector keys list|revoke`.",
+            highlight=False,
+            soft_wrap=True,
+        )
+    store.engine.dispose()
+    err.print(f"detector service on http://{host}:{port} (docs at /docs); data in {settings.data_dir.resolve()}")
+    os.environ.setdefault("DETECTOR_DATA_DIR", str(settings.data_dir.resolve()))  # workers see the same data
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(
+        "detector.service.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info"
+    )

@@ -1,0 +1,117 @@
+"""Request dependencies: the app's state, API-key authentication and the per-key rate limit."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+
+import detector
+from detector.service.problems import ProblemError
+from detector.service.settings import Settings
+from detector.service.store import Store, hash_key
+
+
+@dataclass(slots=True)
+class Registry:
+    """Loaded models by version; the default one answers when a request names none."""
+
+    models: dict[str, detector.MiningModel]
+    default: str
+
+    def get(self, version: str | None) -> detector.MiningModel:
+        if version is None:
+            return self.models[self.default]
+        if version not in self.models:
+            known = ", ".join(sorted(self.models))
+            raise ProblemError(
+                404,
+                "unknown-model",
+                "Unknown model",
+                f"model: no model with version {version!r} (known: {known})",
+                field="model",
+                value=version,
+            )
+        return self.models[version]
+
+
+@dataclass(slots=True)
+class RateLimiter:
+    """Token bucket per key: ``rate`` requests per second sustained, ``burst`` at once (per process)."""
+
+    rate: float
+    burst: int
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def acquire(self, key: str) -> float:
+        """0 if the request may go ahead, else the seconds until it may."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            if tokens >= 1.0:
+                self._buckets[key] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def get_registry(request: Request) -> Registry:
+    return request.app.state.registry  # type: ignore[no-any-return]
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[Store, Depends(get_store)]
+RegistryDep = Annotated[Registry, Depends(get_registry)]
+
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="key from `detector keys create NAME`")
+
+
+def require_key(request: Request, key: Annotated[str | None, Depends(_header)]) -> int | None:
+    """401 without a known key, 403 for a revoked one, 429 over the rate limit; the key's id (None: env key)."""
+    if not key:
+        raise ProblemError(
+            401,
+            "unauthorized",
+            "Unauthorized",
+            "missing API key: send it in the X-API-Key header (create one with `detector keys create NAME`)",
+            headers={"WWW-Authenticate": "X-API-Key"},
+        )
+    digest = hash_key(key)
+    key_id: int | None = None
+    if digest not in request.app.state.env_key_hashes:
+        info = request.app.state.store.find_key(key)
+        if info is None:
+            raise ProblemError(
+                401, "unauthorized", "Unauthorized", "unknown API key", headers={"WWW-Authenticate": "X-API-Key"}
+            )
+        if info.revoked_at is not None:
+            raise ProblemError(403, "forbidden", "Forbidden", f"API key {info.prefix}… was revoked")
+        key_id = info.id
+    wait = request.app.state.limiter.acquire(digest)
+    if wait > 0:
+        raise ProblemError(
+            429,
+            "rate-limited",
+            "Too many requests",
+            f"rate limit of {request.app.state.settings.rate_limit_per_second:g} requests/s for this key exceeded",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+    return key_id
+
+
+KeyDep = Annotated[int | None, Depends(require_key)]

@@ -1,0 +1,102 @@
+"""Background scoring of uploaded files: a worker thread that claims jobs from the database.
+
+Each series' result is committed as it is produced (progress is visible and nothing done is lost).
+A job whose worker died (its lease, ``heartbeat_at``, went stale) is claimed again and resumed:
+series already written are skipped; after ``job_max_attempts`` starts it is marked failed with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import detector
+from detector.service.deps import Registry
+from detector.service.settings import Settings
+from detector.service.store import DONE, FAILED, Job, Store
+
+log = logging.getLogger(__name__)
+
+
+class JobWorker:
+    """Polls for claimable jobs and scores them one at a time, in a daemon thread."""
+
+    def __init__(self, store: Store, registry: Registry, settings: Settings) -> None:
+        self.store, self.registry, self.settings = store, registry, settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="job-worker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _loop(self) -> None:
+        lease = timedelta(seconds=self.settings.job_lease_seconds)
+        while not self._stop.is_set():
+            try:
+                job = self.store.claim_job(lease)
+            except Exception:  # database briefly unavailable: try again later, keep the thread alive
+                log.exception("could not claim a job")
+                job = None
+            if job is None:
+                self._stop.wait(self.settings.job_poll_seconds)
+                continue
+            try:
+                self.run(job)
+            except Exception:
+                log.exception("job %s failed unexpectedly", job.id)
+                self.store.finish_job(job.id, FAILED, "internal error while scoring; see the server log")
+
+    def run(self, job: Job) -> None:
+        """Score ``job``'s upload, writing each series as it finishes; skip series already written."""
+        if job.attempts > self.settings.job_max_attempts:
+            self.store.finish_job(
+                job.id,
+                FAILED,
+                f"interrupted {job.attempts - 1} times (the server stopped while scoring it); not retried",
+            )
+            return
+        opts = json.loads(job.options)
+        try:
+            model = self.registry.get(opts.get("model"))
+            frame = detector.read_table(Path(job.upload_path))
+        except detector.DetectorError as exc:
+            self.store.finish_job(job.id, FAILED, str(exc))
+            return
+        self.store.set_total(job.id, int(frame["series_id"].fillna("").astype(str).nunique()), model.version)
+        done = self.store.done_series(job.id)
+        if done:
+            log.info("resuming job %s (attempt %d): %d series already written", job.id, job.attempts, len(done))
+        try:
+            results = detector.iter_scores(
+                frame,
+                model=model,
+                unit=opts.get("unit"),
+                tz=opts.get("timezone"),
+                country=opts.get("country", "IR"),
+                threshold=opts.get("threshold"),
+            )
+            for sid, result in results:
+                if self._stop.is_set():
+                    self.store.requeue(job.id)  # shutting down cleanly: the next start resumes the job
+                    return
+                if sid in done:
+                    continue
+                if isinstance(result, detector.DetectorError):
+                    self.store.add_result(job.id, sid, {"series_id": sid, "error": str(result)}, str(result))
+                else:
+                    self.store.add_result(job.id, sid, result.to_row(), None)
+        except detector.DetectorError as exc:  # the whole table is unusable (e.g. unknown unit or zone)
+            self.store.finish_job(job.id, FAILED, str(exc))
+            return
+        self.store.finish_job(job.id, DONE)

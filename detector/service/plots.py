@@ -1,0 +1,46 @@
+"""Plots for a person: hourly load, expected load and the flagged segments (matplotlib, Agg, no pyplot state)."""
+
+from __future__ import annotations
+
+import io
+from typing import Literal
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+
+import detector
+
+
+def render(series: detector.LoadSeries, report: detector.ScoreReport, fmt: Literal["png", "svg"]) -> bytes:
+    """Daily means of load and expected load in local time, flagged segments shaded, score in the title."""
+    index = series.index.tz_convert(series.tz)
+    load = pd.Series(series.load, index=index).resample("D").mean()
+    fig = Figure(figsize=(11, 4.2), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.plot(load.index, load.to_numpy(), color="#1f4e79", lw=1.2, label="load (daily mean)")
+    if report.expected is not None:
+        expected = report.expected.tz_convert(series.tz).resample("D").mean()
+        ax.plot(expected.index, expected.to_numpy(), color="#999999", lw=1.2, ls="--", label="expected load")
+    last = index[-1]
+    for i, seg in enumerate(report.segments):
+        end = seg.end.tz_convert(series.tz) if seg.end is not None else last
+        colour = "#d62728" if report.flagged else "#ff7f0e"
+        label = f"suspected block (+{seg.excess_load:.3g} {report.unit}, p={seg.score:.2f})" if i == 0 else None
+        ax.axvspan(seg.start.tz_convert(series.tz), end, color=colour, alpha=0.18, label=label)
+    verdict = "FLAGGED" if report.flagged else "not flagged"
+    ax.set_title(
+        f"{report.series_id}: score {report.score:.2f} (threshold {report.threshold:.2f}), {verdict}", loc="left"
+    )
+    ax.set_ylabel(f"load ({report.unit})")
+    ax.set_xlabel(f"local time ({series.tz})")
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, tz=index.tz))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+    return buf.getvalue()

@@ -1,0 +1,1 @@
+"""One router per resource: score, jobs, system (models, health, metrics)."""

@@ -1,0 +1,202 @@
+"""Batch jobs: upload a file, poll it, fetch the ranked inspection list, plot one series."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
+
+import detector
+from detector.service.deps import KeyDep, RegistryDep, SettingsDep, StoreDep
+from detector.service.plots import render
+from detector.service.problems import ProblemError
+from detector.service.schemas import JobCounts, JobOut, ResultsPage, problem_responses, utc
+from detector.service.store import Job, Store, new_job_id
+from detector.service.validation import check_options
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+SUFFIXES = (".csv.gz", ".csv", ".txt", ".parquet", ".pq")
+# The CLI's score-file contract: the first six columns are public, the rest follow in this order.
+RESULT_COLUMNS = (
+    "series_id",
+    "score",
+    "flagged",
+    "onset",
+    "end",
+    "excess_load",
+    "unit",
+    "rigs",
+    "threshold",
+    "evidence",
+    "data_quality",
+    "model_version",
+    "error",
+)
+
+
+def _job_or_404(store: Store, job_id: str) -> Job:
+    job = store.get_job(job_id) if len(job_id) <= 64 else None
+    if job is None:
+        raise ProblemError(404, "unknown-job", "Not found", f"no job with id {job_id!r}", field="job_id", value=job_id)
+    return job
+
+
+def _job_out(job: Job) -> JobOut:
+    base = f"/v1/jobs/{job.id}"
+    return JobOut(
+        id=job.id,
+        state=job.state,  # type: ignore[arg-type]
+        filename=job.filename,
+        progress=round(job.done / job.total, 4) if job.total else (1.0 if job.state == "done" else None),
+        counts=JobCounts(total=job.total, done=job.done, failed=job.failed, flagged=job.flagged),
+        error=job.error,
+        attempts=job.attempts,
+        model_version=job.model_version,
+        options=json.loads(job.options),
+        created_at=utc(job.created_at),  # type: ignore[arg-type]
+        started_at=utc(job.started_at),
+        finished_at=utc(job.finished_at),
+        links={"self": base, "results": f"{base}/results", "results_csv": f"{base}/results?format=csv"},
+    )
+
+
+def _suffix(filename: str) -> str:
+    name = filename.lower()
+    for suffix in SUFFIXES:
+        if name.endswith(suffix):
+            return suffix
+    raise ProblemError(
+        422,
+        "invalid-input",
+        "Invalid input",
+        f"file: unknown file type; use {', '.join(SUFFIXES)} (got {filename!r})",
+        field="file",
+        value=filename,
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobOut,
+    responses=problem_responses(401, 403, 404, 413, 422, 429),
+)
+def create_job(
+    file: Annotated[UploadFile, File(description="long table: series_id, timestamp, load[, temperature][, unit]")],
+    store: StoreDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    response: Response,
+    key_id: KeyDep,
+    unit: Annotated[str | None, Form(max_length=16, description="unit of every series, else a 'unit' column")] = None,
+    timezone: Annotated[str | None, Form(max_length=64, description="IANA zone of naive timestamps")] = None,
+    country: Annotated[str, Form(max_length=3, description="holiday calendar, ISO 3166 code")] = "IR",
+    threshold: Annotated[float | None, Form(ge=0.0, le=1.0, description="flag at this probability")] = None,
+    model: Annotated[str | None, Form(max_length=100, description="model version; default model")] = None,
+) -> JobOut:
+    """Store the upload durably, queue it, answer 202; a worker scores it series by series."""
+    suffix = _suffix(file.filename or "")
+    check_options(unit, timezone, country)
+    registry.get(model)  # unknown model: 404 now, not a failed job later
+    job_id = new_job_id()
+    final = settings.upload_dir / f"{job_id}{suffix}"
+    partial = final.with_name(final.name + ".part")
+    with partial.open("wb") as out:
+        shutil.copyfileobj(file.file, out, length=1 << 20)
+        out.flush()
+        os.fsync(out.fileno())
+    partial.replace(final)  # atomic: a crash leaves no half file under the final name
+    options = {"unit": unit, "timezone": timezone, "country": country.upper(), "threshold": threshold, "model": model}
+    store.add_job(job_id, file.filename or final.name, str(final.resolve()), options, key_id)
+    response.headers["Location"] = f"/v1/jobs/{job_id}"
+    job = store.get_job(job_id)
+    assert job is not None
+    return _job_out(job)
+
+
+@router.get("/{job_id}", response_model=JobOut, responses=problem_responses(401, 403, 404, 429))
+def get_job(job_id: str, store: StoreDep, _: KeyDep) -> JobOut:
+    """State, progress and counts; ``error`` says why a failed job failed."""
+    return _job_out(_job_or_404(store, job_id))
+
+
+@router.get(
+    "/{job_id}/results",
+    response_model=ResultsPage,
+    responses={
+        **problem_responses(401, 403, 404, 429),
+        200: {"content": {"text/csv": {}}, "description": "JSON page or CSV (format=csv or Accept: text/csv)"},
+    },
+)
+def get_results(
+    job_id: str,
+    request: Request,
+    store: StoreDep,
+    _: KeyDep,
+    limit: Annotated[
+        int | None, Query(ge=1, le=10_000, description="rows per page (JSON default 100; CSV all)")
+    ] = None,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    format: Annotated[Literal["json", "csv"] | None, Query(description="default: JSON unless Accept: text/csv")] = None,
+) -> ResultsPage | Response:
+    """The ranked inspection list (highest score first; failed series last, with their error)."""
+    job = _job_or_404(store, job_id)
+    as_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
+    if as_csv:
+        rows = store.results(job_id, limit, offset)
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=RESULT_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return Response(
+            buf.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{job_id}-scores.csv"'},
+        )
+    limit = limit or 100
+    items = store.results(job_id, limit, offset)
+    full = [{c: row.get(c, "") for c in RESULT_COLUMNS} for row in items]
+    return ResultsPage(job_id=job_id, state=job.state, total=job.done, limit=limit, offset=offset, items=full)
+
+
+@router.get(
+    "/{job_id}/series/{series_id}/plot.{fmt}",
+    responses={
+        **problem_responses(401, 403, 404, 409, 429),
+        200: {"content": {"image/png": {}, "image/svg+xml": {}}, "description": "the plot"},
+    },
+    response_class=Response,
+)
+def plot_series(
+    job_id: str, series_id: str, fmt: Literal["png", "svg"], store: StoreDep, registry: RegistryDep, _: KeyDep
+) -> Response:
+    """Daily load, expected load and the suspected block of one scored series, for a person to read."""
+    job = _job_or_404(store, job_id)
+    row = store.result_of(job_id, series_id)
+    if row is None:
+        raise ProblemError(
+            404, "unknown-series", "Not found", f"job {job_id} has no result for series {series_id!r}", value=series_id
+        )
+    if row.get("error"):
+        raise ProblemError(409, "series-failed", "Series failed", f"series {series_id!r} failed: {row['error']}")
+    opts = json.loads(job.options)
+    frame = detector.read_table(Path(job.upload_path))
+    frame = frame[frame["series_id"].astype(str) == series_id]
+    kwargs = {"unit": opts.get("unit"), "tz": opts.get("timezone")}
+    series = detector.load(frame, **kwargs)[0]
+    report = detector.score(
+        frame,
+        model=registry.get(opts.get("model")),
+        country=opts.get("country", "IR"),
+        threshold=opts.get("threshold"),
+        with_expected=True,
+        **kwargs,
+    )[0]
+    media = "image/png" if fmt == "png" else "image/svg+xml"
+    return Response(render(series, report, fmt), media_type=media)

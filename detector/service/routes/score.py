@@ -1,0 +1,74 @@
+"""POST /v1/score: one series in, its ScoreReport out, in milliseconds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Request
+
+import detector
+from detector.service.deps import KeyDep, RegistryDep, SettingsDep
+from detector.service.problems import ProblemError
+from detector.service.schemas import ScoreIn, ScoreOut, problem_responses
+from detector.service.validation import json_problem
+
+router = APIRouter(prefix="/v1", tags=["scoring"])
+_PROBLEMS = problem_responses(401, 403, 404, 413, 422, 429)
+
+
+def _check_lengths(body: ScoreIn, max_points: int) -> None:
+    n = len(body.timestamps)
+    if n > max_points:
+        raise ProblemError(
+            413,
+            "too-many-points",
+            "Payload too large",
+            f"timestamps: {n:,} readings in one series; the limit is {max_points:,}",
+            field="timestamps",
+            value=n,
+        )
+    for name, arr in (("values", body.values), ("temperature", body.temperature)):
+        if arr is not None and len(arr) != n:
+            raise ProblemError(
+                422,
+                "invalid-input",
+                "Invalid input",
+                f"{name}: must have one entry per timestamp ({n}); got {len(arr)}",
+                field=name,
+                value=len(arr),
+            )
+
+
+@router.post("/score", response_model=ScoreOut, response_model_exclude_none=False, responses=_PROBLEMS)
+def score_series(body: ScoreIn, request: Request, registry: RegistryDep, settings: SettingsDep, _: KeyDep) -> ScoreOut:
+    """Score one series; ``null`` readings are gaps (up to 3 h interpolated, longer ones left out)."""
+    _check_lengths(body, settings.max_points)
+    model = registry.get(body.model)
+    frame = pd.DataFrame(
+        {
+            "series_id": body.series_id,
+            "timestamp": body.timestamps,
+            "load": np.array(body.values, dtype=np.float64),  # None -> NaN: a gap
+        }
+    )
+    if body.temperature is not None:
+        frame["temperature"] = np.array(body.temperature, dtype=np.float64)
+    metrics = request.app.state.metrics
+    try:
+        report = detector.score(
+            frame,
+            model=model,
+            unit=body.unit,
+            tz=body.timezone,
+            country=body.country,
+            threshold=body.threshold,
+            with_expected=body.include_expected,
+        )[0]
+    except detector.InputValidationError as exc:
+        metrics.series.labels("rejected").inc()
+        raise json_problem(exc) from exc
+    except detector.DataSufficiencyError:
+        metrics.series.labels("rejected").inc()
+        raise
+    metrics.series.labels("flagged" if report.flagged else "clear").inc()
+    return ScoreOut.of(report, with_expected=body.include_expected)

@@ -1,0 +1,56 @@
+"""Models, liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from detector.service.deps import KeyDep, RegistryDep
+from detector.service.schemas import ModelOut, problem_responses
+
+router = APIRouter()
+
+
+@router.get("/v1/models", response_model=list[ModelOut], tags=["models"], responses=problem_responses(401, 403, 429))
+def list_models(registry: RegistryDep, _: KeyDep) -> list[ModelOut]:
+    """Loaded models; pass ``model`` (a version) to /v1/score or /v1/jobs to use one other than the default."""
+    return [
+        ModelOut(
+            version=v,
+            default=v == registry.default,
+            threshold=m.threshold,
+            features=list(m.features),
+            trained_at=m.metadata.get("trained_at"),
+            validation=m.metadata.get("validation"),
+        )
+        for v, m in registry.models.items()
+    ]
+
+
+@router.get("/healthz", tags=["system"])
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["system"], responses={503: {"description": "not ready; the body says what is missing"}})
+def readyz(request: Request) -> JSONResponse:
+    """Ready when the database answers, a model is loaded and the job worker runs."""
+    state = request.app.state
+    checks = {"model": bool(getattr(state, "registry", None))}
+    try:
+        checks["database"] = state.store.ping()
+    except Exception:  # any driver error means "not ready", never a 500
+        checks["database"] = False
+    checks["worker"] = state.worker.alive if state.settings.run_worker else True
+    ready = all(checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+    )
+
+
+@router.get("/metrics", tags=["system"], response_class=Response)
+def metrics(request: Request) -> Response:
+    """Prometheus text format (this process's counters)."""
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

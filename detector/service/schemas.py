@@ -1,0 +1,211 @@
+"""HTTP request and response models, built from the detector's result types (never the other way round)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+import detector
+from detector.service.validation import check_country
+
+FiniteOrGap = Annotated[float | None, Field(allow_inf_nan=False)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+_EXAMPLE_TS = ["2024-03-20T00:00:00+03:30", "2024-03-20T01:00:00+03:30", "..."]
+
+
+class ScoreIn(BaseModel):
+    """One series as parallel arrays. ``null`` in ``values`` or ``temperature`` is a gap (as an empty CSV cell)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "series_id": "feeder-17",
+                    "unit": "MW",
+                    "timezone": "Asia/Tehran",
+                    "timestamps": _EXAMPLE_TS,
+                    "values": [1.71, 1.64, "..."],
+                    "temperature": [12.5, 11.9, "..."],
+                }
+            ]
+        },
+    )
+
+    series_id: str = Field("series", min_length=1, max_length=200, description="region, feeder or meter id")
+    unit: str = Field(..., max_length=16, description="W, kW, MW, GW (power) or Wh, kWh, MWh, GWh (per interval)")
+    timezone: str | None = Field(
+        None, max_length=64, description="IANA zone: local time of naive timestamps and of the calendar"
+    )
+    timestamps: list[str] = Field(..., description="ISO 8601, with an offset or naive local time plus `timezone`")
+    values: list[FiniteOrGap] = Field(..., description="load per timestamp; null is a gap")
+    temperature: list[FiniteOrGap] | None = Field(None, description="°C per timestamp; null is a gap")
+    model: str | None = Field(None, max_length=100, description="model version (GET /v1/models); default model")
+    country: str = Field("IR", min_length=2, max_length=3, description="holiday calendar, ISO 3166 code")
+    threshold: float | None = Field(None, ge=0.0, le=1.0, description="flag at this probability instead")
+    include_expected: bool = Field(False, description="also return the hourly expected-load curve")
+
+    @field_validator("country")
+    @classmethod
+    def _country_known(cls, country: str) -> str:
+        return check_country(country)
+
+
+class SegmentOut(BaseModel):
+    start: datetime
+    end: datetime | None = Field(description="exclusive; null while the block is still on")
+    excess_load: float
+    score: float
+    evidence: list[str]
+
+    @classmethod
+    def of(cls, seg: detector.Segment) -> SegmentOut:
+        return cls(
+            start=seg.start,
+            end=seg.end,
+            excess_load=seg.excess_load,
+            score=seg.score,
+            evidence=list(seg.evidence),
+        )
+
+
+class ExcessLoad(BaseModel):
+    value: float
+    unit: str
+    rigs: float = Field(description="S19-class rig equivalents (3.25 kW each)")
+
+
+class ExpectedPoint(BaseModel):
+    timestamp: datetime
+    load: float | None
+
+
+class ScoreOut(BaseModel):
+    """The answer for one series: the same facts as a row of the CLI's score file, with structure."""
+
+    series_id: str
+    score: float = Field(description="calibrated probability that the series holds mining")
+    flagged: bool
+    threshold: float
+    onset: datetime | None
+    end: datetime | None
+    excess_load: ExcessLoad
+    segments: list[SegmentOut]
+    evidence: list[str]
+    data_quality: dict[str, Any]
+    warnings: list[str]
+    model_version: str
+    expected: list[ExpectedPoint] | None = Field(None, description="hourly expected load (UTC), when asked for")
+
+    @classmethod
+    def of(cls, report: detector.ScoreReport, *, with_expected: bool = False) -> ScoreOut:
+        expected = None
+        if with_expected and report.expected is not None:
+            expected = [
+                ExpectedPoint(timestamp=t, load=None if math.isnan(v) else float(v))
+                for t, v in zip(report.expected.index, report.expected.to_numpy(), strict=True)
+            ]
+        return cls(
+            series_id=report.series_id,
+            score=report.score,
+            flagged=report.flagged,
+            threshold=report.threshold,
+            onset=report.onset,
+            end=report.end,
+            excess_load=ExcessLoad(value=report.excess_load, unit=report.unit, rigs=report.rigs),
+            segments=[SegmentOut.of(s) for s in report.segments],
+            evidence=list(report.evidence),
+            data_quality=report.quality,
+            warnings=list(report.warnings),
+            model_version=report.model_version,
+            expected=expected,
+        )
+
+
+class ModelOut(BaseModel):
+    version: str
+    default: bool
+    threshold: float
+    features: list[str]
+    trained_at: str | None
+    validation: dict[str, Any] | None
+
+
+class JobCounts(BaseModel):
+    total: int | None = Field(description="series in the upload; null until the worker has read it")
+    done: int = Field(description="series finished (scored or failed)")
+    failed: int
+    flagged: int
+
+
+class JobOut(BaseModel):
+    id: str
+    state: Literal["queued", "running", "done", "failed"]
+    filename: str
+    progress: float | None = Field(description="done / total, 0 to 1")
+    counts: JobCounts
+    error: str | None = Field(description="why the whole job failed; per-series errors are in the results")
+    attempts: int
+    model_version: str | None
+    options: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    links: dict[str, str]
+
+
+class ResultsPage(BaseModel):
+    job_id: str
+    state: str
+    total: int = Field(description="rows in the full list (scored and failed series)")
+    limit: int
+    offset: int
+    items: list[dict[str, Any]] = Field(
+        description="score-file rows ranked by score: series_id, score, flagged, onset, end, excess_load, unit, "
+        "rigs, threshold, evidence, data_quality, model_version, error"
+    )
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    field: str | None = None
+    index: int | None = None
+    value: Any = None
+
+
+_PROBLEM_TEXT = {
+    400: "malformed JSON",
+    401: "no or unknown API key",
+    403: "revoked API key",
+    404: "unknown job, series or model",
+    409: "the series failed or the job has not reached it",
+    413: "body, upload or series too large",
+    422: "invalid input, naming field, index and value",
+    429: "rate limit exceeded (see Retry-After)",
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries: these status codes answer with a problem document."""
+    return {
+        code: {"model": Problem, "content": {"application/problem+json": {}}, "description": _PROBLEM_TEXT[code]}
+        for code in codes
+    }
+
+
+def utc(ts: datetime | None) -> datetime | None:
+    """Database datetimes come back naive on SQLite; they are UTC."""
+    if ts is None or ts.tzinfo is not None:
+        return ts
+    return pd.Timestamp(ts).tz_localize("UTC").to_pydatetime()

@@ -1,0 +1,41 @@
+"""Service settings: pydantic-settings, read from ``DETECTOR_*`` environment variables (or a ``.env`` file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told; defaults are safe for a single analyst on one machine."""
+
+    model_config = SettingsConfigDict(env_prefix="DETECTOR_", env_file=".env", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    workers: int = Field(1, ge=1, description="uvicorn worker processes (rate limits and metrics are per process)")
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file <data_dir>/detector.db")
+    model_dir: Path | None = Field(None, description="default model artefact (default: the bundled model)")
+    models_dir: Path | None = Field(None, description="directory of further model artefacts, one per subdirectory")
+    api_keys: list[str] = Field(default_factory=list, description="extra plaintext keys (e.g. for containers)")
+    rate_limit_per_second: float = Field(20.0, gt=0, description="sustained requests per second per API key")
+    rate_limit_burst: int = Field(40, ge=1, description="requests a key may send at once before it is throttled")
+    max_body_bytes: int = Field(32 * 2**20, ge=1024, description="largest request body for /v1/score")
+    max_upload_bytes: int = Field(200 * 2**20, ge=1024, description="largest upload for /v1/jobs")
+    max_points: int = Field(600_000, ge=1, description="most readings per series in /v1/score (a year at 1 min)")
+    cors_origins: list[str] = Field(default_factory=list, description="allowed browser origins; empty: CORS off")
+    job_lease_seconds: float = Field(30.0, gt=0, description="a running job silent this long is taken over")
+    job_max_attempts: int = Field(3, ge=1, description="times a job is started before it is marked failed")
+    job_poll_seconds: float = Field(0.5, gt=0)
+    run_worker: bool = Field(True, description="score uploaded jobs in this process")
+
+    def db_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under the data directory."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'detector.db').resolve()}"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"

@@ -1,0 +1,277 @@
+"""POST /v1/score and the system endpoints through an HTTP client: contract fields, problem+json, auth, limits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from detector.service.app import create_app
+from detector.service.settings import Settings
+
+PROBLEM = "application/problem+json"
+
+
+def test_flagged_series_answer_has_the_contract_fields(client: TestClient, mined: dict[str, Any]) -> None:
+    r = client.post("/v1/score", json=mined)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["series_id"] == "feeder-0001"
+    assert out["flagged"] is True
+    assert out["score"] >= out["threshold"] > 0
+    assert out["onset"].startswith("2023-09-03")  # the simulated rigs switched on in early September
+    assert out["end"] is None  # still running at the end of the data
+    assert out["excess_load"]["unit"] == "MW"
+    assert 1.0 < out["excess_load"]["value"] < 2.5
+    assert out["excess_load"]["rigs"] == pytest.approx(out["excess_load"]["value"] * 1000 / 3.25)
+    seg = out["segments"][0]
+    assert seg["start"] == out["onset"]
+    assert any("flat across the day" in e for e in seg["evidence"])
+    assert out["data_quality"]["hours"] == 8760
+    assert out["data_quality"]["timezone"] == "Asia/Tehran"
+    models = client.get("/v1/models").json()
+    assert out["model_version"] == next(m["version"] for m in models if m["default"])
+    assert out["expected"] is None
+
+
+def test_expected_curve_on_request(client: TestClient, short_ok: dict[str, Any]) -> None:
+    out = client.post("/v1/score", json={**short_ok, "include_expected": True}).json()
+    assert len(out["expected"]) == 35 * 24
+    assert out["expected"][0]["timestamp"] == "2023-03-20T20:30:00Z"
+    assert out["expected"][0]["load"] > 0
+    assert out["flagged"] is False
+
+
+def test_null_values_are_gaps(client: TestClient, short_ok: dict[str, Any]) -> None:
+    values = list(short_ok["values"])
+    values[10:12] = [None, None]
+    r = client.post("/v1/score", json={**short_ok, "values": values})
+    assert r.status_code == 200
+    assert r.json()["data_quality"]["gaps_filled"] == 2
+
+
+def test_unsorted_and_identical_duplicate_timestamps_are_accepted_like_the_cli(
+    client: TestClient, short_ok: dict[str, Any]
+) -> None:
+    base = client.post("/v1/score", json=short_ok).json()
+    ts, vs = list(short_ok["timestamps"]), list(short_ok["values"])
+    ts[3], ts[4], vs[3], vs[4] = ts[4], ts[3], vs[4], vs[3]
+    shuffled = client.post("/v1/score", json={**short_ok, "timestamps": ts, "values": vs}).json()
+    assert shuffled["score"] == base["score"]
+    dup = client.post("/v1/score", json={**short_ok, "timestamps": [*ts, ts[0]], "values": [*vs, vs[0]]}).json()
+    assert dup["score"] == base["score"]
+    assert "1 identical duplicate rows dropped" in dup["data_quality"]["warnings"]
+
+
+def _with(body: dict[str, Any], field: str, index: int, value: Any) -> dict[str, Any]:
+    arr = list(body[field])
+    arr[index] = value
+    return {**body, field: arr}
+
+
+BAD_BODIES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], int, str, str | None, int | None]] = [
+    # (case, make the body, status, detail, field, index)
+    ("negative", lambda b: _with(b, "values", 5, -3.2), 422, "values[5]: load must be >= 0 (got -3.2)", "values", 5),
+    (
+        "wrong type",
+        lambda b: _with(b, "values", 3, "abc"),
+        422,
+        "values[3]: Input should be a valid number",
+        "values",
+        3,
+    ),
+    (
+        "bad timestamp",
+        lambda b: _with(b, "timestamps", 2, "yesterday"),
+        422,
+        "timestamps[2]: timestamp is not an ISO 8601 date-time (got 'yesterday')",
+        "timestamps",
+        2,
+    ),
+    (
+        "conflicting duplicate",
+        lambda b: _with(b, "timestamps", 7, b["timestamps"][6]),
+        422,
+        "values[7]: conflicting values for one timestamp (values[6] has",
+        "values",
+        7,
+    ),
+    (
+        "lengths differ",
+        lambda b: {**b, "values": b["values"][:-1]},
+        422,
+        "values: must have one entry per timestamp (840); got 839",
+        "values",
+        None,
+    ),
+    (
+        "unknown unit",
+        lambda b: {**b, "unit": "furlongs"},
+        422,
+        "unit: unknown unit; use one of W, kW, MW, GW, Wh, kWh, MWh, GWh (got 'furlongs')",
+        "unit",
+        None,
+    ),
+    (
+        "unknown zone",
+        lambda b: {**b, "timezone": "Mars/Olympus"},
+        422,
+        "timezone: unknown time zone; use an IANA name such as 'Asia/Tehran' (got 'Mars/Olympus')",
+        "timezone",
+        None,
+    ),
+    (
+        "naive without zone",
+        lambda b: {**b, "timezone": None, "timestamps": [t[:19] for t in b["timestamps"]]},
+        422,
+        "timestamps[0]: timestamp has no UTC offset",
+        "timestamps",
+        0,
+    ),
+    (
+        "too short",
+        lambda b: {**b, "timestamps": b["timestamps"][:100], "values": b["values"][:100]},
+        422,
+        "need >= 28 days of hourly load",
+        None,
+        None,
+    ),
+    (
+        "unknown country",
+        lambda b: {**b, "country": "ZZ"},
+        422,
+        "country: unknown holiday country 'ZZ'",
+        "country",
+        None,
+    ),
+    ("extra field", lambda b: {**b, "load": [1]}, 422, "load: Extra inputs are not permitted", "load", None),
+    ("missing field", lambda b: {k: v for k, v in b.items() if k != "unit"}, 422, "unit: Field required", "unit", None),
+    ("unknown model", lambda b: {**b, "model": "nope-1"}, 404, "model: no model with version 'nope-1'", "model", None),
+    ("too many points", lambda b: {**b, "timestamps": ["x"] * 20_001}, 413, "timestamps: 20,001 readings", None, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "make", "status", "detail", "field", "index"), BAD_BODIES, ids=[c[0] for c in BAD_BODIES]
+)
+def test_bad_input_is_a_problem_naming_field_index_and_value(
+    client: TestClient,
+    short_ok: dict[str, Any],
+    case: str,
+    make: Callable[[dict[str, Any]], dict[str, Any]],
+    status: int,
+    detail: str,
+    field: str | None,
+    index: int | None,
+) -> None:
+    r = client.post("/v1/score", json=make(short_ok))
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == PROBLEM
+    problem = r.json()
+    assert problem["status"] == status
+    assert problem["detail"].startswith(detail)
+    assert problem["instance"] == "/v1/score"
+    assert problem["type"].startswith("/problems/")
+    if field is not None:
+        assert problem["field"] == field
+    assert problem.get("index") == index
+    assert "Traceback" not in r.text
+
+
+@pytest.mark.parametrize(("token", "shown"), [("NaN", "NaN"), ("Infinity", "Infinity"), ("-Infinity", "-Infinity")])
+def test_non_finite_numbers_are_rejected_with_their_index(
+    post_raw: Callable[[str], Any], short_ok: dict[str, Any], token: str, shown: str
+) -> None:
+    text = json.dumps(short_ok)
+    values = json.dumps(short_ok["values"])
+    text = text.replace(values, values.replace(str(short_ok["values"][17]), token, 1))
+    r = post_raw(text)
+    assert r.status_code == 422
+    assert r.json()["detail"] == f"values[17]: Input should be a finite number (got {shown})"
+    assert (r.json()["field"], r.json()["index"], r.json()["value"]) == ("values", 17, shown)
+
+
+def test_malformed_json_is_a_400_problem(post_raw: Callable[[str], Any]) -> None:
+    r = post_raw('{"unit": "kW", "values": [1, 2,')
+    assert r.status_code == 400
+    assert r.headers["content-type"] == PROBLEM
+    assert r.json()["title"] == "Malformed JSON"
+    assert r.json()["detail"].startswith("request body is not valid JSON")
+
+
+def test_oversized_body_is_413_before_it_is_read(post_raw: Callable[[str], Any]) -> None:
+    r = post_raw("[" + "1," * (3 * 2**20) + "1]")  # 6 MiB against a 4 MiB limit
+    assert r.status_code == 413
+    assert r.json()["detail"] == "request body is larger than the limit of 4,194,304 bytes"
+
+
+def test_auth_missing_unknown_and_revoked_keys(client: TestClient, short_ok: dict[str, Any]) -> None:
+    r = client.post("/v1/score", json=short_ok, headers={"X-API-Key": ""})
+    assert r.status_code == 401
+    assert r.headers["content-type"] == PROBLEM
+    assert "missing API key" in r.json()["detail"]
+    assert client.get("/v1/models", headers={"X-API-Key": "dk_made_up"}).status_code == 401
+    store = client.app.state.store  # type: ignore[attr-defined]
+    key = store.create_key("leaver")
+    assert client.get("/v1/models", headers={"X-API-Key": key}).status_code == 200
+    info = next(k for k in store.list_keys() if k.name == "leaver")
+    assert store.revoke_key(info.id)
+    r = client.get("/v1/models", headers={"X-API-Key": key})
+    assert r.status_code == 403
+    assert r.json()["detail"] == f"API key {key[:10]}… was revoked"
+    assert all(key not in (k.prefix, k.name) for k in store.list_keys())  # only a prefix and the hash are kept
+
+
+def test_rate_limit_answers_429_with_retry_after(tmp_path: Path, settings_for: Callable[..., Settings]) -> None:
+    app = create_app(settings_for(tmp_path, rate_limit_per_second=0.5, rate_limit_burst=3, run_worker=False))
+    with TestClient(app) as c:
+        c.headers["X-API-Key"] = app.state.store.create_key("greedy")
+        codes = [c.get("/v1/models").status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        r = c.get("/v1/models")
+        assert r.status_code == 429
+        assert r.headers["content-type"] == PROBLEM
+        assert int(r.headers["Retry-After"]) in (1, 2)
+        other = app.state.store.create_key("other")
+        assert c.get("/v1/models", headers={"X-API-Key": other}).status_code == 200  # limits are per key
+
+
+def test_env_keys_work_without_the_database(tmp_path: Path, settings_for: Callable[..., Settings]) -> None:
+    app = create_app(settings_for(tmp_path, api_keys=["container-secret"], run_worker=False))
+    with TestClient(app) as c:
+        assert c.get("/v1/models", headers={"X-API-Key": "container-secret"}).status_code == 200
+
+
+def test_cors_is_off_by_default(client: TestClient) -> None:
+    r = client.options("/v1/score", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in r.headers
+
+
+def test_system_endpoints(client: TestClient) -> None:
+    assert client.get("/healthz", headers={"X-API-Key": ""}).json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"model": True, "database": True, "worker": True}
+    models = client.get("/v1/models").json()
+    assert [m["default"] for m in models] == [True]
+    assert models[0]["threshold"] > 0
+    metrics = client.get("/metrics")
+    assert metrics.headers["content-type"].startswith("text/plain")
+    assert 'detector_http_requests_total{method="GET",route="/v1/models",status="200"}' in metrics.text
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert {"/v1/score", "/v1/jobs", "/v1/jobs/{job_id}", "/v1/jobs/{job_id}/results", "/v1/models"} <= set(
+        spec["paths"]
+    )
+    assert spec["components"]["schemas"]["ScoreIn"]["examples"]
+
+
+def test_unknown_route_and_method_are_problems(client: TestClient) -> None:
+    r = client.get("/v1/nothing-here")
+    assert (r.status_code, r.headers["content-type"]) == (404, PROBLEM)
+    r = client.get("/v1/score")
+    assert (r.status_code, r.headers["content-type"]) == (405, PROBLEM)
