@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from threadpoolctl import threadpool_limits
 
 from detector.artifacts import MiningModel, load_model
 from detector.errors import DataSufficiencyError, DetectorError
-from detector.ingest import MIN_DAYS, Source, iter_series
+from detector.ingest import CHUNK_ROWS, MIN_DAYS, LoadSeries, Source, iter_series
 from detector.models.classifier import Calibrator, SignatureClassifier
 from detector.models.signature import FEATURES
 from detector.scoring import ScoreReport, score_series, signature_of
@@ -45,18 +50,57 @@ def iter_scores(
     threshold: float | None = None,
     min_days: float = MIN_DAYS,
     with_expected: bool = False,
+    workers: int = 1,
+    chunk_rows: int | None = CHUNK_ROWS,
 ) -> Iterator[tuple[str, ScoreReport | DetectorError]]:
-    """Score every series of ``source``; yield ``(series_id, report or the error that stopped it)``."""
+    """Score every series of ``source``; yield ``(series_id, report or the error that stopped it)``.
+
+    Results come in input order. ``workers > 1`` scores in that many processes while this one reads
+    and validates; at most ``2 * workers`` series are in flight, so memory stays bounded. Workers are
+    spawned, so a script using them needs the usual ``if __name__ == "__main__":`` guard.
+    ``chunk_rows`` is passed to ``iter_series`` (``None``: read the whole file first).
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers!r}")
     model = model or load_model()
-    for sid, series in iter_series(source, unit=unit, tz=tz, min_days=min_days):
-        if isinstance(series, DetectorError):
-            yield sid, series
-            continue
-        try:
-            yield sid, score_series(series, model, country=country, threshold=threshold, with_expected=with_expected)
-        except (ValueError, np.linalg.LinAlgError) as exc:  # numerical trouble in one series stays in that series
-            log.warning("series %r could not be scored: %s", sid, exc)
-            yield sid, DataSufficiencyError(f"series could not be modelled: {exc}", series_id=sid)
+    score = functools.partial(
+        _score_one, model=model, country=country, threshold=threshold, with_expected=with_expected
+    )
+    series = iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows)
+    if workers == 1:
+        for sid, s in series:
+            yield sid, s if isinstance(s, DetectorError) else score(s)
+        return
+    # spawn, not fork: the caller may run threads (a progress bar) that fork would copy mid-lock.
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_one_thread_each)
+    in_flight: deque[tuple[str, Future[ScoreReport | DetectorError] | DetectorError]] = deque()
+    try:
+        for sid, s in series:
+            in_flight.append((sid, s if isinstance(s, DetectorError) else pool.submit(score, s)))
+            while len(in_flight) > 2 * workers or (in_flight and not isinstance(in_flight[0][1], Future)):
+                done_sid, result = in_flight.popleft()
+                yield done_sid, result.result() if isinstance(result, Future) else result
+        while in_flight:
+            done_sid, result = in_flight.popleft()
+            yield done_sid, result.result() if isinstance(result, Future) else result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _score_one(
+    series: LoadSeries, *, model: MiningModel, country: str, threshold: float | None, with_expected: bool
+) -> ScoreReport | DetectorError:
+    """Score one series; numerical trouble in it becomes that series' error (also run in worker processes)."""
+    try:
+        return score_series(series, model, country=country, threshold=threshold, with_expected=with_expected)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        log.warning("series %r could not be scored: %s", series.series_id, exc)
+        return DataSufficiencyError(f"series could not be modelled: {exc}", series_id=series.series_id)
+
+
+def _one_thread_each() -> None:
+    """Worker start-up: one BLAS/OpenMP thread per worker, so ``workers`` processes use ``workers`` cores."""
+    threadpool_limits(1)
 
 
 def score(

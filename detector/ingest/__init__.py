@@ -7,6 +7,7 @@ meters can report a bad one and go on; ``load`` is the strict form that raises t
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +15,12 @@ import pandas as pd
 
 from detector.errors import DetectorError, InputValidationError
 from detector.ingest.series import MAX_FILL_HOURS, MIN_DAYS, LoadSeries, QualityReport, to_hourly
-from detector.ingest.table import CheckedTable, check_rows, check_zone, first_problem, read_table
+from detector.ingest.stream import CHUNK_ROWS, iter_blocks
+from detector.ingest.table import CheckedTable, check_rows, check_zone, file_path, first_problem, read_table
 from detector.ingest.units import UNITS, Unit, parse_unit
 
 __all__ = [
+    "CHUNK_ROWS",
     "MAX_FILL_HOURS",
     "MIN_DAYS",
     "UNITS",
@@ -43,31 +46,43 @@ def _unit_arg(unit: str | None) -> Unit | None:
 
 
 def iter_series(
-    source: Source, *, unit: str | None = None, tz: str | None = None, min_days: float = MIN_DAYS
+    source: Source,
+    *,
+    unit: str | None = None,
+    tz: str | None = None,
+    min_days: float = MIN_DAYS,
+    chunk_rows: int | None = CHUNK_ROWS,
 ) -> Iterator[tuple[str, LoadSeries | DetectorError]]:
     """Yield ``(series_id, LoadSeries or the error that rejected it)`` in input order.
 
-    Table-wide problems (unreadable file, missing columns, no rows, unknown ``unit``/``tz``
-    argument) raise at once: no series could be read.
+    Files are read ``chunk_rows`` rows at a time and each series is handed on once all its rows are
+    in, so memory stays bounded when rows are grouped by series (see ``detector.ingest.stream``);
+    ``chunk_rows=None`` reads the whole file first. A DataFrame is used as it is. Table-wide problems
+    (unreadable file, missing columns, no rows, unknown ``unit``/``tz`` argument) raise at once.
     """
     unit_arg = _unit_arg(unit)
     zone = check_zone(tz)
-    frame = read_table(source)
-    if unit_arg is None and "unit" not in frame.columns:
-        raise InputValidationError(
-            field="unit", value=None, reason="the unit is required: pass unit= (e.g. 'kW') or add a 'unit' column"
-        )
-    table = check_rows(frame)
-    sids = table.frame["series_id"].fillna("")
-    codes, names = pd.factorize(sids, sort=False)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
-    for rows in np.split(order, bounds):
-        sid = str(names[codes[rows[0]]])
-        try:
-            yield sid, _one_series(table, rows, sid, unit_arg, zone, min_days)
-        except DetectorError as exc:
-            yield sid, exc
+    if isinstance(source, pd.DataFrame):
+        blocks: Iterator[tuple[int, pd.DataFrame]] = iter([(0, read_table(source))])
+    else:
+        blocks = iter_blocks(file_path(source), chunk_rows)
+    for row0, frame in blocks:
+        if unit_arg is None and "unit" not in frame.columns:
+            raise InputValidationError(
+                field="unit", value=None, reason="the unit is required: pass unit= (e.g. 'kW') or add a 'unit' column"
+            )
+        table = check_rows(frame, row0)
+        cols = _Columns.of(table)
+        sids = table.frame["series_id"].fillna("")
+        codes, names = pd.factorize(sids, sort=False)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.flatnonzero(np.diff(codes[order])) + 1
+        for rows in np.split(order, bounds):
+            sid = str(names[codes[rows[0]]])
+            try:
+                yield sid, _one_series(table, cols, rows, sid, unit_arg, zone, min_days)
+            except DetectorError as exc:
+                yield sid, exc
 
 
 def load(
@@ -111,29 +126,58 @@ def from_arrays(
     return load(frame, unit=unit, tz=tz, min_days=min_days)[0]
 
 
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """A checked table's columns as NumPy arrays, converted once per table rather than once per series."""
+
+    ts_utc: np.ndarray
+    ts_naive: np.ndarray
+    load: np.ndarray
+    temperature: np.ndarray | None
+    unit: np.ndarray | None
+
+    @classmethod
+    def of(cls, table: CheckedTable) -> _Columns:
+        f = table.frame
+        return cls(
+            f["ts_utc"].to_numpy(),
+            f["ts_naive"].to_numpy(),
+            f["load"].to_numpy(),
+            f["temperature"].to_numpy() if "temperature" in f.columns else None,
+            f["unit"].to_numpy() if "unit" in f.columns else None,
+        )
+
+
 def _one_series(
-    table: CheckedTable, rows: np.ndarray, sid: str, unit_arg: Unit | None, zone: str | None, min_days: float
+    table: CheckedTable,
+    cols: _Columns,
+    rows: np.ndarray,
+    sid: str,
+    unit_arg: Unit | None,
+    zone: str | None,
+    min_days: float,
 ) -> LoadSeries:
+    """One series from its ``rows`` (positions in ``table``); errors name rows of the whole input."""
     problem = first_problem(table, rows, sid or None)
     if problem is not None:
         raise problem
-    f = table.frame
-    unit = unit_arg if unit_arg is not None else _series_unit(f["unit"].to_numpy()[rows], rows, sid)
+    pos = rows + table.row0  # 0-based input positions, for error messages
+    unit = unit_arg if unit_arg is not None else _series_unit(cols.unit[rows], pos, sid)  # type: ignore[index]
     warnings: list[str] = []
-    ts = _utc_times(f, rows, sid, zone)
+    ts = _utc_times(cols.ts_utc[rows], cols.ts_naive[rows], pos, sid, zone)
     if zone is None:
         warnings.append("no time zone given: calendar features use UTC")
     order = np.argsort(ts, kind="stable")
-    rows, ts = rows[order], ts[order]
-    load = f["load"].to_numpy()[rows]
-    temp = f["temperature"].to_numpy()[rows] if "temperature" in f.columns else None
-    rows, ts, load, temp, dropped = _drop_duplicates(rows, ts, load, temp, sid)
+    rows, pos, ts = rows[order], pos[order], ts[order]
+    load = cols.load[rows]
+    temp = cols.temperature[rows] if cols.temperature is not None else None
+    pos, ts, load, temp, dropped = _drop_duplicates(pos, ts, load, temp, sid)
     return to_hourly(
         series_id=sid,
         epoch_s=ts // 10**9,
         load=load,
         temperature=temp,
-        rows=rows,
+        rows=pos,
         unit=unit,
         tz=zone or "UTC",
         duplicates_dropped=dropped,
@@ -162,10 +206,8 @@ def _series_unit(values: np.ndarray, rows: np.ndarray, sid: str) -> Unit:
         ) from exc
 
 
-def _utc_times(f: pd.DataFrame, rows: np.ndarray, sid: str, zone: str | None) -> np.ndarray:
+def _utc_times(utc: np.ndarray, naive: np.ndarray, rows: np.ndarray, sid: str, zone: str | None) -> np.ndarray:
     """UTC nanoseconds per row; naive local times are localised in ``zone`` (DST-aware)."""
-    utc = f["ts_utc"].to_numpy()[rows]
-    naive = f["ts_naive"].to_numpy()[rows]
     is_naive = ~np.isnat(naive)
     if not is_naive.any():
         return utc.astype(np.int64)

@@ -1,4 +1,4 @@
-"""Read a long load table and check it row by row, vectorised over the whole table.
+"""Read a long load table and check it row by row, vectorised over the table (or one block of it).
 
 The checks run once over all rows (fast) and record per-row problems as boolean masks; each
 series then raises only its own first problem, so one bad meter never sinks a batch.
@@ -7,6 +7,8 @@ Row numbers are 1-based data rows as the user counts them (the header is not a r
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +21,7 @@ from detector.errors import InputValidationError
 REQUIRED_COLUMNS: tuple[str, ...] = ("series_id", "timestamp", "load")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("temperature", "unit")
 TEMP_RANGE_C: tuple[float, float] = (-60.0, 60.0)
+CSV_DTYPES: dict[str, type] = {"series_id": str, "timestamp": str, "unit": str}
 # An ISO 8601 timestamp that carries its own offset: ends in Z or +hh:mm / -hhmm / +hh.
 _OFFSET_RE = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
 
@@ -28,34 +31,58 @@ def read_table(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         frame = source.reset_index(drop=True)
     else:
-        path = Path(source)
-        if not path.exists():
-            raise InputValidationError(field="path", value=str(path), reason="file not found")
-        name = path.name.lower()
-        try:
-            if name.endswith((".parquet", ".pq")) or path.is_dir():
-                frame = pd.read_parquet(path)
-            elif name.endswith((".csv", ".csv.gz", ".txt")):
-                frame = pd.read_csv(path, dtype={"series_id": str, "timestamp": str, "unit": str})
-            else:
-                raise InputValidationError(
-                    field="path", value=str(path), reason="unknown file type; use .csv, .csv.gz or .parquet"
-                )
-        except (ValueError, OSError) as exc:  # pandas/pyarrow parse errors
-            if isinstance(exc, InputValidationError):
-                raise
-            raise InputValidationError(field="path", value=str(path), reason=f"cannot read file: {exc}") from exc
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
-        raise InputValidationError(
-            field=missing[0],
-            value=list(map(str, frame.columns)),
-            reason=f"required column missing; a load table has columns {', '.join(REQUIRED_COLUMNS)}"
-            " [, temperature, unit]",
-        )
+        path = file_path(source)
+        with read_errors(path):
+            frame = pd.read_parquet(path) if is_parquet(path) else pd.read_csv(path, dtype=CSV_DTYPES)
+    check_columns(frame.columns)
     if len(frame) == 0:
         raise InputValidationError(field="load", value=0, reason="input has no data rows")
     return frame
+
+
+def file_path(source: str | Path) -> Path:
+    """The input path, checked to exist and to have a known file type."""
+    path = Path(source)
+    if not path.exists():
+        raise InputValidationError(field="path", value=str(path), reason="file not found")
+    if not (is_parquet(path) or path.name.lower().endswith((".csv", ".csv.gz", ".txt"))):
+        raise InputValidationError(
+            field="path", value=str(path), reason="unknown file type; use .csv, .csv.gz or .parquet"
+        )
+    return path
+
+
+def is_parquet(path: Path) -> bool:
+    return path.name.lower().endswith((".parquet", ".pq")) or path.is_dir()
+
+
+@contextmanager
+def read_errors(path: Path) -> Iterator[None]:
+    """Turn pandas/pyarrow parse and I/O errors into one clean ``InputValidationError``."""
+    try:
+        yield
+    except InputValidationError:
+        raise
+    except (ValueError, OSError) as exc:  # pandas/pyarrow parse errors
+        raise InputValidationError(field="path", value=str(path), reason=f"cannot read file: {exc}") from exc
+
+
+def check_columns(columns: Iterable[object]) -> None:
+    """Raise if a required column is missing."""
+    names = list(map(str, columns))
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        raise InputValidationError(
+            field=missing[0],
+            value=names,
+            reason=f"required column missing; a load table has columns {', '.join(REQUIRED_COLUMNS)}"
+            " [, temperature, unit]",
+        )
+
+
+def series_keys(raw: pd.Series) -> pd.Series:
+    """The id each row is grouped by: stripped text, empty for a missing id."""
+    return raw.astype("string").str.strip()
 
 
 def check_zone(tz: str | None) -> str | None:
@@ -77,11 +104,15 @@ class CheckedTable:
 
     frame: pd.DataFrame  # series_id (str), ts_utc (UTC, NaT where naive), ts_naive, load, temperature
     problems: tuple[tuple[str, str, np.ndarray, pd.Series], ...]  # (field, reason, bad mask, raw values)
+    row0: int = 0  # input position of this table's first row (a block of a file read in chunks)
 
 
-def check_rows(frame: pd.DataFrame) -> CheckedTable:
-    """Parse load, temperature and timestamps for every row and mark bad rows (no raising here)."""
-    out = pd.DataFrame({"series_id": frame["series_id"].astype("string").str.strip()})
+def check_rows(frame: pd.DataFrame, row0: int = 0) -> CheckedTable:
+    """Parse load, temperature and timestamps for every row and mark bad rows (no raising here).
+
+    ``row0`` is the input position of ``frame``'s first row, so errors name the row of the whole input.
+    """
+    out = pd.DataFrame({"series_id": series_keys(frame["series_id"])})
     problems: list[tuple[str, str, np.ndarray, pd.Series]] = []
     raw_sid = frame["series_id"]
     problems.append(
@@ -118,7 +149,7 @@ def check_rows(frame: pd.DataFrame) -> CheckedTable:
     out["ts_naive"] = ts_naive
     if "unit" in frame.columns:
         out["unit"] = frame["unit"].astype("string")
-    return CheckedTable(out, tuple(problems))
+    return CheckedTable(out, tuple(problems), row0)
 
 
 def _parse_timestamps(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -144,6 +175,11 @@ def first_problem(table: CheckedTable, rows: np.ndarray, series_id: str | None) 
             value = raw.iloc[pos]
             value = None if pd.isna(value) else (value.item() if hasattr(value, "item") else value)
             return InputValidationError(
-                row=pos + 1, field=field, value=value, reason=reason, series_id=series_id, more=int(bad.size - 1)
+                row=table.row0 + pos + 1,
+                field=field,
+                value=value,
+                reason=reason,
+                series_id=series_id,
+                more=int(bad.size - 1),
             )
     return None
