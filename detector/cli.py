@@ -124,8 +124,12 @@ def score_cmd(
     top: Annotated[int | None, typer.Option(min=1, help="flag the K highest scores (inspection budget)")] = None,
     segments: Annotated[Path | None, typer.Option(help="also write one row per segment (CSV)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="score in this many processes (one core each)")] = 1,
 ) -> None:
-    """Score every series: a ranked inspection list. Exit 1 if any series failed, 2 if the input did."""
+    """Score every series: a ranked inspection list. Exit 1 if any series failed, 2 if the input did.
+
+    The input is read series by series: memory stays bounded when its rows are grouped by series_id.
+    """
     if threshold is not None and top is not None:
         _fail(detector.InputValidationError(field="--top", value=top, reason="give --threshold or --top, not both"))
     mdl = _load_model_opt(model)
@@ -146,7 +150,7 @@ def score_cmd(
         with progress:
             task = progress.add_task("score", total=None, sid="")
             for sid, result in detector.iter_scores(
-                input_path, model=mdl, unit=unit, tz=tz, country=country, threshold=threshold
+                input_path, model=mdl, unit=unit, tz=tz, country=country, threshold=threshold, workers=workers
             ):
                 progress.update(task, advance=1, sid=sid)
                 if isinstance(result, detector.DetectorError):
