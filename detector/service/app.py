@@ -104,7 +104,7 @@ class LimitsAndMetrics:
 
 def _too_large(limit: int) -> problems.ProblemError:
     return problems.ProblemError(
-        413, "body-too-large", "Payload too large", f"request body is larger than the limit of {limit:,} bytes"
+        413, "payload-too-large", "Payload too large", f"request body is larger than the limit of {limit:,} bytes"
     )
 
 

@@ -20,7 +20,17 @@ import detector
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
-_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Payload too large",
+}
+
+
+_LOCATIONS = ("body", "query", "path", "header", "cookie")
 
 
 class ProblemError(Exception):
@@ -83,7 +93,7 @@ def problem_response(request: Request | None, exc: ProblemError) -> JSONResponse
 
 def field_path(loc: Sequence[int | str]) -> tuple[str, str, int | None]:
     """('body', 'values', 17) -> ('values[17]', 'values', 17): where as a user writes it, the field, the index."""
-    parts = [p for p in loc if p != "body"] if len(loc) > 1 else list(loc)
+    parts = list(loc[1:]) if len(loc) > 1 and loc[0] in _LOCATIONS else list(loc)
     path, field, index = "", "", None
     for p in parts:
         if isinstance(p, int):

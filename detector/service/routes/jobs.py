@@ -161,7 +161,7 @@ def get_results(
         )
     limit = limit or 100
     items = store.results(job_id, limit, offset)
-    full = [{c: row.get(c, "") for c in RESULT_COLUMNS} for row in items]
+    full = [{c: row.get(c) for c in RESULT_COLUMNS} for row in items]
     return ResultsPage(job_id=job_id, state=job.state, total=job.done, limit=limit, offset=offset, items=full)
 
 

@@ -1,0 +1,227 @@
+"""Batch jobs through an HTTP client: upload, progress, ranked results (JSON pages, CSV), plots, durability."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from detector.service.app import create_app
+from detector.service.settings import Settings
+from detector.service.store import FAILED, RUNNING, Job, Store, now
+
+CONTRACT = ["series_id", "score", "flagged", "onset", "end", "excess_load"]
+PICKED = ["feeder-0001", "feeder-0006", "feeder-0013", "feeder-0020"]
+
+
+def wait_done(client: TestClient, job_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/v1/jobs/{job_id}").json()
+        if job["state"] in ("done", "failed"):
+            return job  # type: ignore[no-any-return]
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish: {job}")
+
+
+@pytest.fixture(scope="module")
+def upload(feeders: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four feeders plus one whose load column holds a word in row 6 of that series."""
+    frame = feeders[feeders.series_id.isin(PICKED)].copy()
+    bad = frame[frame.series_id == "feeder-0020"].copy()
+    bad["series_id"], bad["load"] = "broken", bad["load"].astype(object)
+    bad.iloc[5, bad.columns.get_loc("load")] = "abc"
+    path = tmp_path_factory.mktemp("up") / "mixed.csv"
+    pd.concat([frame, bad]).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def finished(client: TestClient, upload: Path) -> dict[str, Any]:
+    """The mixed upload, scored to the end."""
+    with upload.open("rb") as f:
+        r = client.post("/v1/jobs", files={"file": ("mixed.csv", f, "text/csv")}, data={"timezone": "Asia/Tehran"})
+    assert r.status_code == 202, r.text
+    assert r.headers["Location"] == f"/v1/jobs/{r.json()['id']}"
+    assert r.json()["state"] == "queued"
+    return wait_done(client, r.json()["id"])
+
+
+def test_job_counts_and_per_series_errors(finished: dict[str, Any]) -> None:
+    assert finished["state"] == "done"
+    assert finished["counts"] == {"total": 5, "done": 5, "failed": 1, "flagged": finished["counts"]["flagged"]}
+    assert finished["counts"]["flagged"] >= 1
+    assert finished["progress"] == 1.0
+    assert finished["error"] is None
+
+
+def test_results_are_a_ranked_inspection_list(client: TestClient, finished: dict[str, Any]) -> None:
+    page = client.get(f"/v1/jobs/{finished['id']}/results").json()
+    assert page["total"] == 5
+    items = page["items"]
+    assert list(items[0])[:6] == CONTRACT
+    scores = [i["score"] for i in items if not i["error"]]
+    assert scores == sorted(scores, reverse=True)
+    assert items[0]["series_id"] in ("feeder-0001", "feeder-0006")  # the two with rigs (simulator truth)
+    assert all(i["flagged"] == (i["score"] >= i["threshold"]) for i in items if not i["error"])
+    assert items[-1]["series_id"] == "broken"  # failed series come last, with their error
+    assert "field 'load': load is not a number (got 'abc')" in items[-1]["error"]
+    assert items[-1]["error"].startswith("row 35046, ")  # the row of the uploaded file
+    assert items[-1]["score"] is None
+
+
+def test_results_pages(client: TestClient, finished: dict[str, Any]) -> None:
+    url = f"/v1/jobs/{finished['id']}/results"
+    full = [i["series_id"] for i in client.get(url).json()["items"]]
+    p1 = client.get(url, params={"limit": 2, "offset": 0}).json()
+    p2 = client.get(url, params={"limit": 2, "offset": 2}).json()
+    p3 = client.get(url, params={"limit": 2, "offset": 4}).json()
+    assert [i["series_id"] for p in (p1, p2, p3) for i in p["items"]] == full
+    assert (p3["limit"], p3["offset"], p3["total"]) == (2, 4, 5)
+    bad = client.get(url, params={"limit": 0})
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "limit"
+
+
+def test_results_as_csv_follow_the_score_file_contract(client: TestClient, finished: dict[str, Any]) -> None:
+    for kwargs in ({"params": {"format": "csv"}}, {"headers": {"Accept": "text/csv"}}):
+        r = client.get(f"/v1/jobs/{finished['id']}/results", **kwargs)  # type: ignore[arg-type]
+        assert r.headers["content-type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(r.text)))
+        assert list(rows[0])[:6] == CONTRACT
+        assert {"unit", "rigs", "threshold", "evidence", "data_quality", "model_version", "error"} <= set(rows[0])
+        assert float(rows[0]["score"]) >= float(rows[1]["score"])
+        assert rows[-1]["series_id"] == "broken"
+        assert rows[-1]["score"] == ""
+
+
+def test_plots_for_a_person(client: TestClient, finished: dict[str, Any]) -> None:
+    base = f"/v1/jobs/{finished['id']}/series"
+    png = client.get(f"{base}/feeder-0001/plot.png")
+    assert png.status_code == 200
+    assert png.headers["content-type"] == "image/png"
+    assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(png.content) > 20_000
+    svg = client.get(f"{base}/feeder-0001/plot.svg")
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    assert "expected load" in svg.text
+    assert "feeder-0001: score" in svg.text
+    failed = client.get(f"{base}/broken/plot.png")
+    assert failed.status_code == 409
+    assert "load is not a number" in failed.json()["detail"]
+    assert client.get(f"{base}/nope/plot.png").status_code == 404
+
+
+def test_unknown_job_is_404_everywhere(client: TestClient) -> None:
+    for url in ("/v1/jobs/0123", "/v1/jobs/0123/results", "/v1/jobs/0123/series/x/plot.png"):
+        r = client.get(url)
+        assert r.status_code == 404
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["detail"] == "no job with id '0123'"
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "field", "detail"),
+    [
+        ({"unit": "furlongs"}, "x.csv", "unit", "unit: unknown unit; use one of W, kW"),
+        ({"timezone": "Mars/Olympus"}, "x.csv", "timezone", "timezone: unknown time zone"),
+        ({"country": "ZZ"}, "x.csv", "country", "country: unknown holiday country 'ZZ'"),
+        ({}, "x.xlsx", "file", "file: unknown file type; use .csv.gz, .csv, .txt, .parquet, .pq (got 'x.xlsx')"),
+        ({"model": "nope"}, "x.csv", "model", "model: no model with version 'nope'"),
+    ],
+)
+def test_bad_upload_options_are_refused_before_queueing(
+    client: TestClient, data: dict[str, str], filename: str, field: str, detail: str
+) -> None:
+    r = client.post("/v1/jobs", files={"file": (filename, b"series_id,timestamp,load\n", "text/csv")}, data=data)
+    assert r.status_code in (404, 422)
+    assert r.json()["field"] == field
+    assert r.json()["detail"].startswith(detail)
+
+
+def test_unusable_file_fails_the_job_with_its_reason(client: TestClient) -> None:
+    r = client.post("/v1/jobs", files={"file": ("x.csv", b"series_id,time,load\nm,2024-01-01T00:00Z,1\n")})
+    job = wait_done(client, r.json()["id"])
+    assert job["state"] == "failed"
+    assert "field 'timestamp': required column missing" in job["error"]
+
+
+def test_upload_over_the_limit_is_413(tmp_path: Path, settings_for: Callable[..., Settings]) -> None:
+    app = create_app(settings_for(tmp_path, max_upload_bytes=4096, run_worker=False))
+    with TestClient(app) as c:
+        c.headers["X-API-Key"] = app.state.store.create_key("t")
+        r = c.post("/v1/jobs", files={"file": ("big.csv", b"x" * 10_000, "text/csv")})
+        assert r.status_code == 413
+        assert r.headers["content-type"] == "application/problem+json"
+        assert list((tmp_path / "uploads").iterdir()) == []
+
+
+def test_results_survive_a_restart(tmp_path: Path, settings_for: Callable[..., Settings], upload: Path) -> None:
+    settings = settings_for(tmp_path)
+    app = create_app(settings)
+    with TestClient(app) as c:
+        key = app.state.store.create_key("t")
+        c.headers["X-API-Key"] = key
+        job_id = c.post("/v1/jobs", files={"file": ("m.csv", upload.read_bytes())}, data={"timezone": "Asia/Tehran"})
+        job_id = job_id.json()["id"]
+        before = c.get(f"/v1/jobs/{job_id}/results", params={"format": "csv"}).text if wait_done(c, job_id) else ""
+    with TestClient(create_app(settings)) as c:  # a new process's worth of state, same data directory
+        c.headers["X-API-Key"] = key
+        assert c.get(f"/v1/jobs/{job_id}").json()["state"] == "done"
+        assert c.get(f"/v1/jobs/{job_id}/results", params={"format": "csv"}).text == before
+
+
+def _interrupted_job(store: Store, upload: Path, tmp_path: Path, attempts: int) -> str:
+    """A job as a crash leaves it: 'running', a stale lease, one series already written."""
+    path = tmp_path / "uploads" / "crashed.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(upload.read_bytes())
+    store.add_job("crashed", "m.csv", str(path), {"timezone": "Asia/Tehran", "country": "IR"}, None)
+    store.add_result("crashed", "feeder-0006", {"series_id": "feeder-0006", "score": 0.5, "note": "before crash"}, None)
+    with store.session() as s:
+        job = s.get(Job, "crashed")
+        assert job is not None
+        job.state, job.attempts, job.heartbeat_at = RUNNING, attempts, now() - timedelta(minutes=5)
+    return "crashed"
+
+
+def test_interrupted_job_is_resumed_skipping_written_series(
+    tmp_path: Path, settings_for: Callable[..., Settings], upload: Path
+) -> None:
+    settings = settings_for(tmp_path)
+    store = Store(settings.db_url())
+    store.create_all()
+    job_id = _interrupted_job(store, upload, tmp_path, attempts=1)
+    app = create_app(settings)
+    with TestClient(app) as c:
+        c.headers["X-API-Key"] = app.state.store.create_key("t")
+        job = wait_done(c, job_id)
+        assert (job["state"], job["attempts"], job["counts"]["done"], job["counts"]["total"]) == ("done", 2, 5, 5)
+        rows = c.get(f"/v1/jobs/{job_id}/results").json()["items"]
+    assert sorted(r["series_id"] for r in rows) == sorted([*PICKED, "broken"])
+    kept = json.loads(json.dumps(store.result_of(job_id, "feeder-0006")))
+    assert kept["note"] == "before crash"  # written before the crash, not scored again
+
+
+def test_job_interrupted_too_often_is_failed_with_reason(
+    tmp_path: Path, settings_for: Callable[..., Settings], upload: Path
+) -> None:
+    settings = settings_for(tmp_path, job_max_attempts=2)
+    store = Store(settings.db_url())
+    store.create_all()
+    job_id = _interrupted_job(store, upload, tmp_path, attempts=2)
+    app = create_app(settings)
+    with TestClient(app) as c:
+        c.headers["X-API-Key"] = app.state.store.create_key("t")
+        job = wait_done(c, job_id)
+    assert job["state"] == FAILED
+    assert job["error"] == "interrupted 2 times (the server stopped while scoring it); not retried"
