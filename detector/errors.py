@@ -6,6 +6,8 @@ RFC 9457 problem; anything else is a bug.
 
 from __future__ import annotations
 
+import functools
+
 
 class DetectorError(Exception):
     """Base of every deliberate error; the CLI and the API render it cleanly."""
@@ -33,6 +35,12 @@ class InputValidationError(DetectorError, ValueError):
         if series_id is not None:
             message += f" [series {series_id!r}]"
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        # Exception pickling calls cls(*args), which keyword-only arguments refuse; rebuild from the
+        # fields instead, so the error survives the trip back from a worker process.
+        fields = {"field": self.field, "value": self.value, "reason": self.reason, "row": self.row}
+        return functools.partial(type(self), **fields, series_id=self.series_id, more=self.more), ()
 
 
 class DataSufficiencyError(DetectorError, ValueError):

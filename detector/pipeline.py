@@ -6,7 +6,7 @@ import functools
 import hashlib
 import logging
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from detector.artifacts import MiningModel, load_model
 from detector.errors import DataSufficiencyError, DetectorError
-from detector.ingest import CHUNK_ROWS, MIN_DAYS, LoadSeries, Source, iter_series
+from detector.ingest import CHUNK_ROWS, MIN_DAYS, LoadSeries, Source, block_series, iter_series, read_blocks
 from detector.models.classifier import Calibrator, SignatureClassifier
 from detector.models.signature import FEATURES
 from detector.scoring import ScoreReport, score_series, signature_of
@@ -55,10 +55,11 @@ def iter_scores(
 ) -> Iterator[tuple[str, ScoreReport | DetectorError]]:
     """Score every series of ``source``; yield ``(series_id, report or the error that stopped it)``.
 
-    Results come in input order. ``workers > 1`` scores in that many processes while this one reads
-    and validates; at most ``2 * workers`` series are in flight, so memory stays bounded. Workers are
+    Results come in input order. ``workers > 1`` validates and scores blocks of whole series (see
+    ``chunk_rows``) in that many processes while this one reads; at most ``workers + 1`` blocks are in
+    flight, so memory stays bounded (a DataFrame is one block: use a file to spread it). Workers are
     spawned, so a script using them needs the usual ``if __name__ == "__main__":`` guard.
-    ``chunk_rows`` is passed to ``iter_series`` (``None``: read the whole file first).
+    ``chunk_rows``: rows per read of a file (``None``: read it whole first; see ``iter_series``).
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")
@@ -66,25 +67,38 @@ def iter_scores(
     score = functools.partial(
         _score_one, model=model, country=country, threshold=threshold, with_expected=with_expected
     )
-    series = iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows)
     if workers == 1:
-        for sid, s in series:
+        for sid, s in iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows):
             yield sid, s if isinstance(s, DetectorError) else score(s)
         return
+    # Workers take whole blocks (validation and scoring), so this process only reads the file.
     # spawn, not fork: the caller may run threads (a progress bar) that fork would copy mid-lock.
+    score_block = functools.partial(_score_block, unit=unit, tz=tz, min_days=min_days, score=score)
     pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_one_thread_each)
-    in_flight: deque[tuple[str, Future[ScoreReport | DetectorError] | DetectorError]] = deque()
+    in_flight: deque[Future[list[tuple[str, ScoreReport | DetectorError]]]] = deque()
     try:
-        for sid, s in series:
-            in_flight.append((sid, s if isinstance(s, DetectorError) else pool.submit(score, s)))
-            while len(in_flight) > 2 * workers or (in_flight and not isinstance(in_flight[0][1], Future)):
-                done_sid, result = in_flight.popleft()
-                yield done_sid, result.result() if isinstance(result, Future) else result
+        for row0, frame in read_blocks(source, unit=unit, tz=tz, chunk_rows=chunk_rows):
+            in_flight.append(pool.submit(score_block, row0, frame))
+            if len(in_flight) > workers:  # one block queued beyond the busy workers, no more
+                yield from in_flight.popleft().result()
         while in_flight:
-            done_sid, result = in_flight.popleft()
-            yield done_sid, result.result() if isinstance(result, Future) else result
+            yield from in_flight.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _score_block(
+    row0: int,
+    frame: pd.DataFrame,
+    *,
+    unit: str | None,
+    tz: str | None,
+    min_days: float,
+    score: Callable[[LoadSeries], ScoreReport | DetectorError],
+) -> list[tuple[str, ScoreReport | DetectorError]]:
+    """Validate and score one block of whole series (runs in a worker process)."""
+    series = block_series(row0, frame, unit=unit, tz=tz, min_days=min_days)
+    return [(sid, s if isinstance(s, DetectorError) else score(s)) for sid, s in series]
 
 
 def _score_one(

@@ -26,10 +26,12 @@ __all__ = [
     "UNITS",
     "LoadSeries",
     "QualityReport",
+    "block_series",
     "from_arrays",
     "iter_series",
     "load",
     "parse_unit",
+    "read_blocks",
     "read_table",
 ]
 
@@ -60,8 +62,16 @@ def iter_series(
     ``chunk_rows=None`` reads the whole file first. A DataFrame is used as it is. Table-wide problems
     (unreadable file, missing columns, no rows, unknown ``unit``/``tz`` argument) raise at once.
     """
+    for row0, frame in read_blocks(source, unit=unit, tz=tz, chunk_rows=chunk_rows):
+        yield from block_series(row0, frame, unit=unit, tz=tz, min_days=min_days)
+
+
+def read_blocks(
+    source: Source, *, unit: str | None = None, tz: str | None = None, chunk_rows: int | None = CHUNK_ROWS
+) -> Iterator[tuple[int, pd.DataFrame]]:
+    """Raw blocks of whole series as ``(input position of the first row, rows)``; table-wide checks raise."""
     unit_arg = _unit_arg(unit)
-    zone = check_zone(tz)
+    check_zone(tz)
     if isinstance(source, pd.DataFrame):
         blocks: Iterator[tuple[int, pd.DataFrame]] = iter([(0, read_table(source))])
     else:
@@ -71,18 +81,27 @@ def iter_series(
             raise InputValidationError(
                 field="unit", value=None, reason="the unit is required: pass unit= (e.g. 'kW') or add a 'unit' column"
             )
-        table = check_rows(frame, row0)
-        cols = _Columns.of(table)
-        sids = table.frame["series_id"].fillna("")
-        codes, names = pd.factorize(sids, sort=False)
-        order = np.argsort(codes, kind="stable")
-        bounds = np.flatnonzero(np.diff(codes[order])) + 1
-        for rows in np.split(order, bounds):
-            sid = str(names[codes[rows[0]]])
-            try:
-                yield sid, _one_series(table, cols, rows, sid, unit_arg, zone, min_days)
-            except DetectorError as exc:
-                yield sid, exc
+        yield row0, frame
+
+
+def block_series(
+    row0: int, frame: pd.DataFrame, *, unit: str | None = None, tz: str | None = None, min_days: float = MIN_DAYS
+) -> Iterator[tuple[str, LoadSeries | DetectorError]]:
+    """Check one block from ``read_blocks`` (vectorised) and yield each of its series or its error."""
+    unit_arg = _unit_arg(unit)
+    zone = check_zone(tz)
+    table = check_rows(frame, row0)
+    cols = _Columns.of(table)
+    sids = table.frame["series_id"].fillna("")
+    codes, names = pd.factorize(sids, sort=False)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    for rows in np.split(order, bounds):
+        sid = str(names[codes[rows[0]]])
+        try:
+            yield sid, _one_series(table, cols, rows, sid, unit_arg, zone, min_days)
+        except DetectorError as exc:
+            yield sid, exc
 
 
 def load(
