@@ -15,10 +15,11 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 install: $(VENV)/.installed
 
-# Until the HTTP scoring service exists (issue 5), serve runs the main job offline: it scores the
-# bundled sample feeders with the bundled default model and writes a ranked inspection list.
+# The HTTP scoring service on http://127.0.0.1:8000 (docs at /docs): bundled default model, SQLite under
+# ./data (created on first run). With no API key yet, the first run creates one and prints it once.
+# Settings: DETECTOR_* environment variables (see README, "Service").
 serve: install
-	$(BIN)/detector score sample_data/tehran_feeders.parquet --tz Asia/Tehran --out scores.csv --segments segments.csv
+	$(BIN)/detector serve
 
 lint: install
 	$(BIN)/ruff check .

@@ -44,10 +44,9 @@ class Server:
             "DETECTOR_JOB_LEASE_SECONDS": "1",
             "DETECTOR_JOB_POLL_SECONDS": "0.1",
         }
-        log = (self.data_dir / "server.log").open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from detector.cli import app; app()", "serve"], env=env, stdout=log, stderr=log
-        )
+        cmd = [sys.executable, "-c", "from detector.cli import app; app()", "serve"]
+        with (self.data_dir / "server.log").open("ab") as log:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, (self.data_dir / "server.log").read_text()
