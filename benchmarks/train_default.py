@@ -18,7 +18,7 @@ from detector import save_model, train
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "detector" / "artifacts" / "default"
 
 
-def main(scale: float = 1.0, out: Path = DEFAULT_DIR, seed: int = 0) -> None:
+def main(scale: float = 8.0, out: Path = DEFAULT_DIR, seed: int = 0) -> None:
     logging.basicConfig(level=logging.WARNING)
     t0 = time.perf_counter()
     data = sets("train", scale=scale)

@@ -15,6 +15,7 @@ from multiprocessing import get_context
 import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.model_selection import StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
 from detector.artifacts import MiningModel, load_model
@@ -183,28 +184,59 @@ def metrics(p: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, float]:
     }
 
 
+def _base_of(series_key: str) -> str:
+    """Group key of a training series: windows cut from one base load ("set/BASE/year/k") share it."""
+    name, _, sid = series_key.partition("/")
+    return f"{name}/{sid.split('/')[0]}"
+
+
 def train(
     sets: Sequence[LabelledSet],
     *,
     name: str = "model",
-    validation_share: float = 0.3,
+    folds: int = 5,
     random_state: int = 0,
 ) -> MiningModel:
-    """Fit classifier (train split), calibrator and threshold (validation split) on labelled sets."""
+    """Fit classifier, calibrator and threshold on labelled sets.
+
+    Calibration and the threshold come from out-of-fold margins (``folds``-fold, grouped so that
+    windows of one base load never sit on both sides): every series serves once as validation,
+    which gives the isotonic map and the operating point several times the data a single
+    hold-out split would. The shipped classifier is then refit on everything.
+    """
     parts = [features_of(s) for s in sets]
     x = np.vstack([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
     ids = [i for p in parts for i in p[2]]
-    rng = np.random.default_rng(random_state)
-    val = np.zeros(len(y), dtype=bool)
-    for label in (0, 1):  # stratified split by series
-        members = np.flatnonzero(y == label)
-        val[rng.choice(members, size=round(validation_share * len(members)), replace=False)] = True
-    clf = SignatureClassifier(random_state=random_state).fit(x[~val], y[~val])
-    margin = clf.decision_function(x[val])
-    calibrator = Calibrator.fit(margin, y[val])
-    p_val = calibrator(margin)
-    threshold = _pick_threshold(p_val, y[val])
+    return fit_model(x, y, ids, name=name, folds=folds, random_state=random_state, set_names=[s.name for s in sets])
+
+
+def fit_model(
+    x: np.ndarray,
+    y: np.ndarray,
+    ids: Sequence[str],
+    *,
+    name: str = "model",
+    folds: int = 5,
+    random_state: int = 0,
+    set_names: Sequence[str] = (),
+) -> MiningModel:
+    """``train`` on features already extracted (rows of ``x`` named ``set/series_id`` by ``ids``)."""
+    folds = min(folds, int(np.bincount(y, minlength=2).min()))
+    if folds < 2:
+        raise DataSufficiencyError("training needs at least 2 series with mining and 2 without")
+    groups = np.array([_base_of(i) for i in ids])
+    if len(set(groups)) < 2 * folds:  # too few base loads to hold whole groups out: hold out series
+        groups = np.arange(len(y))
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=random_state)
+    margin = np.empty(len(y))
+    for fit_rows, val_rows in splitter.split(x, y, groups):
+        fold = SignatureClassifier(random_state=random_state).fit(x[fit_rows], y[fit_rows])
+        margin[val_rows] = fold.decision_function(x[val_rows])
+    calibrator = Calibrator.fit(margin, y)
+    p_oof = calibrator(margin)
+    threshold = _pick_threshold(p_oof, y)
+    clf = SignatureClassifier(random_state=random_state).fit(x, y)
     digest = hashlib.sha256(x.tobytes() + y.tobytes() + "\n".join(ids).encode()).hexdigest()
     stamp = datetime.now(UTC)
     return MiningModel(
@@ -216,8 +248,8 @@ def train(
         {
             "training_data_sha256": digest,
             "trained_at": stamp.isoformat(timespec="seconds"),
-            "training_sets": [s.name for s in sets],
+            "training_sets": list(set_names),
             "n_series": len(y),
-            "validation": metrics(p_val, y[val], threshold),
+            "validation": {**metrics(p_oof, y, threshold), "method": f"{folds}-fold out-of-fold, grouped by base load"},
         },
     )

@@ -37,7 +37,7 @@ class DailyView:
     peak_hours: np.ndarray
 
 
-def _quiet(func, *args, **kwargs):  # type: ignore[no-untyped-def]
+def quiet(func, *args, **kwargs):  # type: ignore[no-untyped-def]
     """Run a nan-reduction; all-NaN rows give NaN without a RuntimeWarning."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -47,7 +47,7 @@ def _quiet(func, *args, **kwargs):  # type: ignore[no-untyped-def]
 def _band_level(matrix: np.ndarray, profile: np.ndarray, hours: np.ndarray, min_valid: int) -> np.ndarray:
     part = matrix[:, hours] - profile[hours]
     valid = np.count_nonzero(~np.isnan(part), axis=1)
-    level = _quiet(np.nanmean, part, axis=1) + profile[hours].mean()
+    level = quiet(np.nanmean, part, axis=1) + profile[hours].mean()
     return np.where(valid >= min_valid, level, np.nan)
 
 
@@ -55,14 +55,14 @@ def daily_view(load: np.ndarray, cal: Calendar, temp: np.ndarray | None = None) 
     """Build the day × hour view of one hourly series (local days and hours from ``cal``)."""
     n_days = int(cal.day.max()) + 1
     y = load.astype(np.float64, copy=True)
-    med = _quiet(np.nanmedian, y)
+    med = quiet(np.nanmedian, y)
     outage = y < OUTAGE_SHARE * med
     y[outage] = np.nan
     matrix = np.full((n_days, 24), np.nan)
     matrix[cal.day, cal.hour] = y
-    day_med = _quiet(np.nanmedian, matrix, axis=1, keepdims=True)
-    profile = _quiet(np.nanmedian, matrix - day_med, axis=0)
-    profile = np.where(np.isnan(profile), 0.0, profile) + _quiet(np.nanmedian, day_med)
+    day_med = quiet(np.nanmedian, matrix, axis=1, keepdims=True)
+    profile = quiet(np.nanmedian, matrix - day_med, axis=0)
+    profile = np.where(np.isnan(profile), 0.0, profile) + quiet(np.nanmedian, day_med)
     order = np.argsort(profile)
     floor_hours, peak_hours = np.sort(order[:BAND_HOURS]), np.sort(order[-BAND_HOURS:])
     off_day = np.zeros(n_days, dtype=bool)

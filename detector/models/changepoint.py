@@ -50,12 +50,8 @@ def design(n: int, off_day: np.ndarray, holiday: np.ndarray, temp: np.ndarray | 
     return x / np.maximum(np.abs(x).max(0), 1e-12)
 
 
-def box_scan(z: np.ndarray, x: np.ndarray, min_days: int = 14, edge: int = 7) -> tuple[Box, np.ndarray]:
-    """Best box [τ1, τ2) for ``z`` given design ``x`` (rows with NaN z are dropped); also the fit.
-
-    Returns the box and the fitted baseline X·β (NaN where z is NaN) estimated *with* the box, so
-    the expected load does not absorb the shift.
-    """
+def box_scan(z: np.ndarray, x: np.ndarray, min_days: int = 14, edge: int = 7) -> Box:
+    """Best positive box [τ1, τ2) for ``z`` given design ``x`` (rows with NaN z are dropped)."""
     n = len(z)
     ok = np.isfinite(z) & np.isfinite(x).all(1)
     pos = np.flatnonzero(ok)
@@ -77,7 +73,7 @@ def box_scan(z: np.ndarray, x: np.ndarray, min_days: int = 14, edge: int = 7) ->
     gain = np.where(valid, num**2 / np.where(den > 1e-9, den, 1.0), -np.inf)
     gain = np.where(num > 0, gain, -np.inf)  # mining adds load: positive boxes only
     if not np.isfinite(gain).any():
-        return Box(0, n, 0.0, 0.0, float(np.std(r)), 0.0), np.full(n, np.nan)
+        return Box(0, n, 0.0, 0.0, float(np.std(r)), 0.0)
     a, b = np.unravel_index(int(np.argmax(gain)), gain.shape)
     delta = num[a, b] / den[a, b]
     box = np.zeros(m)
@@ -88,8 +84,50 @@ def box_scan(z: np.ndarray, x: np.ndarray, min_days: int = 14, edge: int = 7) ->
     rho = float(np.clip(np.corrcoef(resid[:-1], resid[1:])[0, 1], 0.0, 0.95)) if m > 3 else 0.0
     inflation = np.sqrt((1 + rho) / (1 - rho))
     t = float(delta * np.sqrt(den[a, b]) / max(sigma, 1e-12) / inflation)
-    fit = np.full(n, np.nan)
-    fit[pos] = zz - resid - delta * box
     start = int(pos[a]) if a < m else n
     end = int(pos[b]) if b < m else n
-    return Box(start, end, float(delta), t, sigma, rho), fit
+    return Box(start, end, float(delta), t, sigma, rho)
+
+
+def indicator(n: int, box: Box) -> np.ndarray:
+    """0/1 column that is on during ``box``."""
+    ind = np.zeros(n)
+    ind[box.start : box.end] = 1.0
+    return ind
+
+
+def refit(z: np.ndarray, x: np.ndarray, box: Box) -> Box:
+    """``box`` with δ and its autocorrelation-adjusted t re-estimated over ``x`` (e.g. with other boxes in it)."""
+    ok = np.isfinite(z) & np.isfinite(x).all(1)
+    ind = indicator(len(z), box)[ok]
+    xx = np.column_stack([x[ok], ind])
+    if ok.sum() < xx.shape[1] + 3 or ind.std() == 0:
+        return box
+    coef, *_ = np.linalg.lstsq(xx, z[ok], rcond=None)
+    resid = z[ok] - xx @ coef
+    sigma = float(np.sqrt(resid @ resid / max(len(resid) - xx.shape[1], 1)))
+    rho = float(np.clip(np.corrcoef(resid[:-1], resid[1:])[0, 1], 0.0, 0.95))
+    se = sigma * float(np.sqrt(max(np.linalg.pinv(xx.T @ xx)[-1, -1], 1e-300)))
+    t = float(coef[-1] / max(se, 1e-12) / np.sqrt((1 + rho) / (1 - rho)))
+    return Box(box.start, box.end, float(coef[-1]), t, sigma, rho)
+
+
+def more_boxes(z: np.ndarray, x: np.ndarray, first: Box, *, max_boxes: int = 4, min_t: float = 8.0) -> list[Box]:
+    """``first`` (re-fitted) and any further positive shifts the data support once the earlier ones are explained.
+
+    Each round adds the boxes found so far to the design and scans again, so a staircase of
+    arrivals yields one box per step and two mining seasons yield two boxes. A box must reach
+    ``min_t`` (autocorrelation-adjusted) to count: weather leaves smaller, spurious boxes.
+    """
+    n = len(z)
+    boxes = [first]
+    while len(boxes) < max_boxes:
+        cols = [x, *(indicator(n, b)[:, None] for b in boxes)]
+        nxt = box_scan(z, np.hstack(cols))
+        if nxt.t < min_t or nxt.delta <= 0 or any((nxt.start, nxt.end) == (b.start, b.end) for b in boxes):
+            break
+        boxes.append(nxt)
+    if len(boxes) > 1:  # the first box's support once the others no longer inflate its noise
+        others = np.column_stack([x, *(indicator(n, b) for b in boxes[1:])])
+        boxes[0] = refit(z, others, first)
+    return boxes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 
@@ -10,7 +12,7 @@ from detector.features.calendar import Calendar, CalendarSpec, calendar_features
 from detector.ingest.series import LoadSeries
 from detector.ingest.units import convert_power
 from detector.models.signature import Signature, extract
-from detector.scoring.evidence import explain
+from detector.scoring.evidence import describe_step, explain
 from detector.scoring.report import RIG_KW, ScoreReport, Segment
 
 __all__ = ["RIG_KW", "ScoreReport", "Segment", "expected_hourly", "score_series", "signature_of"]
@@ -45,6 +47,58 @@ def expected_hourly(sig: Signature, cal: Calendar) -> np.ndarray:
     return sig.expected_daily[cal.day] + shape[cal.hour]
 
 
+def _pieces(sig: Signature) -> list[tuple[int, int, float, int]]:
+    """Boxes cut into non-overlapping day ranges: (start, end, summed excess, index of the box that opens it).
+
+    A staircase is reported as one segment per step, each with the total added power while it
+    lasts; two mining seasons as two segments.
+    """
+    n = len(sig.view.mean)
+    cuts = sorted({0, n, *(b.start for b in sig.boxes), *(b.end for b in sig.boxes)})
+    out: list[tuple[int, int, float, int]] = []
+    for a, b in pairwise(cuts):
+        active = [k for k, box in enumerate(sig.boxes) if box.start <= a and b <= box.end]
+        power = float(sum(sig.box_excess[k] for k in active))
+        if not active or power <= 0:
+            continue
+        opener = next((k for k in active if sig.boxes[k].start == a), -1)
+        if out and out[-1][1] == a and opener < 0:  # only a box ended here: same event, lower level
+            out.append((a, b, power, -1))
+        else:
+            out.append((a, b, power, opener))
+    return out
+
+
+def _segments(series: LoadSeries, sig: Signature, cal: Calendar, p: float) -> tuple[Segment, ...]:
+    """Segments with UTC times (the first onset refined to the hour), excess and evidence."""
+    n = len(sig.view.mean)
+    if sig.excess <= 0 or sig.box.start >= n:
+        return ()
+    out = []
+    for i, (a, b, power, opener) in enumerate(_pieces(sig)):
+        h0 = _day_start_hour(cal, a)
+        if opener >= 0:  # a switch-on: find its hour
+            h0 = _refine_onset(series.load, sig.view.profile, cal, h0)
+        start = series.start + pd.Timedelta(hours=h0)
+        end = None if b >= n else series.start + pd.Timedelta(hours=_day_start_hour(cal, b))
+        if opener == 0:  # the main shift: the full evidence
+            evidence = explain(
+                sig.features, excess=power, level=sig.level, unit=series.unit, onset=start, end=end, tz=series.tz
+            )
+        else:
+            evidence = (describe_step(power, sig.level, series.unit, start, end, series.tz, i),)
+        out.append(Segment(start, end, power, p, evidence))
+    return tuple(out)
+
+
+def _evidence(segments: tuple[Segment, ...]) -> tuple[str, ...]:
+    """The main shift's evidence first, then one line for each further segment."""
+    main = max(segments, key=lambda seg: len(seg.evidence), default=None)
+    if main is None:
+        return ("no lasting rise in load beyond what calendar and weather explain",)
+    return main.evidence + tuple(line for seg in segments if seg is not main for line in seg.evidence)
+
+
 def score_series(
     series: LoadSeries,
     model: MiningModel,
@@ -60,19 +114,9 @@ def score_series(
     sig, cal = signature_of(series, country)
     p = float(model.probability(sig.features)[0])
     thr = model.threshold if threshold is None else float(threshold)
-    segments: tuple[Segment, ...] = ()
-    box = sig.box
-    if sig.excess > 0 and box.start < len(sig.view.mean):
-        h0 = _refine_onset(series.load, sig.view.profile, cal, _day_start_hour(cal, box.start))
-        start = series.start + pd.Timedelta(hours=h0)
-        end = (
-            None if box.end >= len(sig.view.mean) else series.start + pd.Timedelta(hours=_day_start_hour(cal, box.end))
-        )
-        evidence = explain(
-            sig.features, excess=sig.excess, level=sig.level, unit=series.unit, onset=start, end=end, tz=series.tz
-        )
-        segments = (Segment(start, end, sig.excess, p, evidence),)
-    rigs = convert_power(max(sig.excess, 0.0), series.unit, "kW") / RIG_KW if segments else 0.0
+    segments = _segments(series, sig, cal, p)
+    peak = max((seg.excess_load for seg in segments), default=0.0)
+    rigs = convert_power(peak, series.unit, "kW") / RIG_KW
     return ScoreReport(
         series_id=series.series_id,
         model_version=model.version,
@@ -83,5 +127,6 @@ def score_series(
         rigs=rigs,
         quality=series.quality.to_dict(),
         warnings=series.quality.warnings,
+        evidence=_evidence(segments),
         expected=pd.Series(expected_hourly(sig, cal), index=series.index, name="expected") if with_expected else None,
     )

@@ -12,6 +12,17 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.3g} {unit}"
 
 
+def describe_step(
+    excess: float, level: float, unit: str, onset: pd.Timestamp, end: pd.Timestamp | None, tz: str, index: int
+) -> str:
+    """One line for a further segment (a later step of a staircase, another season)."""
+    day = onset.tz_convert(tz).strftime("%d %b %Y")
+    until = "still on" if end is None else f"until {end.tz_convert(tz).strftime('%d %b %Y')}"
+    return (
+        f"segment {index + 1}: {_fmt(excess, unit)} above expected ({excess / level:.0%} of mean) from {day}, {until}"
+    )
+
+
 def explain(
     features: np.ndarray,
     *,

@@ -37,6 +37,7 @@ class ScoreReport:
     # Hourly load that calendar and weather explain, without the suspected block (UTC index, series
     # unit); only when asked for (``with_expected=True``): plots and the API's expected-load curve.
     expected: pd.Series | None = None
+    evidence: tuple[str, ...] = ()  # the main shift's evidence, then a line per further segment
 
     @property
     def flagged(self) -> bool:
@@ -44,19 +45,18 @@ class ScoreReport:
 
     @property
     def onset(self) -> pd.Timestamp | None:
+        """Start of the first segment."""
         return self.segments[0].start if self.segments else None
 
     @property
     def end(self) -> pd.Timestamp | None:
-        return self.segments[0].end if self.segments else None
+        """End of the last segment; None while it is still on."""
+        return self.segments[-1].end if self.segments else None
 
     @property
     def excess_load(self) -> float:
-        return self.segments[0].excess_load if self.segments else 0.0
-
-    @property
-    def evidence(self) -> tuple[str, ...]:
-        return self.segments[0].evidence if self.segments else ()
+        """The largest added power over the segments (a staircase's top step)."""
+        return max((seg.excess_load for seg in self.segments), default=0.0)
 
     def to_row(self) -> dict[str, Any]:
         """One row of the score file; the first six keys are the public contract."""

@@ -84,3 +84,44 @@ def test_expected_load_tracks_the_load_without_the_block() -> None:
     assert abs(np.median(gap[~on])) < 0.03 * s.mean_load
     assert np.median(gap[on]) == pytest.approx(s.event.excess, rel=0.2)
     assert np.median(np.abs(s.base - expected.to_numpy())) < 0.1 * s.mean_load
+
+
+def _frame(s: simulate.SimulatedSeries, load: np.ndarray | None = None) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "series_id": s.series_id,
+            "timestamp": s.index,
+            "load": s.load if load is None else load,
+            "temperature": s.temperature,
+        }
+    )
+
+
+def test_two_mining_seasons_are_two_segments() -> None:
+    s = simulate.make_series("f", kind="feeder", scenario="seasonal", days=730, size=0.2, rng=np.random.default_rng(5))
+    report = detector.score(_frame(s), unit="MW", tz="Asia/Tehran")[0]
+    on = np.flatnonzero(np.diff(np.concatenate([[0], (s.load - s.base > 0.5 * s.event.excess).astype(int)])) == 1)
+    # Two-year inputs are outside the training windows (one year each): the flag is not asserted here.
+    assert len(report.segments) == 2, report.segments
+    for seg, hour in zip(report.segments, on, strict=True):
+        assert abs(seg.start - s.index[hour]) <= pd.Timedelta(days=2)
+        assert seg.excess_load == pytest.approx(s.event.excess, rel=0.3)
+    assert report.segments[0].end is not None
+    assert report.evidence[0].startswith("load rose by")  # the main season, fully explained
+    assert report.evidence[-1].startswith("segment 1: ")  # then a line for the other one
+
+
+def test_staircase_reports_each_step_with_the_power_while_it_lasts() -> None:
+    s = simulate.make_series("f", kind="feeder", scenario="clean", days=365, rng=np.random.default_rng(9))
+    first, second = 0.10 * s.mean_load, 0.15 * s.mean_load
+    hours = np.arange(len(s.load))
+    load = s.load + first * (hours >= 100 * 24) + second * (hours >= 220 * 24)
+    report = detector.score(_frame(s, load), unit="MW", tz="Asia/Tehran")[0]
+    assert report.flagged
+    assert len(report.segments) == 2, report.segments
+    for seg, day in zip(report.segments, (100, 220), strict=True):
+        assert abs(seg.start - s.index[day * 24]) <= pd.Timedelta(hours=24)
+    assert report.segments[0].excess_load == pytest.approx(first, rel=0.25)
+    assert report.segments[1].excess_load == pytest.approx(first + second, rel=0.25)
+    assert report.excess_load == report.segments[1].excess_load
+    assert report.end is None
