@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 from typing import Literal
 
@@ -44,3 +45,34 @@ def render(series: detector.LoadSeries, report: detector.ScoreReport, fmt: Liter
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
     return buf.getvalue()
+
+
+def render_html(series: detector.LoadSeries, report: detector.ScoreReport) -> str:
+    """A self-contained page: the SVG plot, the verdict, the segments with their evidence, data quality."""
+    esc = html.escape
+    svg = render(series, report, "svg").decode()
+    svg = svg[svg.index("<svg") :]  # drop the XML prolog: the SVG is inlined
+    rows = "".join(
+        f"<tr><td>{esc(seg.start.isoformat())}</td><td>{esc(seg.end.isoformat()) if seg.end is not None else 'ongoing'}"
+        f"</td><td>{seg.excess_load:.4g} {esc(report.unit)}</td><td>{seg.score:.3f}</td>"
+        f"<td><ul>{''.join(f'<li>{esc(e)}</li>' for e in seg.evidence)}</ul></td></tr>"
+        for seg in report.segments
+    )
+    q = report.quality
+    verdict = "flagged for inspection" if report.flagged else "not flagged"
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{esc(report.series_id)}: {verdict}</title>
+<style>body{{font-family:sans-serif;margin:1.5em;max-width:72em}}td,th{{border-bottom:1px solid #ddd;
+padding:.3em .6em;text-align:left;vertical-align:top}}table{{border-collapse:collapse}}</style></head><body>
+<h1>{esc(report.series_id)}: {verdict}</h1>
+<p>Score {report.score:.3f} against threshold {report.threshold:.3f}; excess load {report.excess_load:.4g}
+{esc(report.unit)} (about {report.rigs:.0f} S19-class rigs); model {esc(report.model_version)}.</p>
+{svg}
+<h2>Segments</h2>
+<table><tr><th>start (UTC)</th><th>end (UTC)</th><th>excess load</th><th>score</th><th>evidence</th></tr>{rows}</table>
+<h2>Data quality</h2>
+<p>{esc(str(q.get("resolution", "?")))} data, {esc(str(q.get("hours", "?")))} hours, coverage
+{float(q.get("coverage", 0)):.1%}, {esc(str(q.get("gaps_filled", 0)))} h filled,
+{esc(str(q.get("missing_hours", 0)))} h missing; local zone {esc(str(q.get("timezone", "")))}.</p>
+</body></html>
+"""

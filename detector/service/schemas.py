@@ -15,7 +15,32 @@ from detector.service.validation import check_country
 FiniteOrGap = Annotated[float | None, Field(allow_inf_nan=False)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
-_EXAMPLE_TS = ["2024-03-20T00:00:00+03:30", "2024-03-20T01:00:00+03:30", "..."]
+# Three readings of the at least 28 days (672 hourly readings) a real request needs: "Try it out" on /docs
+# answers with the insufficient-data problem, which shows the error format too.
+_EXAMPLE_TS = ["2024-03-20T00:00:00+03:30", "2024-03-20T01:00:00+03:30", "2024-03-20T02:00:00+03:30"]
+_EXAMPLE_OUT = {
+    "series_id": "feeder-0001",
+    "score": 0.98,
+    "flagged": True,
+    "threshold": 0.898,
+    "onset": "2023-09-03T05:30:00Z",
+    "end": None,
+    "excess_load": {"value": 1.712, "unit": "MW", "rigs": 526.9},
+    "segments": [
+        {
+            "start": "2023-09-03T05:30:00Z",
+            "end": None,
+            "excess_load": 1.712,
+            "score": 0.98,
+            "evidence": ["load rose by 1.71 MW (22% of mean) on 03 Sep 2023 and has stayed on since"],
+        }
+    ],
+    "evidence": ["load rose by 1.71 MW (22% of mean) on 03 Sep 2023 and has stayed on since"],
+    "data_quality": {"resolution": "1h", "hours": 8760, "coverage": 1.0, "gaps_filled": 0, "missing_hours": 0},
+    "warnings": [],
+    "model_version": "default-20261127-de3cb7f8",
+    "expected": None,
+}
 
 
 class ScoreIn(BaseModel):
@@ -30,8 +55,8 @@ class ScoreIn(BaseModel):
                     "unit": "MW",
                     "timezone": "Asia/Tehran",
                     "timestamps": _EXAMPLE_TS,
-                    "values": [1.71, 1.64, "..."],
-                    "temperature": [12.5, 11.9, "..."],
+                    "values": [1.71, 1.64, None],
+                    "temperature": [12.5, 11.9, 11.2],
                 }
             ]
         },
@@ -87,6 +112,8 @@ class ExpectedPoint(BaseModel):
 
 class ScoreOut(BaseModel):
     """The answer for one series: the same facts as a row of the CLI's score file, with structure."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE_OUT]})
 
     series_id: str
     score: float = Field(description="calibrated probability that the series holds mining")
@@ -173,6 +200,23 @@ class ResultsPage(BaseModel):
 
 class Problem(BaseModel):
     """RFC 9457 problem details."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/invalid-input",
+                    "title": "Invalid input",
+                    "status": 422,
+                    "detail": "values[17]: load must be >= 0 (got -3.2)",
+                    "instance": "/v1/score",
+                    "field": "values",
+                    "index": 17,
+                    "value": -3.2,
+                }
+            ]
+        }
+    )
 
     type: str
     title: str

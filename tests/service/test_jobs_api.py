@@ -115,6 +115,11 @@ def test_plots_for_a_person(client: TestClient, finished: dict[str, Any]) -> Non
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert "expected load" in svg.text
     assert "feeder-0001: score" in svg.text
+    page = client.get(f"{base}/feeder-0001/plot.html")
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<svg" in page.text
+    assert "<h1>feeder-0001: " in page.text
+    assert "Segments" in page.text
     failed = client.get(f"{base}/broken/plot.png")
     assert failed.status_code == 409
     assert "load is not a number" in failed.json()["detail"]

@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile,
 
 import detector
 from detector.service.deps import KeyDep, RegistryDep, SettingsDep, StoreDep
-from detector.service.plots import render
+from detector.service.plots import render, render_html
 from detector.service.problems import ProblemError
 from detector.service.schemas import JobCounts, JobOut, ResultsPage, problem_responses, utc
 from detector.service.store import Job, Store, new_job_id
@@ -169,14 +169,17 @@ def get_results(
     "/{job_id}/series/{series_id}/plot.{fmt}",
     responses={
         **problem_responses(401, 403, 404, 409, 429),
-        200: {"content": {"image/png": {}, "image/svg+xml": {}}, "description": "the plot"},
+        200: {"content": {"image/png": {}, "image/svg+xml": {}, "text/html": {}}, "description": "plot or page"},
     },
     response_class=Response,
 )
 def plot_series(
-    job_id: str, series_id: str, fmt: Literal["png", "svg"], store: StoreDep, registry: RegistryDep, _: KeyDep
+    job_id: str, series_id: str, fmt: Literal["png", "svg", "html"], store: StoreDep, registry: RegistryDep, _: KeyDep
 ) -> Response:
-    """Daily load, expected load and the suspected block of one scored series, for a person to read."""
+    """Daily load, expected load and the suspected block of one scored series, for a person to read.
+
+    ``plot.html`` is a page with the SVG, the verdict, each segment's evidence and the data quality.
+    """
     job = _job_or_404(store, job_id)
     row = store.result_of(job_id, series_id)
     if row is None:
@@ -198,5 +201,7 @@ def plot_series(
         with_expected=True,
         **kwargs,
     )[0]
+    if fmt == "html":
+        return Response(render_html(series, report), media_type="text/html; charset=utf-8")
     media = "image/png" if fmt == "png" else "image/svg+xml"
     return Response(render(series, report, fmt), media_type=media)
