@@ -5,7 +5,6 @@ Imports of the web stack happen inside the commands, so the rest of the CLI stay
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -68,6 +67,8 @@ def serve(
 
     import uvicorn
 
+    from detector.service.logs import log_config
+
     settings = Settings()
     host, port, workers = host or settings.host, port or settings.port, workers or settings.workers
     store = _store(settings)
@@ -82,7 +83,11 @@ def serve(
     store.engine.dispose()
     err.print(f"detector service on http://{host}:{port} (docs at /docs); data in {settings.data_dir.resolve()}")
     os.environ.setdefault("DETECTOR_DATA_DIR", str(settings.data_dir.resolve()))  # workers see the same data
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run(
-        "detector.service.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info"
+        "detector.service.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config(),
     )
