@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -199,34 +198,33 @@ def _interrupted_job(store: Store, upload: Path, tmp_path: Path, attempts: int) 
     return "crashed"
 
 
-def test_interrupted_job_is_resumed_skipping_written_series(
-    tmp_path: Path, settings_for: Callable[..., Settings], upload: Path
-) -> None:
-    settings = settings_for(tmp_path)
+def _restart_after_crash(settings: Settings, upload: Path, attempts: int) -> tuple[dict[str, Any], list[Any], Store]:
+    """Leave a job as a crash would, start the service on the same data, wait for the job's verdict."""
     store = Store(settings.db_url())
     store.create_all()
-    job_id = _interrupted_job(store, upload, tmp_path, attempts=1)
+    job_id = _interrupted_job(store, upload, settings.data_dir, attempts=attempts)
     app = create_app(settings)
     with TestClient(app) as c:
         c.headers["X-API-Key"] = app.state.store.create_key("t")
         job = wait_done(c, job_id)
-        assert (job["state"], job["attempts"], job["counts"]["done"], job["counts"]["total"]) == ("done", 2, 5, 5)
         rows = c.get(f"/v1/jobs/{job_id}/results").json()["items"]
+    return job, rows, store
+
+
+def test_interrupted_job_is_resumed_skipping_written_series(
+    tmp_path: Path, settings_for: Callable[..., Settings], upload: Path
+) -> None:
+    job, rows, store = _restart_after_crash(settings_for(tmp_path), upload, attempts=1)
+    assert (job["state"], job["attempts"], job["counts"]["done"], job["counts"]["total"]) == ("done", 2, 5, 5)
     assert sorted(r["series_id"] for r in rows) == sorted([*PICKED, "broken"])
-    kept = json.loads(json.dumps(store.result_of(job_id, "feeder-0006")))
+    kept = store.result_of(job["id"], "feeder-0006")
+    assert kept is not None
     assert kept["note"] == "before crash"  # written before the crash, not scored again
 
 
 def test_job_interrupted_too_often_is_failed_with_reason(
     tmp_path: Path, settings_for: Callable[..., Settings], upload: Path
 ) -> None:
-    settings = settings_for(tmp_path, job_max_attempts=2)
-    store = Store(settings.db_url())
-    store.create_all()
-    job_id = _interrupted_job(store, upload, tmp_path, attempts=2)
-    app = create_app(settings)
-    with TestClient(app) as c:
-        c.headers["X-API-Key"] = app.state.store.create_key("t")
-        job = wait_done(c, job_id)
+    job, _, _ = _restart_after_crash(settings_for(tmp_path, job_max_attempts=2), upload, attempts=2)
     assert job["state"] == FAILED
     assert job["error"] == "interrupted 2 times (the server stopped while scoring it); not retried"
