@@ -7,19 +7,17 @@ job worker; all of it lives on ``app.state``, never in module globals.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from prometheus_client import CollectorRegistry, Counter, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import detector
 from detector.service import problems
 from detector.service.deps import RateLimiter, Registry
 from detector.service.jobs import JobWorker
+from detector.service.middleware import Gate, Metrics
 from detector.service.routes import jobs, score, system
 from detector.service.settings import Settings
 from detector.service.store import Store, hash_key
@@ -49,81 +47,6 @@ def load_registry(settings: Settings) -> Registry:
                 continue
             models.setdefault(m.version, m)
     return Registry(models, default.version)
-
-
-class Metrics:
-    """Prometheus metrics in a registry of this app's own (per process)."""
-
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "detector_http_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
-        )
-        self.latency = Histogram(
-            "detector_http_request_duration_seconds",
-            "HTTP request latency",
-            ["route"],
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-            registry=self.registry,
-        )
-        self.series = Counter(
-            "detector_series_scored", "series scored by /v1/score", ["result"], registry=self.registry
-        )
-
-
-class LimitsAndMetrics:
-    """Pure ASGI middleware: 413 for bodies over the limit (before they are read), request metrics."""
-
-    def __init__(self, app: ASGIApp, settings: Settings, metrics: Metrics) -> None:
-        self.app, self.settings, self.metrics = app, settings, metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope["path"]
-        limit = self.settings.max_upload_bytes if path.rstrip("/") == "/v1/jobs" else self.settings.max_body_bytes
-        status = {"code": 500}
-        start = time.perf_counter()
-
-        async def send_status(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > limit:
-            await problems.problem_response(None, _too_large(limit))(scope, receive, send_status)
-        else:
-            await self.app(scope, _counting(receive, limit), send_status)
-        route = scope.get("route")
-        label = getattr(route, "path", "unmatched")
-        self.metrics.requests.labels(scope["method"], label, str(status["code"])).inc()
-        self.metrics.latency.labels(label).observe(time.perf_counter() - start)
-
-
-def _too_large(limit: int) -> problems.ProblemError:
-    return problems.ProblemError(
-        413, "payload-too-large", "Payload too large", f"request body is larger than the limit of {limit:,} bytes"
-    )
-
-
-class _BodyTooLarge(HTTPException):
-    """Raised from ``receive`` for chunked bodies that outgrow the limit; FastAPI passes HTTPExceptions on."""
-
-
-def _counting(receive: Receive, limit: int) -> Callable[[], Awaitable[Message]]:
-    seen = 0
-
-    async def wrapped() -> Message:
-        nonlocal seen
-        message = await receive()
-        seen += len(message.get("body", b""))
-        if seen > limit:
-            raise _BodyTooLarge(413, _too_large(limit).detail)
-        return message
-
-    return wrapped
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -168,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
         )
-    app.add_middleware(LimitsAndMetrics, settings=settings, metrics=metrics)
+    app.add_middleware(Gate, settings=settings, metrics=metrics)
     return app
 
 

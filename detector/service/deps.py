@@ -6,7 +6,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
@@ -81,8 +81,11 @@ RegistryDep = Annotated[Registry, Depends(get_registry)]
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="key from `detector keys create NAME`")
 
 
-def require_key(request: Request, key: Annotated[str | None, Depends(_header)]) -> int | None:
-    """401 without a known key, 403 for a revoked one, 429 over the rate limit; the key's id (None: env key)."""
+def authenticate(state: Any, key: str) -> int | None:
+    """401 without a known key, 403 for a revoked one, 429 over the rate limit; the key's id (None: env key).
+
+    Called by the middleware for every /v1 request, before any body is read.
+    """
     if not key:
         raise ProblemError(
             401,
@@ -93,8 +96,8 @@ def require_key(request: Request, key: Annotated[str | None, Depends(_header)]) 
         )
     digest = hash_key(key)
     key_id: int | None = None
-    if digest not in request.app.state.env_key_hashes:
-        info = request.app.state.store.find_key(key)
+    if digest not in state.env_key_hashes:
+        info = state.store.find_key(key)
         if info is None:
             raise ProblemError(
                 401, "unauthorized", "Unauthorized", "unknown API key", headers={"WWW-Authenticate": "X-API-Key"}
@@ -102,16 +105,21 @@ def require_key(request: Request, key: Annotated[str | None, Depends(_header)]) 
         if info.revoked_at is not None:
             raise ProblemError(403, "forbidden", "Forbidden", f"API key {info.prefix}… was revoked")
         key_id = info.id
-    wait = request.app.state.limiter.acquire(digest)
+    wait = state.limiter.acquire(digest)
     if wait > 0:
         raise ProblemError(
             429,
             "rate-limited",
             "Too many requests",
-            f"rate limit of {request.app.state.settings.rate_limit_per_second:g} requests/s for this key exceeded",
+            f"rate limit of {state.settings.rate_limit_per_second:g} requests/s for this key exceeded",
             headers={"Retry-After": str(max(1, math.ceil(wait)))},
         )
     return key_id
+
+
+def require_key(request: Request, _: Annotated[str | None, Depends(_header)]) -> int | None:
+    """The id of the caller's key (None for a key from settings); the middleware has checked it already."""
+    return request.state.key_id  # type: ignore[no-any-return]
 
 
 KeyDep = Annotated[int | None, Depends(require_key)]

@@ -72,15 +72,17 @@ def jsonable(value: Any) -> Any:
     return show(value)
 
 
-def problem_response(request: Request | None, exc: ProblemError) -> JSONResponse:
+def problem_response(request: Request | None, exc: ProblemError, path: str | None = None) -> JSONResponse:
+    """The problem document; ``instance`` is the request path (from ``request`` or given as ``path``)."""
     body: dict[str, Any] = {
         "type": f"/problems/{exc.kind}",
         "title": exc.title,
         "status": exc.status,
         "detail": exc.detail,
     }
-    if request is not None:
-        body["instance"] = request.url.path
+    instance = request.url.path if request is not None else path
+    if instance is not None:
+        body["instance"] = instance
     if exc.field is not None:
         body["field"] = exc.field
     if exc.index is not None:

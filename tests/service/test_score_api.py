@@ -237,6 +237,14 @@ def test_auth_missing_unknown_and_revoked_keys(client: TestClient, short_ok: dic
     assert all(key not in (k.prefix, k.name) for k in store.list_keys())  # only a prefix and the hash are kept
 
 
+def test_keys_are_checked_before_any_body_is_read(client: TestClient) -> None:
+    no_key = {"X-API-Key": "", "Content-Type": "application/json"}
+    r = client.post("/v1/score", content=b'{"broken": ', headers=no_key)
+    assert (r.status_code, r.json()["instance"]) == (401, "/v1/score")  # not 400: the JSON was never parsed
+    big = client.post("/v1/score", content=b"x" * (5 * 2**20), headers=no_key)
+    assert big.status_code == 401  # not 413: strangers learn nothing about limits
+
+
 def test_rate_limit_answers_429_with_retry_after(tmp_path: Path, settings_for: Callable[..., Settings]) -> None:
     app = create_app(settings_for(tmp_path, rate_limit_per_second=0.5, rate_limit_burst=3, run_worker=False))
     with TestClient(app) as c:
