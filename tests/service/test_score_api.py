@@ -270,6 +270,16 @@ def test_cors_is_off_by_default(client: TestClient) -> None:
     assert "access-control-allow-origin" not in r.headers
 
 
+def test_cors_only_for_configured_origins(tmp_path: Path, settings_for: Callable[..., Settings]) -> None:
+    app = create_app(settings_for(tmp_path, cors_origins=["https://analyst.example"], run_worker=False))
+    with TestClient(app) as c:
+        preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-api-key"}
+        ok = c.options("/v1/score", headers={"Origin": "https://analyst.example", **preflight})
+        assert ok.headers["access-control-allow-origin"] == "https://analyst.example"
+        other = c.options("/v1/score", headers={"Origin": "https://elsewhere.example", **preflight})
+        assert "access-control-allow-origin" not in other.headers
+
+
 def test_system_endpoints(client: TestClient) -> None:
     assert client.get("/healthz", headers={"X-API-Key": ""}).json() == {"status": "ok"}
     ready = client.get("/readyz")
