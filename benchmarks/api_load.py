@@ -121,6 +121,7 @@ def main(
             stop = threading.Event()
             per_client = requests // clients
             interval = clients / rate  # each client's share of the target rate
+            load_before = os.getloadavg()
             t_start = time.monotonic()
 
             def client(k: int) -> None:
@@ -191,6 +192,8 @@ def main(
             "samples": len(mem),
         },
         "cpus": os.cpu_count(),
+        # The machine is shared: 1-minute load average before and after the run (2 means both cores busy).
+        "loadavg_1min_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
     }
     path = write_result("api_load", result)
     print(json.dumps(result, indent=2))

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(3, ge=1, description="times a job is started before it is marked failed")
     job_poll_seconds: float = Field(0.5, gt=0)
     run_worker: bool = Field(True, description="score uploaded jobs in this process")
+    blas_threads: int | None = Field(
+        1, ge=1, description="BLAS/OpenMP threads per process (requests already run side by side); None: leave"
+    )
 
     def db_url(self) -> str:
         """The database URL, defaulting to a SQLite file under the data directory."""
