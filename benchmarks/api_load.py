@@ -70,6 +70,22 @@ def _rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (uvicorn workers)."""
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    ticks = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _start_server(port: int, data_dir: str, workers: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -122,6 +138,7 @@ def main(
             per_client = requests // clients
             interval = clients / rate  # each client's share of the target rate
             load_before = os.getloadavg()
+            cpu_before = _cpu_s(proc.pid)
             t_start = time.monotonic()
 
             def client(k: int) -> None:
@@ -159,6 +176,7 @@ def main(
                 t.join(max(0.0, max_seconds - (time.monotonic() - t_start)))
             stop.set()
             elapsed = time.monotonic() - t_start
+            server_cpu = _cpu_s(proc.pid) - cpu_before
             sampler.join(2)
         finally:
             proc.terminate()
@@ -185,6 +203,8 @@ def main(
             "max": round(lat[-1] * 1000, 1) if lat else None,
             "mean": round(statistics.fmean(lat) * 1000, 1) if lat else None,
         },
+        # CPU the server spent per answered request: 1000 * cores / this is its capacity on an idle machine.
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(len(lat), 1), 1),
         "server_rss_mb": {
             "first_third_mean": round(statistics.fmean(mem[:third]), 1) if mem else None,
             "last_third_mean": round(statistics.fmean(mem[-third:]), 1) if mem else None,

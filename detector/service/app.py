@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -20,6 +21,7 @@ from detector.service.deps import RateLimiter, Registry
 from detector.service.jobs import JobWorker
 from detector.service.middleware import Gate, Metrics
 from detector.service.routes import jobs, score, system
+from detector.service.schemas import ScoreIn
 from detector.service.settings import Settings
 from detector.service.store import Store, hash_key
 
@@ -93,12 +95,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(score.router)
     app.include_router(jobs.router)
     app.include_router(system.router)
+    _document_raw_bodies(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
         )
     app.add_middleware(Gate, settings=settings, metrics=metrics)
     return app
+
+
+def _document_raw_bodies(app: FastAPI) -> None:
+    """Add the request models that routes parse themselves (``/v1/score``) to the OpenAPI components."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            defs = schema.setdefault("components", {}).setdefault("schemas", {})
+            defs["ScoreIn"] = ScoreIn.model_json_schema(ref_template="#/components/schemas/{model}")
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_env() -> FastAPI:

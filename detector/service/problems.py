@@ -110,13 +110,10 @@ def from_validation(errors: Sequence[Any]) -> ProblemError:
     """Pydantic/FastAPI validation errors -> one problem naming the first, with up to ten listed."""
     first = errors[0]
     if first.get("type") == "json_invalid":
-        ctx = first.get("ctx", {})
-        return ProblemError(
-            400,
-            "malformed-json",
-            "Malformed JSON",
-            f"request body is not valid JSON: {ctx.get('error', 'parse error')} at character {first['loc'][-1]}",
-        )
+        error = first.get("ctx", {}).get("error", "parse error")
+        loc = first.get("loc") or ()
+        at = f" at character {loc[-1]}" if loc and isinstance(loc[-1], int) else ""
+        return ProblemError(400, "malformed-json", "Malformed JSON", f"request body is not valid JSON: {error}{at}")
     errors = [{**e, "msg": str(e.get("msg", "invalid")).removeprefix("Value error, ")} for e in errors]
     first = errors[0]
     listed = []

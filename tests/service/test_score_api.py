@@ -297,6 +297,9 @@ def test_system_endpoints(client: TestClient) -> None:
         spec["paths"]
     )
     assert spec["components"]["schemas"]["ScoreIn"]["examples"]
+    body = spec["paths"]["/v1/score"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/ScoreIn"}
+    assert spec["components"]["schemas"]["ScoreIn"]["properties"]["values"]["type"] == "array"
 
 
 def test_unknown_route_and_method_are_problems(client: TestClient) -> None:

