@@ -53,31 +53,28 @@ def _bodies() -> list[bytes]:
     return out
 
 
-def _rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (uvicorn workers), MiB."""
-    pids = [pid]
+def _tree(pid: int) -> list[int]:
+    """A process and its children (uvicorn's workers)."""
     children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
+    return [pid] + ([int(p) for p in children.read_text().split()] if children.exists() else [])
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of the server and its workers, MiB."""
     total = 0
-    for p in pids:
+    for p in _tree(pid):
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+            status = Path(f"/proc/{p}/status").read_text().splitlines()
         except FileNotFoundError:
             continue
+        total += sum(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
     return total / 1024
 
 
 def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process and its children (uvicorn workers)."""
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
+    """User + system CPU seconds of the server and its workers."""
     ticks = 0
-    for p in pids:
+    for p in _tree(pid):
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:
