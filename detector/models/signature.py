@@ -86,13 +86,22 @@ def _baseline(z: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.ndarray:
     return out
 
 
-def _boxes_fit(z: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.ndarray:
-    """Joint least-squares size of several boxes (columns of ``inds``) over design ``x``; NaN rows dropped."""
-    ok = np.isfinite(z)
-    if ok.sum() < x.shape[1] + inds.shape[1] + 3:
-        return np.zeros(inds.shape[1])
-    coef, *_ = np.linalg.lstsq(np.column_stack([x[ok], inds[ok]]), z[ok], rcond=None)
-    return coef[x.shape[1] :]
+def _hourly_box_sizes(matrix: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.ndarray:
+    """Least-squares size of each box (columns of ``inds``) in each hour's series (columns of ``matrix``).
+
+    Returns (24, n_boxes). Hours whose missing days coincide share one multi-column solve, so a
+    typical year costs one or two solves instead of 24 (rows with NaN are dropped per hour).
+    """
+    out = np.zeros((matrix.shape[1], inds.shape[1]))
+    valid = np.isfinite(matrix)
+    patterns, which = np.unique(valid.T, axis=0, return_inverse=True)
+    for p, ok in enumerate(patterns):
+        cols = np.flatnonzero(which.ravel() == p)
+        if ok.sum() < x.shape[1] + inds.shape[1] + 2 or (inds[ok].std(axis=0) == 0).any():
+            continue
+        coef, *_ = np.linalg.lstsq(np.column_stack([x[ok], inds[ok]]), matrix[np.ix_(ok, cols)], rcond=None)
+        out[cols] = coef[x.shape[1] :].T
+    return out
 
 
 def flat_weighted_level(view: DailyView, x: np.ndarray) -> np.ndarray:
@@ -156,7 +165,7 @@ def extract(load: np.ndarray, cal: Calendar, temp: np.ndarray | None = None) -> 
     d_off, _ = _fixed_box_fit(np.where(view.off_day, view.mean / level, np.nan), x, ind)
 
     # Per-hour shift (24 fits over the same design): flat for a mining block.
-    hour_deltas = np.array([_fixed_box_fit(view.matrix[:, h] / level, x, ind)[0] for h in range(24)])
+    hour_deltas = _hourly_box_sizes(view.matrix / level, x, ind[:, None])[:, 0]
     mean_hd = float(np.mean(hour_deltas))
     flat = float(np.std(hour_deltas) / abs(mean_hd)) if abs(mean_hd) > 1e-9 else 10.0
     low_share = float(np.percentile(hour_deltas, 20) / mean_hd) if abs(mean_hd) > 1e-9 else 0.0
@@ -214,6 +223,6 @@ def extract(load: np.ndarray, cal: Calendar, temp: np.ndarray | None = None) -> 
     expected = fit_m * level  # the regression fitted with the box, so it does not absorb the shift
     box_excess = np.array([excess])
     if len(boxes) > 1:  # every box's added power, fitted jointly hour by hour (median over hours, as above)
-        per_hour = np.array([_boxes_fit(view.matrix[:, h] / level, x, inds) for h in range(24)])
+        per_hour = _hourly_box_sizes(view.matrix / level, x, inds)
         box_excess = np.median(per_hour, axis=0) * level
     return Signature(vec, box, level, excess, hour_deltas * level, expected, view, boxes, box_excess)
