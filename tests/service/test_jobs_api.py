@@ -228,3 +228,26 @@ def test_job_interrupted_too_often_is_failed_with_reason(
     job, _, _ = _restart_after_crash(settings_for(tmp_path, job_max_attempts=2), upload, attempts=2)
     assert job["state"] == FAILED
     assert job["error"] == "interrupted 2 times (the server stopped while scoring it); not retried"
+
+
+def test_clean_shutdown_hands_a_running_job_back(
+    tmp_path: Path, settings_for: Callable[..., Settings], feeders: pd.DataFrame
+) -> None:
+    path = tmp_path / "fleet.parquet"
+    feeders.to_parquet(path, index=False)
+    settings = settings_for(tmp_path / "data")
+    app = create_app(settings)
+    with TestClient(app) as c:
+        key = app.state.store.create_key("t")
+        c.headers["X-API-Key"] = key
+        job_id = c.post("/v1/jobs", files={"file": ("f.parquet", path.read_bytes())}).json()["id"]
+        while c.get(f"/v1/jobs/{job_id}").json()["counts"]["done"] < 1:
+            time.sleep(0.01)
+    # the lifespan has ended (as on SIGTERM): the job is queued again, not left running for its lease to expire
+    job = app.state.store.get_job(job_id)
+    assert (job.state, job.attempts) == ("queued", 0)
+    assert 1 <= job.done < 30
+    with TestClient(create_app(settings)) as c:
+        c.headers["X-API-Key"] = key
+        final = wait_done(c, job_id)
+    assert (final["state"], final["attempts"], final["counts"]["done"]) == ("done", 1, 30)
