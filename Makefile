@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint install clean
+.PHONY: serve test lint install notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ lint: install
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The research notebooks at their research-sized defaults; executed copies (with outputs, plots) and their
+# artefacts go to notebooks/output/ (git-ignored). `make test` runs them on small data (tests/test_notebooks.py).
+notebooks: install
+	$(BIN)/python notebooks/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
