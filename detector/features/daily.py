@@ -32,6 +32,8 @@ class DailyView:
     off_day: np.ndarray  # bool: weekend or holiday
     holiday: np.ndarray
     temp: np.ndarray | None  # daily mean °C
+    temp_max: np.ndarray | None  # daily maximum and minimum °C (cooling follows the day's heat, heating its cold)
+    temp_min: np.ndarray | None
     outage_hours: int
     floor_hours: np.ndarray  # local hours that make up the floor band
     peak_hours: np.ndarray
@@ -69,12 +71,15 @@ def daily_view(load: np.ndarray, cal: Calendar, temp: np.ndarray | None = None) 
     off_day[cal.day] = cal.weekend | cal.holiday
     holiday = np.zeros(n_days, dtype=bool)
     holiday[cal.day] = cal.holiday
-    tday = None
+    tday = tmax = tmin = None
     if temp is not None:
         ok = ~np.isnan(temp)
         tsum = np.bincount(cal.day[ok], weights=temp[ok], minlength=n_days)
         tcnt = np.bincount(cal.day[ok], minlength=n_days)
         tday = np.where(tcnt > 0, tsum / np.maximum(tcnt, 1), np.nan)
+        tmat = np.full((n_days, 24), np.nan)
+        tmat[cal.day, cal.hour] = temp
+        tmax, tmin = quiet(np.nanmax, tmat, axis=1), quiet(np.nanmin, tmat, axis=1)
     return DailyView(
         matrix=matrix,
         profile=profile,
@@ -84,6 +89,8 @@ def daily_view(load: np.ndarray, cal: Calendar, temp: np.ndarray | None = None) 
         off_day=off_day,
         holiday=holiday,
         temp=tday,
+        temp_max=tmax,
+        temp_min=tmin,
         outage_hours=int(outage.sum()),
         floor_hours=floor_hours,
         peak_hours=peak_hours,

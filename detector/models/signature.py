@@ -138,7 +138,7 @@ def extract(load: np.ndarray, cal: Calendar, temp: np.ndarray | None = None) -> 
     n = len(view.mean)
     counts = np.maximum(np.bincount(cal.day, minlength=n), 1)
     doy = np.bincount(cal.day, weights=cal.doy, minlength=n) / counts
-    x = design(n, view.off_day, view.holiday, view.temp, doy)
+    x = design(n, view.off_day, view.holiday, view.temp, doy, view.temp_max, view.temp_min)
     level = float(np.nanmean(view.mean)) if np.isfinite(view.mean).any() else 1.0
     level = level if level > 0 else 1.0
     z_mean = flat_weighted_level(view, x) / level
