@@ -34,6 +34,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -213,10 +214,23 @@ class Store:
         with self.session() as s:
             return set(s.scalars(select(JobResult.series_id).where(JobResult.job_id == job_id)).all())
 
-    def add_result(self, job_id: str, series_id: str, row: dict[str, Any], error: str | None) -> None:
-        """Write one series' result and bump the job's counters and lease in the same transaction."""
+    def add_result(self, job_id: str, series_id: str, row: dict[str, Any], error: str | None) -> bool:
+        """Write one series' result and bump the job's counters and lease in the same transaction.
+
+        False (and nothing changed) if the series is already written: a second worker that took over a job
+        whose lease ran out while the first was still busy cannot double-count it.
+        """
         score = None if error else float(row["score"])
         flagged = bool(row.get("flagged")) and not error
+        try:
+            self._add_result(job_id, series_id, row, error, score, flagged)
+        except IntegrityError:
+            return False
+        return True
+
+    def _add_result(
+        self, job_id: str, series_id: str, row: dict[str, Any], error: str | None, score: float | None, flagged: bool
+    ) -> None:
         with self.session() as s:
             s.add(
                 JobResult(

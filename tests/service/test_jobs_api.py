@@ -222,6 +222,18 @@ def test_interrupted_job_is_resumed_skipping_written_series(
     assert kept["note"] == "before crash"  # written before the crash, not scored again
 
 
+def test_a_series_is_written_once_even_by_two_workers(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.create_all()
+    store.add_job("j", "f.csv", str(tmp_path / "f.csv"), {}, None)
+    row = {"series_id": "m1", "score": 0.9, "flagged": True}
+    assert store.add_result("j", "m1", row, None)
+    assert not store.add_result("j", "m1", row, None)  # the slower worker's copy is dropped
+    job = store.get_job("j")
+    assert job is not None
+    assert (job.done, job.flagged) == (1, 1)
+
+
 def test_job_interrupted_too_often_is_failed_with_reason(
     tmp_path: Path, settings_for: Callable[..., Settings], upload: Path
 ) -> None:
