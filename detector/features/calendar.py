@@ -71,28 +71,33 @@ def _ramadan_dates(years: tuple[int, ...]) -> frozenset[date]:
 
 
 def calendar_features(index_utc: pd.DatetimeIndex, spec: CalendarSpec) -> Calendar:
-    """Calendar arrays for ``index_utc`` seen from ``spec.tz`` (weekend and holidays of ``spec.country``)."""
+    """Calendar arrays for ``index_utc`` seen from ``spec.tz`` (weekend and holidays of ``spec.country``).
+
+    Hour, day and weekday come from integer arithmetic on local wall-clock seconds, and dates are looked
+    up once per distinct day: pandas' per-element field accessors cost more than the whole mining scan.
+    """
     local = index_utc.tz_convert(spec.tz)
-    days = local.normalize().tz_localize(None)
-    years = tuple(range(int(local.year.min()) - 1, int(local.year.max()) + 1))
+    wall = local.tz_localize(None).as_unit("s").asi8  # local wall-clock seconds since 1970-01-01
+    day_num = wall // 86_400
+    uniq, inv = np.unique(day_num, return_inverse=True)
+    uniq_index = pd.to_datetime(uniq, unit="D")
+    uniq_dates = uniq_index.date
+    years = tuple(range(int(uniq_index.year.min()) - 1, int(uniq_index.year.max()) + 1)) if len(uniq) else (1970,)
     hol, weekend_days = _holiday_dates(spec.country.upper(), years)
-    dow = local.day_of_week.to_numpy()
-    uniq, inv = np.unique(days.to_numpy(), return_inverse=True)
-    uniq_dates = pd.DatetimeIndex(uniq).date
+    dow = ((day_num + 3) % 7).astype(np.int64)  # 1970-01-01 was a Thursday; Monday = 0
     is_hol = np.fromiter((d in hol for d in uniq_dates), dtype=bool, count=len(uniq))[inv]
     if spec.uses_ramadan:
         ram = _ramadan_dates(years)
         is_ram = np.fromiter((d in ram for d in uniq_dates), dtype=bool, count=len(uniq))[inv]
     else:
         is_ram = np.zeros(len(local), dtype=bool)
-    day0 = uniq[0] if len(uniq) else np.datetime64("1970-01-01")
-    day = ((days.to_numpy() - day0) // np.timedelta64(1, "D")).astype(np.int64)
+    day0 = uniq[0] if len(uniq) else 0
     return Calendar(
-        hour=local.hour.to_numpy(),
+        hour=((wall // 3_600) % 24).astype(np.int64),
         dow=dow,
         weekend=np.isin(dow, list(weekend_days)),
         holiday=is_hol,
         ramadan=is_ram,
-        day=day,
-        doy=local.day_of_year.to_numpy(),
+        day=(day_num - day0).astype(np.int64),
+        doy=uniq_index.day_of_year.to_numpy()[inv].astype(np.int64),
     )

@@ -89,15 +89,16 @@ def _baseline(z: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.ndarray:
 def _hourly_box_sizes(matrix: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.ndarray:
     """Least-squares size of each box (columns of ``inds``) in each hour's series (columns of ``matrix``).
 
-    Returns (24, n_boxes). Hours whose missing days coincide share one multi-column solve, so a
-    typical year costs one or two solves instead of 24 (rows with NaN are dropped per hour).
+    Returns (24, n_boxes). Hours that miss exactly the days all hours miss share one multi-column
+    solve; the others (an outage hour here and there) get their own. Rows with NaN are dropped per hour.
     """
     out = np.zeros((matrix.shape[1], inds.shape[1]))
     valid = np.isfinite(matrix)
-    patterns, which = np.unique(valid.T, axis=0, return_inverse=True)
-    for p, ok in enumerate(patterns):
-        cols = np.flatnonzero(which.ravel() == p)
-        if ok.sum() < x.shape[1] + inds.shape[1] + 2 or (inds[ok].std(axis=0) == 0).any():
+    common = valid.all(axis=1)
+    shared = (valid == common[:, None]).all(axis=0)  # hours missing exactly the days every hour misses
+    groups = [(common, np.flatnonzero(shared))] + [(valid[:, h], np.array([h])) for h in np.flatnonzero(~shared)]
+    for ok, cols in groups:
+        if not cols.size or ok.sum() < x.shape[1] + inds.shape[1] + 2 or (inds[ok].std(axis=0) == 0).any():
             continue
         coef, *_ = np.linalg.lstsq(np.column_stack([x[ok], inds[ok]]), matrix[np.ix_(ok, cols)], rcond=None)
         out[cols] = coef[x.shape[1] :].T

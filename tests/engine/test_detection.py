@@ -125,3 +125,14 @@ def test_staircase_reports_each_step_with_the_power_while_it_lasts() -> None:
     assert report.segments[1].excess_load == pytest.approx(first + second, rel=0.25)
     assert report.excess_load == report.segments[1].excess_load
     assert report.end is None
+
+
+def test_tehran_before_2022_daylight_saving_at_midnight_scores() -> None:
+    # Iran kept DST until 2022, switching at 00:00 (no local midnight on 22 March): local days must not
+    # need a midnight that does not exist.
+    s = simulate.make_series(
+        "m", kind="meter", scenario="step", start="2021-01-01", days=365, rng=np.random.default_rng(4)
+    )
+    report = detector.score(_frame(s), unit="kW", tz="Asia/Tehran")[0]
+    assert report.flagged
+    assert abs(report.onset - s.index[s.event.start]) <= pd.Timedelta(hours=24)
