@@ -23,6 +23,10 @@ def _runner() -> ModuleType:
     return module
 
 
+def test_the_four_notebooks_are_there() -> None:
+    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_committed_notebook_holds_no_outputs(path: Path) -> None:
     nb = json.loads(path.read_text())
