@@ -3,6 +3,7 @@
 ``python notebooks/run.py``            every notebook at its research-sized defaults, executed copies (with
                                        outputs) in ``notebooks/output/`` (git-ignored); a failing cell fails the run.
 ``python notebooks/run.py --ci 03``    the small parameters CI uses (``CI_PARAMETERS``), one notebook.
+``python notebooks/run.py --clear``    strip outputs and execution counts from the committed notebooks, in place.
 
 ``tests/test_notebooks.py`` runs every notebook through ``execute`` with ``CI_PARAMETERS``, so ``make test``
 (and CI) fails on any failing cell. The kernel is ``python3``, which jupyter_client resolves to the
@@ -43,6 +44,16 @@ def inject_parameters(nb: nbformat.NotebookNode, parameters: dict[str, Any]) -> 
     nb.cells.insert(tagged[0] + 1, cell)
 
 
+def clear_outputs(path: Path) -> None:
+    """Strip outputs and execution counts in place (committed notebooks hold none; a test checks it)."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)
+
+
 def execute(
     path: Path, parameters: dict[str, Any] | None = None, *, timeout: int = 900, output: Path | None = None
 ) -> float:
@@ -71,10 +82,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help="notebooks to run (a prefix such as 02 will do); default: all")
     parser.add_argument("--ci", action="store_true", help="use the small CI parameters")
+    parser.add_argument("--clear", action="store_true", help="strip outputs from the notebooks in place, run nothing")
     parser.add_argument("--out", type=Path, default=HERE / "output", help="folder for the executed copies")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     chosen = [p for p in NOTEBOOKS if not args.names or any(p.stem.startswith(n) for n in args.names)]
+    if args.clear:
+        for path in chosen:
+            clear_outputs(path)
+            log.info("%s: outputs cleared", path.name)
+        return
     for path in chosen:
         params = dict(CI_PARAMETERS.get(path.stem, {})) if args.ci else {}
         params["OUT_DIR"] = str(args.out / path.stem)
