@@ -76,8 +76,12 @@ SOURCES: dict[str, RealSource] = {
 }
 
 
-def real_set(source: str, *, split: str, per_series: int, seed: int) -> LabelledSet:
-    """Inject one random scenario into each of ``per_series`` one-year windows of each series."""
+def real_set(source: str, *, split: str, per_series: int, seed: int, days: int | None = None) -> LabelledSet:
+    """Inject one random scenario into each of ``per_series`` windows of each series.
+
+    Windows are the calendar years of ``SOURCES`` by default; with ``days``, spans of that many days
+    starting anywhere in the data (series shorter than that are skipped).
+    """
     src = SOURCES[source]
     ids = src.train if split == "train" else src.held_out
     raw = pd.read_parquet(SHARED / src.file)
@@ -90,10 +94,17 @@ def real_set(source: str, *, split: str, per_series: int, seed: int) -> Labelled
         hourly = hourly.resample("h").mean()
         years = [y for y in src.years if (hourly.index.year == y).sum() > 8000]
         for k in range(per_series):
-            if not years:
-                break
-            year = years[k % len(years)]
-            w = hourly[hourly.index.year == year].interpolate(limit=3)
+            if days is None:
+                if not years:
+                    break
+                year = years[k % len(years)]
+                w = hourly[hourly.index.year == year].interpolate(limit=3)
+            else:
+                if len(hourly) < days * 24:
+                    break
+                first = int(rng.integers(0, len(hourly) - days * 24 + 1))
+                w = hourly.iloc[first : first + days * 24].interpolate(limit=3)
+                year = w.index[0].year
             scenario = simulate.SCENARIOS[int(rng.integers(len(simulate.SCENARIOS)))]
             size = float(np.exp(rng.uniform(*np.log(SIZE_RANGE))))
             base = w["load"].to_numpy(dtype=float)
@@ -119,19 +130,26 @@ def real_set(source: str, *, split: str, per_series: int, seed: int) -> Labelled
                     "unit": src.unit,
                 }
             )
-    return LabelledSet(
-        f"{source}-{split}", pd.concat(frames, ignore_index=True), pd.DataFrame(truth), src.unit, src.tz, src.country
-    )
+    loads = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["series_id", "timestamp", "load"])
+    name = f"{source}-{split}" if days is None else f"{source}-{split}-{days}d"
+    return LabelledSet(name, loads, pd.DataFrame(truth), src.unit, src.tz, src.country)
 
 
-def simulated_set(kind: str, *, n_series: int, seed: int) -> LabelledSet:
-    fleet = simulate.make_fleet(kind=kind, n_series=n_series, days=365, mining_share=0.4, seed=seed)
+def simulated_set(kind: str, *, n_series: int, seed: int, days: int = 365) -> LabelledSet:
+    fleet = simulate.make_fleet(kind=kind, n_series=n_series, days=days, mining_share=0.4, seed=seed)
     truth = fleet.truth.assign(source=f"sim-{kind}")
-    return LabelledSet(f"sim-{kind}-{seed}", fleet.loads, truth, fleet.unit, fleet.tz, "IR")
+    return LabelledSet(f"sim-{kind}-{days}d-{seed}", fleet.loads, truth, fleet.unit, fleet.tz, "IR")
+
+
+OTHER_LENGTHS = (60, 182, 730)  # days: analysts post two months to several years, not only one year
 
 
 def sets(split: str, *, scale: float = 1.0) -> list[LabelledSet]:
-    """All benchmark sets of one split (``scale`` shrinks them for quick runs)."""
+    """All one-year benchmark sets of one split (``scale`` shrinks them for quick runs).
+
+    The TRAIN split also holds windows of ``OTHER_LENGTHS`` days, so the model meets short and long
+    inputs; the held-out figures stay on one-year windows (``length_sets`` holds the other lengths).
+    """
     base_seed = 0 if split == "train" else 1000
     out = [
         simulated_set(kind, n_series=max(10, int(60 * scale)), seed=base_seed + i)
@@ -141,4 +159,28 @@ def sets(split: str, *, scale: float = 1.0) -> list[LabelledSet]:
         for i, source in enumerate(SOURCES):
             if SOURCES[source].train or split != "train":
                 out.append(real_set(source, split=split, per_series=max(2, int(12 * scale)), seed=base_seed + 10 + i))
+    if split == "train":
+        out += length_sets("train", scale=scale / 3)
+    return out
+
+
+def length_sets(split: str, *, scale: float = 1.0, lengths: tuple[int, ...] = OTHER_LENGTHS) -> list[LabelledSet]:
+    """Simulated and real sets of each length in ``lengths`` (days); seeds apart from ``sets``'."""
+    base_seed = 500 if split == "train" else 2000
+    out: list[LabelledSet] = []
+    for j, days in enumerate(lengths):
+        seed = base_seed + 40 * j
+        out += [
+            simulated_set(kind, n_series=max(10, int(30 * scale)), seed=seed + i, days=days)
+            for i, kind in enumerate(("region", "feeder", "meter"))
+        ]
+        if not SHARED.exists():
+            continue
+        for i, source in enumerate(SOURCES):
+            if SOURCES[source].train or split != "train":
+                labelled = real_set(
+                    source, split=split, per_series=max(2, int(4 * scale)), seed=seed + 10 + i, days=days
+                )
+                if len(labelled.loads):
+                    out.append(labelled)
     return out

@@ -1,6 +1,6 @@
 """Detection quality on HELD-OUT labelled sets (real loads with injected events + simulated fleets).
 
-python benchmarks/detection.py [--scale 1.0] [--baselines/--no-baselines]
+python benchmarks/detection.py [--scale 1.0] [--baselines/--no-baselines] [--lengths/--no-lengths]
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import typer
-from datasets import sets  # type: ignore[import-not-found]
+from datasets import OTHER_LENGTHS, length_sets, sets  # type: ignore[import-not-found]
 
 import detector
 from detector.evaluation import score_sets, summarise
@@ -35,7 +35,7 @@ def write_result(name: str, payload: dict[str, object]) -> Path:
     return path
 
 
-def main(scale: float = 1.0, baselines: bool = True, mstl_every: int = 4) -> None:
+def main(scale: float = 1.0, baselines: bool = True, mstl_every: int = 4, lengths: bool = True) -> None:
     logging.basicConfig(level=logging.WARNING)
     t0 = time.perf_counter()
     model = detector.load_model()
@@ -58,6 +58,11 @@ def main(scale: float = 1.0, baselines: bool = True, mstl_every: int = 4) -> Non
             "detector_average_precision_same_subset": float(average_precision_score(sub.label, sub.score)),
             "n": len(sub),
         }
+    if lengths:  # the same model on held-out windows of two months, half a year and two years
+        summary["by_length_days"] = {}
+        for days in OTHER_LENGTHS:
+            part = score_sets(length_sets("held_out", scale=scale, lengths=(days,)), model, baselines=[])
+            summary["by_length_days"][str(days)] = summarise(part, model.threshold, [])["overall"]
     summary["seconds"] = round(time.perf_counter() - t0, 1)
     summary["model_version"] = model.version
     summary["threshold"] = model.threshold

@@ -185,9 +185,13 @@ def metrics(p: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, float]:
 
 
 def _base_of(series_key: str) -> str:
-    """Group key of a training series: windows cut from one base load ("set/BASE/year/k") share it."""
-    name, _, sid = series_key.partition("/")
-    return f"{name}/{sid.split('/')[0]}"
+    """Group key of a training series ("set/BASE/..." -> "BASE").
+
+    Windows cut from one base load share it whatever set they sit in (one-year and two-month windows
+    of the same real series), so out-of-fold validation never sees a load it was fitted on.
+    """
+    _, _, sid = series_key.partition("/")
+    return sid.split("/")[0]
 
 
 def train(
