@@ -136,3 +136,12 @@ def test_tehran_before_2022_daylight_saving_at_midnight_scores() -> None:
     report = detector.score(_frame(s), unit="kW", tz="Asia/Tehran")[0]
     assert report.flagged
     assert abs(report.onset - s.index[s.event.start]) <= pd.Timedelta(hours=24)
+
+
+@pytest.mark.parametrize("days", [60, 182, 730])
+def test_short_and_long_series(days: int) -> None:
+    rng = np.random.default_rng(days)
+    miner = simulate.make_series("m", kind="meter", scenario="step", days=days, rng=rng)
+    honest = simulate.make_series("f", kind="feeder", scenario="clean", days=days, rng=rng)
+    assert detector.score(_frame(miner), unit="kW", tz="Asia/Tehran")[0].flagged
+    assert not detector.score(_frame(honest), unit="MW", tz="Asia/Tehran")[0].flagged
