@@ -259,8 +259,6 @@ def evaluate_cmd(
     if u is None:
         _fail(detector.InputValidationError(field="unit", value=None, reason="pass --unit"))
     truth_df = pd.read_csv(truth, parse_dates=["start", "end"])
-    if "source" not in truth_df:
-        truth_df["source"] = data.stem
     names = list(detector.BASELINES) if baselines else []
     labelled = detector.LabelledSet(data.stem, frame, truth_df, str(u), tz or "UTC", country)
     _, summary = detector.evaluate([labelled], mdl, names)

@@ -32,6 +32,7 @@ def score_sets(
                 continue
             r = score_series(series, model, country=data.country)
             row = {
+                "source": data.name,  # a truth table without a source column groups by set
                 **truth.loc[sid].to_dict(),
                 "series_id": sid,
                 "set": data.name,
