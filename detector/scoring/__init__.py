@@ -70,17 +70,26 @@ def _pieces(sig: Signature) -> list[tuple[int, int, float, int]]:
 
 
 def _segments(series: LoadSeries, sig: Signature, cal: Calendar, p: float) -> tuple[Segment, ...]:
-    """Segments with UTC times (the first onset refined to the hour), excess and evidence."""
+    """Segments with UTC times (each switch-on refined to the hour), excess and evidence."""
     n = len(sig.view.mean)
     if sig.excess <= 0 or sig.box.start >= n:
         return ()
-    out = []
-    for i, (a, b, power, opener) in enumerate(_pieces(sig)):
+    pieces = _pieces(sig)
+    starts = []
+    for a, _, _, opener in pieces:
         h0 = _day_start_hour(cal, a)
         if opener >= 0:  # a switch-on: find its hour
             h0 = _refine_onset(series.load, sig.view.profile, cal, h0)
-        start = series.start + pd.Timedelta(hours=h0)
-        end = None if b >= n else series.start + pd.Timedelta(hours=_day_start_hour(cal, b))
+        starts.append(series.start + pd.Timedelta(hours=h0))
+    out = []
+    for i, (_, b, power, opener) in enumerate(pieces):
+        start = starts[i]
+        if b >= n:
+            end = None
+        elif i + 1 < len(pieces) and pieces[i + 1][0] == b:  # the next step follows on: end where it starts
+            end = starts[i + 1]
+        else:
+            end = series.start + pd.Timedelta(hours=_day_start_hour(cal, b))
         if opener == 0:  # the main shift: the full evidence
             evidence = explain(
                 sig.features, excess=power, level=sig.level, unit=series.unit, onset=start, end=end, tz=series.tz

@@ -124,6 +124,7 @@ def test_staircase_reports_each_step_with_the_power_while_it_lasts() -> None:
     assert report.segments[0].excess_load == pytest.approx(first, rel=0.25)
     assert report.segments[1].excess_load == pytest.approx(first + second, rel=0.25)
     assert report.excess_load == report.segments[1].excess_load
+    assert report.segments[0].end == report.segments[1].start  # one farm growing: no gap between steps
     assert report.end is None
 
 
