@@ -101,3 +101,54 @@ def calendar_features(index_utc: pd.DatetimeIndex, spec: CalendarSpec) -> Calend
         day=(day_num - day0).astype(np.int64),
         doy=uniq_index.day_of_year.to_numpy()[inv].astype(np.int64),
     )
+
+
+SOLAR_HIJRI_MONTHS = (
+    "Farvardin",
+    "Ordibehesht",
+    "Khordad",
+    "Tir",
+    "Mordad",
+    "Shahrivar",
+    "Mehr",
+    "Aban",
+    "Azar",
+    "Dey",
+    "Bahman",
+    "Esfand",
+)
+_SOLAR_HIJRI_COUNTRIES = frozenset({"IR", "AF"})
+
+
+def solar_hijri(day: date) -> tuple[int, int, int] | None:
+    """(year, month, day) of ``day`` in the Solar Hijri calendar (Iran's civil calendar); None outside 1901-2100.
+
+    Uses the Nowruz dates of ``holidays``' Persian calendar (a private module, like the Ramadan tables):
+    months 1-6 have 31 days, 7-11 have 30, Esfand 29 or 30.
+    """
+    try:
+        from holidays.calendars.persian import _Persian
+    except ImportError:  # pragma: no cover - depends on the holidays release
+        return None
+    persian = _Persian()
+    year = day.year
+    nowruz = persian.new_year_date(year)
+    if nowruz is not None and day < nowruz:
+        year -= 1
+        nowruz = persian.new_year_date(year)
+    if nowruz is None:
+        return None
+    offset = (day - nowruz).days
+    if offset < 186:
+        return year - 621, offset // 31 + 1, offset % 31 + 1
+    return year - 621, (offset - 186) // 30 + 7, (offset - 186) % 30 + 1
+
+
+def date_text(day: date, country: str) -> str:
+    """A date as an analyst of ``country`` reads it: Solar Hijri first in Iran and Afghanistan."""
+    gregorian = f"{day.day:02d} {day:%b} {day.year}"
+    hijri = solar_hijri(day) if country.upper() in _SOLAR_HIJRI_COUNTRIES else None
+    if hijri is None:
+        return gregorian
+    year, month, d = hijri
+    return f"{d} {SOLAR_HIJRI_MONTHS[month - 1]} {year} ({gregorian})"

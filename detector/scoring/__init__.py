@@ -69,7 +69,7 @@ def _pieces(sig: Signature) -> list[tuple[int, int, float, int]]:
     return out
 
 
-def _segments(series: LoadSeries, sig: Signature, cal: Calendar, p: float) -> tuple[Segment, ...]:
+def _segments(series: LoadSeries, sig: Signature, cal: Calendar, p: float, country: str) -> tuple[Segment, ...]:
     """Segments with UTC times (each switch-on refined to the hour), excess and evidence."""
     n = len(sig.view.mean)
     if sig.excess <= 0 or sig.box.start >= n:
@@ -92,10 +92,17 @@ def _segments(series: LoadSeries, sig: Signature, cal: Calendar, p: float) -> tu
             end = series.start + pd.Timedelta(hours=_day_start_hour(cal, b))
         if opener == 0:  # the main shift: the full evidence
             evidence = explain(
-                sig.features, excess=power, level=sig.level, unit=series.unit, onset=start, end=end, tz=series.tz
+                sig.features,
+                excess=power,
+                level=sig.level,
+                unit=series.unit,
+                onset=start,
+                end=end,
+                tz=series.tz,
+                country=country,
             )
         else:
-            evidence = (describe_step(power, sig.level, series.unit, start, end, series.tz, i),)
+            evidence = (describe_step(power, sig.level, series.unit, start, end, series.tz, i, country),)
         out.append(Segment(start, end, power, p, evidence))
     return tuple(out)
 
@@ -123,7 +130,7 @@ def score_series(
     sig, cal = signature_of(series, country)
     p = float(model.probability(sig.features)[0])
     thr = model.threshold if threshold is None else float(threshold)
-    segments = _segments(series, sig, cal, p)
+    segments = _segments(series, sig, cal, p, country)
     peak = max((seg.excess_load for seg in segments), default=0.0)
     rigs = convert_power(peak, series.unit, "kW") / RIG_KW
     return ScoreReport(

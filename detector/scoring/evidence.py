@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from detector.features.calendar import date_text
 from detector.models.signature import FEATURES
 
 
@@ -12,12 +13,23 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.3g} {unit}"
 
 
+def _day(ts: pd.Timestamp, tz: str, country: str) -> str:
+    return date_text(ts.tz_convert(tz).date(), country)
+
+
 def describe_step(
-    excess: float, level: float, unit: str, onset: pd.Timestamp, end: pd.Timestamp | None, tz: str, index: int
+    excess: float,
+    level: float,
+    unit: str,
+    onset: pd.Timestamp,
+    end: pd.Timestamp | None,
+    tz: str,
+    index: int,
+    country: str = "IR",
 ) -> str:
     """One line for a further segment (a later step of a staircase, another season)."""
-    day = onset.tz_convert(tz).strftime("%d %b %Y")
-    until = "still on" if end is None else f"until {end.tz_convert(tz).strftime('%d %b %Y')}"
+    day = _day(onset, tz, country)
+    until = "still on" if end is None else f"until {_day(end, tz, country)}"
     return (
         f"segment {index + 1}: {_fmt(excess, unit)} above expected ({excess / level:.0%} of mean) from {day}, {until}"
     )
@@ -32,14 +44,15 @@ def explain(
     onset: pd.Timestamp | None,
     end: pd.Timestamp | None,
     tz: str,
+    country: str = "IR",
 ) -> tuple[str, ...]:
-    """Sentences for and against mining, strongest first."""
+    """Sentences for and against mining, strongest first (dates in the local calendar of ``country``)."""
     f = dict(zip(FEATURES, features, strict=True))
     out: list[str] = []
     if onset is None or excess <= 0:
         return ("no lasting rise in load beyond what calendar and weather explain",)
-    day = onset.tz_convert(tz).strftime("%d %b %Y")
-    until = "has stayed on since" if end is None else f"until {end.tz_convert(tz).strftime('%d %b %Y')}"
+    day = _day(onset, tz, country)
+    until = "has stayed on since" if end is None else f"until {_day(end, tz, country)}"
     out.append(f"load rose by {_fmt(excess, unit)} ({excess / level:.0%} of mean) on {day} and {until}")
     if 0.7 <= f["floor_ratio"] <= 1.4:
         out.append("night-time floor rose as much as the daily mean")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,7 @@ import pytest
 
 import detector
 from detector import simulate
+from detector.features.calendar import date_text, solar_hijri
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
@@ -155,3 +158,28 @@ def test_evaluate_a_simulated_fleet_as_is() -> None:
     assert len(scores) == 8
     assert set(summary["by_source"]) == {"meters"}  # no source column in the truth: grouped by set
     assert summary["overall"]["roc_auc"] > 0.9
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2023, 3, 21), (1402, 1, 1)),  # Nowruz 1402
+        (date(2023, 11, 8), (1402, 8, 17)),  # 17 Aban
+        (date(2024, 3, 19), (1402, 12, 29)),  # last day of Esfand 1402
+        (date(2024, 3, 20), (1403, 1, 1)),  # Nowruz 1403
+        (date(2025, 3, 20), (1403, 12, 30)),  # 1403 is a leap year: 30 Esfand
+        (date(2021, 9, 23), (1400, 7, 1)),  # 1 Mehr
+    ],
+)
+def test_solar_hijri_dates(day: date, expected: tuple[int, int, int]) -> None:
+    assert solar_hijri(day) == expected
+
+
+def test_evidence_dates_follow_the_country() -> None:
+    s = simulate.make_series("m", kind="meter", scenario="step", days=365, rng=np.random.default_rng(21))
+    iran = detector.score(_frame(s), unit="kW", tz="Asia/Tehran")[0]
+    elsewhere = detector.score(_frame(s), unit="kW", tz="Asia/Tehran", country="TR")[0]
+    local = iran.onset.tz_convert("Asia/Tehran").date()
+    assert date_text(local, "IR") in iran.evidence[0]
+    assert re.search(r"on \d+ [A-Z][a-z]+ 14\d\d \(\d\d [A-Z][a-z]{2} 20\d\d\)", iran.evidence[0]), iran.evidence[0]
+    assert f"on {local:%d %b %Y} and" in elsewhere.evidence[0]
