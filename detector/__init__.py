@@ -18,7 +18,8 @@ from detector.evaluation import evaluate
 from detector.features.calendar import CalendarSpec
 from detector.ingest import UNITS, LoadSeries, QualityReport, from_arrays, iter_series, load, read_table
 from detector.models.baselines import BASELINES
-from detector.pipeline import LabelledSet, iter_scores, metrics, score, train
+from detector.pipeline import LabelledSet, iter_scores, metrics, score, score_block, train
+from detector.scale import DaskRun, read_results, score_dataset
 from detector.scoring import RIG_KW, ScoreReport, Segment
 
 __version__ = "0.1.0"
@@ -29,6 +30,7 @@ __all__ = [
     "UNITS",
     "ArtifactError",
     "CalendarSpec",
+    "DaskRun",
     "DataSufficiencyError",
     "DetectorError",
     "InputValidationError",
@@ -47,9 +49,12 @@ __all__ = [
     "load",
     "load_model",
     "metrics",
+    "read_results",
     "read_table",
     "save_model",
     "score",
+    "score_block",
+    "score_dataset",
     "simulate",
     "train",
 ]

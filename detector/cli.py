@@ -37,8 +37,18 @@ def simulate_cmd(
     tz: Annotated[str, typer.Option("--tz", help="IANA zone of the calendar")] = "Asia/Tehran",
     country: Annotated[str, typer.Option(help="holiday country (ISO 3166 code)")] = "IR",
     truth: Annotated[Path | None, typer.Option(help="truth table path (default: <out>.truth.csv)")] = None,
+    partition_size: Annotated[
+        int | None, typer.Option("--partition-size", min=1, help="write --out as a Parquet dataset, K series a file")
+    ] = None,
 ) -> None:
-    """Write labelled synthetic loads (long form, UTC) and their truth table."""
+    """Write labelled synthetic loads (long form, UTC) and their truth table.
+
+    With --partition-size K, --out is a directory of Parquet files (part-00000.parquet, ...) of K whole
+    series each, written one at a time so memory stays bounded; the truth table goes beside it.
+    """
+    if partition_size is not None:
+        _simulate_parts(out_path, kind, n_series, days, seed, mining_share, start, tz, country, truth, partition_size)
+        return
     try:
         fleet = simulate.make_fleet(
             kind=kind,
@@ -60,6 +70,46 @@ def simulate_cmd(
     truth_path = truth or out_path.with_name(out_path.name.split(".")[0] + ".truth.csv")
     fleet.truth.to_csv(truth_path, index=False)
     out.print(f"wrote {len(loads):,} rows of {n_series} {kind} series to {out_path}; truth in {truth_path}")
+
+
+def _simulate_parts(
+    out_dir: Path,
+    kind: str,
+    n_series: int,
+    days: int,
+    seed: int,
+    mining_share: float,
+    start: str,
+    tz: str,
+    country: str,
+    truth: Path | None,
+    partition_size: int,
+) -> None:
+    """`simulate --partition-size K`: a Parquet dataset of K series per file plus one truth table."""
+    parts = simulate.iter_fleet(
+        kind=kind,
+        n_series=n_series,
+        days=days,
+        mining_share=mining_share,
+        start=start,
+        spec=detector.CalendarSpec(tz=tz, country=country),
+        seed=seed,
+        part_size=partition_size,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    truths, rows = [], 0
+    try:
+        for i, fleet in enumerate(parts):
+            fleet.loads.assign(unit=fleet.unit).to_parquet(out_dir / f"part-{i:05d}.parquet", index=False)
+            truths.append(fleet.truth)
+            rows += len(fleet.loads)
+    except ValueError as exc:
+        _fail(exc)
+    truth_path = truth or out_dir.with_name(out_dir.name.split(".")[0] + ".truth.csv")
+    pd.concat(truths, ignore_index=True).to_csv(truth_path, index=False)
+    out.print(
+        f"wrote {rows:,} rows of {n_series} {kind} series to {len(truths)} files in {out_dir}; truth in {truth_path}"
+    )
 
 
 @app.command("check")
@@ -125,13 +175,39 @@ def score_cmd(
     segments: Annotated[Path | None, typer.Option(help="also write one row per segment (CSV)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
     workers: Annotated[int, typer.Option(min=1, help="score in this many processes (one core each)")] = 1,
+    engine: Annotated[str, typer.Option(help="local, or dask: INPUT a Parquet dataset/CSV glob, --out a directory")] = (
+        "local"
+    ),
+    scheduler: Annotated[str | None, typer.Option(help="dask: cluster address, e.g. tcp://host:8786")] = None,
+    partitions: Annotated[int | None, typer.Option(min=1, help="dask: partitions if series span files")] = None,
 ) -> None:
     """Score every series: a ranked inspection list. Exit 1 if any series failed, 2 if the input did.
 
     The input is read series by series: memory stays bounded when its rows are grouped by series_id.
+    --engine dask scores a partitioned dataset on a Dask cluster (a LocalCluster of --workers processes
+    unless --scheduler is given) and writes OUT/scores.parquet/ (all results) and OUT/scores.csv (ranked).
     """
     if threshold is not None and top is not None:
         _fail(detector.InputValidationError(field="--top", value=top, reason="give --threshold or --top, not both"))
+    if engine not in ("local", "dask"):
+        _fail(detector.InputValidationError(field="--engine", value=engine, reason="engine must be local or dask"))
+    if engine == "dask":
+        _score_on_dask(
+            input_path,
+            out_path,
+            model,
+            tz,
+            unit,
+            country,
+            threshold,
+            top,
+            segments,
+            quiet,
+            workers,
+            scheduler,
+            partitions,
+        )
+        return
     mdl = _load_model_opt(model)
     rows: list[dict[str, object]] = []
     seg_rows: list[dict[str, object]] = []
@@ -172,6 +248,15 @@ def score_cmd(
                     )
     except detector.DetectorError as exc:
         _fail(exc)
+    if segments is not None:
+        pd.DataFrame(
+            seg_rows, columns=["series_id", "segment", "start", "end", "excess_load", "unit", "score", "evidence"]
+        ).to_csv(segments, index=False)
+    _write_ranked(rows, out_path, top, quiet)
+
+
+def _write_ranked(rows: list[dict[str, object]], out_path: Path, top: int | None, quiet: bool) -> None:
+    """Write the ranked score file from rows in input order; exit 1 if any series failed."""
     frame = pd.DataFrame(rows)
     for col in ("score", "flagged", "onset", "end", "excess_load", "error"):
         if col not in frame:
@@ -184,10 +269,6 @@ def score_cmd(
     frame = frame[list(SCORE_COLUMNS) + [c for c in frame.columns if c not in SCORE_COLUMNS]]
     out_path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out_path, index=False)
-    if segments is not None:
-        pd.DataFrame(
-            seg_rows, columns=["series_id", "segment", "start", "end", "excess_load", "unit", "score", "evidence"]
-        ).to_csv(segments, index=False)
     failed = int((frame["error"].fillna("") != "").sum())
     if not quiet:
         out.print(
@@ -196,6 +277,45 @@ def score_cmd(
         )
     if failed:
         raise typer.Exit(1)
+
+
+def _score_on_dask(
+    input_path: Path,
+    out_dir: Path,
+    model: Path | None,
+    tz: str | None,
+    unit: str | None,
+    country: str,
+    threshold: float | None,
+    top: int | None,
+    segments: Path | None,
+    quiet: bool,
+    workers: int,
+    scheduler: str | None,
+    partitions: int | None,
+) -> None:
+    """`score --engine dask`: results dataset on the cluster, then the same ranked file as the local engine."""
+    if segments is not None:
+        _fail(detector.InputValidationError(field="--segments", value=str(segments), reason="not with --engine dask"))
+    try:
+        run = detector.score_dataset(
+            input_path,
+            out_dir,
+            model_dir=model,
+            unit=unit,
+            tz=tz,
+            country=country,
+            threshold=threshold,
+            scheduler=scheduler,
+            workers=workers if workers > 1 else None,
+            partitions=partitions,
+        )
+    except detector.DetectorError as exc:
+        _fail(exc)
+    if not quiet:
+        how = "shuffled on series_id" if run.shuffled else "no shuffle: each file holds whole series"
+        out.print(f"{run.n_files} files, {run.n_rows:,} rows, {run.workers} workers, {how}, {run.seconds:.1f} s")
+    _write_ranked(detector.read_results(run.results), out_dir / "scores.csv", top, quiet)
 
 
 def _labelled(paths: list[Path], unit: str | None, tz: str | None, country: str) -> list[detector.LabelledSet]:

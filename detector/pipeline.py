@@ -88,6 +88,30 @@ def iter_scores(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def score_block(
+    frame: pd.DataFrame,
+    row0: int = 0,
+    *,
+    model: MiningModel,
+    unit: str | None = None,
+    tz: str | None = None,
+    country: str = "IR",
+    threshold: float | None = None,
+    min_days: float = MIN_DAYS,
+) -> list[tuple[str, ScoreReport | DetectorError]]:
+    """Score a frame of whole series whose first row is input row ``row0 + 1``, as ``iter_scores`` would.
+
+    For engines that hand out the blocks themselves (``detector.scale``): the same checks, the same
+    per-series scoring and the same errors, with row numbers counted from ``row0``. Table-wide
+    problems (missing columns, no rows, no unit) raise.
+    """
+    score = functools.partial(_score_one, model=model, country=country, threshold=threshold, with_expected=False)
+    out: list[tuple[str, ScoreReport | DetectorError]] = []
+    for _, checked in read_blocks(frame, unit=unit, tz=tz, chunk_rows=None):
+        out += _score_block(row0, checked, unit=unit, tz=tz, min_days=min_days, score=score)
+    return out
+
+
 def _score_block(
     row0: int,
     frame: pd.DataFrame,

@@ -7,6 +7,7 @@ Deterministic by ``seed``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,7 @@ __all__ = [
     "Injected",
     "SimulatedSeries",
     "inject",
+    "iter_fleet",
     "make_fleet",
     "make_series",
 ]
@@ -126,6 +128,32 @@ def make_fleet(
     seed: int = 0,
 ) -> Fleet:
     """Simulate ``n_series`` of one kind: ``mining_share`` mining (kinds cycled), the rest look-alikes."""
+    args = {"kind": kind, "n_series": n_series, "days": days, "mining_share": mining_share, "scenarios": scenarios}
+    more = {"start": start, "spec": spec, "climate": climate, "size_range": size_range, "seed": seed}
+    return next(iter_fleet(**args, **more, part_size=max(n_series, 1)))
+
+
+def iter_fleet(
+    *,
+    kind: str = "feeder",
+    n_series: int = 40,
+    days: int = 365,
+    mining_share: float = 0.3,
+    scenarios: tuple[str, ...] | None = None,
+    start: str = "2023-03-21",
+    spec: CalendarSpec | None = None,
+    climate: str | Climate = "tehran",
+    size_range: tuple[float, float] | None = None,
+    seed: int = 0,
+    part_size: int = 5_000,
+) -> Iterator[Fleet]:
+    """``make_fleet`` in parts of ``part_size`` whole series, so a fleet of any size fits in memory.
+
+    The parts put together are exactly ``make_fleet``'s fleet (same ids, loads and truth): each series
+    draws from its own seeded generator. Ids are zero-padded to the fleet's size, so they sort in order.
+    """
+    if part_size < 1:
+        raise ValueError(f"part_size must be >= 1, got {part_size!r}")
     rng = np.random.default_rng(seed)
     spec = spec or CalendarSpec()
     n_mining = round(n_series * mining_share)
@@ -134,51 +162,57 @@ def make_fleet(
         picks += [LOOKALIKES[i % len(LOOKALIKES)] for i in range(n_series - n_mining)]
     else:
         picks = [scenarios[i % len(scenarios)] for i in range(n_series)]
-    frames, truth = [], []
-    for i, scenario in enumerate(picks):
-        size = None
-        if size_range is not None:
-            size = float(np.exp(rng.uniform(np.log(size_range[0]), np.log(size_range[1]))))
-        s = make_series(
-            f"{kind}-{i:04d}",
-            kind=kind,
-            scenario=scenario,
-            start=start,
-            days=days,
-            spec=spec,
-            climate=climate,
-            size=size,
-            rng=np.random.default_rng([seed, i]),
-        )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "series_id": s.series_id,
-                    "timestamp": s.index,
-                    "load": s.load,
-                    "temperature": np.round(s.temperature, 2),
-                }
+    sizes: list[float | None] = [None] * n_series
+    if size_range is not None:  # one draw per series, in order, as before parts existed
+        lo, hi = np.log(size_range[0]), np.log(size_range[1])
+        sizes = [float(np.exp(rng.uniform(lo, hi))) for _ in range(n_series)]
+    width = max(4, len(str(n_series - 1)))
+    for first in range(0, n_series, part_size):
+        frames, truth = [], []
+        for i in range(first, min(first + part_size, n_series)):
+            s = make_series(
+                f"{kind}-{i:0{width}d}",
+                kind=kind,
+                scenario=picks[i],
+                start=start,
+                days=days,
+                spec=spec,
+                climate=climate,
+                size=sizes[i],
+                rng=np.random.default_rng([seed, i]),
             )
-        )
-        ev = s.event
-        truth.append(
-            {
-                "series_id": s.series_id,
-                "kind": kind,
-                "scenario": scenario,
-                "label": ev.label,
-                "start": s.index[ev.start] if ev.start is not None else pd.NaT,
-                "end": s.index[ev.end - 1] + pd.Timedelta(hours=1) if ev.end is not None else pd.NaT,
-                "excess": ev.excess,
-                "relative_size": ev.excess / s.mean_load if s.mean_load else 0.0,
-                "unit": s.unit,
-                "mean_load": s.mean_load,
-                "rigs": ev.excess * (1000.0 if s.unit == "MW" else 1.0) / RIG_KW if ev.label else 0.0,
-            }
-        )
-    loads = pd.concat(frames, ignore_index=True)
-    loads["load"] = loads["load"].round(4 if kind != "region" else 2)
-    truth_df = pd.DataFrame(truth)
-    for col in ("start", "end"):
-        truth_df[col] = pd.to_datetime(truth_df[col], utc=True)
-    return Fleet(loads=loads, truth=truth_df, unit=profiles.KINDS[kind].unit, tz=spec.tz)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "series_id": s.series_id,
+                        "timestamp": s.index,
+                        "load": s.load,
+                        "temperature": np.round(s.temperature, 2),
+                    }
+                )
+            )
+            truth.append(_truth_row(s, kind, picks[i]))
+        loads = pd.concat(frames, ignore_index=True)
+        loads["load"] = loads["load"].round(4 if kind != "region" else 2)
+        truth_df = pd.DataFrame(truth)
+        for col in ("start", "end"):
+            truth_df[col] = pd.to_datetime(truth_df[col], utc=True)
+        yield Fleet(loads=loads, truth=truth_df, unit=profiles.KINDS[kind].unit, tz=spec.tz)
+
+
+def _truth_row(s: SimulatedSeries, kind: str, scenario: str) -> dict[str, object]:
+    """One series' truth: scenario, label, event span, excess power and rig equivalents."""
+    ev = s.event
+    return {
+        "series_id": s.series_id,
+        "kind": kind,
+        "scenario": scenario,
+        "label": ev.label,
+        "start": s.index[ev.start] if ev.start is not None else pd.NaT,
+        "end": s.index[ev.end - 1] + pd.Timedelta(hours=1) if ev.end is not None else pd.NaT,
+        "excess": ev.excess,
+        "relative_size": ev.excess / s.mean_load if s.mean_load else 0.0,
+        "unit": s.unit,
+        "mean_load": s.mean_load,
+        "rigs": ev.excess * (1000.0 if s.unit == "MW" else 1.0) / RIG_KW if ev.label else 0.0,
+    }
