@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,9 @@ from typing import Any
 from distributed import WorkerPlugin, get_worker
 from threadpoolctl import threadpool_limits
 
-from detector.artifacts import MiningModel, load_model
+from detector.artifacts import MiningModel, load_model, save_model
 
-PLUGIN_NAME = "detector-model"
+PLUGIN_PREFIX = "detector-model-"
 
 
 class ModelPlugin(WorkerPlugin):
@@ -21,10 +22,16 @@ class ModelPlugin(WorkerPlugin):
     local model directory; ``None`` means the bundled default model, which every worker has.
     """
 
-    name = PLUGIN_NAME
-
-    def __init__(self, model_dir: Path | None) -> None:
-        self.files = {p.name: p.read_bytes() for p in sorted(model_dir.iterdir())} if model_dir else None
+    def __init__(self, model_dir: Path | None, model: MiningModel | None = None) -> None:
+        if model is not None:  # a model in memory (the service's registry): ship its artefact files
+            with tempfile.TemporaryDirectory(prefix="detector-model-") as tmp:
+                save_model(model, tmp)
+                model_dir = Path(tmp)
+                self.files: dict[str, bytes] | None = {p.name: p.read_bytes() for p in sorted(model_dir.iterdir())}
+        else:
+            self.files = {p.name: p.read_bytes() for p in sorted(model_dir.iterdir())} if model_dir else None
+        digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted((self.files or {}).items())))
+        self.name = PLUGIN_PREFIX + (digest.hexdigest()[:16] if self.files else "default")  # one per model
         self.model: MiningModel | None = None
 
     def setup(self, worker: Any) -> None:
@@ -38,9 +45,9 @@ class ModelPlugin(WorkerPlugin):
             self.model = load_model(tmp)  # read fully (arrays copied out), so the directory can go
 
 
-def worker_model() -> MiningModel:
-    """The model this worker loaded at start-up."""
-    plugin = get_worker().plugins[PLUGIN_NAME]
+def worker_model(name: str) -> MiningModel:
+    """The model the plugin ``name`` loaded on this worker (jobs with different models can share a cluster)."""
+    plugin = get_worker().plugins[name]
     if not isinstance(plugin, ModelPlugin) or plugin.model is None:
         raise RuntimeError("the detector model plugin did not start on this worker")
     return plugin.model

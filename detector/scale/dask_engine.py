@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from detector.artifacts import MiningModel
 from detector.errors import DetectorError, InputValidationError
 from detector.ingest import MIN_DAYS, read_blocks
 from detector.ingest.table import CSV_DTYPES, check_zone, is_parquet, read_errors, series_keys
@@ -94,6 +95,7 @@ def score_dataset(
     out_dir: str | Path,
     *,
     model_dir: str | Path | None = None,
+    model: MiningModel | None = None,
     unit: str | None = None,
     tz: str | None = None,
     country: str = "IR",
@@ -108,7 +110,8 @@ def score_dataset(
     ``scheduler``: address of an existing cluster (``tcp://host:8786``); without it a ``LocalCluster``
     of ``workers`` processes (default: one per core, one thread each) runs for the call.
     ``partitions``: partitions after the shuffle, used only when series span files (default: one per file).
-    ``model_dir``: a model artefact directory (default: the bundled model); its files go to every worker.
+    ``model_dir`` or ``model``: a model artefact directory or a loaded model (default: the bundled model);
+    its artefact files go to every worker, which loads them once.
     """
     import dask.dataframe as dd
 
@@ -119,7 +122,8 @@ def score_dataset(
     with _client(scheduler, workers) as client:
         from detector.scale._worker import ModelPlugin
 
-        client.register_plugin(ModelPlugin(Path(model_dir) if model_dir is not None else None))
+        plugin = ModelPlugin(Path(model_dir) if model_dir is not None else None, model)
+        client.register_plugin(plugin)
         surveys = client.gather(client.map(_survey, files, pure=False))
         parts, rows = [], 0
         for path, survey in zip(files, surveys, strict=True):
@@ -140,9 +144,11 @@ def score_dataset(
             raw = dd.from_map(_ReadPart(), parts, enforce_metadata=False)
             npart = partitions or len(parts)
             shuffled = raw.shuffle(_KEY, npartitions=npart)
-            results = shuffled.map_partitions(_score_shuffled, **args, meta=meta, enforce_metadata=False)
+            results = shuffled.map_partitions(
+                _score_shuffled, plugin=plugin.name, **args, meta=meta, enforce_metadata=False
+            )
         else:
-            results = dd.from_map(_ScorePart(**args), parts, meta=meta, enforce_metadata=False)
+            results = dd.from_map(_ScorePart(plugin.name, **args), parts, meta=meta, enforce_metadata=False)
         out.mkdir(parents=True, exist_ok=True)
         for old in out.glob("part-*.parquet"):
             old.unlink()
@@ -164,14 +170,14 @@ def score_dataset(
 
 
 def input_files(source: str | Path) -> list[str]:
-    """The dataset's files in name order: a Parquet directory's ``*.parquet``, one file, or a glob."""
-    path = Path(source)
+    """The dataset's files in name order (absolute): a Parquet directory's ``*.parquet``, one file, or a glob."""
+    path = Path(source).absolute()  # workers may run elsewhere: absolute paths on a shared file system
     if path.is_dir():
         files = sorted(str(p) for p in path.iterdir() if p.name.lower().endswith((".parquet", ".pq")))
     elif path.exists():
         files = [str(path)]
     else:
-        files = sorted(glob.glob(str(source)))
+        files = sorted(glob.glob(str(path)))
     if not files:
         raise InputValidationError(field="path", value=str(source), reason="no Parquet or CSV files found")
     return files
@@ -267,13 +273,13 @@ class _ScorePart:
     worker's memory is bounded by a block, not by the partition size.
     """
 
-    def __init__(self, **args: Any) -> None:
-        self.args = args
+    def __init__(self, plugin: str, **args: Any) -> None:
+        self.plugin, self.args = plugin, args
 
     def __call__(self, part: _Part) -> pd.DataFrame:
         from detector.scale._worker import worker_model
 
-        model, unit, tz = worker_model(), self.args["unit"], self.args["tz"]
+        model, unit, tz = worker_model(self.plugin), self.args["unit"], self.args["tz"]
         scored: list[tuple[str, ScoreReport | DetectorError]] = []
         first: dict[str, int] = {}
         for row0, block in read_blocks(part.path, unit=unit, tz=tz):
@@ -282,7 +288,7 @@ class _ScorePart:
         return _results(scored, first)
 
 
-def _score_shuffled(frame: pd.DataFrame, **args: Any) -> pd.DataFrame:
+def _score_shuffled(frame: pd.DataFrame, plugin: str, **args: Any) -> pd.DataFrame:
     """Score one shuffled partition: rows back in input order, error rows renamed to input rows."""
     from detector.scale._worker import worker_model
 
@@ -292,7 +298,7 @@ def _score_shuffled(frame: pd.DataFrame, **args: Any) -> pd.DataFrame:
     positions = frame[_ROW].to_numpy()
     first = _first_rows(frame["series_id"], 0)
     first = {sid: int(positions[r - 1]) + 1 for sid, r in first.items()}
-    scored = score_block(frame.drop(columns=[_ROW, _KEY]), 0, model=worker_model(), **args)
+    scored = score_block(frame.drop(columns=[_ROW, _KEY]), 0, model=worker_model(plugin), **args)
     return _results([(sid, _renumber(r, positions)) for sid, r in scored], first)
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import detector
 from detector.service.deps import Registry
@@ -77,26 +79,50 @@ class JobWorker:
         done = self.store.done_series(job.id)
         if done:
             log.info("resuming job %s (attempt %d): %d series already written", job.id, job.attempts, len(done))
+        args = {"unit": opts.get("unit"), "tz": opts.get("timezone"), "country": opts.get("country", "IR")}
+        args["threshold"] = opts.get("threshold")
         try:
-            results = detector.iter_scores(
-                frame,
-                model=model,
-                unit=opts.get("unit"),
-                tz=opts.get("timezone"),
-                country=opts.get("country", "IR"),
-                threshold=opts.get("threshold"),
-            )
-            for sid, result in results:
+            if self.settings.job_engine == "dask":
+                rows = self._dask_rows(job, model, args)
+            else:
+                rows = (
+                    {"series_id": sid, "error": str(r)} if isinstance(r, detector.DetectorError) else r.to_row()
+                    for sid, r in detector.iter_scores(frame, model=model, **args)
+                )
+            for row in rows:
                 if self._stop.is_set():
                     self.store.requeue(job.id)  # shutting down cleanly: the next start resumes the job
                     return
-                if sid in done:
+                if row["series_id"] in done:
                     continue
-                if isinstance(result, detector.DetectorError):
-                    self.store.add_result(job.id, sid, {"series_id": sid, "error": str(result)}, str(result))
-                else:
-                    self.store.add_result(job.id, sid, result.to_row(), None)
+                self.store.add_result(job.id, str(row["series_id"]), row, str(row["error"]) or None)
         except detector.DetectorError as exc:  # the whole table is unusable (e.g. unknown unit or zone)
             self.store.finish_job(job.id, FAILED, str(exc))
             return
         self.store.finish_job(job.id, DONE)
+
+    def _dask_rows(self, job: Job, model: detector.MiningModel, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Score the upload on the Dask cluster (DETECTOR_JOB_ENGINE=dask); the lease is kept fresh meanwhile."""
+        out = self.settings.data_dir / "jobs" / job.id
+        beat = threading.Event()
+
+        def heartbeat() -> None:
+            while not beat.wait(self.settings.job_lease_seconds / 3):
+                self.store.heartbeat(job.id)
+
+        thread = threading.Thread(target=heartbeat, name=f"lease-{job.id}", daemon=True)
+        thread.start()
+        try:
+            run = detector.score_dataset(
+                job.upload_path,
+                out,
+                model=model,
+                scheduler=self.settings.dask_scheduler,
+                workers=self.settings.dask_workers,
+                **args,
+            )
+            return detector.read_results(run.results)
+        finally:
+            beat.set()
+            thread.join()
+            shutil.rmtree(out, ignore_errors=True)

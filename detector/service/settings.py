@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,11 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(3, ge=1, description="times a job is started before it is marked failed")
     job_poll_seconds: float = Field(0.5, gt=0)
     run_worker: bool = Field(True, description="score uploaded jobs in this process")
+    job_engine: Literal["local", "dask"] = Field(
+        "local", description="score uploaded jobs here (local) or on a Dask cluster, off the API processes"
+    )
+    dask_scheduler: str | None = Field(None, description="job_engine=dask: cluster address; None: a LocalCluster")
+    dask_workers: int | None = Field(None, ge=1, description="job_engine=dask without a scheduler: LocalCluster size")
     blas_threads: int | None = Field(
         1, ge=1, description="BLAS/OpenMP threads per process (requests already run side by side); None: leave"
     )

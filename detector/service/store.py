@@ -206,6 +206,11 @@ class Store:
                 update(Job).where(Job.id == job_id).values(state=QUEUED, attempts=Job.attempts - 1, heartbeat_at=None)
             )
 
+    def heartbeat(self, job_id: str) -> None:
+        """Refresh a running job's lease while it is scored elsewhere (the Dask engine) and no row is written."""
+        with self.session() as s:
+            s.execute(update(Job).where(Job.id == job_id, Job.state == RUNNING).values(heartbeat_at=now()))
+
     def finish_job(self, job_id: str, state: str, error: str | None = None) -> None:
         with self.session() as s:
             s.execute(update(Job).where(Job.id == job_id).values(state=state, error=error, finished_at=now()))
