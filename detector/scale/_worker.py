@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from threadpoolctl import threadpool_limits
 from detector.artifacts import MiningModel, load_model, save_model
 
 PLUGIN_PREFIX = "detector-model-"
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters (malloc.h)
 
 
 class ModelPlugin(WorkerPlugin):
@@ -36,6 +39,7 @@ class ModelPlugin(WorkerPlugin):
 
     def setup(self, worker: Any) -> None:
         threadpool_limits(1)  # workers run side by side: BLAS threads of their own only fight over cores
+        _keep_malloc_arenas()
         if self.files is None:
             self.model = load_model()
             return
@@ -51,3 +55,20 @@ def worker_model(name: str) -> MiningModel:
     if not isinstance(plugin, ModelPlugin) or plugin.model is None:
         raise RuntimeError("the detector model plugin did not start on this worker")
     return plugin.model
+
+
+def _keep_malloc_arenas() -> None:
+    """Undo the nanny's ``MALLOC_TRIM_THRESHOLD_=65536`` for this worker (glibc only).
+
+    That setting makes glibc hand every freed block back to the kernel and map each array above 128 kB
+    afresh: scoring ran 1.5x slower per series (8.1 s -> 12.5 s for 500 meter-years in one process).
+    Fixed thresholds of 64 MiB (trim) and 32 MiB (mmap) bring it back to 8.3 s.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_TRIM_THRESHOLD, 64 * 2**20)
+        libc.mallopt(_M_MMAP_THRESHOLD, 32 * 2**20)
+    except (OSError, AttributeError):  # not glibc (e.g. musl): leave the allocator as it is
+        return
