@@ -10,7 +10,7 @@ import hashlib
 import json
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -95,6 +95,22 @@ class JobResult(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     row: Mapped[str] = mapped_column(Text)  # JSON of ScoreReport.to_row() or {series_id, error}
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OutcomeRecord(Base):
+    """An inspection outcome for a series (optionally one segment), as an analyst recorded it; never updated."""
+
+    __tablename__ = "outcomes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series_id: Mapped[str] = mapped_column(String(255), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # mining, not_mining, not_inspected
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), nullable=True, index=True)
+    segment_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    inspected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +291,35 @@ class Store:
         with self.session() as s:
             row = s.scalar(select(JobResult.row).where(JobResult.job_id == job_id, JobResult.series_id == series_id))
         return json.loads(row) if row is not None else None
+
+    # --- inspection outcomes --------------------------------------------------------------------
+    def add_outcomes(self, records: Sequence[dict[str, Any]]) -> list[OutcomeRecord]:
+        """Store outcomes in one transaction: all of them, or none if any fails."""
+        rows = [OutcomeRecord(**r) for r in records]
+        with self.session() as s:
+            s.add_all(rows)
+            s.flush()  # assigns ids before the commit
+        return rows
+
+    def outcomes(
+        self, *, series_id: str | None = None, job_id: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> tuple[int, list[OutcomeRecord]]:
+        """Outcomes in the order they were recorded, optionally for one series and/or job; (total, page)."""
+        where = []
+        if series_id is not None:
+            where.append(OutcomeRecord.series_id == series_id)
+        if job_id is not None:
+            where.append(OutcomeRecord.job_id == job_id)
+        query = select(OutcomeRecord).where(*where).order_by(OutcomeRecord.id).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.session() as s:
+            total = s.scalar(select(func.count()).select_from(OutcomeRecord).where(*where)) or 0
+            return int(total), list(s.scalars(query).all())
+
+    def key_name(self, key_id: int) -> str | None:
+        with self.session() as s:
+            return s.scalar(select(ApiKey.name).where(ApiKey.id == key_id))
 
 
 def new_job_id() -> str:
