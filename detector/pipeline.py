@@ -164,6 +164,28 @@ def score(
     return out
 
 
+def iter_signatures(
+    source: Source,
+    *,
+    unit: str | None = None,
+    tz: str | None = None,
+    country: str = "IR",
+    min_days: float = MIN_DAYS,
+) -> Iterator[tuple[str, np.ndarray | DetectorError]]:
+    """Signature features of every series (the classifier's input, as ``score`` computes it), or its error.
+
+    The features do not depend on a model: recalibration uses them to get any model's decision values.
+    """
+    for sid, series in iter_series(source, unit=unit, tz=tz, min_days=min_days):
+        if isinstance(series, DetectorError):
+            yield sid, series
+            continue
+        try:
+            yield sid, signature_of(series, country)[0].features
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            yield sid, DataSufficiencyError(f"series could not be modelled: {exc}", series_id=sid)
+
+
 def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Signature features and labels for every accepted series of a labelled set."""
     labels = data.truth.set_index("series_id")["label"]
