@@ -1,0 +1,51 @@
+"""The analyst's web page at ``/``: upload, job progress, ranked inspection list, one series' chart.
+
+The pages are public shells rendered from Jinja2 templates; their data comes from ``/v1`` with the key the
+analyst types in (kept in the tab's ``sessionStorage``, sent as ``X-API-Key``). Every asset ships in
+``static/`` (uPlot vendored, no CDN), so the page works offline and needs no build step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+import detector
+
+HERE = Path(__file__).resolve().parent
+
+
+def make_router(templates: Jinja2Templates) -> APIRouter:
+    """The page routes (not in the OpenAPI schema: they are HTML for people, not API)."""
+    router = APIRouter(include_in_schema=False)
+
+    def page(request: Request, name: str, **context: object) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, {"version": detector.__version__, **context})
+
+    @router.get("/", response_class=HTMLResponse)
+    def upload_page(request: Request) -> HTMLResponse:
+        """Key entry, file upload or one pasted series, recent jobs of this browser."""
+        return page(request, "upload.html", page="upload")
+
+    @router.get("/jobs/{job_id}", response_class=HTMLResponse)
+    def job_page(request: Request, job_id: str) -> HTMLResponse:
+        """Progress bar, then the ranked inspection list (sort, filter, pages, CSV)."""
+        return page(request, "job.html", page="job", job_id=job_id)
+
+    @router.get("/jobs/{job_id}/series", response_class=HTMLResponse)
+    def series_page(request: Request, job_id: str, id: str = "") -> HTMLResponse:
+        """One series: chart of load, expected load and flagged segments; evidence; data quality."""
+        return page(request, "series.html", page="series", job_id=job_id, series_id=id)
+
+    return router
+
+
+def install(app: FastAPI) -> None:
+    """Serve the pages and their static assets on ``app``."""
+    templates = Jinja2Templates(directory=HERE / "templates")
+    app.include_router(make_router(templates))
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

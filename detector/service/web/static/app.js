@@ -1,0 +1,561 @@
+/* detector analyst page: talks to /v1 with the key from sessionStorage; no framework, no build step. */
+"use strict";
+
+const KEY_STORE = "detector.apiKey";
+const RECENT_STORE = "detector.recentJobs";
+const $ = (sel, root = document) => root.querySelector(sel);
+const RIG_NOTE = "S19-class rigs at 3.25 kW each";
+
+/* ---------- API access and errors ---------------------------------------------------------------- */
+
+function apiKey() {
+  return sessionStorage.getItem(KEY_STORE) || "";
+}
+
+class ApiError extends Error {}
+
+/** A readable error from a problem+json answer ("Not found: no job with id 'x'"), else the status line. */
+async function problemOf(resp) {
+  let text = `${resp.status} ${resp.statusText || "error"} from ${new URL(resp.url).pathname}`;
+  try {
+    const body = await resp.json();
+    if (body && body.detail) text = `${body.title || "Error"}: ${body.detail}`;
+  } catch (_) {
+    /* not JSON: keep the status line */
+  }
+  const err = new ApiError(text);
+  err.status = resp.status;
+  return err;
+}
+
+/** fetch() against /v1 with the key; throws ApiError with the problem's detail on any failure. */
+async function api(path, options = {}) {
+  const key = apiKey();
+  if (!key) {
+    throw new ApiError(
+      "No API key yet: enter it in the box at the top right. (Create one with `detector keys create NAME`; " +
+        "the first `detector serve` printed one.)",
+    );
+  }
+  let resp;
+  try {
+    resp = await fetch(path, { ...options, headers: { "X-API-Key": key, ...(options.headers || {}) } });
+  } catch (e) {
+    throw new ApiError(`Could not reach the service (${e.message}). Is \`detector serve\` still running?`);
+  }
+  if (!resp.ok) throw await problemOf(resp);
+  return resp;
+}
+
+function showError(err) {
+  const box = $("#error");
+  box.textContent = err instanceof Error ? err.message : String(err);
+  box.hidden = false;
+}
+
+function clearError() {
+  const box = $("#error");
+  box.textContent = "";
+  box.hidden = true;
+}
+
+window.addEventListener("error", (e) => showError(`Page error: ${e.message}`));
+window.addEventListener("unhandledrejection", (e) => showError(e.reason));
+
+/* ---------- formatting ---------------------------------------------------------------------------- */
+
+const SMALLER = { GW: ["MW", 1e3], MW: ["kW", 1e3], kW: ["W", 1e3] };
+
+function num(v, digits = 3) {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  return Number(v).toLocaleString("en", { maximumSignificantDigits: digits });
+}
+
+/** "1.71 MW (1,710 kW)": the value in its unit and, for MW and GW, in the next smaller one. */
+function power(value, unit) {
+  if (value === null || value === undefined) return "–";
+  const main = `${num(value)} ${unit}`;
+  const alt = SMALLER[unit];
+  return alt && (unit === "MW" || unit === "GW") ? `${main} (${num(value * alt[1])} ${alt[0]})` : main;
+}
+
+function utcText(iso) {
+  return iso ? iso.replace("T", " ").replace(/:00(\+00:00|Z)$/, " UTC") : "–";
+}
+
+function localText(iso, tz) {
+  if (!iso) return "–";
+  const fmt = new Intl.DateTimeFormat("en-GB", {
+    timeZone: tz, day: "2-digit", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+  });
+  return fmt.format(new Date(iso));
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+/* ---------- key form (every page) ---------------------------------------------------------------- */
+
+function initKeyForm(onKey) {
+  const form = $("#key-form");
+  const state = $("#key-state");
+  const show = () => {
+    const key = apiKey();
+    state.textContent = key ? `using ${key.slice(0, 10)}…` : "not set";
+  };
+  show();
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const key = form.key.value.trim();
+    if (!key) return;
+    sessionStorage.setItem(KEY_STORE, key);
+    form.key.value = "";
+    show();
+    clearError();
+    try {
+      await api("/v1/models"); // a cheap call that says whether the key works
+      state.textContent = `${state.textContent} ✓`;
+      if (onKey) await onKey();
+    } catch (err) {
+      sessionStorage.removeItem(KEY_STORE);
+      show();
+      showError(err);
+    }
+  });
+}
+
+/* ---------- upload page --------------------------------------------------------------------------- */
+
+function recentJobs() {
+  try {
+    return JSON.parse(localStorage.getItem(RECENT_STORE) || "[]");
+  } catch (_) {
+    return [];
+  }
+}
+
+function rememberJob(job) {
+  const list = [{ id: job.id, filename: job.filename, at: job.created_at }, ...recentJobs().filter((j) => j.id !== job.id)];
+  localStorage.setItem(RECENT_STORE, JSON.stringify(list.slice(0, 10)));
+}
+
+function renderRecent() {
+  const ul = $("#recent");
+  const jobs = recentJobs();
+  if (!jobs.length) return;
+  ul.replaceChildren(
+    ...jobs.map((j) =>
+      el("li", {}, el("a", { href: `/jobs/${j.id}`, text: j.filename }), ` · ${utcText(j.at).slice(0, 16)} UTC`),
+    ),
+  );
+}
+
+async function submitJob(form, file, fields) {
+  const data = new FormData();
+  data.append("file", file);
+  for (const [name, value] of Object.entries(fields)) if (value !== "" && value !== null) data.append(name, value);
+  const state = $("#upload-state");
+  for (const b of form.querySelectorAll("button")) b.disabled = true;
+  state.textContent = `uploading ${file.name} (${num(file.size / 2 ** 20)} MiB)…`;
+  try {
+    const job = await (await api("/v1/jobs", { method: "POST", body: data })).json();
+    rememberJob(job);
+    window.location.assign(`/jobs/${job.id}`);
+  } catch (err) {
+    state.textContent = "";
+    showError(err);
+  } finally {
+    for (const b of form.querySelectorAll("button")) b.disabled = false;
+  }
+}
+
+/** Pasted lines "timestamp,load[,temperature]" (comma, tab or semicolon) -> a CSV file of one series. */
+function pastedCsv(text, seriesId) {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l);
+  if (lines.length && !/^\d/.test(lines[0])) lines.shift(); // a header line
+  if (!lines.length) throw new ApiError("Nothing to score: paste lines of timestamp,load[,temperature].");
+  const width = lines[0].split(/[,\t;]/).length;
+  if (width < 2 || width > 3) {
+    throw new ApiError(`line 1: expected timestamp,load or timestamp,load,temperature (got ${width} fields)`);
+  }
+  const quoted = `"${seriesId.replaceAll('"', '""')}"`;
+  const out = [width === 3 ? "series_id,timestamp,load,temperature" : "series_id,timestamp,load"];
+  lines.forEach((line, i) => {
+    const parts = line.split(/[,\t;]/).map((p) => p.trim());
+    if (parts.length !== width) throw new ApiError(`line ${i + 1}: expected ${width} fields, got ${parts.length}: ${line}`);
+    out.push([quoted, ...parts].join(","));
+  });
+  return out.join("\n") + "\n";
+}
+
+function initUpload() {
+  renderRecent();
+  const upload = $("#upload-form");
+  upload.addEventListener("submit", (e) => {
+    e.preventDefault();
+    clearError();
+    const file = upload.file.files[0];
+    if (!file) return showError("Choose a CSV or Parquet file first.");
+    const f = upload.elements;
+    submitJob(upload, file, {
+      unit: f.unit.value.trim(), timezone: f.timezone.value.trim(), country: f.country.value.trim(),
+      threshold: f.threshold.value,
+    });
+  });
+  const paste = $("#paste-form");
+  paste.addEventListener("submit", (e) => {
+    e.preventDefault();
+    clearError();
+    const f = paste.elements;
+    try {
+      const sid = f.series_id.value.trim() || "pasted";
+      const file = new File([pastedCsv(f.rows.value, sid)], `${sid}.csv`, { type: "text/csv" });
+      submitJob(paste, file, { unit: f.unit.value.trim(), timezone: f.timezone.value.trim() });
+    } catch (err) {
+      showError(err);
+    }
+  });
+}
+
+/* ---------- job page: progress, then the ranked inspection list ----------------------------------- */
+
+const job = { id: "", rows: [], view: [], sort: { key: "score", dir: -1 }, page: 0, loaded: false };
+
+async function pollJob() {
+  const id = job.id;
+  const bar = $("#progress");
+  const state = $("#job-state");
+  for (;;) {
+    const j = await (await api(`/v1/jobs/${encodeURIComponent(id)}`)).json();
+    $("#job-file").textContent = j.filename;
+    document.title = `${j.filename} · detector`;
+    rememberJob(j);
+    const c = j.counts;
+    bar.value = j.progress ?? 0;
+    const of = c.total === null ? "" : ` of ${num(c.total, 9)}`;
+    const pct = j.progress === null ? "" : ` (${Math.round(j.progress * 100)} %)`;
+    if (j.state === "queued") state.textContent = "queued: waiting for the worker…";
+    else if (j.state === "running") {
+      state.textContent = `scoring: ${num(c.done, 9)}${of} series${pct}, ${c.flagged} flagged, ${c.failed} failed`;
+    } else if (j.state === "failed") {
+      state.textContent = "failed";
+      throw new ApiError(`The job failed: ${j.error || "no reason given"}`);
+    } else {
+      bar.value = 1;
+      state.textContent = `done: ${num(c.done, 9)} series, ${c.flagged} flagged, ${c.failed} failed`;
+      return j;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function loadResults() {
+  const rows = [];
+  const size = 10000; // the API's largest page
+  for (let offset = 0; ; offset += size) {
+    const page = await (await api(`/v1/jobs/${encodeURIComponent(job.id)}/results?limit=${size}&offset=${offset}`)).json();
+    rows.push(...page.items);
+    if (page.items.length < size || rows.length >= page.total) break;
+  }
+  rows.forEach((r, i) => {
+    r.rank = i + 1;
+    r.onsetMs = r.onset ? Date.parse(r.onset) : null;
+  });
+  job.rows = rows;
+}
+
+function filtered() {
+  const f = $("#filters").elements;
+  const q = f.q.value.trim().toLowerCase();
+  const minScore = f.min_score.value === "" ? null : Number(f.min_score.value);
+  const minExcess = f.min_excess.value === "" ? null : Number(f.min_excess.value);
+  const from = f.onset_from.value ? Date.parse(`${f.onset_from.value}T00:00:00Z`) : null;
+  const to = f.onset_to.value ? Date.parse(`${f.onset_to.value}T00:00:00Z`) + 86400e3 : null;
+  const { key, dir } = job.sort;
+  const out = job.rows.filter((r) => {
+    if (r.error) return f.errors.checked && (!q || r.series_id.toLowerCase().includes(q));
+    if (q && !String(r.series_id).toLowerCase().includes(q)) return false;
+    if (f.flagged.checked && !r.flagged) return false;
+    if (minScore !== null && !(r.score >= minScore)) return false;
+    if (minExcess !== null && !(r.excess_load >= minExcess)) return false;
+    if (from !== null && !(r.onsetMs !== null && r.onsetMs >= from)) return false;
+    if (to !== null && !(r.onsetMs !== null && r.onsetMs < to)) return false;
+    return true;
+  });
+  const field = key === "onset" ? "onsetMs" : key;
+  out.sort((a, b) => {
+    const x = a[field];
+    const y = b[field];
+    const missing = (x === null || x === undefined || x === "") - (y === null || y === undefined || y === "");
+    if (missing) return missing; // missing values last, whichever the direction
+    if (typeof x === "string") return dir * x.localeCompare(y, "en", { numeric: true });
+    return dir * (x - y) || a.rank - b.rank;
+  });
+  return out;
+}
+
+function rowOf(r) {
+  const href = `/jobs/${encodeURIComponent(job.id)}/series?id=${encodeURIComponent(r.series_id)}`;
+  if (r.error) {
+    return el(
+      "tr", { class: "failed" },
+      el("td", { class: "num", text: r.rank }),
+      el("td", {}, el("a", { href, text: r.series_id })),
+      el("td", { class: "num", text: "–" }),
+      el("td", {}, el("span", { class: "badge failed", text: "failed" })),
+      el("td", { class: "num", text: "–" }), el("td", { class: "num", text: "–" }), el("td", { text: "–" }),
+      el("td", { class: "evidence", text: r.error }),
+    );
+  }
+  const bar = el("span", { class: "scorebar" }, el("i", { style: `width:${Math.round(r.score * 100)}%` }));
+  const verdict = r.flagged ? el("span", { class: "badge flagged", text: "flagged" }) : el("span", { class: "badge", text: "clear" });
+  const evidence = r.evidence || "";
+  return el(
+    "tr", { "data-series": r.series_id },
+    el("td", { class: "num", text: r.rank }),
+    el("td", {}, el("a", { href, text: r.series_id })),
+    el("td", { class: "num" }, r.score.toFixed(3), bar),
+    el("td", {}, verdict),
+    el("td", { class: "num", text: r.excess_load ? `${num(r.excess_load)} ${r.unit}` : "–" }),
+    el("td", { class: "num", text: r.rigs ? num(r.rigs, 4) : "–" }),
+    el("td", { text: r.onset ? utcText(r.onset).slice(0, 16) : "–" }),
+    el("td", { class: "evidence", title: evidence, text: evidence.length > 140 ? `${evidence.slice(0, 140)}…` : evidence }),
+  );
+}
+
+function renderList() {
+  job.view = filtered();
+  const per = Number($("#per-page").value);
+  const pages = Math.max(1, Math.ceil(job.view.length / per));
+  job.page = Math.min(job.page, pages - 1);
+  const slice = job.view.slice(job.page * per, (job.page + 1) * per);
+  const body = $("#list tbody");
+  body.replaceChildren(...slice.map(rowOf));
+  if (!slice.length) body.append(el("tr", {}, el("td", { colspan: 8, class: "muted", text: "No series match the filters." })));
+  $("#page-info").textContent = `page ${job.page + 1} of ${pages}`;
+  $("#prev").disabled = job.page === 0;
+  $("#next").disabled = job.page >= pages - 1;
+  const flagged = job.rows.filter((r) => r.flagged && !r.error).length;
+  const failed = job.rows.filter((r) => r.error).length;
+  $("#summary").textContent =
+    `· ${num(job.rows.length, 9)} series, ${flagged} flagged, ${failed} failed; ${num(job.view.length, 9)} shown by the filters`;
+  for (const b of document.querySelectorAll("#list th button")) {
+    b.setAttribute("aria-sort", b.dataset.sort === job.sort.key ? (job.sort.dir < 0 ? "descending" : "ascending") : "none");
+  }
+  $("#list").dataset.rows = String(slice.length);
+}
+
+async function downloadCsv() {
+  const resp = await api(`/v1/jobs/${encodeURIComponent(job.id)}/results?format=csv`);
+  const url = URL.createObjectURL(await resp.blob());
+  const a = el("a", { href: url, download: `${job.id}-scores.csv` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+function initJob() {
+  job.id = document.body.dataset.job;
+  const filters = $("#filters");
+  filters.addEventListener("input", () => { job.page = 0; renderList(); });
+  filters.addEventListener("reset", () => setTimeout(() => { job.page = 0; renderList(); }));
+  $("#per-page").addEventListener("change", () => { job.page = 0; renderList(); });
+  $("#prev").addEventListener("click", () => { job.page -= 1; renderList(); });
+  $("#next").addEventListener("click", () => { job.page += 1; renderList(); });
+  $("#download").addEventListener("click", () => downloadCsv().catch(showError));
+  for (const b of document.querySelectorAll("#list th button")) {
+    b.addEventListener("click", () => {
+      const key = b.dataset.sort;
+      const dir = job.sort.key === key ? -job.sort.dir : (key === "series_id" || key === "onset" ? 1 : -1);
+      job.sort = { key, dir };
+      renderList();
+    });
+  }
+}
+
+async function showJob() {
+  if (job.loaded) return;
+  clearError();
+  await pollJob();
+  await loadResults();
+  $("#results").hidden = false;
+  renderList();
+  job.loaded = true;
+  performance.mark("list-rendered");
+  document.body.dataset.ready = "list";
+}
+
+/* ---------- series page: chart, evidence, data quality --------------------------------------------- */
+
+const SEG_FILL = { flagged: "rgba(192, 57, 43, 0.16)", clear: "rgba(230, 126, 34, 0.14)" };
+let chart = null;
+
+/** uPlot plugin: the suspected segments as shaded bands under the curves. */
+function bandsPlugin(segments, lastX, flagged) {
+  return {
+    hooks: {
+      drawClear: [
+        (u) => {
+          const { ctx, bbox } = u;
+          ctx.save();
+          ctx.fillStyle = flagged ? SEG_FILL.flagged : SEG_FILL.clear;
+          for (const s of segments) {
+            const x0 = Math.max(u.valToPos(Date.parse(s.start) / 1e3, "x", true), bbox.left);
+            const x1 = Math.min(u.valToPos(s.end ? Date.parse(s.end) / 1e3 : lastX, "x", true), bbox.left + bbox.width);
+            if (x1 > x0) ctx.fillRect(x0, bbox.top, x1 - x0, bbox.height);
+          }
+          ctx.restore();
+        },
+      ],
+    },
+  };
+}
+
+function drawChart(data) {
+  const r = data.report;
+  const t0 = Date.parse(data.start) / 1e3;
+  const n = data.load.length;
+  const xs = Array.from({ length: n }, (_, i) => t0 + i * data.step_seconds);
+  const unit = data.unit;
+  const fmt = (digits) => (u, v) => (v === null || v === undefined ? "–" : `${v.toFixed(digits)}`);
+  const series = [
+    { label: `time (${data.timezone})` },
+    { label: `load (${unit})`, stroke: "#1f4e79", width: 1, value: fmt(3) },
+    { label: `expected load (${unit})`, stroke: "#7f8c8d", width: 1.5, dash: [6, 4], value: fmt(3) },
+  ];
+  const cols = [xs, data.load, data.expected];
+  const axes = [{}, { label: `load (${unit})`, size: 70 }];
+  const scales = { x: { time: true } };
+  if (data.temperature) {
+    series.push({ label: "temperature (°C)", stroke: "#d68910", width: 1, scale: "°C", show: false, value: fmt(1) });
+    cols.push(data.temperature);
+    axes.push({ scale: "°C", side: 1, grid: { show: false }, label: "°C", size: 50 });
+  }
+  series.push({ label: "suspected block", stroke: r.flagged ? SEG_FILL.flagged : SEG_FILL.clear, fill: r.flagged ? SEG_FILL.flagged : SEG_FILL.clear, width: 0, points: { show: false }, value: () => "" });
+  cols.push(xs.map(() => null)); // legend entry for the bands drawn by the plugin
+  const box = $("#chart");
+  const opts = {
+    width: Math.max(box.clientWidth, 320),
+    height: 380,
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), data.timezone),
+    scales,
+    series,
+    axes,
+    cursor: { drag: { x: true, y: false } },
+    plugins: [bandsPlugin(r.segments, xs[n - 1], r.flagged)],
+  };
+  box.replaceChildren();
+  chart = new uPlot(opts, cols, box);
+  window.addEventListener("resize", () => chart.setSize({ width: Math.max(box.clientWidth, 320), height: 380 }));
+
+  const [first, last] = [xs[0], xs[n - 1]];
+  const setWindow = (min, span) => {
+    const lo = Math.max(first, Math.min(min, last - span));
+    chart.setScale("x", { min: lo, max: Math.min(last, lo + span) });
+  };
+  const centre = () => (chart.scales.x.min + chart.scales.x.max) / 2;
+  const onset = r.onset ? Date.parse(r.onset) / 1e3 : null;
+  for (const b of document.querySelectorAll("[data-zoom]")) {
+    const which = b.dataset.zoom;
+    if (which === "onset" && onset === null) b.disabled = true;
+    b.onclick = () => {
+      if (which === "all") chart.setScale("x", { min: first, max: last });
+      else if (which === "week") setWindow(centre() - 3.5 * 86400, 7 * 86400);
+      else if (which === "month") setWindow(centre() - 15 * 86400, 30 * 86400);
+      else setWindow(onset - 3 * 86400, 7 * 86400);
+    };
+  }
+  for (const b of document.querySelectorAll("[data-shift]")) {
+    b.onclick = () => {
+      const span = chart.scales.x.max - chart.scales.x.min;
+      setWindow(chart.scales.x.min + Number(b.dataset.shift) * span, span);
+    };
+  }
+}
+
+function renderReport(data) {
+  const r = data.report;
+  const tz = data.timezone;
+  const badge = $("#verdict");
+  badge.textContent = r.flagged ? "flagged for inspection" : "not flagged";
+  badge.className = r.flagged ? "badge flagged" : "badge";
+  const parts = [`Score ${r.score.toFixed(3)} against the threshold ${r.threshold.toFixed(3)}.`];
+  if (r.segments.length) {
+    const x = r.excess_load;
+    parts.push(
+      `Excess load ${power(x.value, x.unit)}, about ${num(x.rigs, 4)} rig equivalents (${RIG_NOTE}).`,
+      `Onset ${localText(r.onset, tz)} (${tz})${r.end ? `, ended ${localText(r.end, tz)}` : ", still on at the end of the data"}.`,
+    );
+  } else {
+    parts.push("No block of added load was found.");
+  }
+  $("#headline").textContent = parts.join(" ");
+  const ev = $("#evidence");
+  ev.replaceChildren(...(r.evidence.length ? r.evidence : ["no evidence of a mining block"]).map((t) => el("li", { text: t })));
+  const segBody = $("#segments tbody");
+  segBody.replaceChildren(
+    ...r.segments.map((s) =>
+      el(
+        "tr", {},
+        el("td", { text: localText(s.start, tz) }),
+        el("td", { text: s.end ? localText(s.end, tz) : "still on" }),
+        el("td", { class: "num", text: power(s.excess_load, data.unit) }),
+        el("td", { class: "num", text: s.score.toFixed(3) }),
+      ),
+    ),
+  );
+  if (!r.segments.length) segBody.append(el("tr", {}, el("td", { colspan: 4, class: "muted", text: "none" })));
+  const q = r.data_quality;
+  const notes = [
+    `${q.resolution ?? "?"} readings, ${num(q.hours, 9)} hours (${num((q.hours || 0) / 24, 4)} days) in ${tz}`,
+    `coverage ${q.coverage === undefined ? "?" : (q.coverage * 100).toFixed(1)} %`,
+    `${q.gaps_filled ?? 0} hours filled by interpolation (gaps up to 3 h), ${q.missing_hours ?? 0} hours missing`,
+  ];
+  const known = new Set(["resolution", "hours", "coverage", "gaps_filled", "missing_hours", "timezone"]);
+  for (const [k, v] of Object.entries(q)) if (!known.has(k)) notes.push(`${k.replaceAll("_", " ")}: ${typeof v === "object" ? JSON.stringify(v) : v}`);
+  notes.push(data.temperature ? "temperature given (used for the expected load)" : "no temperature: the expected load follows the calendar only");
+  $("#quality").replaceChildren(
+    ...notes.map((t) => el("li", { text: t })),
+    ...r.warnings.map((w) => el("li", { class: "warn", text: `warning: ${w}` })),
+  );
+}
+
+async function initSeries() {
+  const jobId = document.body.dataset.job;
+  const sid = document.body.dataset.series;
+  if (!sid) throw new ApiError("No series chosen: open a series from the job's inspection list.");
+  clearError();
+  const resp = await api(`/v1/jobs/${encodeURIComponent(jobId)}/series/${encodeURIComponent(sid)}`);
+  const data = await resp.json();
+  renderReport(data);
+  drawChart(data);
+  performance.mark("chart-rendered");
+  document.body.dataset.ready = "series";
+}
+
+/* ---------- start ----------------------------------------------------------------------------------- */
+
+// Each page: wire its controls once, then load its data (again after a new key is entered).
+const PAGES = {
+  upload: { setup: initUpload, load: null },
+  job: { setup: initJob, load: showJob },
+  series: { setup: null, load: initSeries },
+};
+
+document.addEventListener("DOMContentLoaded", () => {
+  const page = PAGES[document.body.dataset.page];
+  if (!page) return;
+  const load = page.load ? () => Promise.resolve().then(page.load).catch(showError) : null;
+  initKeyForm(load);
+  if (page.setup) page.setup();
+  if (load) load();
+});
