@@ -16,11 +16,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from threadpoolctl import threadpool_limits
 
 import detector
-from detector.service import problems
+from detector.service import problems, web
 from detector.service.deps import RateLimiter, Registry
 from detector.service.jobs import JobWorker
 from detector.service.middleware import Gate, Metrics
-from detector.service.routes import jobs, score, system
+from detector.service.routes import jobs, score, series, system
 from detector.service.schemas import ScoreIn
 from detector.service.settings import Settings
 from detector.service.store import Store, hash_key
@@ -94,7 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(score.router)
     app.include_router(jobs.router)
+    app.include_router(series.router)
     app.include_router(system.router)
+    web.install(app)  # the analyst's page at / (HTML shells and static assets; data from /v1)
     _document_raw_bodies(app)
     if settings.cors_origins:
         app.add_middleware(
