@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from detector import simulate
 from detector.artifacts import MiningModel, load_model, save_model
+from detector.balance import FeederBalance, balance_feeders
 from detector.errors import (
     ArtifactError,
     DataSufficiencyError,
@@ -33,6 +34,7 @@ __all__ = [
     "DaskRun",
     "DataSufficiencyError",
     "DetectorError",
+    "FeederBalance",
     "InputValidationError",
     "LabelledSet",
     "LoadSeries",
@@ -42,6 +44,7 @@ __all__ = [
     "ScoreReport",
     "Segment",
     "__version__",
+    "balance_feeders",
     "evaluate",
     "from_arrays",
     "iter_scores",
