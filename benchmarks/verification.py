@@ -3,7 +3,7 @@
 A fleet (a flat step of 2-30 % of mean load, log-uniform) is injected into windows of the real series of
 ``../shared/data``; the claimed start is the true one. Each window is verified alone and with the other
 series of its source as peers. ``--split train`` also prints the interval factor that makes the 90 %
-interval hold 90 % of the fleets (what ``detector.verify.INTERVAL_FACTOR`` holds); held-out series and
+interval hold 90 % of the fleets (what ``detector.claims.INTERVAL_FACTOR`` holds); held-out series and
 seeds give the figures in BENCHMARKS.md.
 
     cd benchmarks && ../.venv/bin/python verification.py --split held-out --days 365
@@ -23,8 +23,8 @@ from scipy.stats import norm
 
 import detector
 from detector import simulate
+from detector.claims import INTERVAL_FACTOR, Claim, verify
 from detector.features.calendar import CalendarSpec
-from detector.verify import INTERVAL_FACTOR, Claim, verify
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SIZES = (0.02, 0.3)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from detector import simulate
 from detector.artifacts import MiningModel, load_model, save_model
 from detector.balance import FeederBalance, balance_feeders
+from detector.claims import RIGS, Claim, Verification
+from detector.claims import verify as verify_claim
 from detector.errors import (
     ArtifactError,
     DataSufficiencyError,
@@ -27,10 +29,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BASELINES",
+    "RIGS",
     "RIG_KW",
     "UNITS",
     "ArtifactError",
     "CalendarSpec",
+    "Claim",
     "DaskRun",
     "DataSufficiencyError",
     "DetectorError",
@@ -43,6 +47,7 @@ __all__ = [
     "QualityReport",
     "ScoreReport",
     "Segment",
+    "Verification",
     "__version__",
     "balance_feeders",
     "evaluate",
@@ -60,4 +65,5 @@ __all__ = [
     "score_dataset",
     "simulate",
     "train",
+    "verify_claim",
 ]

@@ -13,6 +13,7 @@ from rich.table import Table
 
 import detector
 from detector import simulate
+from detector.claims_cli import verify_cmd
 from detector.service.cli import keys_app, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Find illicit crypto-mining in load data.")
@@ -404,6 +405,7 @@ def evaluate_cmd(
         report.write_text(json.dumps(summary, indent=2, default=str) + "\n")
 
 
+app.command("verify")(verify_cmd)
 app.command("serve")(serve)
 app.add_typer(keys_app, name="keys")
 

@@ -1,0 +1,148 @@
+"""``detector verify``: check a claimed mining fleet against a load file (thin layer over ``claims.verify``)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+import detector
+from detector.claims import RIGS, Claim, Verification, render, verify
+
+err = Console(stderr=True)
+out = Console()
+
+
+def parse_hours(text: str | None) -> tuple[int, ...]:
+    """``18-22`` (18:00 to 22:00, i.e. hours 18..21), ``23-2`` across midnight, or ``18,19,20``."""
+    if not text:
+        return ()
+    hours: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            if "-" in part:
+                a, b = (int(v) for v in part.split("-", 1))
+                if not (0 <= a <= 23 and 0 <= b <= 24):
+                    raise ValueError
+                hours += [(a + i) % 24 for i in range((b - a) % 24 or 24)]
+            else:
+                hours.append(int(part))
+        except ValueError:
+            raise detector.InputValidationError(
+                field="curtail_hours", value=text, reason="use local hours like 18-22 or 18,19,20,21"
+            ) from None
+    return tuple(sorted(set(hours)))
+
+
+def read_rig_table(path: Path) -> dict[str, float]:
+    """The built-in rig table plus rows ``model,kw`` from a CSV (yours win)."""
+    table = dict(RIGS)
+    with path.open(newline="") as fh:
+        for row_no, row in enumerate(csv.DictReader(fh), start=1):
+            try:
+                kw = float(row["kw"])
+                if not kw > 0:
+                    raise ValueError
+                table[str(row["model"]).strip()] = kw
+            except (KeyError, TypeError, ValueError):
+                raise detector.InputValidationError(
+                    field="kw", row=row_no, value=row.get("kw"), reason="rig table rows need model,kw with kw > 0"
+                ) from None
+    return table
+
+
+def _fail(exc: Exception) -> None:
+    err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def show(result: Verification) -> None:
+    """The verdict, the interval and the reasons, for a person."""
+    colour = {"consistent": "green", "inconsistent": "red", "undecidable": "yellow"}[result.verdict]
+    finding = f" ({result.finding})" if result.finding and result.finding != "matches" else ""
+    out.print(f"[bold]{result.series_id}[/bold]: claim [{colour}]{result.verdict}{finding}[/{colour}]")
+    for reason in result.reasons:
+        out.print(f"  - {reason}", highlight=False)
+
+
+def verify_cmd(
+    input_path: Annotated[Path, typer.Argument(help="long CSV or Parquet: series_id, timestamp, load[, temperature]")],
+    start: Annotated[str, typer.Option(help="claimed start, local date or time (e.g. 2023-05-01)")],
+    series_id: Annotated[
+        str | None, typer.Option("--series-id", help="the claimed site (default: the only one)")
+    ] = None,
+    rigs: Annotated[float | None, typer.Option(help="claimed number of rigs")] = None,
+    rig_model: Annotated[str | None, typer.Option("--rig-model", help=f"one of {', '.join(RIGS)}")] = None,
+    rig_kw: Annotated[float | None, typer.Option("--rig-kw", help="kW per rig (instead of --rig-model)")] = None,
+    power_kw: Annotated[float | None, typer.Option("--power-kw", help="claimed total kW (instead of rigs)")] = None,
+    uptime: Annotated[float, typer.Option(help="claimed share of hours the fleet runs")] = 1.0,
+    licensed_kw: Annotated[float | None, typer.Option("--licensed-kw", help="licensed capacity, kW")] = None,
+    curtail_hours: Annotated[str | None, typer.Option("--curtail-hours", help="curtailment hours, e.g. 18-22")] = None,
+    curtail_share: Annotated[float, typer.Option("--curtail-share", help="share to shed then (1 = off)")] = 1.0,
+    dedicated: Annotated[bool, typer.Option(help="the series meters the mining site alone")] = False,
+    peers: Annotated[
+        str | None, typer.Option(help="'all' other series in the file, or ids 'A,B,C': places without the claim")
+    ] = None,
+    unit: Annotated[str | None, typer.Option(help="W, kW, MW, GW or Wh, kWh, MWh (else a 'unit' column)")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="IANA zone of local time, e.g. Asia/Tehran")] = None,
+    country: Annotated[str, typer.Option(help="holiday calendar, ISO 3166 code")] = "IR",
+    confidence: Annotated[float, typer.Option(help="interval level")] = 0.9,
+    tolerance: Annotated[float, typer.Option(help="slack granted to the claim (rig power, uptime)")] = 0.15,
+    rig_table: Annotated[Path | None, typer.Option("--rig-table", help="CSV model,kw: more rigs")] = None,
+    plot: Annotated[Path | None, typer.Option(help="write a plot (.png or .svg)")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the result as JSON")] = None,
+) -> None:
+    """Check a claimed mining fleet (rigs, start, uptime, licence, curtailment) against the load it should show."""
+    try:
+        table = read_rig_table(rig_table) if rig_table is not None else None
+        claim = Claim(
+            start=start,
+            rigs=rigs,
+            rig_model=rig_model,
+            kw_per_rig=rig_kw,
+            power_kw=power_kw,
+            uptime=uptime,
+            licensed_kw=licensed_kw,
+            curtail_hours=parse_hours(curtail_hours),
+            curtail_share=curtail_share,
+            dedicated=dedicated,
+        )
+        claim.check()
+        series = detector.load(input_path, unit=unit, tz=tz)
+        ids = [s.series_id for s in series]
+        if series_id is None and len(series) > 1:
+            raise detector.InputValidationError(
+                field="series_id", value=None, reason=f"the file holds {len(series)} series; name one with --series-id"
+            )
+        target_id = series_id if series_id is not None else ids[0]
+        if target_id not in ids:
+            raise detector.InputValidationError(field="series_id", value=target_id, reason="no such series in the file")
+        wanted = set(ids) - {target_id} if peers == "all" else {p.strip() for p in (peers or "").split(",") if p}
+        missing = sorted(wanted - set(ids))
+        if missing:
+            raise detector.InputValidationError(field="peers", value=missing[0], reason="no such series in the file")
+        target = series[ids.index(target_id)]
+        peer_series = [s for s in series if s.series_id in wanted and s.series_id != target_id]
+        result = verify(
+            target,
+            claim,
+            country=country,
+            confidence=confidence,
+            tolerance=tolerance,
+            rig_table=table,
+            peers=peer_series,
+        )
+    except (detector.DetectorError, OSError) as exc:
+        _fail(exc)
+        return
+    show(result)
+    if json_out is not None:
+        json_out.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
+    if plot is not None:
+        fmt = "svg" if plot.suffix.lower() == ".svg" else "png"
+        plot.write_bytes(render(result, fmt))
