@@ -516,13 +516,22 @@ function renderReport(data) {
   if (!r.segments.length) segBody.append(el("tr", {}, el("td", { colspan: 4, class: "muted", text: "none" })));
   const q = r.data_quality;
   const notes = [
-    `${q.resolution ?? "?"} readings, ${num(q.hours, 9)} hours (${num((q.hours || 0) / 24, 4)} days) in ${tz}`,
-    `coverage ${q.coverage === undefined ? "?" : (q.coverage * 100).toFixed(1)} %`,
-    `${q.gaps_filled ?? 0} hours filled by interpolation (gaps up to 3 h), ${q.missing_hours ?? 0} hours missing`,
+    `${q.resolution ?? "?"} readings (input in ${q.input_unit ?? data.unit}), ${num(q.hours, 9)} hours ` +
+      `(${num((q.hours || 0) / 24, 4)} days) from ${localText(q.start, tz)} to ${localText(q.end, tz)} (${tz})`,
+    `coverage ${q.coverage === undefined ? "?" : (q.coverage * 100).toFixed(1)} %; ` +
+      `${q.gaps_filled ?? 0} hours filled by interpolation (gaps up to 3 h), ${q.missing_hours ?? 0} hours missing` +
+      (q.longest_gap_hours ? `, longest gap ${q.longest_gap_hours} h` : ""),
   ];
-  const known = new Set(["resolution", "hours", "coverage", "gaps_filled", "missing_hours", "timezone"]);
-  for (const [k, v] of Object.entries(q)) if (!known.has(k)) notes.push(`${k.replaceAll("_", " ")}: ${typeof v === "object" ? JSON.stringify(v) : v}`);
-  notes.push(data.temperature ? "temperature given (used for the expected load)" : "no temperature: the expected load follows the calendar only");
+  if (q.duplicates_dropped) notes.push(`${q.duplicates_dropped} duplicate readings dropped`);
+  const known = new Set([
+    "resolution", "hours", "coverage", "gaps_filled", "missing_hours", "timezone", "series_id", "unit", "input_unit",
+    "start", "end", "warnings", "longest_gap_hours", "duplicates_dropped",
+  ]);
+  for (const [k, v] of Object.entries(q)) {
+    if (!known.has(k)) notes.push(`${k.replaceAll("_", " ")}: ${typeof v === "object" ? JSON.stringify(v) : v}`);
+  }
+  notes.push(data.temperature ? "temperature given: the expected load follows the weather" : "no temperature: the expected load follows the calendar only");
+  if (!r.warnings.length) notes.push("no warnings");
   $("#quality").replaceChildren(
     ...notes.map((t) => el("li", { text: t })),
     ...r.warnings.map((w) => el("li", { class: "warn", text: `warning: ${w}` })),
