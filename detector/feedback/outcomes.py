@@ -137,6 +137,8 @@ def _time(raw: Mapping[str, Any], name: str, row: int | None, *, date_ok: bool) 
         raise InputValidationError(
             row=row, field=name, value=value, reason="not an ISO 8601 date-time, e.g. 2024-03-20T09:00+03:30"
         )
+    if not isinstance(value, str):  # a datetime from a request: name it as the client wrote it
+        value = ts.isoformat()
     if ts.tzinfo is None:
         is_date = isinstance(value, str) and len(value.strip()) == 10
         if not (date_ok and is_date):
