@@ -20,7 +20,7 @@ from detector.service import problems, web
 from detector.service.deps import RateLimiter, Registry
 from detector.service.jobs import JobWorker
 from detector.service.middleware import Gate, Metrics
-from detector.service.routes import jobs, score, series, system
+from detector.service.routes import jobs, outcomes, score, series, system
 from detector.service.schemas import ScoreIn
 from detector.service.settings import Settings
 from detector.service.store import Store, hash_key
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(score.router)
     app.include_router(jobs.router)
     app.include_router(series.router)
+    app.include_router(outcomes.router)
     app.include_router(system.router)
     web.install(app)  # the analyst's page at / (HTML shells and static assets; data from /v1)
     _document_raw_bodies(app)
