@@ -13,6 +13,7 @@ from rich.table import Table
 
 import detector
 from detector import simulate
+from detector.balance_cli import balance_cmd
 from detector.claims_cli import verify_cmd
 from detector.service.cli import keys_app, serve
 
@@ -406,6 +407,7 @@ def evaluate_cmd(
 
 
 app.command("verify")(verify_cmd)
+app.command("balance")(balance_cmd)
 app.command("serve")(serve)
 app.add_typer(keys_app, name="keys")
 
