@@ -16,6 +16,7 @@ from detector import simulate
 from detector.balance_cli import balance_cmd
 from detector.claims_cli import verify_cmd
 from detector.service.cli import keys_app, serve
+from detector.service.feedback_cli import outcomes_app, recalibrate_cmd
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Find illicit crypto-mining in load data.")
 err = Console(stderr=True)
@@ -410,6 +411,8 @@ app.command("verify")(verify_cmd)
 app.command("balance")(balance_cmd)
 app.command("serve")(serve)
 app.add_typer(keys_app, name="keys")
+app.add_typer(outcomes_app, name="outcomes")
+app.command("recalibrate")(recalibrate_cmd)
 
 
 def main() -> None:  # pragma: no cover - console entry point
