@@ -95,7 +95,7 @@ def load_model(directory: str | Path | None = None) -> MiningModel:
         cal = Calibrator(arrays["cal_x"], arrays["cal_y"])
     except (KeyError, ValueError, OSError) as exc:
         raise ArtifactError(f"model arrays {arrays_path} are incomplete or unreadable: {exc}") from exc
-    keep = {"training_data_sha256", "validation", "trained_at", "training_sets", "n_series"}
+    keep = {"training_data_sha256", "validation", "trained_at", "training_sets", "n_series", "recalibration"}
     return MiningModel(
         clf,
         cal,
