@@ -52,6 +52,7 @@ HAC_LAGS = 28
 # the fleets injected into the TRAINING real loads (one- and two-year windows). Held-out: BENCHMARKS.md.
 INTERVAL_FACTOR = {"alone": 2.85, "peers": 2.0, "dedicated": 1.0}
 MAX_PEERS = 12
+TREND_MIN_DAYS, TREND_MIN_SIDE = 540, 180
 MIN_PEER_COVERAGE = 0.8  # a peer must have a daily level on 80 % of the target's days
 
 Verdict = Literal["consistent", "inconsistent", "undecidable"]
@@ -402,6 +403,11 @@ def verify(
         levels, notes = _peer_levels(peers, series, cal, z, start_day)
         mode = "peers" if levels.shape[1] else "alone"
         x = np.column_stack([x, levels])
+        if n >= TREND_MIN_DAYS and before >= TREND_MIN_SIDE and after >= TREND_MIN_SIDE:
+            # Demand grows (Iran: several % a year), so a claimed start mid-way through a growing series would
+            # take the growth for a fleet. With half a year on each side, a step and a straight line separate.
+            x = np.column_stack([x, np.arange(n) / 365.25])
+            notes += ("steady load growth is modelled apart from the step",)
         step = after_mask.astype(float)
         z[(np.arange(n) >= start_day) & ~after_mask] = np.nan  # settling days
     zq = float(norm.ppf(0.5 + confidence / 2)) * INTERVAL_FACTOR[mode]

@@ -74,8 +74,13 @@ def make_series(
     size: float | None = None,
     blackout_rate: float = 0.15,
     rng: np.random.Generator | None = None,
+    temperature_c: np.ndarray | None = None,
 ) -> SimulatedSeries:
-    """Simulate one series of ``kind`` with one ``scenario``; ``size`` is the event power relative to mean load."""
+    """Simulate one series of ``kind`` with one ``scenario``; ``size`` is the event power relative to mean load.
+
+    ``temperature_c`` (hourly °C, ``days * 24`` long) replaces the simulated weather: places of one
+    province share it, as the peers of a claim check do.
+    """
     if kind not in profiles.KINDS:
         raise ValueError(f"kind must be one of {', '.join(profiles.KINDS)}, got {kind!r}")
     if scenario not in GENERATORS:
@@ -89,6 +94,10 @@ def make_series(
     cal = calendar_features(index, spec)
     n = len(index)
     temp = temperature(cal, clim, rng)
+    if temperature_c is not None:
+        if len(temperature_c) != n:
+            raise ValueError(f"temperature_c needs {n} hourly values, got {len(temperature_c)}")
+        temp = np.asarray(temperature_c, dtype=np.float64)
     p = profiles.draw_params(k, rng)
     mult = profiles.noise(n, k, rng)
     base = profiles.base_load(cal, temp, p, mult)
