@@ -433,7 +433,16 @@ function drawChart(data) {
     { label: `expected load (${unit})`, stroke: "#7f8c8d", width: 1.5, dash: [6, 4], value: fmt(3) },
   ];
   const cols = [xs, data.load, data.expected];
-  const axes = [{}, { label: `load (${unit})`, size: 70 }];
+  // Day-month dates in the series' zone (uPlot's defaults are US month/day).
+  const local = (ts) => uPlot.tzDate(new Date(ts * 1e3), data.timezone);
+  const [monthYear, dayMonth, dayHour] = ["{MMM} {YYYY}", "{D} {MMM}", "{D} {MMM} {HH}:{mm}"].map(uPlot.fmtDate);
+  const tickText = (u, splits) => {
+    const span = u.scales.x.max - u.scales.x.min;
+    const f = span > 120 * 86400 ? monthYear : span > 4 * 86400 ? dayMonth : dayHour;
+    return splits.map((v) => f(local(v)));
+  };
+  series[0].value = (u, ts) => (ts === null ? "–" : uPlot.fmtDate("{D} {MMM} {YYYY} {HH}:{mm}")(local(ts)));
+  const axes = [{ values: tickText, space: 70 }, { label: `load (${unit})`, size: 70 }];
   const scales = { x: { time: true } };
   if (data.temperature) {
     series.push({ label: "temperature (°C)", stroke: "#d68910", width: 1, scale: "°C", show: false, value: fmt(1) });
