@@ -7,7 +7,7 @@ mapping's format and checks.
 
 from __future__ import annotations
 
-from detector.balance.engine import FLAG_T, UNDECIDED_T, balance_feeders, balance_one
+from detector.balance.engine import FLAG_T, UNDECIDED_T, BalanceInputError, balance_feeders, balance_one
 from detector.balance.mapping import Assignment, check_mapping, read_mapping
 from detector.balance.report import VERDICTS, FeederBalance, GapShape, LossModel, MeterChange
 
@@ -16,6 +16,7 @@ __all__ = [
     "UNDECIDED_T",
     "VERDICTS",
     "Assignment",
+    "BalanceInputError",
     "FeederBalance",
     "GapShape",
     "LossModel",

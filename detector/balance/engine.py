@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -64,18 +65,45 @@ def balance_feeders(
     each feeder's unit). ``tz`` localises naive timestamps and defines local hours for the shape.
     Bad input raises ``InputValidationError`` naming the row, field and value.
     """
-    feeder_frame = read_table(feeders)
-    meter_frame = read_table(meters)
-    fseries = load(feeder_frame, unit=feeder_unit, tz=tz)
-    mseries = {s.series_id: s for s in load(meter_frame, unit=meter_unit, tz=tz, min_days=0)}
+    with _table("feeders"):
+        feeder_frame = read_table(feeders)
+        fseries = load(feeder_frame, unit=feeder_unit, tz=tz)
+    with _table("meters"):
+        meter_frame = read_table(meters)
+        mseries = {s.series_id: s for s in load(meter_frame, unit=meter_unit, tz=tz, min_days=0)}
     spans = {s.series_id: (s.start.value, s.quality.end.value) for s in fseries}
-    assignments = check_mapping(read_mapping(mapping), spans, set(mseries), tz=tz)
-    _check_all_mapped(meter_frame, mseries, assignments)
+    with _table("mapping"):
+        assignments = check_mapping(read_mapping(mapping), spans, set(mseries), tz=tz)
+    with _table("meters"):
+        _check_all_mapped(meter_frame, mseries, assignments)
     by_feeder: dict[str, list[Assignment]] = {}
     for a in assignments:
         by_feeder.setdefault(a.feeder_id, []).append(a)
-    results = [balance_one(f, [(a, mseries[a.meter_id]) for a in by_feeder.get(f.series_id, [])]) for f in fseries]
-    return rank(results)
+    with _table("meters"):
+        return rank(
+            [balance_one(f, [(a, mseries[a.meter_id]) for a in by_feeder.get(f.series_id, [])]) for f in fseries]
+        )
+
+
+class BalanceInputError(InputValidationError):
+    """Bad input to a balance, naming which of the three tables (feeders, meters, mapping) it is in."""
+
+    def __init__(self, table: str, exc: InputValidationError) -> None:
+        super().__init__(
+            field=exc.field, value=exc.value, reason=exc.reason, row=exc.row, series_id=exc.series_id, more=exc.more
+        )
+        self.table = table
+        self.args = (f"{table}: {self.args[0]}",)
+
+
+@contextmanager
+def _table(name: str) -> Iterator[None]:
+    try:
+        yield
+    except BalanceInputError:
+        raise
+    except InputValidationError as exc:
+        raise BalanceInputError(name, exc) from exc
 
 
 def _check_all_mapped(frame: pd.DataFrame, series: dict[str, LoadSeries], assignments: Sequence[Assignment]) -> None:
@@ -325,6 +353,7 @@ def _shape(unbilled: np.ndarray, hour: np.ndarray, on: np.ndarray, quiet: np.nda
     day_part = float(np.nanmean(added[10:18]))
     ratio = float(np.nanmean(added[0:6]) / day_part) if abs(day_part) > 1e-12 else float("inf")
     share = float(np.mean(unbilled[on] - base[hour[on]] > delta / 2)) if on.any() else 0.0
+    share, ratio, spread = (float(np.nan_to_num(v, nan=0.0, posinf=99.0, neginf=-99.0)) for v in (share, ratio, spread))
     return GapShape(share, ratio, spread, tuple(float(v) for v in np.nan_to_num(added)))
 
 
