@@ -20,7 +20,8 @@ from detector.service import problems, web
 from detector.service.deps import RateLimiter, Registry
 from detector.service.jobs import JobWorker
 from detector.service.middleware import Gate, Metrics
-from detector.service.routes import jobs, outcomes, score, series, system
+from detector.service.routes import balance as balance_routes
+from detector.service.routes import claims, jobs, outcomes, score, series, system
 from detector.service.schemas import ScoreIn
 from detector.service.settings import Settings
 from detector.service.store import Store, hash_key
@@ -96,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs.router)
     app.include_router(series.router)
     app.include_router(outcomes.router)
+    app.include_router(balance_routes.router)
+    app.include_router(claims.router)
     app.include_router(system.router)
     web.install(app)  # the analyst's page at / (HTML shells and static assets; data from /v1)
     _document_raw_bodies(app)
@@ -116,6 +119,7 @@ def _document_raw_bodies(app: FastAPI) -> None:
             schema = build()
             defs = schema.setdefault("components", {}).setdefault("schemas", {})
             defs["ScoreIn"] = ScoreIn.model_json_schema(ref_template="#/components/schemas/{model}")
+            claims.document(defs)
             app.openapi_schema = schema
         return app.openapi_schema
 
