@@ -172,7 +172,7 @@ def balance_one(feeder: LoadSeries, meters: Sequence[tuple[Assignment, LoadSerie
     index = feeder.index
     local = index.tz_convert(feeder.tz)
     hour = np.asarray(local.hour)
-    doy = np.asarray(local.dayofyear, dtype=float)
+    doy = np.asarray(local.day_of_year, dtype=float)
     day = pd.factorize(np.asarray(local.date))[0]
     feed = feeder.load
     billed = np.zeros(n)
