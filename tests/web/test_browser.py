@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from harness import KEY, Server, chromium_path, launch
 
@@ -137,6 +138,19 @@ def test_upload_inspect_and_open_the_top_series(page: Page, server: Server, uplo
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     value = page.locator(".u-legend .u-series").nth(1).locator(".u-value").inner_text()
     assert value.replace(".", "", 1).isdigit(), value
+
+    # the inspection outcome goes to POST /v1/outcomes and is listed back
+    expect(page.locator("#outcomes")).to_contain_text("no outcome recorded yet")
+    page.check("#outcome-form input[value=mining]")
+    page.fill("#outcome-form textarea[name=note]", "rigs behind the substation")
+    page.click("#outcome-form button[type=submit]")
+    expect(page.locator("#outcomes li[data-outcome=mining]")).to_contain_text("rigs behind the substation")
+    job_id = page.url.split("/jobs/")[1].split("/")[0]
+    stored = httpx.get(
+        f"{server.url}/v1/outcomes", params={"series_id": top, "job_id": job_id}, headers={"X-API-Key": KEY}
+    ).json()["items"]
+    assert [(o["outcome"], o["note"]) for o in stored] == [("mining", "rigs behind the substation")]
+    assert stored[0]["segment_start"] is not None  # the flagged segment is preselected
 
 
 def test_errors_are_shown_as_the_problem_detail(page: Page, server: Server) -> None:

@@ -435,7 +435,7 @@ function drawChart(data) {
   const cols = [xs, data.load, data.expected];
   // Day-month dates in the series' zone (uPlot's defaults are US month/day).
   const local = (ts) => uPlot.tzDate(new Date(ts * 1e3), data.timezone);
-  const [monthYear, dayMonth, dayHour] = ["{MMM} {YYYY}", "{D} {MMM}", "{D} {MMM} {HH}:{mm}"].map(uPlot.fmtDate);
+  const [monthYear, dayMonth, dayHour] = ["{MMM} {YYYY}", "{D} {MMM}", "{D} {MMM} {HH}:{mm}"].map((t) => uPlot.fmtDate(t));
   const tickText = (u, splits) => {
     const span = u.scales.x.max - u.scales.x.min;
     const f = span > 120 * 86400 ? monthYear : span > 4 * 86400 ? dayMonth : dayHour;
@@ -547,6 +547,59 @@ function renderReport(data) {
   );
 }
 
+/* Inspection outcomes: POST /v1/outcomes, and the ones already recorded for this series in this job. */
+async function listOutcomes(jobId, sid, tz) {
+  const q = `series_id=${encodeURIComponent(sid)}&job_id=${encodeURIComponent(jobId)}&limit=1000`;
+  const page = await (await api(`/v1/outcomes?${q}`)).json();
+  const words = { mining: "mining found", not_mining: "no mining", not_inspected: "could not inspect" };
+  const ul = $("#outcomes");
+  ul.replaceChildren(
+    ...page.items.map((o) =>
+      el(
+        "li", { "data-outcome": o.outcome },
+        el("strong", { text: words[o.outcome] || o.outcome }),
+        ` (${o.segment_start ? `segment from ${localText(o.segment_start, tz)}` : "whole series"}), ` +
+          `recorded by ${o.recorded_by} on ${localText(o.recorded_at, tz)}${o.note ? `: ${o.note}` : ""}`,
+      ),
+    ),
+  );
+  if (!page.items.length) ul.append(el("li", { class: "muted", text: "no outcome recorded yet" }));
+}
+
+function setupOutcome(data, jobId) {
+  const form = $("#outcome-form");
+  const select = form.elements.segment_start;
+  select.replaceChildren(
+    el("option", { value: "", text: "the whole series" }),
+    ...data.report.segments.map((s) => el("option", { value: s.start, text: `from ${localText(s.start, data.timezone)}` })),
+  );
+  const preselect = () => {
+    if (data.report.segments.length) select.value = data.report.segments[0].start; // the flagged block
+  };
+  preselect();
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    clearError();
+    const f = form.elements;
+    const body = {
+      series_id: data.series_id, outcome: f.outcome.value, job_id: jobId,
+      segment_start: f.segment_start.value || null, note: f.note.value.trim() || null,
+    };
+    const button = form.querySelector("button");
+    button.disabled = true;
+    try {
+      await api("/v1/outcomes", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      form.reset();
+      preselect();
+      await listOutcomes(jobId, data.series_id, data.timezone);
+    } catch (err) {
+      showError(err);
+    } finally {
+      button.disabled = false;
+    }
+  };
+}
+
 async function initSeries() {
   const jobId = document.body.dataset.job;
   const sid = document.body.dataset.series;
@@ -556,6 +609,8 @@ async function initSeries() {
   const data = await resp.json();
   renderReport(data);
   drawChart(data);
+  setupOutcome(data, jobId);
+  await listOutcomes(jobId, sid, data.timezone);
   performance.mark("chart-rendered");
   document.body.dataset.ready = "series";
 }
