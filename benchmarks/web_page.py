@@ -12,6 +12,7 @@ Also times one series page (navigation -> chart drawn).
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -78,6 +79,7 @@ def main(n_series: int = 1000, days: int = 365, repeats: int = 5, seed: int = 0)
     from playwright.sync_api import sync_playwright
 
     path = simulated(n_series, days, seed)
+    load_before = os.getloadavg()[0]  # the machine is shared: say how busy it was
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(Path(tmp))
         server.start()
@@ -113,6 +115,7 @@ def main(n_series: int = 1000, days: int = 365, repeats: int = 5, seed: int = 0)
         "list_api_ms_median": med(lists, "api_ms"),
         "series_chart_ms_median": med(series, "mark_ms"),
         "series_api_ms_median": med(series, "api_ms"),
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "list_runs": lists,
         "series_runs": series,
     }
