@@ -270,19 +270,21 @@ def _claim_day(cal: Calendar, index: pd.DatetimeIndex, tz: str, start: str | pd.
     return (day if cal.day[max(i - 1, 0)] != day or i == 0 else day + 1), t_utc
 
 
+def _band(view: DailyView, hours: np.ndarray, dedicated: bool) -> np.ndarray:
+    """Daily mean load over ``hours``; each hour taken against its typical value, so gaps do not tilt it."""
+    if dedicated:
+        return quiet(np.nanmean, view.matrix[:, hours], axis=1)
+    dev = view.matrix[:, hours] - view.profile[hours]
+    return quiet(np.nanmean, dev, axis=1) + view.profile[hours].mean()
+
+
 def _curtailment(
     view: DailyView, x: np.ndarray, step: np.ndarray, claim: Claim, zq: float, lags: int, dedicated: bool
 ) -> Curtailment:
     """Share of the block shed in the curtailment hours: 1 − (excess there) / (excess in the other hours)."""
     hours = np.array(sorted(set(claim.curtail_hours)))
     rest = np.setdiff1d(np.arange(24), hours)
-    m = view.matrix
-    # Each hour minus its typical value, so missing hours do not tilt the band means.
-    dev = m - view.profile
-    inside = quiet(np.nanmean, dev[:, hours], axis=1) + view.profile[hours].mean()
-    outside = quiet(np.nanmean, dev[:, rest], axis=1) + view.profile[rest].mean()
-    if dedicated:
-        inside, outside = quiet(np.nanmean, m[:, hours], axis=1), quiet(np.nanmean, m[:, rest], axis=1)
+    inside, outside = _band(view, hours, dedicated), _band(view, rest, dedicated)
     block, _ = _estimate(outside, x, step, zq, lags)
     gap, _ = _estimate(inside - outside, x, step, zq, lags)  # ≈ −(shed power) while the block is on
     required = claim.curtail_share
@@ -395,6 +397,9 @@ def verify(
     doy = np.bincount(cal.day, weights=cal.doy, minlength=n) / counts
     notes: tuple[str, ...] = ()
     z = view.mean.copy()
+    if claim.curtail_hours:
+        # A fleet that must shed power at the peak shows its full size in the other hours: measure it there.
+        z = _band(view, np.setdiff1d(np.arange(24), claim.curtail_hours), claim.dedicated)
     if claim.dedicated:
         mode, x, step = "dedicated", np.ones((n, 0)), np.ones(n)
         z[~after_mask] = np.nan

@@ -31,6 +31,7 @@ CI_PARAMETERS: dict[str, dict[str, Any]] = {
     "02_train_evaluate": {"N_TRAIN": 12, "N_TEST": 8, "DAYS": 180, "N_REAL_EVENTS": 4},
     "03_case_study_tehran": {"N_FEEDERS": 12, "N_MINERS": 4},
     "04_api_client": {"N_JOB_SERIES": 8},
+    "05_claims_and_balance": {"CONFIDENCE": 0.9},
 }
 
 
