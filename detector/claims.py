@@ -523,9 +523,11 @@ def _judge(
         return f"{v:,.3g} {unit}"
 
     level = f"{confidence:.0%}"
+    what = "the site has drawn" if claim.dedicated else "the load since {when} is"
     seen = (
-        f"the load since {when} is {power(obs.value)} above the expected load "
-        f"({level} interval {power(obs.low)} to {power(obs.high)}, i.e. {rigs(obs.low)} to {rigs(obs.high)})"
+        f"{what.format(when=when)} {power(obs.value)}"
+        + (f" on average since {when} " if claim.dedicated else " above the expected load ")
+        + f"({level} interval {power(obs.low)} to {power(obs.high)}, i.e. {rigs(obs.low)} to {rigs(obs.high)})"
     )
     lo_c, hi_c = claimed * (1 - tol), claimed * (1 + tol)
     licensed = convert_power(claim.licensed_kw, "kW", unit) if claim.licensed_kw is not None else None
