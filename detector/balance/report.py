@@ -13,13 +13,14 @@ VERDICTS: tuple[str, ...] = ("unbilled-step", "undecidable", "no-step")
 
 @dataclass(frozen=True, slots=True)
 class LossModel:
-    """Technical losses fitted on the quiet period, in the feeder load L (feeder unit) and the day of year.
+    """Technical losses fitted on the quiet period, in the feeder load L (feeder unit), local hour h and day d.
 
-    loss = a + b·L + c(d)·L², c(d) = c + c_cos·cos(2πd/365.25) + c_sin·sin(2πd/365.25): no-load losses,
-    and I²R losses whose resistance follows the conductors' temperature through the year.
+    loss = a[h] + b·L + c(d)·L², c(d) = c + c_cos·cos(2πd/365.25) + c_sin·sin(2πd/365.25): no-load losses
+    plus steady unbilled loads with a daily rhythm (street lights) by local hour, and I²R losses whose
+    resistance follows the conductors' temperature through the year (c_cos = c_sin = 0 on short data).
     """
 
-    a: float
+    a: tuple[float, ...]  # by local hour 0..23
     b: float
     c: float
     c_cos: float
@@ -27,10 +28,10 @@ class LossModel:
     share: float  # fitted losses as a share of feeder energy over the quiet hours
     fit_hours: int  # usable quiet hours the fit used
 
-    def __call__(self, load: np.ndarray, doy: np.ndarray) -> np.ndarray:
+    def __call__(self, load: np.ndarray, doy: np.ndarray, hour: np.ndarray) -> np.ndarray:
         w = 2 * np.pi * doy / 365.25
         c = self.c + self.c_cos * np.cos(w) + self.c_sin * np.sin(w)
-        return self.a + self.b * load + c * load * load
+        return np.asarray(self.a)[hour] + self.b * load + c * load * load
 
 
 @dataclass(frozen=True, slots=True)

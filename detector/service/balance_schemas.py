@@ -77,8 +77,11 @@ class GapShapeOut(BaseModel):
 
 
 class LossOut(BaseModel):
-    formula: str = "a + b·L + (c + c_cos·cos(2πd/365.25) + c_sin·sin(2πd/365.25))·L², L feeder load, d day of year"
-    a: float
+    formula: str = (
+        "a[h] + b·L + (c + c_cos·cos(2πd/365.25) + c_sin·sin(2πd/365.25))·L²; L feeder load, h local hour, "
+        "d day of year; a[h] holds no-load losses and steady unbilled loads such as street lights"
+    )
+    a: list[float] = Field(description="by local hour 0..23, feeder unit")
     b: float
     c: float
     c_cos: float
@@ -161,7 +164,7 @@ class FeederBalanceOut(BaseModel):
             )
             if s
             else None,
-            loss=LossOut(a=loss.a, b=loss.b, c=loss.c, c_cos=loss.c_cos, c_sin=loss.c_sin, share=loss.share)
+            loss=LossOut(a=list(loss.a), b=loss.b, c=loss.c, c_cos=loss.c_cos, c_sin=loss.c_sin, share=loss.share)
             if loss
             else None,
             meters=r.meters,
