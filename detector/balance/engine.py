@@ -29,9 +29,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from detector.balance.evidence import describe, gap_shape, meter_changes
+from detector.balance.losses import SEASONAL_DAYS, fit_loss, loss_terms
 from detector.balance.mapping import Assignment, check_mapping, read_mapping
-from detector.balance.report import FeederBalance, GapShape, LossModel, MeterChange
-from detector.errors import DataSufficiencyError, InputValidationError
+from detector.balance.report import FeederBalance, LossModel
+from detector.errors import InputValidationError
 from detector.ingest import LoadSeries, load, read_table
 from detector.ingest.units import convert_power, watts_per
 from detector.models.changepoint import Box, box_scan, refit
@@ -47,8 +49,6 @@ MIN_USABLE_DAYS = 42  # usable days needed to fit losses and search a step
 MIN_DAY_HOURS = 18  # usable hours for a day's mean to count
 MIN_QUIET_DAYS = 14  # days outside the step to fit the loss model on
 MIN_SHARE = 0.01  # a smaller step (share of the feeder's mean load) is not told apart from loss-model error
-SEASONAL_DAYS = 240  # days of data (or of quiet period) needed to fit a seasonal resistance term
-CHANGE_WINDOW_DAYS = 14  # meters' billed load compared over this many days either side of the onset
 
 
 def balance_feeders(
@@ -232,12 +232,12 @@ def balance_one(feeder: LoadSeries, meters: Sequence[tuple[Assignment, LoadSerie
 
     lf = np.where(usable, feed, 0.0)
     z = daily(gap)
-    terms = _loss_terms(lf, doy, seasonal=int(good_day.sum()) >= SEASONAL_DAYS)
+    terms = loss_terms(lf, doy, seasonal=int(good_day.sum()) >= SEASONAL_DAYS)
     x = np.column_stack([daily(t) for t in terms.T])
     x = x / np.maximum(np.nanmax(np.abs(x), axis=0), 1e-12)
     box = box_scan(z, x)
     if not (box.t >= UNDECIDED_T and box.delta > 0):
-        loss = _fit_loss(gap, lf, doy, hour, usable, day)
+        loss = fit_loss(gap, lf, doy, hour, usable, day)
         return _no_step(base, box.t, loss, gap - loss(lf, doy, hour), index, warnings)
     quiet = usable & ~((day >= box.start) & (day < box.end))
     if np.unique(day[quiet]).size < MIN_QUIET_DAYS:
@@ -250,10 +250,10 @@ def balance_one(feeder: LoadSeries, meters: Sequence[tuple[Assignment, LoadSerie
     # quiet hours between them. Losses are never fitted across the step: the step raises L as well as the
     # gap, and a loss term in L would take part of it (measured: a 9.75 kW tap on an 8-meter feeder came
     # out 26 % low when losses and step were fitted together).
-    h_on, h_off = _refine(gap - _fit_loss(gap, lf, doy, hour, quiet, day)(lf, doy, hour), day, box, n)
+    h_on, h_off = _refine(gap - fit_loss(gap, lf, doy, hour, quiet, day)(lf, doy, hour), day, box, n)
     on_mask = np.zeros(n, dtype=bool)
     on_mask[h_on:h_off] = True
-    loss = _fit_loss(gap, lf, doy, hour, usable & ~on_mask, day)
+    loss = fit_loss(gap, lf, doy, hour, usable & ~on_mask, day)
     unbilled = np.where(usable, gap - loss(lf, doy, hour), np.nan)
     z_u = daily(np.nan_to_num(unbilled))
     t = refit(z_u, np.ones((n_days, 1)), box).t
@@ -267,13 +267,13 @@ def balance_one(feeder: LoadSeries, meters: Sequence[tuple[Assignment, LoadSerie
             f"{MIN_SHARE:.0%} of load: within the error of the loss model"
         )
         return _no_step(base, t, loss, unbilled, index, warnings, why)
-    shape = _shape(unbilled, hour, on_mask & usable, usable & ~on_mask, delta)
+    shape = gap_shape(unbilled, hour, on_mask & usable, usable & ~on_mask, delta)
     onset = index[h_on]
     end = index[h_off] if h_off < n else None
-    changes = _meter_changes(grids, h_on, delta, n)
+    changes = meter_changes(grids, h_on, delta, n)
     verdict = "unbilled-step" if t >= FLAG_T else "undecidable"
     rigs = convert_power(delta, unit, "kW") / RIG_KW
-    evidence = _evidence(verdict, delta, unit, rigs, onset, end, feeder.tz, t, shape, changes)
+    evidence = describe(verdict, delta, unit, rigs, onset, end, feeder.tz, t, FLAG_T, shape, changes)
     return FeederBalance(
         **base, verdict=verdict, onset=onset, end=end, unbilled_load=delta, rigs=rigs,
         unbilled_energy=delta * int(on_mask.sum()), t=t, shape=shape, loss=loss, meter_changes=changes,
@@ -305,49 +305,6 @@ def _undecidable(base: dict[str, object], reason: str, warnings: list[str]) -> F
     )  # type: ignore[arg-type]  # fmt: skip
 
 
-def _loss_terms(load: np.ndarray, doy: np.ndarray, *, seasonal: bool) -> np.ndarray:
-    """Columns of the loss model: 1, L, L² and, with ``seasonal``, L²·cos and L²·sin of the day of year."""
-    sq = load * load
-    cols = [np.ones_like(load), load, sq]
-    if seasonal:
-        w = 2 * np.pi * doy / 365.25
-        cols += [sq * np.cos(w), sq * np.sin(w)]
-    return np.column_stack(cols)
-
-
-def _fit_loss(
-    gap: np.ndarray, feed: np.ndarray, doy: np.ndarray, hour: np.ndarray, hours: np.ndarray, day: np.ndarray
-) -> LossModel:
-    """Least squares of the gap on the loss terms over ``hours``, with one intercept per local hour.
-
-    The hourly intercepts take steady unbilled loads with a daily rhythm (street lights, measured at
-    0.5-1.5 kW on LV feeders) that would otherwise bend the L terms. The seasonal resistance terms
-    only when ``hours`` cover >= SEASONAL_DAYS days: fitted on a few months, an annual harmonic
-    extrapolates wildly into the rest of the year. Terms are demeaned within each hour (Frisch-Waugh)
-    rather than solved with 24 dummy columns.
-    """
-    if hours.sum() < 3 * 24:
-        raise DataSufficiencyError(f"need >= 72 usable hours to fit technical losses; got {int(hours.sum())}")
-    L, g, h = feed[hours], gap[hours], hour[hours]
-    scale = max(float(np.max(np.abs(L))), 1e-12)
-    seasonal = np.unique(day[hours]).size >= SEASONAL_DAYS
-    x = _loss_terms(L / scale, doy[hours], seasonal=seasonal)[:, 1:]
-    count = np.maximum(np.bincount(h, minlength=24), 1)
-    x_mean = np.column_stack([np.bincount(h, weights=col, minlength=24) / count for col in x.T])
-    g_mean = np.bincount(h, weights=g, minlength=24) / count
-    coef, *_ = np.linalg.lstsq(x - x_mean[h], g - g_mean[h], rcond=None)
-    intercept = g_mean - x_mean @ coef
-    seen = np.bincount(h, minlength=24) > 0
-    intercept = np.where(seen, intercept, float(np.mean(intercept[seen])))
-    coef = np.concatenate([coef, np.zeros(4 - len(coef))])
-    b = float(coef[0]) / scale
-    c, c_cos, c_sin = (float(v) / scale**2 for v in coef[1:4])
-    model = LossModel(tuple(float(v) for v in intercept), b, c, c_cos, c_sin, 0.0, int(hours.sum()))
-    total = float(L.sum())
-    share = float(model(L, doy[hours], h).sum()) / total if total > 0 else 0.0
-    return dataclasses.replace(model, share=share)
-
-
 def _refine(unbilled: np.ndarray, day: np.ndarray, box: Box, n: int, span: int = 24) -> tuple[int, int]:
     """The step's switch-on and switch-off hours near the box's day edges: the largest change of 24-h means."""
     e = np.where(np.isfinite(unbilled), unbilled, 0.0)
@@ -367,95 +324,3 @@ def _refine(unbilled: np.ndarray, day: np.ndarray, box: Box, n: int, span: int =
     h_on = best(int(np.searchsorted(day, box.start)), 1.0)
     h_off = best(int(np.searchsorted(day, box.end)), -1.0) if box.end <= int(day.max()) else n
     return h_on, max(h_off, h_on + 1)
-
-
-def _shape(unbilled: np.ndarray, hour: np.ndarray, on: np.ndarray, quiet: np.ndarray, delta: float) -> GapShape:
-    """Added gap by local hour (step hours minus quiet hours, so steady night loads cancel) and how flat it is."""
-
-    def by_hour(mask: np.ndarray) -> np.ndarray:
-        s = np.bincount(hour[mask], weights=unbilled[mask], minlength=24)
-        k = np.bincount(hour[mask], minlength=24)
-        return np.where(k > 0, s / np.maximum(k, 1), np.nan)
-
-    base = by_hour(quiet)
-    base = np.where(np.isfinite(base), base, 0.0)
-    added = by_hour(on) - base
-    mean = float(np.nanmean(added))
-    spread = float(np.nanstd(added) / abs(mean)) if abs(mean) > 1e-12 else float("inf")
-    day_part = float(np.nanmean(added[10:18]))
-    ratio = float(np.nanmean(added[0:6]) / day_part) if abs(day_part) > 1e-12 else float("inf")
-    share = float(np.mean(unbilled[on] - base[hour[on]] > delta / 2)) if on.any() else 0.0
-    share, ratio, spread = (float(np.nan_to_num(v, nan=0.0, posinf=99.0, neginf=-99.0)) for v in (share, ratio, spread))
-    return GapShape(share, ratio, spread, tuple(float(v) for v in np.nan_to_num(added)))
-
-
-def _meter_changes(
-    grids: dict[str, tuple[np.ndarray, np.ndarray]], h_on: int, delta: float, n: int
-) -> tuple[MeterChange, ...]:
-    """Meters that moved at the onset beyond the feeder's common (seasonal) change, and mapping changes there."""
-    w = CHANGE_WINDOW_DAYS * 24
-    lo, hi = max(h_on - w, 0), min(h_on + w, n)
-    out: list[MeterChange] = []
-    ids, before, after = [], [], []
-    for mid, (grid, on) in grids.items():
-        b_ok, a_ok = on[lo:h_on], on[h_on:hi]
-        if b_ok.any() and not a_ok.any() and not on[h_on:].any():
-            out.append(MeterChange(mid, "left", 0.0, float(np.nanmean(grid[lo:h_on][b_ok]))))
-            continue
-        if a_ok.any() and not b_ok.any() and not on[:h_on].any():
-            out.append(MeterChange(mid, "joined", 0.0, 0.0))
-            continue
-        bv, av = grid[lo:h_on][b_ok], grid[h_on:hi][a_ok]
-        if np.isfinite(bv).sum() >= 48 and np.isfinite(av).sum() >= 48:
-            ids.append(mid)
-            before.append(float(np.nanmean(bv)))
-            after.append(float(np.nanmean(av)))
-    if ids:
-        b, a = np.array(before), np.array(after)
-        rel = np.where(b > 0, a / np.where(b > 0, b, 1.0) - 1.0, 0.0)
-        common = float(np.median(rel))
-        dev = a - b * (1.0 + common)
-        scale = 1.4826 * float(np.median(np.abs(dev - np.median(dev)))) + 1e-12
-        big = (np.abs(dev) >= 0.3 * abs(delta)) & (np.abs(dev) >= 4.0 * scale)
-        for i in np.flatnonzero(big):
-            out.append(MeterChange(ids[i], "dropped" if dev[i] < 0 else "rose", float(dev[i]), float(b[i])))
-    out.sort(key=lambda m: (m.kind not in ("dropped", "rose"), -abs(m.change)))
-    return tuple(out[:10])
-
-
-def _evidence(
-    verdict: str,
-    delta: float,
-    unit: str,
-    rigs: float,
-    onset: pd.Timestamp,
-    end: pd.Timestamp | None,
-    tz: str,
-    t: float,
-    shape: GapShape,
-    changes: tuple[MeterChange, ...],
-) -> tuple[str, ...]:
-    day = onset.tz_convert(tz).strftime("%d %b %Y %H:%M")
-    until = "still on" if end is None else f"until {end.tz_convert(tz).strftime('%d %b %Y')}"
-    size = f"unbilled gap rose by {delta:.3g} {unit} (≈ {rigs:.1f} S19 rigs)"
-    lines = [f"{size} on {day} local, {until}; t = {t:.1f}"]
-    if verdict == "undecidable":
-        lines.append(f"too weak to call: t = {t:.1f} < {FLAG_T:g}")
-    if shape.flat:
-        lines.append(
-            f"flat and round the clock (on {shape.share_on:.0%} of hours, night/day {shape.night_day_ratio:.2f}): "
-            "consistent with mining rigs"
-        )
-    else:
-        lines.append(
-            f"shaped by hour of day (night/day {shape.night_day_ratio:.2f}, spread {shape.hour_spread:.2f}): "
-            "like household or business load, e.g. a bypassed meter"
-        )
-    for m in changes:
-        if m.kind == "dropped":
-            lines.append(f"meter {m.meter_id}'s billed load fell by {-m.change:.3g} {unit} then: possible bypass")
-        elif m.kind == "rose":
-            lines.append(f"meter {m.meter_id}'s billed load rose by {m.change:.3g} {unit} then")
-        else:
-            lines.append(f"meter {m.meter_id} {m.kind} the feeder then (mapping): check the mapping on site")
-    return tuple(lines)
