@@ -4,7 +4,7 @@ Each feeder (an LV transformer, kW) supplies ``n_meters`` households drawn with 
 simulator's shapes (``detector.simulate.profiles``: daily, weekly and annual cycles, Iranian
 calendar, cooling and heating, AR(1) noise) under one shared weather series. The feeder meter reads
 the true total: households + I²R-like technical losses (resistance rising with temperature) +
-street lights at night (unbilled all year) + any unmetered load, with 0.2 % metering noise;
+street lights at night (unbilled all year) + any unmetered load, with 0.2 % metering noise (settable);
 rolling blackouts cut the feeder and all its meters together.
 
 Scenarios: ``clean``; ``tap`` (a rig block tapped before the meters: label 1); ``bypass`` (the largest
@@ -56,9 +56,15 @@ def make_balance_set(
     start: str = "2023-03-21",
     tz: str = "Asia/Tehran",
     rigs: int | tuple[int, int] = (2, 6),
+    feeder_noise: float = 0.002,
+    meter_noise: float = 0.0,
     seed: int = 0,
 ) -> BalanceSet:
-    """One feeder per scenario (ids ``feeder-01``...); a ``remap`` meter moves to the next feeder."""
+    """One feeder per scenario (ids ``feeder-01``...); a ``remap`` meter moves to the next feeder.
+
+    ``feeder_noise`` and ``meter_noise`` are the relative standard deviations of independent hourly
+    metering errors on the feeder and on each billing meter (0.2 % and none by default).
+    """
     rng = np.random.default_rng(seed)
     spec = CalendarSpec(tz=tz, country="IR")
     index = pd.date_range(pd.Timestamp(start, tz=tz).tz_convert("UTC"), periods=days * 24, freq="h", name="timestamp")
@@ -132,11 +138,13 @@ def make_balance_set(
         level = float(through.mean())
         # Technical losses: no-load (iron) + I²R, resistance +0.4 %/°C above 20 °C.
         loss = 0.01 * level + (0.05 / level) * through**2 * (1 + 0.004 * (temp - 20.0))
-        feed = (through + loss) * (1 + rng.normal(0, 0.002, n))
+        feed = (through + loss) * (1 + rng.normal(0, feeder_noise, n))
         feed = np.where(dark, 0.0, feed)
         feeder_rows.append(pd.DataFrame({"series_id": feeder.feeder_id, "timestamp": index, "load": feed}))
         for mid, b in feeder.meters.items():
             b = np.where(dark, 0.0, b)
+            if meter_noise > 0:
+                b = b * (1 + rng.normal(0, meter_noise, n))
             keep = np.isfinite(b)
             meter_rows.append(pd.DataFrame({"series_id": mid, "timestamp": index[keep], "load": b[keep]}))
         truth_rows.append({**feeder.truth, "n_meters": len(feeder.meters), "mean_load_kw": level})
