@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -129,8 +130,8 @@ def _time(raw: Mapping[str, Any], name: str, row: int | None, *, date_ok: bool) 
     value = raw.get(name)
     if value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and pd.isna(value)):
         return None
-    try:
-        ts = pd.Timestamp(value.strip() if isinstance(value, str) else value)
+    try:  # ISO 8601 only: 01/07/2023 is January in one country and July in another
+        ts = pd.Timestamp(datetime.fromisoformat(value.strip()) if isinstance(value, str) else value)
     except (ValueError, TypeError):
         ts = None
     if ts is None or pd.isna(ts):
