@@ -58,12 +58,14 @@ def make_balance_set(
     rigs: int | tuple[int, int] = (2, 6),
     feeder_noise: float = 0.002,
     meter_noise: float = 0.0,
+    onset_range: tuple[float, float] = (0.3, 0.7),
     seed: int = 0,
 ) -> BalanceSet:
     """One feeder per scenario (ids ``feeder-01``...); a ``remap`` meter moves to the next feeder.
 
     ``feeder_noise`` and ``meter_noise`` are the relative standard deviations of independent hourly
-    metering errors on the feeder and on each billing meter (0.2 % and none by default).
+    metering errors on the feeder and on each billing meter (0.2 % and none by default). Taps,
+    bypasses and joins start at a share of the period drawn uniformly from ``onset_range``.
     """
     rng = np.random.default_rng(seed)
     spec = CalendarSpec(tz=tz, country="IR")
@@ -80,7 +82,7 @@ def make_balance_set(
         loads = {f"{fid}-m{j + 1:02d}": _household(cal, temp, rng) for j in range(k)}
         true = sum(loads.values(), np.zeros(n))
         extra = np.where(night, rng.uniform(0.5, 1.5), 0.0)  # street lights, unbilled all year
-        onset = int(rng.integers(int(0.3 * n), int(0.7 * n)))
+        onset = int(rng.integers(int(onset_range[0] * n), int(onset_range[1] * n)))
         truth: dict[str, object] = {"feeder_id": fid, "scenario": scenario, "label": 0, "start": pd.NaT, "end": pd.NaT}
         truth |= {"excess_kw": 0.0, "rigs": 0.0, "meter_id": ""}
         billed = dict(loads)
