@@ -72,6 +72,7 @@ class RecalibrationReport:
     budget: int
     folds: int
     prior_strength: float
+    min_precision: float | None
     before: SideMetrics
     after: SideMetrics
     skipped: tuple[str, ...] = ()  # outcomes whose series could not be found or modelled, with why
@@ -129,13 +130,20 @@ def fit_calibrator(parent: Calibrator, margin: np.ndarray, labels: np.ndarray, p
     return Calibrator(x, p)
 
 
-def best_cut(margin: np.ndarray, labels: np.ndarray) -> float:
-    """The margin at or above which flagging gives the highest F1 on these series (ties: the higher cut)."""
+def best_cut(margin: np.ndarray, labels: np.ndarray, min_precision: float | None = None) -> float:
+    """The margin at or above which flagging gives the highest F1 on these series (ties: the higher cut).
+
+    With ``min_precision``, only cuts whose precision reaches it count (none does: the most precise cut).
+    """
     order = np.argsort(-margin, kind="stable")
     ms, ys = margin[order], labels[order]
-    f1 = 2 * np.cumsum(ys) / (np.arange(1, len(ms) + 1) + ys.sum())
-    f1 = np.where(np.r_[ms[1:] != ms[:-1], True], f1, -1.0)  # a cut flags all series tied at it
-    return float(ms[int(np.argmax(f1))])
+    flagged, tp = np.arange(1, len(ms) + 1), np.cumsum(ys)
+    f1, precision = 2 * tp / (flagged + ys.sum()), tp / flagged
+    whole = np.r_[ms[1:] != ms[:-1], True]  # a cut flags all series tied at it
+    ok = whole if min_precision is None else whole & (precision >= min_precision)
+    if not ok.any():
+        return float(ms[int(np.argmax(np.where(whole, precision, -1.0)))])
+    return float(ms[int(np.argmax(np.where(ok, f1, -1.0)))])
 
 
 def precision_at_budget(score: np.ndarray, labels: np.ndarray, budget: int) -> float:
@@ -172,6 +180,7 @@ def recalibrate(
     budget: int = 20,
     folds: int = 5,
     prior_strength: float = 10.0,
+    min_precision: float | None = None,
     name: str = "recalibrated",
     random_state: int = 0,
 ) -> Recalibration:
@@ -181,7 +190,12 @@ def recalibrate(
     without a job. Every series of the sources is scored to count flags before and after; only
     inspected series (``mining`` / ``not_mining``) are fitted. Outcomes whose series are missing from
     their source are skipped and listed in the report. Needs at least 2 series of each outcome.
+    The threshold is the best-F1 cut on the inspected series, among cuts whose precision there reaches
+    ``min_precision`` if given (the inspected series are the top of the ranking, so precision among them
+    is close to precision in the field; recall among them overstates it).
     """
+    if min_precision is not None and not 0.0 <= min_precision <= 1.0:
+        raise InputValidationError(field="min_precision", value=min_precision, reason="must be in [0, 1]")
     if budget < 1:
         raise InputValidationError(field="budget", value=budget, reason="budget must be >= 1")
     if prior_strength < 0:
@@ -221,9 +235,9 @@ def recalibrate(
     for fit_rows, held_out in StratifiedKFold(k, shuffle=True, random_state=random_state).split(x, y):
         cal = fit_calibrator(parent.calibrator, margin[fit_rows], y[fit_rows], prior_strength)
         p_oof[held_out] = cal(margin[held_out])
-        flag_oof[held_out] = margin[held_out] >= best_cut(margin[fit_rows], y[fit_rows])
+        flag_oof[held_out] = margin[held_out] >= best_cut(margin[fit_rows], y[fit_rows], min_precision)
     calibrator = fit_calibrator(parent.calibrator, margin, y, prior_strength)
-    threshold = float(calibrator(np.array([best_cut(margin, y)]))[0])
+    threshold = float(calibrator(np.array([best_cut(margin, y, min_precision)]))[0])
 
     p0 = parent.calibrator(margin)
     before = _side(
@@ -253,6 +267,7 @@ def recalibrate(
         budget=budget_used,
         folds=k,
         prior_strength=prior_strength,
+        min_precision=min_precision,
         before=before,
         after=after,
         skipped=tuple(skipped),
@@ -275,7 +290,8 @@ def recalibrate(
         **{k_: v for k_, v in report.to_dict().items() if k_ not in ("parent_version", "model_version", "skipped")},
         "n_skipped": len(skipped),
         "parent_validation": parent.metadata.get("validation"),
-        "method": "isotonic on inspected margins shrunk toward the parent map; threshold: best-F1 margin cut",
+        "method": "isotonic on inspected margins shrunk toward the parent map; threshold: best-F1 margin cut"
+        + (f" with precision >= {min_precision}" if min_precision is not None else ""),
     }
     new = MiningModel(
         parent.classifier,

@@ -107,6 +107,10 @@ def recalibrate_cmd(
     prior_strength: Annotated[
         float, typer.Option("--prior-strength", min=0.0, help="the parent map counts as this many inspections")
     ] = 10.0,
+    min_precision: Annotated[
+        float | None,
+        typer.Option("--min-precision", min=0.0, max=1.0, help="threshold: best F1 among cuts at least this precise"),
+    ] = None,
     name: Annotated[str, typer.Option(help="name of the new model, the prefix of its version")] = "recalibrated",
     seed: Annotated[int, typer.Option()] = 0,
     report: Annotated[Path | None, typer.Option(help="also write the report as JSON")] = None,
@@ -135,6 +139,7 @@ def recalibrate_cmd(
             budget=budget,
             folds=folds,
             prior_strength=prior_strength,
+            min_precision=min_precision,
             name=name,
             random_state=seed,
         )

@@ -19,6 +19,7 @@ from detector.feedback import (
     LoadSource,
     OutcomeDraft,
     Recalibration,
+    best_cut,
     fit_calibrator,
     read_outcomes,
     recalibrate,
@@ -175,3 +176,12 @@ def test_cli_finds_the_loads_of_outcomes_on_a_job(
     assert report["n_population"] == 100  # the whole upload, for the flag counts
     assert time.monotonic() - started < 60
     assert client.get(f"/v1/jobs/{job['id']}/results", params={"limit": 1000}).json() == before
+
+
+def test_threshold_cut_is_best_f1_or_the_best_at_a_precision() -> None:
+    margin = np.array([5.0, 4.0, 3.0, 2.0, 1.0, 0.0])
+    labels = np.array([1, 0, 1, 1, 0, 0])
+    assert best_cut(margin, labels) == 2.0  # flag 4: precision 3/4, recall 1, F1 0.857
+    assert best_cut(margin, labels, min_precision=0.9) == 5.0  # only the top one is that precise
+    assert best_cut(margin, np.array([0, 0, 1, 0, 0, 0]), min_precision=0.9) == 3.0  # none is: the most precise
+    assert best_cut(np.array([2.0, 2.0, 1.0]), np.array([1, 0, 0])) == 2.0  # a cut flags all tied at it
