@@ -19,10 +19,12 @@ PICKED = ["feeder-0001", "feeder-0006", "feeder-0013", "feeder-0020"]
 
 @pytest.fixture(scope="session")
 def upload(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Four Tehran feeders as Parquet (timestamps UTC, unit column MW)."""
+    """Four Tehran feeders as Parquet (timestamps UTC, unit column MW), one renamed ``north/feeder-0013``."""
     frame = pd.read_parquet(SAMPLE / "tehran_feeders.parquet")
     path = tmp_path_factory.mktemp("web-upload") / "four_feeders.parquet"
-    frame[frame.series_id.isin(PICKED)].to_parquet(path, index=False)
+    frame = frame[frame.series_id.isin(PICKED)].astype({"series_id": str})
+    frame.loc[frame.series_id == "feeder-0013", "series_id"] = "north/feeder-0013"  # a "/" in an id
+    frame.to_parquet(path, index=False)
     return path
 
 

@@ -59,6 +59,13 @@ def test_series_report_matches_the_jobs_row(client: TestClient, job: dict[str, A
         assert report["excess_load"]["value"] == pytest.approx(row["excess_load"], abs=1e-6)
 
 
+def test_series_ids_with_a_slash_work(client: TestClient, job: dict[str, Any]) -> None:
+    r = get(client, f"/v1/jobs/{job['id']}/series/north%2Ffeeder-0013")
+    assert r.status_code == 200, r.text
+    assert r.json()["series_id"] == "north/feeder-0013"
+    assert get(client, f"/v1/jobs/{job['id']}/series/feeder-0001/plot.svg").headers["content-type"] == "image/svg+xml"
+
+
 def test_series_errors_are_problems(client: TestClient, job: dict[str, Any]) -> None:
     r = get(client, f"/v1/jobs/{job['id']}/series/no-such-feeder")
     assert r.status_code == 404

@@ -38,7 +38,7 @@ class SeriesOut(BaseModel):
 
 
 @router.get(
-    "/{job_id}/series/{series_id}",
+    "/{job_id}/series/{series_id:path}",  # ids may hold "/" (sent as %2F); .../plot.png matches the plot route first
     response_model=SeriesOut,
     responses=problem_responses(401, 403, 404, 409, 429),
 )
