@@ -76,7 +76,12 @@ def _at_threshold(p: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, f
 
 
 def main(
-    n_series: int = 400, days: int = 365, inspected: int = 60, budget: int = 20, prior_strength: float = 10.0
+    n_series: int = 400,
+    days: int = 365,
+    inspected: int = 60,
+    budget: int = 20,
+    prior_strength: float = 10.0,
+    min_precision: float = 0.9,
 ) -> None:
     t0 = time.perf_counter()
     parent = detector.load_model()
@@ -92,6 +97,15 @@ def main(
         prior_strength=prior_strength,
     )
     new = result.model
+    strict = recalibrate(
+        drafts,
+        {None: LoadSource(field.loads, field.unit, field.tz)},
+        model=parent,
+        budget=budget,
+        prior_strength=prior_strength,
+        min_precision=min_precision,
+    ).model
+    strict_label = f"after, threshold at precision >= {min_precision:g}"
     # Stacking layers fitted on the same inspected series (features standardised on them).
     fx, _, ids = _features(field)
     labels = {r.series_id: int(r.outcome == "mining") for r in table.itertuples() if r.outcome != "not_inspected"}
@@ -105,13 +119,18 @@ def main(
         coef = _stack(p0_in, (fx[rows][:, cols] - mu) / sd, y_in, strength=prior_strength / 10)
         stacks[label] = (cols, mu, sd, coef)
 
-    per_seed, pooled = [], {"before": [], "after": [], **{k: [] for k in stacks}}
+    per_seed, pooled = [], {"before": [], "after": [], strict_label: [], **{k: [] for k in stacks}}
     for seed in HELD_OUT_SEEDS:
         x, y, _ = _features(field_fleet(n_series=n_series, days=days, seed=seed))
         m = parent.classifier.decision_function(x)
         p_before, p_after = parent.calibrator(m), new.calibrator(m)
         row: dict[str, object] = {"seed": seed, "n": len(y), "n_mining": int(y.sum())}
-        for side, p, thr in (("before", p_before, parent.threshold), ("after", p_after, new.threshold)):
+        sides = (
+            ("before", p_before, parent.threshold),
+            ("after", p_after, new.threshold),
+            (strict_label, p_after, strict.threshold),
+        )
+        for side, p, thr in sides:
             row[side] = {
                 "precision_at_budget": precision_at_budget(p, y, budget),
                 "brier": float(np.mean((p - y) ** 2)),
@@ -149,11 +168,12 @@ def main(
                 "inspected": inspected,
                 "budget": budget,
                 "prior_strength": prior_strength,
+                "min_precision": min_precision,
                 "outcome_seed": OUTCOME_SEED,
                 "held_out_seeds": HELD_OUT_SEEDS,
             },
             "parent_version": parent.version,
-            "thresholds": {"before": parent.threshold, "after": new.threshold},
+            "thresholds": {"before": parent.threshold, "after": new.threshold, strict_label: strict.threshold},
             "recalibration_report": result.report.to_dict(),
             "held_out_mean": mean,
             "held_out_per_seed": per_seed,
