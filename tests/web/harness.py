@@ -28,9 +28,15 @@ CHROMIUM_ARGS = [
 
 
 def chromium_path() -> str | None:
-    """The system Chromium (Debian's package), or None. Playwright's own browser downloads are not used."""
+    """The system Chromium (Debian's package), or None; ``DETECTOR_CHROMIUM`` names another binary.
+
+    Playwright's own browser downloads are never used (they come from a CDN this project cannot reach).
+    """
+    override = os.environ.get("DETECTOR_CHROMIUM")
+    if override is not None:
+        return override if os.access(override, os.X_OK) else None
     for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name) or (f"/usr/bin/{name}" if os.path.exists(f"/usr/bin/{name}") else None)
+        path = shutil.which(name) or (f"/usr/bin/{name}" if os.access(f"/usr/bin/{name}", os.X_OK) else None)
         if path:
             return path
     return None

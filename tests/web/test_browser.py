@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pandas as pd
 import pytest
-from harness import KEY, Server, chromium_path, launch
+from harness import KEY, SAMPLE, Server, chromium_path, launch
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 MINERS = {"feeder-0001", "feeder-0006"}  # the picked feeders with rigs (simulator truth)
@@ -26,7 +27,7 @@ except ImportError:  # pragma: no cover - dev extra missing
 _missing = (
     "playwright is not installed (pip install -e '.[dev]')"
     if sync_playwright is None
-    else ("no system Chromium (apt-get install -y chromium)" if chromium_path() is None else None)
+    else ("no Chromium: apt-get install -y chromium, or set DETECTOR_CHROMIUM" if chromium_path() is None else None)
 )
 if _missing and IN_CI:
     pytest.fail(f"CI=true but the browser test cannot run: {_missing}", pytrace=False)
@@ -169,3 +170,25 @@ def test_errors_are_shown_as_the_problem_detail(page: Page, server: Server) -> N
     expect(page.locator("#job-state")).to_contain_text("1 failed")
     page.check("#filters input[name=errors]")
     expect(page.locator("#list tbody tr.failed")).to_contain_text("need")
+
+
+def test_paste_one_series(page: Page, server: Server) -> None:
+    """35 days of one feeder pasted as lines (with a header) become a one-series job and its page."""
+
+    one = pd.read_parquet(SAMPLE / "tehran_feeders.parquet").query("series_id == 'feeder-0006'").head(35 * 24)
+    lines = ["timestamp\tload\ttemperature"] + [
+        f"{t.isoformat()}\t{v}\t{c}" for t, v, c in zip(one.timestamp, one.load, one.temperature, strict=True)
+    ]
+    page.goto(server.url + "/")
+    use_key(page, KEY)
+    expect(page.locator("#key-state")).to_contain_text("✓")
+    page.fill("#paste-form textarea", "\n".join(lines))
+    page.fill("#paste-form input[name=series_id]", "pasted-feeder")
+    page.fill("#paste-form input[name=unit]", "MW")
+    page.click("#paste-form button[type=submit]")
+    page.wait_for_selector("body[data-ready=list]")
+    expect(page.locator("#job-state")).to_contain_text("done: 1 series")
+    page.locator("#list tbody tr a").first.click()
+    page.wait_for_selector("body[data-ready=series]")
+    assert page.evaluate("chart.data[0].length") == 35 * 24
+    expect(page.locator("#quality")).to_contain_text("840 hours (35 days)")
