@@ -163,6 +163,14 @@ def test_errors_are_shown_as_the_problem_detail(page: Page, server: Server) -> N
     page.goto(server.url + "/jobs/0123456789abcdef")
     expect(page.locator("#error")).to_have_text("Not found: no job with id '0123456789abcdef'")
 
+    page.goto(server.url + "/")  # a file the worker cannot read: the job fails and says why
+    page.set_input_files("#file", {"name": "wrong.csv", "mimeType": "text/csv", "buffer": b"meter,when,kwh\nm1,x,1\n"})
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url("**/jobs/*")
+    expect(page.locator("#error")).to_contain_text("The job failed: ")
+    expect(page.locator("#error")).to_contain_text("series_id")
+    expect(page.locator("#job-state")).to_have_text("failed")
+
     page.goto(server.url + "/")
     page.fill("#paste-form textarea", "timestamp,load\n2024-03-20T00:00:00+03:30,1.5\n2024-03-20T01:00:00+03:30,1.4\n")
     page.click("#paste-form button[type=submit]")  # two readings: the job runs, the series fails
