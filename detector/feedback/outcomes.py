@@ -119,6 +119,8 @@ def _text(raw: Mapping[str, Any], name: str, row: int | None, *, required: bool 
         if required:
             raise InputValidationError(row=row, field=name, value=value, reason=f"{name} is empty")
         return None
+    if "\x00" in text:  # no database stores it as text
+        raise InputValidationError(row=row, field=name, value=text, reason="contains a NUL character")
     if len(text) > MAX_LENGTH[name]:
         raise InputValidationError(
             row=row, field=name, value=text[:40] + "...", reason=f"longer than {MAX_LENGTH[name]} characters"

@@ -129,3 +129,9 @@ def test_outcomes_never_change_past_results(client: TestClient, job: dict[str, A
     after = client.get(url, params={"limit": 1000}).json()
     assert after == before
     assert {item["model_version"] for item in after["items"]} == {job["model_version"]}
+
+
+def test_nul_characters_are_refused_before_the_database(client: TestClient) -> None:
+    r = client.post("/v1/outcomes", json={**BODY, "note": "a\x00b"})
+    assert r.status_code == 422
+    assert r.json()["detail"] == "field 'note': contains a NUL character (got 'a\\x00b')"

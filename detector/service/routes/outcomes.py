@@ -15,6 +15,7 @@ from detector.service.problems import ProblemError
 from detector.service.schemas import problem_responses
 
 router = APIRouter(prefix="/v1/outcomes", tags=["outcomes"])
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 
 
 class OutcomeIn(BaseModel):
@@ -91,8 +92,8 @@ def create_outcome(body: OutcomeIn, store: StoreDep, key_id: KeyDep) -> OutcomeO
 def get_outcomes(
     store: StoreDep,
     _: KeyDep,
-    series_id: Annotated[str | None, Query(max_length=255)] = None,
-    job_id: Annotated[str | None, Query(max_length=64)] = None,
+    series_id: Annotated[str | None, Query(max_length=255, pattern=NO_NUL)] = None,
+    job_id: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> OutcomesPage:
