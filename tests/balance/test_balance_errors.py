@@ -149,3 +149,15 @@ def test_bad_loads_name_their_table_row_and_series(small: BalanceSet) -> None:
     meters = small.meters.assign(unit="kVA")
     with pytest.raises(BalanceInputError, match=r"^meters: row 1, field 'unit': unknown unit; use one of W, kW"):
         detector.balance_feeders(small.feeders, meters, small.mapping, tz=TZ)
+
+
+def test_meter_hours_must_line_up_with_the_feeders(small: BalanceSet) -> None:
+    """Tehran's local hours start at :30 UTC; a meter on whole UTC hours cannot be summed hour by hour."""
+    meters = small.meters.copy()
+    first = meters["series_id"] == "feeder-01-m03"
+    meters.loc[first, "timestamp"] = meters.loc[first, "timestamp"] + pd.Timedelta(minutes=30)
+    with pytest.raises(
+        BalanceInputError,
+        match=r"^meters: field 'timestamp': meter hours start 0 min past the UTC hour, feeder 'feeder-01''s at 30 min",
+    ):
+        detector.balance_feeders(small.feeders, meters, small.mapping, tz=TZ)

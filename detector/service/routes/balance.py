@@ -10,7 +10,6 @@ import pandas as pd
 from fastapi import APIRouter
 
 import detector
-from detector.balance import BalanceInputError
 from detector.service.balance_schemas import BalanceIn, BalanceOut, FeederBalanceOut, SeriesIn
 from detector.service.deps import KeyDep, SettingsDep
 from detector.service.problems import ProblemError, show
@@ -91,16 +90,18 @@ def _balance(body: BalanceIn) -> BalanceOut:
             meter_unit=body.meter_unit,
             tz=body.timezone,
         )
-    except BalanceInputError as exc:
+    except detector.InputValidationError as exc:  # balance errors name their table (feeders, meters, mapping)
+        if getattr(exc, "table", None) is None:
+            raise
         raise _problem(exc, body) from exc
     return BalanceOut(feeders=[FeederBalanceOut.of(r, with_daily=body.include_daily) for r in results])
 
 
-def _problem(exc: BalanceInputError, body: BalanceIn) -> ProblemError:
+def _problem(exc: detector.InputValidationError, body: BalanceIn) -> ProblemError:
     """A balance input error in request terms: table row N is ``feeders[i].values[j]`` or ``mapping[N-1]``."""
     where, field, index = _locate(exc, body)
     reason = exc.reason
-    if exc.table == "mapping":  # "row 3 already maps ..." -> "mapping[2] already maps ..."
+    if getattr(exc, "table", None) == "mapping":  # "row 3 already maps ..." -> "mapping[2] already maps ..."
         reason = re.sub(r"\brow (\d+)", lambda m: f"mapping[{int(m.group(1)) - 1}]", reason)
     detail = f"{where}: {reason} (got {show(exc.value)})"
     if exc.more:
@@ -108,17 +109,18 @@ def _problem(exc: BalanceInputError, body: BalanceIn) -> ProblemError:
     return ProblemError(422, "invalid-input", "Invalid input", detail, field=field, index=index, value=exc.value)
 
 
-def _locate(exc: BalanceInputError, body: BalanceIn) -> tuple[str, str, int | None]:
+def _locate(exc: detector.InputValidationError, body: BalanceIn) -> tuple[str, str, int | None]:
     """(where as the client writes it, field, array index) of the error."""
-    if exc.table == "mapping":
+    table = str(getattr(exc, "table", ""))
+    if table == "mapping":
         if exc.row is None:
             return "mapping", "mapping", None
         field = f"mapping[{exc.row - 1}].{exc.field}"
         return field, field, None
     if exc.field in ("unit", "tz"):
-        name = {"unit": "feeder_unit" if exc.table == "feeders" else "meter_unit", "tz": "timezone"}[exc.field]
+        name = {"unit": "feeder_unit" if table == "feeders" else "meter_unit", "tz": "timezone"}[exc.field]
         return name, name, None
-    group = body.feeders if exc.table == "feeders" else body.meters
+    group = body.feeders if table == "feeders" else body.meters
     pos: Any = None
     if exc.row is not None:  # row of the concatenated table -> (series, position)
         ends = np.cumsum([len(s.timestamps) for s in group])
@@ -130,9 +132,9 @@ def _locate(exc: BalanceInputError, body: BalanceIn) -> tuple[str, str, int | No
         pos = (i, None) if i is not None else None
     name = _SERIES_FIELDS.get(exc.field, exc.field)
     if pos is None:
-        return f"{exc.table}.{name}", f"{exc.table}.{name}", None
+        return f"{table}.{name}", f"{table}.{name}", None
     i, j = pos
-    field = f"{exc.table}[{i}].{name}"
+    field = f"{table}[{i}].{name}"
     if j is None or name == "id":
         return field, field, None
     return f"{field}[{j}]", field, j
