@@ -59,13 +59,15 @@ def make_balance_set(
     feeder_noise: float = 0.002,
     meter_noise: float = 0.0,
     onset_range: tuple[float, float] = (0.3, 0.7),
+    tap_end: float | None = None,
     seed: int = 0,
 ) -> BalanceSet:
     """One feeder per scenario (ids ``feeder-01``...); a ``remap`` meter moves to the next feeder.
 
     ``feeder_noise`` and ``meter_noise`` are the relative standard deviations of independent hourly
     metering errors on the feeder and on each billing meter (0.2 % and none by default). Taps,
-    bypasses and joins start at a share of the period drawn uniformly from ``onset_range``.
+    bypasses and joins start at a share of the period drawn uniformly from ``onset_range``; taps stop
+    at the share ``tap_end`` if given (still on at the end otherwise).
     """
     rng = np.random.default_rng(seed)
     spec = CalendarSpec(tz=tz, country="IR")
@@ -92,6 +94,10 @@ def make_balance_set(
             r = rigs if isinstance(rigs, int) else int(rng.integers(rigs[0], rigs[1] + 1))
             block = np.zeros(n)
             block[onset:] = r * RIG_KW * (1 + rng.normal(0, 0.01, n - onset))
+            if tap_end is not None:  # the rigs go (a raid, a move) at this share of the period
+                stop = max(int(tap_end * n), onset + 1)
+                block[stop:] = 0.0
+                truth["end"] = index[stop] if stop < n else pd.NaT
             extra = extra + block
             truth |= {"label": 1, "start": index[onset], "excess_kw": r * RIG_KW, "rigs": float(r)}
         elif scenario == "bypass":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import detector
 from detector.balance.simulate import make_balance_set
@@ -127,3 +128,28 @@ def test_daily_unbilled_energy_adds_up(sample_results: dict[str, detector.Feeder
     assert r.unbilled is not None
     assert np.isclose(daily["unbilled_energy"].sum(), r.unbilled.sum())
     assert daily["usable_hours"].sum() == r.usable_hours
+
+
+def test_a_tap_that_stops_has_an_end() -> None:
+    """Rigs switched off at 75 % of the period (a raid): onset and end both found to the day, size close."""
+    s = make_balance_set(("tap",), n_meters=20, days=300, rigs=2, onset_range=(0.3, 0.4), tap_end=0.75, seed=12)
+    truth = s.truth.iloc[0]
+    r = detector.balance_feeders(s.feeders, s.meters, s.mapping, tz=s.tz)[0]
+    assert r.flagged
+    assert abs(r.onset - truth.start) <= pd.Timedelta(hours=24)
+    assert r.end is not None
+    assert abs(r.end - truth.end) <= pd.Timedelta(hours=24)
+    assert r.unbilled_load == pytest.approx(truth.excess_kw, rel=0.1)
+
+
+def test_a_meter_mapped_away_but_still_supplied_is_unbilled_and_named() -> None:
+    """The mapping says a meter left on day 150; its household still draws from the feeder."""
+    s = make_balance_set(("clean",), n_meters=20, days=300, seed=13)
+    when = (s.feeders["timestamp"].iloc[0] + pd.Timedelta(days=150)).isoformat()
+    mapping = s.mapping.copy()
+    mapping.loc[0, "valid_to"] = when
+    r = detector.balance_feeders(s.feeders, s.meters, mapping, tz=s.tz)[0]
+    assert r.flagged
+    assert abs(r.onset - pd.Timestamp(when)) <= pd.Timedelta(hours=2)
+    assert [(m.meter_id, m.kind) for m in r.meter_changes] == [("feeder-01-m01", "left")]
+    assert any("left the feeder then (mapping)" in line for line in r.evidence)
