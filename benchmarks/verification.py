@@ -105,6 +105,7 @@ def cases(split: str, days: int, per_series: int, seed: int) -> list[dict[str, o
                                 "norm_error": abs(obs.value - actual) / obs.se if obs else np.nan,
                                 "abs_error_pct": 100 * abs(obs.value - actual) / mean if obs else np.nan,
                                 "seconds": seconds,
+                                "method": v.method,
                             }
                         )
     return rows
@@ -129,7 +130,7 @@ def summarise(df: pd.DataFrame, confidence: float = 0.9) -> dict[str, object]:
             },
             "median_abs_error_pct_of_mean": round(float(true.abs_error_pct.median()), 2),
             "factor_for_nominal": round(float(true.norm_error.quantile(confidence)) / zq, 2),
-            "factor_in_use": INTERVAL_FACTOR[str(mode)],
+            "factor_in_use": {m: INTERVAL_FACTOR[m] for m in sorted(set(g.method)) if m},
             "verdicts": verdicts,
             "median_ms": round(1000 * float(g.seconds.median()), 1),
         }

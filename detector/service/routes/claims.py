@@ -103,6 +103,7 @@ class VerifyOut(BaseModel):
     start: str
     days_before: int
     days_after: int
+    method: str = Field(description="alone, peers (synthetic control), +trend (growth modelled) or dedicated")
     flatness: float | None
     hourly_excess: list[float]
     curtailment: CurtailmentOut | None
