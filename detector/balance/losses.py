@@ -23,9 +23,16 @@ def loss_terms(load: np.ndarray, doy: np.ndarray, *, seasonal: bool) -> np.ndarr
 
 
 def fit_loss(
-    gap: np.ndarray, feed: np.ndarray, doy: np.ndarray, hour: np.ndarray, hours: np.ndarray, day: np.ndarray
+    gap: np.ndarray,
+    feed: np.ndarray,
+    doy: np.ndarray,
+    hour: np.ndarray,
+    hours: np.ndarray,
+    day: np.ndarray,
+    step: np.ndarray | None = None,
 ) -> LossModel:
-    """Least squares of the gap on the loss terms over ``hours``, with one intercept per local hour.
+    """Least squares of the gap on the loss terms over ``hours``, with one intercept per local hour
+    (and a step indicator, if ``step`` is given, whose coefficient is left out of the model).
 
     The hourly intercepts take steady unbilled loads with a daily rhythm (street lights, measured at
     0.5-1.5 kW on LV feeders) that would otherwise bend the L terms. The seasonal resistance terms
@@ -39,11 +46,15 @@ def fit_loss(
     scale = max(float(np.max(np.abs(L))), 1e-12)
     seasonal = np.unique(day[hours]).size >= SEASONAL_DAYS
     x = loss_terms(L / scale, doy[hours], seasonal=seasonal)[:, 1:]
+    n_terms = x.shape[1]
+    if step is not None:
+        x = np.column_stack([x, step[hours].astype(float)])
     count = np.maximum(np.bincount(h, minlength=24), 1)
     x_mean = np.column_stack([np.bincount(h, weights=col, minlength=24) / count for col in x.T])
     g_mean = np.bincount(h, weights=g, minlength=24) / count
     coef, *_ = np.linalg.lstsq(x - x_mean[h], g - g_mean[h], rcond=None)
     intercept = g_mean - x_mean @ coef
+    coef = coef[:n_terms]
     seen = np.bincount(h, minlength=24) > 0
     intercept = np.where(seen, intercept, float(np.mean(intercept[seen])))
     coef = np.concatenate([coef, np.zeros(4 - len(coef))])

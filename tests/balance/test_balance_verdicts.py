@@ -153,3 +153,18 @@ def test_a_meter_mapped_away_but_still_supplied_is_unbilled_and_named() -> None:
     assert abs(r.onset - pd.Timestamp(when)) <= pd.Timedelta(hours=2)
     assert [(m.meter_id, m.kind) for m in r.meter_changes] == [("feeder-01-m01", "left")]
     assert any("left the feeder then (mapping)" in line for line in r.evidence)
+
+
+def test_a_bypass_in_the_first_weeks_is_still_found() -> None:
+    """19 quiet days only: losses are fitted across the step, the bypass found (its size less certain)."""
+    s = make_balance_set(
+        n_meters=(20, 60), rigs=(1, 6), feeder_noise=0.01, meter_noise=0.01, onset_range=(0.05, 0.95), seed=1013
+    )
+    truth = s.truth.set_index("feeder_id").loc["feeder-02"]
+    assert truth.scenario == "bypass"
+    assert (truth.start - s.feeders["timestamp"].iloc[0]) < pd.Timedelta(days=20)
+    r = {x.feeder_id: x for x in detector.balance_feeders(s.feeders, s.meters, s.mapping, tz=s.tz)}["feeder-02"]
+    assert r.flagged
+    assert abs(r.onset - truth.start) <= pd.Timedelta(hours=24)
+    assert r.unbilled_load == pytest.approx(truth.excess_kw, rel=0.4)
+    assert any("losses fitted across the step" in w for w in r.warnings)
