@@ -60,6 +60,7 @@ def make_balance_set(
     meter_noise: float = 0.0,
     onset_range: tuple[float, float] = (0.3, 0.7),
     tap_end: float | None = None,
+    late_share: float = 0.0,
     seed: int = 0,
 ) -> BalanceSet:
     """One feeder per scenario (ids ``feeder-01``...); a ``remap`` meter moves to the next feeder.
@@ -67,7 +68,8 @@ def make_balance_set(
     ``feeder_noise`` and ``meter_noise`` are the relative standard deviations of independent hourly
     metering errors on the feeder and on each billing meter (0.2 % and none by default). Taps,
     bypasses and joins start at a share of the period drawn uniformly from ``onset_range``; taps stop
-    at the share ``tap_end`` if given (still on at the end otherwise).
+    at the share ``tap_end`` if given (still on at the end otherwise). A share ``late_share`` of the
+    billing meters have clocks an hour behind (each read is the previous hour's).
     """
     rng = np.random.default_rng(seed)
     spec = CalendarSpec(tz=tz, country="IR")
@@ -153,6 +155,8 @@ def make_balance_set(
             b = np.where(dark, 0.0, b)
             if meter_noise > 0:
                 b = b * (1 + rng.normal(0, meter_noise, n))
+            if late_share > 0 and rng.random() < late_share:  # the meter's clock is an hour behind
+                b = np.concatenate([b[:1], b[:-1]])
             keep = np.isfinite(b)
             meter_rows.append(pd.DataFrame({"series_id": mid, "timestamp": index[keep], "load": b[keep]}))
         truth_rows.append({**feeder.truth, "n_meters": len(feeder.meters), "mean_load_kw": level})
