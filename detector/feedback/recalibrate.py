@@ -7,9 +7,10 @@ the parent's map by ``prior_strength`` pseudo-inspections that follow it (so a h
 moves it little); outside the range of inspected margins the parent's map holds, clipped to stay
 monotone. The threshold is the margin cut with the highest F1 on the inspected series.
 
-A monotone map keeps the ranking: precision at a top-K inspection budget changes only through what
-cross-validation moves between folds. What changes is the probability scale (Brier score) and the
-threshold, hence how many series are flagged. Everything reported "after" is out-of-fold.
+A monotone map keeps the ranking: precision at a top-K inspection budget does not change (it is
+counted fold by fold, so before and after meet the same held-out series). What changes is the
+probability scale (Brier score) and the threshold, hence how many series are flagged. Everything
+reported "after" is out-of-fold.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class LoadSource:
 class SideMetrics:
     """One model's figures on the inspected series (and flags over all series at hand)."""
 
-    precision_at_budget: float  # share of mining among the top ``budget`` inspected series by score
+    precision_at_budget: float  # share of mining in the top ``budget`` inspected series, fold by fold
     brier: float  # mean squared error of the probability against the outcome
     threshold: float
     precision: float  # among inspected series flagged at ``threshold``
@@ -152,10 +153,26 @@ def precision_at_budget(score: np.ndarray, labels: np.ndarray, budget: int) -> f
     return float(labels[top].mean()) if len(top) else float("nan")
 
 
-def _side(p: np.ndarray, flag: np.ndarray, y: np.ndarray, budget: int, threshold: float, flagged: int) -> SideMetrics:
+def _fold_precision(p: np.ndarray, y: np.ndarray, folds: list[np.ndarray], budget: int) -> float:
+    """Precision in the top ``budget``, counted fold by fold: each held-out fold's top ``budget·n_fold/n``.
+
+    Ranking within a fold only (every fold has its own map), so folds' different maps do not reorder
+    series across folds, and "before" and "after" are counted on the same partition.
+    """
+    hits = picked = 0
+    for rows in folds:
+        k = max(1, round(budget * len(rows) / len(y)))
+        hits += int(y[rows][np.argsort(-p[rows], kind="stable")[:k]].sum())
+        picked += min(k, len(rows))
+    return hits / picked
+
+
+def _side(
+    p: np.ndarray, flag: np.ndarray, y: np.ndarray, at_budget: float, threshold: float, flagged: int
+) -> SideMetrics:
     tp = int((flag & (y == 1)).sum())
     return SideMetrics(
-        precision_at_budget=precision_at_budget(p, y, budget),
+        precision_at_budget=at_budget,
         brier=float(np.mean((p - y) ** 2)),
         threshold=float(threshold),
         precision=tp / max(int(flag.sum()), 1),
@@ -232,7 +249,9 @@ def recalibrate(
     budget_used = min(budget, len(y))
 
     p_oof, flag_oof = np.empty(len(y)), np.zeros(len(y), dtype=bool)
+    held_outs = []
     for fit_rows, held_out in StratifiedKFold(k, shuffle=True, random_state=random_state).split(x, y):
+        held_outs.append(held_out)
         cal = fit_calibrator(parent.calibrator, margin[fit_rows], y[fit_rows], prior_strength)
         p_oof[held_out] = cal(margin[held_out])
         flag_oof[held_out] = margin[held_out] >= best_cut(margin[fit_rows], y[fit_rows], min_precision)
@@ -244,11 +263,18 @@ def recalibrate(
         p0,
         p0 >= parent.threshold,
         y,
-        budget_used,
+        _fold_precision(p0, y, held_outs, budget_used),
         parent.threshold,
         int((parent.calibrator(pop_margin) >= parent.threshold).sum()),
     )
-    after = _side(p_oof, flag_oof, y, budget_used, threshold, int((calibrator(pop_margin) >= threshold).sum()))
+    after = _side(
+        p_oof,
+        flag_oof,
+        y,
+        _fold_precision(p_oof, y, held_outs, budget_used),
+        threshold,
+        int((calibrator(pop_margin) >= threshold).sum()),
+    )
 
     digest = hashlib.sha256(
         (parent.version + "\n" + "\n".join(f"{j}/{s}={labels[(j, s)]}" for j, s in keys)).encode()
