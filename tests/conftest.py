@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -41,3 +46,35 @@ def write_csv(tmp_path: Path) -> Callable[[str], Path]:
         return path
 
     return _write
+
+
+INITDB = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+
+
+def _pg_run(cmd: list[str]) -> None:
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []  # initdb refuses to run as root
+    subprocess.run(as_user + cmd, check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on loopback (skipped without the server binaries); its SQLAlchemy URL."""
+    if not INITDB:
+        pytest.skip("PostgreSQL server binaries not installed")
+    pytest.importorskip("psycopg")
+    bindir = INITDB[-1].parent
+    root = Path(tempfile.mkdtemp(prefix="detector-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = root / "data"
+    _pg_run([str(bindir / "initdb"), "-D", str(data), "-U", "detector", "--auth=trust", "-E", "UTF8"])
+    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    _pg_run([str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"])
+    try:
+        yield f"postgresql+psycopg://detector@127.0.0.1:{port}/postgres"
+    finally:
+        _pg_run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
+        shutil.rmtree(root, ignore_errors=True)

@@ -5,51 +5,15 @@ Skipped where the PostgreSQL server binaries are not installed (Debian's ``postg
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from detector.service import feedback
 from detector.service.app import create_app
 from detector.service.settings import Settings
 
-INITDB = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
 FIELD = Path(__file__).resolve().parents[2] / "sample_data" / "outcomes"
-
-
-def _run(cmd: list[str]) -> None:
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []  # initdb refuses to run as root
-    subprocess.run(as_user + cmd, check=True, capture_output=True, timeout=60)
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    if not INITDB:
-        pytest.skip("PostgreSQL server binaries not installed")
-    pytest.importorskip("psycopg")
-    bindir = INITDB[-1].parent
-    root = Path(tempfile.mkdtemp(prefix="detector-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = root / "data"
-    _run([str(bindir / "initdb"), "-D", str(data), "-U", "detector", "--auth=trust", "-E", "UTF8"])
-    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    _run([str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"])
-    try:
-        yield f"postgresql+psycopg://detector@127.0.0.1:{port}/postgres"
-    finally:
-        _run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_outcomes_on_postgresql(pg_url: str, tmp_path: Path) -> None:
