@@ -5,7 +5,7 @@ The public API. The CLI, the HTTP service and the notebooks import from here onl
 
 from __future__ import annotations
 
-from detector import simulate
+from detector import feedback, simulate
 from detector.artifacts import MiningModel, load_model, save_model
 from detector.balance import FeederBalance, balance_feeders
 from detector.claims import RIGS, Claim, Verification
@@ -51,6 +51,7 @@ __all__ = [
     "__version__",
     "balance_feeders",
     "evaluate",
+    "feedback",
     "from_arrays",
     "iter_scores",
     "iter_series",
