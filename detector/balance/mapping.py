@@ -189,6 +189,7 @@ def _check_overlaps(
     a, b = min(clashes, key=lambda ab: ab[1])
     has_from = "valid_from" in frame.columns
     value = frame["valid_from"].iloc[b] if has_from else None
+    value = None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
     until = "with no end" if end[a] == _OPEN_END else f"until {_text(int(end[a]))}"
     if feeders[a] == feeders[b]:
         reason = f"overlapping validity: row {a + 1} already maps meter {meters[b]!r} to {feeders[b]!r} {until}"

@@ -161,3 +161,15 @@ def test_meter_hours_must_line_up_with_the_feeders(small: BalanceSet) -> None:
         match=r"^meters: field 'timestamp': meter hours start 0 min past the UTC hour, feeder 'feeder-01''s at 30 min",
     ):
         detector.balance_feeders(small.feeders, meters, small.mapping, tz=TZ)
+
+
+def test_open_ended_rows_that_clash_show_an_empty_date_as_none(small: BalanceSet, tmp_path: Path) -> None:
+    path = tmp_path / "mapping.csv"
+    extra = pd.DataFrame([{"meter_id": "feeder-02-m01", "feeder_id": "feeder-01"}])
+    pd.concat([small.mapping, extra], ignore_index=True).to_csv(path, index=False)
+    _raises(
+        small,
+        path,
+        "mapping: row 13, field 'valid_from': meter 'feeder-02-m01' mapped to two feeders at once: row 7 maps it to "
+        "'feeder-02' with no end, this row to 'feeder-01' (got None)",
+    )
