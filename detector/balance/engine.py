@@ -71,7 +71,7 @@ def balance_feeders(
     """
     with _table("feeders"):
         feeder_frame = read_table(feeders)
-        fseries = load(feeder_frame, unit=feeder_unit, tz=tz)
+        fseries = load(feeder_frame, unit=feeder_unit, tz=tz, min_days=0)  # short feeders: undecidable, below
     with _table("meters"):
         meter_frame = read_table(meters)
         mseries = {s.series_id: s for s in load(meter_frame, unit=meter_unit, tz=tz, min_days=0)}

@@ -94,11 +94,14 @@ def test_meters_in_another_unit_than_the_feeder() -> None:
 
 
 def test_too_little_data_is_undecidable_with_the_reason() -> None:
-    s = make_balance_set(("tap",), n_meters=5, days=35, seed=2)
+    s = make_balance_set(("tap", "clean"), n_meters=5, days=35, seed=2)
     r = detector.balance_feeders(s.feeders, s.meters, s.mapping, tz=s.tz)[0]
     assert r.verdict == "undecidable"
     assert not r.flagged
     assert r.evidence == ("need >= 42 usable days to fit losses and find a step; got 35",)
+    short = s.feeders[(s.feeders["series_id"] == "feeder-01") | (s.feeders.index % 840 < 10 * 24)]
+    results = {x.feeder_id: x for x in detector.balance_feeders(short, s.meters, s.mapping, tz=s.tz)}
+    assert results["feeder-02"].evidence == ("need >= 42 usable days to fit losses and find a step; got 10",)
 
 
 def test_a_tap_below_the_noise_is_not_flagged() -> None:
