@@ -54,6 +54,7 @@ HAC_LAGS = 28
 INTERVAL_FACTOR = {"alone": 2.85, "alone+trend": 2.0, "peers": 2.0, "peers+trend": 2.0, "dedicated": 1.0}
 MAX_PEERS = 12
 TREND_MIN_DAYS, TREND_MIN_SIDE = 540, 180
+CONFIRM_SHARE = 0.5  # a claim is confirmed only when the interval excludes half of it
 MIN_PEER_COVERAGE = 0.8  # a peer must have a daily level on 80 % of the target's days
 
 Verdict = Literal["consistent", "inconsistent", "undecidable"]
@@ -575,6 +576,18 @@ def _judge(
                 seen,
                 claim_text,
                 "the interval holds both no added load and the claim: this data cannot tell them apart",
+            ),
+        )
+    if obs.low < CONFIRM_SHARE * claimed:
+        # "Consistent" must carry weight: the data have to rule out a fleet of half the claimed size.
+        return (
+            "undecidable",
+            "",
+            (
+                seen,
+                claim_text,
+                f"the interval also holds a fleet of {CONFIRM_SHARE:.0%} of the claim or less: "
+                "the claim cannot be confirmed with this data",
             ),
         )
     return "consistent", "matches", (seen, claim_text)

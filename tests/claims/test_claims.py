@@ -45,7 +45,10 @@ def test_every_sample_claim_gets_the_verdict_its_truth_implies(
 ) -> None:
     for _, row in claims.iterrows():
         result = _check(row, province, with_peers)
-        assert result.verdict == row.expected_verdict, (row.claim_id, result.reasons)
+        if with_peers or not row.peers:
+            assert result.verdict == row.expected_verdict, (row.claim_id, result.reasons)
+        else:  # alone, the interval may be too wide to decide, but a definite verdict must be the true one
+            assert result.verdict in (row.expected_verdict, "undecidable"), (row.claim_id, result.reasons)
         if row.expected_curtailment:
             assert result.curtailment is not None
             assert result.curtailment.verdict == row.expected_curtailment
