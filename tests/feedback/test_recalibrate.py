@@ -188,3 +188,29 @@ def test_threshold_cut_is_best_f1_or_the_best_at_a_precision() -> None:
     assert best_cut(margin, labels, min_precision=0.9) == 5.0  # only the top one is that precise
     assert best_cut(margin, np.array([0, 0, 1, 0, 0, 0]), min_precision=0.9) == 3.0  # none is: the most precise
     assert best_cut(np.array([2.0, 2.0, 1.0]), np.array([1, 0, 0])) == 2.0  # a cut flags all tied at it
+
+
+def test_the_service_serves_the_new_version_by_name(
+    recal: Recalibration, field_loads: pd.DataFrame, tmp_path: Path
+) -> None:
+    from detector.service.app import create_app
+    from detector.service.settings import Settings
+
+    detector.save_model(recal.model, tmp_path / "models" / "field-1")
+    app = create_app(Settings(data_dir=tmp_path / "data", models_dir=tmp_path / "models", run_worker=False))
+    one = field_loads[field_loads.series_id == "feeder-0000"]
+    body = {
+        "series_id": "feeder-0000",
+        "unit": "MW",
+        "timezone": "Asia/Tehran",
+        "timestamps": [t.isoformat() for t in one.timestamp],
+        "values": one.load.tolist(),
+    }
+    with TestClient(app) as c:
+        c.headers["X-API-Key"] = app.state.store.create_key("t")
+        old = c.post("/v1/score", json=body).json()
+        new = c.post("/v1/score", json={**body, "model": recal.model.version}).json()
+    assert old["model_version"] == recal.report.parent_version  # the default stays the default
+    assert new["model_version"] == recal.model.version
+    assert new["threshold"] == recal.model.threshold
+    assert new["score"] != old["score"]
