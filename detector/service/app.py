@@ -32,6 +32,7 @@ DESCRIPTION = """Score electricity load for signs of illicit crypto-mining.
 
 * `POST /v1/score`: one series in, an answer in milliseconds.
 * `POST /v1/jobs`: upload CSV or Parquet with many series; poll the job; fetch the ranked inspection list.
+* `POST /v1/outcomes`: record what an inspection found (mining, not mining, could not inspect); `GET` lists them.
 
 Every `/v1` call needs an API key in the `X-API-Key` header (`detector keys create NAME`).
 Errors are RFC 9457 `application/problem+json` naming the field, index and value.
