@@ -27,6 +27,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from detector.errors import DataSufficiencyError, InputValidationError
+from detector.features import peers as peer_features
 from detector.features.calendar import Calendar, CalendarSpec, calendar_features, date_text
 from detector.features.daily import DailyView, daily_view, quiet
 from detector.ingest.series import LoadSeries
@@ -52,10 +53,9 @@ HAC_LAGS = 28
 # hold 90 % of the fleets injected into the TRAINING real loads (benchmarks/verification.py --split train:
 # one-year windows for the plain methods, two-year ones for "+trend"). Held-out coverage: BENCHMARKS.md.
 INTERVAL_FACTOR = {"alone": 2.85, "alone+trend": 2.0, "peers": 2.0, "peers+trend": 2.0, "dedicated": 1.0}
-MAX_PEERS = 12
+MAX_PEERS = peer_features.MAX_PEERS
 TREND_MIN_DAYS, TREND_MIN_SIDE = 540, 180
 CONFIRM_SHARE = 0.5  # a claim is confirmed only when the interval excludes half of it
-MIN_PEER_COVERAGE = 0.8  # a peer must have a daily level on 80 % of the target's days
 
 Verdict = Literal["consistent", "inconsistent", "undecidable"]
 
@@ -459,38 +459,16 @@ def verify(
 def _peer_levels(
     peers: Sequence[LoadSeries], target: LoadSeries, cal: Calendar, z: np.ndarray, start_day: int
 ) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Peers' daily mean levels on the target's local days (each over its own mean), as regression columns.
-
-    With more than ``MAX_PEERS``, those whose levels follow the target's most closely before the claimed
-    start are kept. Days a peer misses take its mean level (1.0).
-    """
-    n = len(z)
-    cols: list[tuple[float, str, np.ndarray]] = []
-    skipped: list[str] = []
-    pre = np.isfinite(z) & (np.arange(n) < max(start_day, 0))
-    for peer in peers:
-        if peer.series_id == target.series_id:
-            continue
-        hourly = pd.Series(peer.load, index=peer.index).reindex(target.index).to_numpy(dtype=np.float64)
-        view = daily_view(hourly, cal, None)
-        mean = quiet(np.nanmean, view.mean)
-        ok = np.isfinite(view.mean)
-        if ok.mean() < MIN_PEER_COVERAGE or not np.isfinite(mean) or mean <= 0:
-            skipped.append(peer.series_id)
-            continue
-        level = np.where(ok, view.mean / mean, 1.0)
-        both = pre & ok
-        corr = float(np.corrcoef(level[both], z[both])[0, 1]) if both.sum() > 10 and np.std(level[both]) > 0 else 0.0
-        cols.append((corr if np.isfinite(corr) else 0.0, peer.series_id, level))
-    cols.sort(key=lambda c: -c[0])
-    used = cols[:MAX_PEERS]
+    """Peers' daily levels as regression columns, chosen on the days before the claimed start; and notes."""
+    before = np.arange(len(z)) < max(start_day, 0)
+    levels, used, skipped = peer_features.select(target, peers, cal, z, use_days=before, max_peers=MAX_PEERS)
     notes: tuple[str, ...] = ()
     if used:
-        names = ", ".join(c[1] for c in used[:5]) + (f" and {len(used) - 5} more" if len(used) > 5 else "")
+        names = ", ".join(used[:5]) + (f" and {len(used) - 5} more" if len(used) > 5 else "")
         notes += (f"expected load also follows {len(used)} peer series ({names})",)
     if skipped:
-        notes += (f"peers left out, under {MIN_PEER_COVERAGE:.0%} of the days covered: {', '.join(skipped[:5])}",)
-    levels = np.column_stack([c[2] for c in used]) if used else np.zeros((n, 0))
+        share = peer_features.MIN_PEER_COVERAGE
+        notes += (f"peers left out, under {share:.0%} of the days covered: {', '.join(skipped[:5])}",)
     return levels, notes
 
 
