@@ -184,3 +184,59 @@ def length_sets(split: str, *, scale: float = 1.0, lengths: tuple[int, ...] = OT
                 if len(labelled.loads):
                     out.append(labelled)
     return out
+
+
+PEER_SOURCES = ("gefcom", "bigdeal", "pjm", "ercot", "tetouan")  # sources with more than one series
+
+
+def peer_set(source: str, *, split: str, seed: int, event_share: float = 0.5) -> LabelledSet:
+    """Every series of ``source`` in each calendar year of ``SOURCES``; a random scenario injected into a share
+    ``event_share`` of them (the rest stay clean); the year's other series are its peers
+    (``LabelledSet.peers``). Truth (and scoring) only for ``split``'s series: the other split's series serve
+    as peers only, never as labelled examples.
+    """
+    src = SOURCES[source]
+    targets = set(src.train if split == "train" else src.held_out)
+    raw = pd.read_parquet(SHARED / src.file)
+    rng = np.random.default_rng(seed)
+    spec = CalendarSpec(tz=src.tz, country=src.country)
+    frames, truth = [], []
+    for sid, group in raw.groupby("series_id", sort=True):
+        hourly = group.set_index("timestamp")[["load", *(["temperature"] if "temperature" in group else [])]]
+        hourly = hourly.resample("h").mean()
+        for year in src.years:
+            w = hourly[hourly.index.year == year].interpolate(limit=3)
+            if len(w) < 8000 or w["load"].isna().mean() > 0.2:
+                continue
+            scenario = simulate.SCENARIOS[int(rng.integers(len(simulate.SCENARIOS)))]
+            scenario = scenario if rng.random() < event_share else "clean"
+            size = float(np.exp(rng.uniform(*np.log(SIZE_RANGE))))
+            base = w["load"].to_numpy(dtype=float)
+            temp = w["temperature"].to_numpy(dtype=float) if "temperature" in w else None
+            inj = simulate.inject(base, w.index, scenario, size=size, rng=rng, spec=spec, temperature=temp)
+            name = f"{sid}/{year}"
+            frame = pd.DataFrame({"series_id": name, "timestamp": w.index, "load": inj.load})
+            if inj.temperature is not None:
+                frame["temperature"] = inj.temperature
+            frames.append(frame)
+            if sid not in targets:
+                continue
+            ev = inj.event
+            truth.append(
+                {
+                    "series_id": name,
+                    "source": f"{source}+peers",
+                    "kind": "real",
+                    "scenario": scenario,
+                    "label": ev.label,
+                    "start": w.index[ev.start] if ev.start is not None else pd.NaT,
+                    "end": w.index[min(ev.end, len(w) - 1)] if ev.end is not None else pd.NaT,
+                    "excess": ev.excess,
+                    "relative_size": ev.excess / float(np.nanmean(base)),
+                    "unit": src.unit,
+                }
+            )
+    everything = pd.concat(frames, ignore_index=True)
+    truth_frame = pd.DataFrame(truth)
+    loads = everything[everything.series_id.isin(set(truth_frame.series_id))] if len(truth_frame) else everything[:0]
+    return LabelledSet(f"{source}-{split}-peers", loads, truth_frame, src.unit, src.tz, src.country, peers=everything)

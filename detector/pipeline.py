@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from detector.artifacts import MiningModel, load_model
 from detector.errors import DataSufficiencyError, DetectorError
+from detector.features.peers import overlapping
 from detector.ingest import CHUNK_ROWS, MIN_DAYS, LoadSeries, Source, block_series, iter_series, read_blocks
 from detector.models.classifier import Calibrator, SignatureClassifier
 from detector.models.signature import FEATURES
@@ -39,6 +40,7 @@ class LabelledSet:
     unit: str
     tz: str
     country: str
+    peers: pd.DataFrame | None = None  # other places' loads over the same periods (``features.peers``)
 
 
 def iter_scores(
@@ -53,6 +55,7 @@ def iter_scores(
     with_expected: bool = False,
     workers: int = 1,
     chunk_rows: int | None = CHUNK_ROWS,
+    peers: Source | None = None,
 ) -> Iterator[tuple[str, ScoreReport | DetectorError]]:
     """Score every series of ``source``; yield ``(series_id, report or the error that stopped it)``.
 
@@ -61,6 +64,11 @@ def iter_scores(
     flight, so memory stays bounded (a DataFrame is one block: use a file to spread it). Workers are
     spawned, so a script using them needs the usual ``if __name__ == "__main__":`` guard.
     ``chunk_rows``: rows per read of a file (``None``: read it whole first; see ``iter_series``).
+    ``peers``: places whose daily levels join each series' expected-load model (``features.peers``), e.g.
+    the neighbouring regions, or ``source`` itself (each series then has the others as peers). For files of
+    regions or feeders (tens to hundreds of series), scored in this process. Experimental: the bundled model
+    was trained without peers; with them it finds more fleets on real regional loads but also flags 3 % of
+    clean ones, and a model trained on peer sets gains only +0.04 AP (BENCHMARKS.md, "Detection with peers").
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")
@@ -68,6 +76,11 @@ def iter_scores(
     score = functools.partial(
         _score_one, model=model, country=country, threshold=threshold, with_expected=with_expected
     )
+    if peers is not None:
+        pool = load_peers(peers, unit=unit, tz=tz)
+        for sid, s in iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows):
+            yield sid, s if isinstance(s, DetectorError) else score(s, peers=overlapping(s, pool))
+        return
     if workers == 1:
         for sid, s in iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows):
             yield sid, s if isinstance(s, DetectorError) else score(s)
@@ -126,12 +139,31 @@ def _score_block(
     return [(sid, s if isinstance(s, DetectorError) else score(s)) for sid, s in series]
 
 
+def load_peers(peers: Source, *, unit: str | None, tz: str | None) -> list[LoadSeries]:
+    """The usable series of a peers table (a broken peer is left out with a warning, never fatal)."""
+    pool: list[LoadSeries] = []
+    for sid, s in iter_series(peers, unit=unit, tz=tz, min_days=MIN_DAYS):
+        if isinstance(s, DetectorError):
+            log.warning("peer %s left out: %s", sid, s)
+        else:
+            pool.append(s)
+    return pool
+
+
 def _score_one(
-    series: LoadSeries, *, model: MiningModel, country: str, threshold: float | None, with_expected: bool
+    series: LoadSeries,
+    *,
+    model: MiningModel,
+    country: str,
+    threshold: float | None,
+    with_expected: bool,
+    peers: Sequence[LoadSeries] = (),
 ) -> ScoreReport | DetectorError:
     """Score one series; numerical trouble in it becomes that series' error (also run in worker processes)."""
     try:
-        return score_series(series, model, country=country, threshold=threshold, with_expected=with_expected)
+        return score_series(
+            series, model, country=country, threshold=threshold, with_expected=with_expected, peers=peers
+        )
     except (ValueError, np.linalg.LinAlgError) as exc:
         log.warning("series %r could not be scored: %s", series.series_id, exc)
         return DataSufficiencyError(f"series could not be modelled: {exc}", series_id=series.series_id)
@@ -151,11 +183,19 @@ def score(
     country: str = "IR",
     threshold: float | None = None,
     with_expected: bool = False,
+    peers: Source | None = None,
 ) -> list[ScoreReport]:
     """Score every series; raise the first series' error (``iter_scores`` keeps going instead)."""
     out = []
     results = iter_scores(
-        source, model=model, unit=unit, tz=tz, country=country, threshold=threshold, with_expected=with_expected
+        source,
+        model=model,
+        unit=unit,
+        tz=tz,
+        country=country,
+        threshold=threshold,
+        with_expected=with_expected,
+        peers=peers,
     )
     for _, result in results:
         if isinstance(result, DetectorError):
@@ -189,12 +229,13 @@ def iter_signatures(
 def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Signature features and labels for every accepted series of a labelled set."""
     labels = data.truth.set_index("series_id")["label"]
+    pool = load_peers(data.peers, unit=data.unit, tz=data.tz) if data.peers is not None else []
     rows, ys, ids = [], [], []
     for sid, series in iter_series(data.loads, unit=data.unit, tz=data.tz):
         if isinstance(series, DetectorError):
             log.warning("training set %s: skipped %s: %s", data.name, sid, series)
             continue
-        sig, _ = signature_of(series, data.country)
+        sig, _, _ = signature_of(series, data.country, overlapping(series, pool) if pool else ())
         rows.append(sig.features)
         ys.append(int(labels[sid]))
         ids.append(f"{data.name}/{sid}")

@@ -133,13 +133,20 @@ def flat_weighted_level(view: DailyView, x: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(view.mean), z, np.nan)
 
 
-def extract(load: np.ndarray, cal: Calendar, temp: np.ndarray | None = None) -> Signature:
-    """Signature of one hourly series on its local calendar (``temp`` in °C, optional)."""
+def extract(
+    load: np.ndarray, cal: Calendar, temp: np.ndarray | None = None, peers: np.ndarray | None = None
+) -> Signature:
+    """Signature of one hourly series on its local calendar (``temp`` in °C, optional).
+
+    ``peers`` (n_days × k, other places' daily levels: ``features.peers``) join the expected-load design.
+    """
     view = daily_view(load, cal, temp)
     n = len(view.mean)
     counts = np.maximum(np.bincount(cal.day, minlength=n), 1)
     doy = np.bincount(cal.day, weights=cal.doy, minlength=n) / counts
     x = design(n, view.off_day, view.holiday, view.temp, doy, view.temp_max, view.temp_min)
+    if peers is not None and peers.shape[1]:
+        x = np.column_stack([x, peers[:n] / np.maximum(np.abs(peers[:n]).max(0), 1e-12)])
     level = float(np.nanmean(view.mean)) if np.isfinite(view.mean).any() else 1.0
     level = level if level > 0 else 1.0
     z_mean = flat_weighted_level(view, x) / level

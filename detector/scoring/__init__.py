@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import pairwise
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 
 from detector.artifacts import MiningModel
 from detector.features.calendar import Calendar, CalendarSpec, calendar_features
+from detector.features.peers import daily_levels, select
 from detector.ingest.series import LoadSeries
 from detector.ingest.units import convert_power
 from detector.models.signature import Signature, extract
@@ -18,10 +20,16 @@ from detector.scoring.report import RIG_KW, ScoreReport, Segment
 __all__ = ["RIG_KW", "ScoreReport", "Segment", "expected_hourly", "score_series", "signature_of"]
 
 
-def signature_of(series: LoadSeries, country: str) -> tuple[Signature, Calendar]:
-    """Signature of a canonical series on its local calendar."""
+def signature_of(
+    series: LoadSeries, country: str, peers: Sequence[LoadSeries] = ()
+) -> tuple[Signature, Calendar, list[str]]:
+    """Signature of a canonical series on its local calendar, with the ids of the peers it used."""
     cal = calendar_features(series.index, CalendarSpec(tz=series.tz, country=country))
-    return extract(series.load, cal, series.temperature), cal
+    columns, used = None, []
+    if peers:
+        reference = daily_levels(series.load, cal)
+        columns, used, _ = select(series, peers, cal, reference)
+    return extract(series.load, cal, series.temperature, columns), cal, used
 
 
 def _day_start_hour(cal: Calendar, day: int) -> int:
@@ -122,12 +130,14 @@ def score_series(
     country: str = "IR",
     threshold: float | None = None,
     with_expected: bool = False,
+    peers: Sequence[LoadSeries] = (),
 ) -> ScoreReport:
     """Score one canonical series with ``model``; ``threshold`` overrides the model's operating point.
 
     ``with_expected`` adds the hourly expected-load curve to the report (for plots and the API).
+    ``peers``: other places over the same period whose daily levels join the expected-load model.
     """
-    sig, cal = signature_of(series, country)
+    sig, cal, used = signature_of(series, country, peers)
     p = float(model.probability(sig.features)[0])
     thr = model.threshold if threshold is None else float(threshold)
     segments = _segments(series, sig, cal, p, country)
@@ -141,7 +151,7 @@ def score_series(
         unit=series.unit,
         segments=segments,
         rigs=rigs,
-        quality=series.quality.to_dict(),
+        quality={**series.quality.to_dict(), **({"peers": used} if used else {})},
         warnings=series.quality.warnings,
         evidence=_evidence(segments),
         expected=pd.Series(expected_hourly(sig, cal), index=series.index, name="expected") if with_expected else None,

@@ -84,4 +84,6 @@ def _quality_text(quality: dict[str, Any], warnings: tuple[str, ...]) -> str:
         f"{quality.get('gaps_filled', 0)} h filled",
         f"{quality.get('missing_hours', 0)} h missing",
     ]
+    if quality.get("peers"):
+        parts.append(f"{len(quality['peers'])} peers")
     return ", ".join(parts + list(warnings))

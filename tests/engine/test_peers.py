@@ -1,0 +1,31 @@
+"""Peers in scoring (Python API): each series takes the others of the input as peers, never itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+import detector
+
+PROVINCE = Path(__file__).resolve().parents[2] / "sample_data" / "claims" / "province.parquet"
+
+
+def test_each_county_is_scored_against_the_other_counties() -> None:
+    frame = pd.read_parquet(PROVINCE)
+    counties = frame[frame.series_id.str.startswith("county-")]
+    reports = {r.series_id: r for r in detector.score(counties, tz="Asia/Tehran", peers=counties)}
+    assert set(reports) == set(counties.series_id.unique())
+    for sid, report in reports.items():
+        used = report.quality["peers"]
+        assert sid not in used
+        assert 1 <= len(used) <= 7
+    alone = detector.score(counties[counties.series_id == "county-A"], tz="Asia/Tehran")[0]
+    assert "peers" not in alone.quality
+
+
+def test_sites_metered_for_ten_months_are_not_peers_of_two_year_counties() -> None:
+    frame = pd.read_parquet(PROVINCE)
+    county = frame[frame.series_id == "county-B"]
+    report = detector.score(county, tz="Asia/Tehran", peers=frame)[0]
+    assert not any(p.startswith("site-") for p in report.quality["peers"])  # they cover under 80 % of its span
