@@ -3,8 +3,8 @@
 Neighbouring regions or feeders share weather, calendar and economy. Their daily levels, each over its
 own mean, explain much of what a calendar-and-temperature model misses: on real regional loads the box
 scan's ROC AUC for an injected flat block rose from 0.67 to 0.90 with peers (benchmarks/peers_detection.py),
-and a claim check's interval narrowed from ±8 % to ±2 % of mean load (benchmarks/verification.py). A peer that also holds
-mining is harmless unless its block coincides with the target's.
+and a claim check's interval narrowed from ±8 % to ±2 % of mean load (benchmarks/verification.py). A peer
+that also holds mining is harmless unless its block coincides with the target's.
 """
 
 from __future__ import annotations
