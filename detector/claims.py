@@ -20,13 +20,14 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from detector.errors import DataSufficiencyError, InputValidationError
+from detector.errors import DataSufficiencyError, DetectorError, InputValidationError
 from detector.features import peers as peer_features
 from detector.features.calendar import Calendar, CalendarSpec, calendar_features, date_text
 from detector.features.daily import DailyView, daily_view, quiet
@@ -181,7 +182,8 @@ class Verification:
 
     @property
     def rigs_implied(self) -> float | None:
-        return None if self.observed is None else self.rigs(self.observed.value)
+        """Rigs the observed excess amounts to (0 when the load fell rather than rose)."""
+        return None if self.observed is None else max(self.rigs(self.observed.value), 0.0)
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready facts (the CLI's ``--json`` and the API's body)."""
@@ -569,6 +571,167 @@ def _judge(
             ),
         )
     return "consistent", "matches", (seen, claim_text)
+
+
+def parse_hours(text: str | None) -> tuple[int, ...]:
+    """Local hours from ``18-22`` (18:00 to 22:00, i.e. hours 18..21), ``23-2`` (across midnight) or ``18,19``."""
+    if not text or not str(text).strip():
+        return ()
+    hours: list[int] = []
+    for part in str(text).split(","):
+        part = part.strip()
+        try:
+            if "-" in part:
+                a, b = (int(v) for v in part.split("-", 1))
+                if not (0 <= a <= 23 and 0 <= b <= 24):
+                    raise ValueError
+                hours += [(a + i) % 24 for i in range((b - a) % 24 or 24)]
+            else:
+                hours.append(int(part))
+        except ValueError:
+            raise InputValidationError(
+                field="curtail_hours", value=text, reason="use local hours like 18-22 or 18,19,20,21"
+            ) from None
+    return tuple(sorted(set(hours)))
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRow:
+    """One row of a claims table: which series, the claim, and its peers (ids, or every other series)."""
+
+    claim_id: str
+    series_id: str
+    claim: Claim
+    peers: tuple[str, ...] | Literal["all"] = ()
+
+
+_NUMBERS = ("rigs", "kw_per_rig", "power_kw", "uptime", "licensed_kw", "curtail_share")
+_TRUE, _FALSE = {"true", "1", "yes", "y"}, {"false", "0", "no", "n", ""}
+
+
+def read_claims(source: str | Path | pd.DataFrame) -> list[ClaimRow]:
+    """Claims from a CSV or DataFrame: ``series_id, start`` and ``rigs`` (+ ``rig_model`` or ``kw_per_rig``) or
+    ``power_kw``; optional ``claim_id, uptime, licensed_kw, curtail_hours, curtail_share, dedicated, peers``.
+    Other columns (e.g. your own truth) are ignored. A bad value raises, naming its row, field and value."""
+    if isinstance(source, pd.DataFrame):
+        frame = source.astype("string").fillna("")
+    else:
+        try:
+            frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise InputValidationError(field="claims", value=str(source), reason=f"not a readable CSV: {exc}") from exc
+    for required in ("series_id", "start"):
+        if required not in frame.columns:
+            raise InputValidationError(
+                field=required, value=list(frame.columns), reason="claims table needs this column"
+            )
+    out: list[ClaimRow] = []
+    seen: set[str] = set()
+    for i, rec in enumerate(frame.to_dict("records"), start=1):
+        cell = {k: str(v).strip() for k, v in rec.items()}
+        numbers: dict[str, float | None] = {}
+        for name in _NUMBERS:
+            text = cell.get(name, "")
+            try:
+                numbers[name] = float(text) if text else None
+            except ValueError:
+                raise InputValidationError(row=i, field=name, value=text, reason="not a number") from None
+        flag = cell.get("dedicated", "").lower()
+        if flag not in _TRUE | _FALSE:
+            raise InputValidationError(row=i, field="dedicated", value=flag, reason="use true or false")
+        claim_id = cell.get("claim_id") or str(i)
+        if claim_id in seen:
+            raise InputValidationError(row=i, field="claim_id", value=claim_id, reason="repeats an earlier row")
+        seen.add(claim_id)
+        if not cell["series_id"]:
+            raise InputValidationError(row=i, field="series_id", value="", reason="empty")
+        try:
+            claim = Claim(
+                start=cell["start"],
+                rigs=numbers["rigs"],
+                rig_model=cell.get("rig_model") or None,
+                kw_per_rig=numbers["kw_per_rig"],
+                power_kw=numbers["power_kw"],
+                uptime=numbers["uptime"] if numbers["uptime"] is not None else 1.0,
+                licensed_kw=numbers["licensed_kw"],
+                curtail_hours=parse_hours(cell.get("curtail_hours")),
+                curtail_share=numbers["curtail_share"] if numbers["curtail_share"] is not None else 1.0,
+                dedicated=flag in _TRUE,
+            )
+            claim.check()
+            claim.rig_kw()
+        except InputValidationError as exc:
+            raise InputValidationError(row=i, field=exc.field, value=exc.value, reason=exc.reason) from None
+        peers_text = cell.get("peers", "")
+        peers: tuple[str, ...] | Literal["all"] = (
+            "all" if peers_text.lower() == "all" else tuple(p.strip() for p in peers_text.split(",") if p.strip())
+        )
+        out.append(ClaimRow(claim_id, cell["series_id"], claim, peers))
+    return out
+
+
+def verify_claims(
+    series: Sequence[LoadSeries],
+    claims: Sequence[ClaimRow],
+    *,
+    country: str = "IR",
+    confidence: float = 0.9,
+    tolerance: float = 0.15,
+    rig_table: dict[str, float] | None = None,
+) -> list[tuple[ClaimRow, Verification | DetectorError]]:
+    """Check every claim against the series it names; a claim that cannot be checked gets its error, not a raise."""
+    by_id = {s.series_id: s for s in series}
+    out: list[tuple[ClaimRow, Verification | DetectorError]] = []
+    for row in claims:
+        target = by_id.get(row.series_id)
+        if target is None:
+            out.append((row, InputValidationError(field="series_id", value=row.series_id, reason="no such series")))
+            continue
+        names = [k for k in by_id if k != row.series_id] if row.peers == "all" else list(row.peers)
+        missing = [p for p in names if p not in by_id]
+        if missing:
+            out.append((row, InputValidationError(field="peers", value=missing[0], reason="no such series")))
+            continue
+        try:
+            result = verify(
+                target,
+                row.claim,
+                country=country,
+                confidence=confidence,
+                tolerance=tolerance,
+                rig_table=rig_table,
+                peers=[by_id[p] for p in names],
+            )
+        except DetectorError as exc:
+            out.append((row, exc))
+            continue
+        out.append((row, result))
+    return out
+
+
+def result_row(row: ClaimRow, result: Verification | DetectorError) -> dict[str, object]:
+    """One row of the claims results file."""
+    if isinstance(result, DetectorError):
+        return {"claim_id": row.claim_id, "series_id": row.series_id, "verdict": "", "error": str(result)}
+    obs = result.observed
+    curtail = result.curtailment
+    return {
+        "claim_id": row.claim_id,
+        "series_id": row.series_id,
+        "verdict": result.verdict,
+        "finding": result.finding,
+        "unit": result.unit,
+        "claimed": result.claimed,
+        "observed": None if obs is None else obs.value,
+        "low": None if obs is None else obs.low,
+        "high": None if obs is None else obs.high,
+        "rigs_claimed": result.rigs_claimed,
+        "rigs_implied": result.rigs_implied,
+        "curtailment": "" if curtail is None else curtail.verdict,
+        "method": result.method,
+        "reasons": " | ".join(result.reasons),
+        "error": "",
+    }
 
 
 def render(result: Verification, fmt: Literal["png", "svg"] = "png") -> bytes:

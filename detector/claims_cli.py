@@ -7,36 +7,26 @@ import json
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
+from rich.table import Table
 
 import detector
-from detector.claims import RIGS, Claim, Verification, render, verify
+from detector.claims import (
+    RIGS,
+    Claim,
+    Verification,
+    parse_hours,
+    read_claims,
+    render,
+    result_row,
+    verify,
+    verify_claims,
+)
 
 err = Console(stderr=True)
 out = Console()
-
-
-def parse_hours(text: str | None) -> tuple[int, ...]:
-    """``18-22`` (18:00 to 22:00, i.e. hours 18..21), ``23-2`` across midnight, or ``18,19,20``."""
-    if not text:
-        return ()
-    hours: list[int] = []
-    for part in text.split(","):
-        part = part.strip()
-        try:
-            if "-" in part:
-                a, b = (int(v) for v in part.split("-", 1))
-                if not (0 <= a <= 23 and 0 <= b <= 24):
-                    raise ValueError
-                hours += [(a + i) % 24 for i in range((b - a) % 24 or 24)]
-            else:
-                hours.append(int(part))
-        except ValueError:
-            raise detector.InputValidationError(
-                field="curtail_hours", value=text, reason="use local hours like 18-22 or 18,19,20,21"
-            ) from None
-    return tuple(sorted(set(hours)))
 
 
 def read_rig_table(path: Path) -> dict[str, float]:
@@ -72,7 +62,7 @@ def show(result: Verification) -> None:
 
 def verify_cmd(
     input_path: Annotated[Path, typer.Argument(help="long CSV or Parquet: series_id, timestamp, load[, temperature]")],
-    start: Annotated[str, typer.Option(help="claimed start, local date or time (e.g. 2023-05-01)")],
+    start: Annotated[str | None, typer.Option(help="claimed start, local date or time (e.g. 2023-05-01)")] = None,
     series_id: Annotated[
         str | None, typer.Option("--series-id", help="the claimed site (default: the only one)")
     ] = None,
@@ -96,9 +86,23 @@ def verify_cmd(
     rig_table: Annotated[Path | None, typer.Option("--rig-table", help="CSV model,kw: more rigs")] = None,
     plot: Annotated[Path | None, typer.Option(help="write a plot (.png or .svg)")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="write the result as JSON")] = None,
+    claims: Annotated[
+        Path | None, typer.Option(help="CSV of many claims (series_id, start, rigs or power_kw, ...) instead")
+    ] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="with --claims: results CSV, one row per claim")
+    ] = None,
 ) -> None:
-    """Check a claimed mining fleet (rigs, start, uptime, licence, curtailment) against the load it should show."""
+    """Check a claimed mining fleet (rigs, start, uptime, licence, curtailment) against the load it should show.
+
+    One claim from the options, or many from ``--claims FILE`` (one results row each with ``--out``).
+    """
+    if claims is not None:
+        _verify_many(input_path, claims, out_path, unit, tz, country, confidence, tolerance, rig_table)
+        return
     try:
+        if start is None:
+            raise detector.InputValidationError(field="start", value=None, reason="give --start (or --claims FILE)")
         table = read_rig_table(rig_table) if rig_table is not None else None
         claim = Claim(
             start=start,
@@ -146,3 +150,44 @@ def verify_cmd(
     if plot is not None:
         fmt = "svg" if plot.suffix.lower() == ".svg" else "png"
         plot.write_bytes(render(result, fmt))
+
+
+def _verify_many(
+    input_path: Path,
+    claims_path: Path,
+    out_path: Path | None,
+    unit: str | None,
+    tz: str | None,
+    country: str,
+    confidence: float,
+    tolerance: float,
+    rig_table: Path | None,
+) -> None:
+    """The batch form: every claim of a file, a table on screen, a results CSV; exit 1 if any claim failed."""
+    try:
+        table = read_rig_table(rig_table) if rig_table is not None else None
+        rows = read_claims(claims_path)
+        series = detector.load(input_path, unit=unit, tz=tz)
+    except (detector.DetectorError, OSError) as exc:
+        _fail(exc)
+        return
+    results = verify_claims(series, rows, country=country, confidence=confidence, tolerance=tolerance, rig_table=table)
+    view = Table("claim", "series", "verdict", "observed", "interval", "claimed", "curtailment")
+    records = []
+    for row, result in results:
+        rec = result_row(row, result)
+        records.append(rec)
+        if rec["error"]:
+            view.add_row(row.claim_id, row.series_id, "[red]error[/red]", str(rec["error"]), "", "", "")
+            continue
+        obs = "" if rec["observed"] is None else f"{rec['observed']:,.3g} {rec['unit']}"
+        band = "" if rec["low"] is None else f"{rec['low']:,.3g} .. {rec['high']:,.3g}"
+        verdict = f"{rec['verdict']}" + (f" ({rec['finding']})" if rec["finding"] not in ("", "matches") else "")
+        view.add_row(row.claim_id, row.series_id, verdict, obs, band, f"{rec['claimed']:,.3g}", str(rec["curtailment"]))
+    out.print(view)
+    if out_path is not None:
+        pd.DataFrame(records).to_csv(out_path, index=False)
+    failed = sum(1 for r in records if r["error"])
+    out.print(f"{len(records) - failed} claims checked, {failed} could not be")
+    if failed:
+        raise typer.Exit(1)

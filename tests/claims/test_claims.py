@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import detector
-from detector.claims_cli import parse_hours
+from detector.claims import parse_hours, read_claims
 from detector.cli import app
 
 CLAIMS = Path(__file__).resolve().parents[2] / "sample_data" / "claims"
@@ -158,3 +158,56 @@ def test_curtailment_hours_parse_ranges_across_midnight() -> None:
     assert parse_hours("19-23") == (19, 20, 21, 22)
     assert parse_hours("23-2") == (0, 1, 23)
     assert parse_hours("7,8") == (7, 8)
+
+
+def test_cli_checks_a_claims_file_and_writes_one_row_per_claim(tmp_path: Path, claims: pd.DataFrame) -> None:
+    out = tmp_path / "checked.csv"
+    args = ["verify", str(CLAIMS / "province.parquet"), "--tz", "Asia/Tehran", "--claims", str(CLAIMS / "claims.csv")]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "7 claims checked, 0 could not be" in result.output
+    checked = pd.read_csv(out, keep_default_na=False).set_index("claim_id")
+    expected = claims.set_index("claim_id")
+    assert checked.verdict.to_dict() == expected.expected_verdict.to_dict()
+    assert checked.loc["site-2", "curtailment"] == "does not comply"
+    assert float(checked.loc["B-phantom", "rigs_implied"]) == 0.0  # the load fell: no rigs, not a negative count
+
+
+def test_a_claims_file_with_an_unknown_series_reports_that_claim_and_exits_1(tmp_path: Path) -> None:
+    path = tmp_path / "claims.csv"
+    path.write_text("claim_id,series_id,start,rigs\nok,county-A,2023-05-22,22869\nlost,county-Z,2023-05-22,100\n")
+    out = tmp_path / "checked.csv"
+    args = ["verify", str(CLAIMS / "province.parquet"), "--tz", "Asia/Tehran", "--claims", str(path)]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 1
+    checked = pd.read_csv(out, keep_default_na=False).set_index("claim_id")
+    assert checked.loc["ok", "verdict"] in ("consistent", "undecidable")
+    assert checked.loc["lost", "error"] == "field 'series_id': no such series (got 'county-Z')"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("series_id,start,rigs\ncounty-A,2023-05-22,many\n", "row 1, field 'rigs': not a number (got 'many')"),
+        ("series_id,start,rigs\ncounty-A,2023-05-22,-4\n", "row 1, field 'rigs': must be a positive number (got -4.0)"),
+        ("series_id,rigs\ncounty-A,5\n", "field 'start': claims table needs this column"),
+        (
+            "claim_id,series_id,start,rigs\nx,county-A,2023-05-22,5\nx,county-B,2023-05-22,5\n",
+            "row 2, field 'claim_id': repeats an earlier row (got 'x')",
+        ),
+        (
+            "series_id,start,rigs,dedicated\ncounty-A,2023-05-22,5,maybe\n",
+            "row 1, field 'dedicated': use true or false (got 'maybe')",
+        ),
+        (
+            "series_id,start,rigs,rig_model\ncounty-A,2023-05-22,5,S99\n",
+            "row 1, field 'rig_model': unknown rig model; known: S9, S19",
+        ),
+    ],
+)
+def test_bad_claims_files_are_refused_naming_row_field_and_value(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "claims.csv"
+    path.write_text(text)
+    with pytest.raises(detector.InputValidationError) as err:
+        read_claims(path)
+    assert str(err.value).startswith(message)
