@@ -56,6 +56,7 @@ HAC_LAGS = 28
 INTERVAL_FACTOR = {"alone": 2.85, "alone+trend": 2.0, "peers": 2.0, "peers+trend": 2.0, "dedicated": 1.0}
 MAX_PEERS = peer_features.MAX_PEERS
 TREND_MIN_DAYS, TREND_MIN_SIDE = 540, 180
+PEER_STEP_T = 2.0  # a peer is left out when its own step at the claimed start clears this (widened) t
 CONFIRM_SHARE = 0.5  # a claim is confirmed only when the interval excludes half of it
 
 Verdict = Literal["consistent", "inconsistent", "undecidable"]
@@ -411,17 +412,19 @@ def verify(
         z[~after_mask] = np.nan
     else:
         x = design(n, view.off_day, view.holiday, view.temp, doy, view.temp_max, view.temp_min)
-        levels, notes = _peer_levels(peers, series, cal, z, start_day)
-        mode = "peers" if levels.shape[1] else "alone"
-        x = np.column_stack([x, levels])
-        if n >= TREND_MIN_DAYS and before >= TREND_MIN_SIDE and after >= TREND_MIN_SIDE:
+        trend = n >= TREND_MIN_DAYS and before >= TREND_MIN_SIDE and after >= TREND_MIN_SIDE
+        if trend:
             # Demand grows (Iran: several % a year), so a claimed start mid-way through a growing series would
             # take the growth for a fleet. With half a year on each side, a step and a straight line separate.
             x = np.column_stack([x, np.arange(n) / 365.25])
-            notes += ("steady load growth is modelled apart from the step",)
-            mode += "+trend"
         step = after_mask.astype(float)
-        z[(np.arange(n) >= start_day) & ~after_mask] = np.nan  # settling days
+        settling = (np.arange(n) >= start_day) & ~after_mask
+        z[settling] = np.nan
+        levels, notes = _peer_levels(peers, series, cal, z, start_day, x, step, settling)
+        mode = ("peers" if levels.shape[1] else "alone") + ("+trend" if trend else "")
+        x = np.column_stack([x, levels])
+        if trend:
+            notes += ("steady load growth is modelled apart from the step",)
     zq = float(norm.ppf(0.5 + confidence / 2)) * INTERVAL_FACTOR[mode]
     try:
         observed, expected = _estimate(z, x, step, zq, HAC_LAGS)
@@ -459,19 +462,41 @@ def verify(
 
 
 def _peer_levels(
-    peers: Sequence[LoadSeries], target: LoadSeries, cal: Calendar, z: np.ndarray, start_day: int
+    peers: Sequence[LoadSeries],
+    target: LoadSeries,
+    cal: Calendar,
+    z: np.ndarray,
+    start_day: int,
+    x: np.ndarray,
+    step: np.ndarray,
+    settling: np.ndarray,
 ) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Peers' daily levels as regression columns, chosen on the days before the claimed start; and notes."""
+    """Peers' daily levels as regression columns, chosen on the days before the claimed start; and notes.
+
+    A peer whose own load stepped at the claimed start is left out: as a regressor it would absorb the
+    claimed fleet (a farm switched on the same day in a neighbouring county hid a 74 MW one in the sample).
+    """
     before = np.arange(len(z)) < max(start_day, 0)
-    levels, used, skipped = peer_features.select(target, peers, cal, z, use_days=before, max_peers=MAX_PEERS)
+    levels, used, skipped = peer_features.select(target, peers, cal, z, use_days=before, max_peers=len(peers))
+    keep, stepped = [], []
+    zq = PEER_STEP_T * INTERVAL_FACTOR["alone"]  # the same widening as a claim checked alone
+    for k, sid in enumerate(used):
+        col = np.where(settling, np.nan, levels[:, k])
+        est, _ = _estimate(col, x, step, zq, HAC_LAGS)
+        (stepped if est.low > 0 or est.high < 0 else keep).append((k, sid, est.value))
+    keep = keep[:MAX_PEERS]
     notes: tuple[str, ...] = ()
-    if used:
-        names = ", ".join(used[:5]) + (f" and {len(used) - 5} more" if len(used) > 5 else "")
-        notes += (f"expected load also follows {len(used)} peer series ({names})",)
+    if keep:
+        names = ", ".join(sid for _, sid, _ in keep[:5]) + (f" and {len(keep) - 5} more" if len(keep) > 5 else "")
+        notes += (f"expected load also follows {len(keep)} peer series ({names})",)
+    if stepped:
+        shown = ", ".join(f"{sid} ({v:+.0%})" for _, sid, v in stepped[:5])
+        notes += (f"peers left out, their own load stepped at the claimed start: {shown}",)
     if skipped:
         share = peer_features.MIN_PEER_COVERAGE
         notes += (f"peers left out, under {share:.0%} of the days covered: {', '.join(skipped[:5])}",)
-    return levels, notes
+    columns = levels[:, [k for k, _, _ in keep]] if keep else np.zeros((len(z), 0))
+    return columns, notes
 
 
 def _hourly_excess(view: DailyView, x: np.ndarray, step: np.ndarray, z: np.ndarray) -> np.ndarray:

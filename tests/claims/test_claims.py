@@ -211,3 +211,16 @@ def test_bad_claims_files_are_refused_naming_row_field_and_value(tmp_path: Path,
     with pytest.raises(detector.InputValidationError) as err:
         read_claims(path)
     assert str(err.value).startswith(message)
+
+
+def test_a_peer_whose_own_farm_started_the_same_day_is_left_out(province: dict[str, detector.LoadSeries]) -> None:
+    others = [s for sid, s in province.items() if sid != "county-A"]
+    claim = detector.Claim(start="2023-05-22", rigs=22869, rig_model="S19")
+    result = detector.verify_claim(province["county-A"], claim, peers=others)
+    assert result.verdict == "consistent"
+    assert any(
+        r.startswith("peers left out, their own load stepped at the claimed start: county-D") for r in result.reasons
+    )
+    obs = result.observed
+    assert obs is not None
+    assert obs.low <= 74.3 <= obs.high
