@@ -473,17 +473,21 @@ def _peer_levels(
 ) -> tuple[np.ndarray, tuple[str, ...]]:
     """Peers' daily levels as regression columns, chosen on the days before the claimed start; and notes.
 
-    A peer whose own load stepped at the claimed start is left out: as a regressor it would absorb the
-    claimed fleet (a farm switched on the same day in a neighbouring county hid a 74 MW one in the sample).
+    A peer whose own load stepped at the claimed start, apart from the other peers, is left out: as a regressor
+    it would absorb the claimed fleet (a farm switched on the same day in a neighbouring county hid a 74 MW one
+    in the sample). A step the peers share (weather, economy) stays: that is what the control cancels.
     """
     before = np.arange(len(z)) < max(start_day, 0)
     levels, used, skipped = peer_features.select(target, peers, cal, z, use_days=before, max_peers=len(peers))
-    keep, stepped = [], []
     zq = PEER_STEP_T * INTERVAL_FACTOR["alone"]  # the same widening as a claim checked alone
-    for k, sid in enumerate(used):
-        col = np.where(settling, np.nan, levels[:, k])
-        est, _ = _estimate(col, x, step, zq, HAC_LAGS)
-        (stepped if est.low > 0 or est.high < 0 else keep).append((k, sid, est.value))
+    steps = [_estimate(np.where(settling, np.nan, levels[:, k]), x, step, zq, HAC_LAGS)[0] for k in range(len(used))]
+    # A step most peers share is weather or economy, which the control is there to cancel; a peer that stepped
+    # apart from the others is suspect.
+    common = float(np.median([e.value for e in steps])) if steps else 0.0
+    keep, stepped = [], []
+    for k, (sid, est) in enumerate(zip(used, steps, strict=True)):
+        apart = est.low - common > 0 or est.high - common < 0
+        (stepped if apart else keep).append((k, sid, est.value - common))
     keep = keep[:MAX_PEERS]
     notes: tuple[str, ...] = ()
     if keep:
@@ -491,7 +495,7 @@ def _peer_levels(
         notes += (f"expected load also follows {len(keep)} peer series ({names})",)
     if stepped:
         shown = ", ".join(f"{sid} ({v:+.0%})" for _, sid, v in stepped[:5])
-        notes += (f"peers left out, their own load stepped at the claimed start: {shown}",)
+        notes += (f"peers left out, their own load stepped at the claimed start, apart from the others: {shown}",)
     if skipped:
         share = peer_features.MIN_PEER_COVERAGE
         notes += (f"peers left out, under {share:.0%} of the days covered: {', '.join(skipped[:5])}",)
