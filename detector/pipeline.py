@@ -67,8 +67,9 @@ def iter_scores(
     ``peers``: places whose daily levels join each series' expected-load model (``features.peers``), e.g.
     the neighbouring regions, or ``source`` itself (each series then has the others as peers). For files of
     regions or feeders (tens to hundreds of series), scored in this process. Experimental, not on the CLI or
-    the API: the bundled model was trained without peers (with them it flags 3 % of clean series), and peers
-    whose farms start on the same day mask each other (BENCHMARKS.md, "Detection with peers").
+    the API: the bundled model was trained without peers (with them it flags 3 % of clean series); peers that
+    shifted with the target's suspected block apart from the others are left out (BENCHMARKS.md, "Detection
+    with peers").
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")

@@ -17,6 +17,7 @@ import pandas as pd
 from detector.features.calendar import Calendar
 from detector.features.daily import daily_view, quiet
 from detector.ingest.series import LoadSeries
+from detector.models.changepoint import Box, refit
 
 MAX_PEERS = 12
 MIN_PEER_COVERAGE = 0.8  # a peer must have a level on 80 % of the target's days
@@ -82,3 +83,23 @@ def overlapping(target: LoadSeries, pool: Sequence[LoadSeries]) -> list[LoadSeri
             out.append((share, s))
     out.sort(key=lambda p: -p[0])
     return [s for _, s in out]
+
+
+def drop_stepping(
+    columns: np.ndarray, used: list[str], x: np.ndarray, box: Box, width: float = 5.7
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """Leave out peers whose level shifted over ``box`` (the target's suspected block) apart from the others.
+
+    A peer whose own block switched on with the target's would absorb it as a regressor; a shift all peers
+    share is weather or economy and stays. "Apart" means more than ``width`` autocorrelation-adjusted standard
+    errors from the peers' median shift (2 × the 2.85 widening that real loads need, see ``claims``).
+    """
+    if not used or box.end <= box.start:
+        return columns, used, []
+    fits = [refit(columns[:, k], x, box) for k in range(len(used))]
+    common = float(np.median([f.delta for f in fits]))
+    keep, dropped = [], []
+    for k, f in enumerate(fits):
+        se = abs(f.delta / f.t) if f.t else np.inf
+        (dropped if abs(f.delta - common) > width * se else keep).append(k)
+    return columns[:, keep], [used[k] for k in keep], [used[k] for k in dropped]

@@ -10,9 +10,10 @@ import pandas as pd
 
 from detector.artifacts import MiningModel
 from detector.features.calendar import Calendar, CalendarSpec, calendar_features
-from detector.features.peers import daily_levels, select
+from detector.features.peers import MAX_PEERS, daily_levels, drop_stepping, select
 from detector.ingest.series import LoadSeries
 from detector.ingest.units import convert_power
+from detector.models.changepoint import design
 from detector.models.signature import Signature, extract
 from detector.scoring.evidence import describe_step, explain
 from detector.scoring.report import RIG_KW, ScoreReport, Segment
@@ -25,10 +26,17 @@ def signature_of(
 ) -> tuple[Signature, Calendar, list[str]]:
     """Signature of a canonical series on its local calendar, with the ids of the peers it used."""
     cal = calendar_features(series.index, CalendarSpec(tz=series.tz, country=country))
-    columns, used = None, []
-    if peers:
-        reference = daily_levels(series.load, cal)
-        columns, used, _ = select(series, peers, cal, reference)
+    alone = extract(series.load, cal, series.temperature)
+    if not peers:
+        return alone, cal, []
+    reference = daily_levels(series.load, cal)
+    columns, used, _ = select(series, peers, cal, reference, max_peers=len(peers))
+    # Peers whose own block switched on with the target's suspected one would hide it: leave them out.
+    view = alone.view
+    n = len(view.mean)
+    doy = np.bincount(cal.day, weights=cal.doy, minlength=n) / np.maximum(np.bincount(cal.day, minlength=n), 1)
+    columns, used, _ = drop_stepping(columns, used, design(n, view.off_day, view.holiday, None, doy), alone.box)
+    columns, used = columns[:, :MAX_PEERS], used[:MAX_PEERS]
     return extract(series.load, cal, series.temperature, columns), cal, used
 
 

@@ -29,3 +29,17 @@ def test_sites_metered_for_ten_months_are_not_peers_of_two_year_counties() -> No
     county = frame[frame.series_id == "county-B"]
     report = detector.score(county, tz="Asia/Tehran", peers=frame)[0]
     assert not any(p.startswith("site-") for p in report.quality["peers"])  # they cover under 80 % of its span
+
+
+def test_a_neighbour_switched_on_the_same_day_does_not_hide_the_block() -> None:
+    # Farms in counties A (74.3 MW), C and D all start on 22 May 2023. As a plain regressor, county D's farm
+    # absorbed A's (no segment at all); peers that shifted apart from the others over A's block are left out.
+    frame = pd.read_parquet(PROVINCE)
+    counties = frame[frame.series_id.str.startswith("county-")]
+    reports = {r.series_id: r for r in detector.score(counties, tz="Asia/Tehran", peers=counties)}
+    a = reports["county-A"]
+    assert "county-D" not in a.quality["peers"]
+    assert a.segments
+    assert 50 < a.excess_load < 100  # MW
+    assert a.onset is not None
+    assert abs((a.onset - pd.Timestamp("2023-05-21T19:30Z")).total_seconds()) <= 3 * 86400
