@@ -68,7 +68,8 @@ class Claim:
 
     Give the fleet as ``rigs`` with ``rig_model`` (a key of ``RIGS``) or ``kw_per_rig``, or as
     ``power_kw`` in total. ``start`` is a local date or time; ``uptime`` the claimed share of hours on.
-    ``curtail_hours`` (local hours, e.g. 19..22) with ``curtail_share`` (1.0 = switch off) is a
+    ``curtail_hours`` (local hours, e.g. 19..22) with ``curtail_share`` (1.0 = switch off), in the local
+    months ``curtail_months`` (1..12; empty = all year, e.g. 6..9 for a summer peak rule), is a
     peak-hour curtailment the miner must honour; ``licensed_kw`` the capacity it may draw.
     """
 
@@ -81,6 +82,7 @@ class Claim:
     licensed_kw: float | None = None
     curtail_hours: tuple[int, ...] = ()
     curtail_share: float = 1.0
+    curtail_months: tuple[int, ...] = ()
     dedicated: bool = False
 
     def rig_kw(self, rig_table: dict[str, float] | None = None) -> float:
@@ -114,6 +116,9 @@ class Claim:
         bad = [h for h in self.curtail_hours if not 0 <= h <= 23]
         if bad:
             raise InputValidationError(field="curtail_hours", value=bad[0], reason="hours must be 0..23 (local)")
+        bad_months = [m for m in self.curtail_months if not 1 <= m <= 12]
+        if bad_months:
+            raise InputValidationError(field="curtail_months", value=bad_months[0], reason="months must be 1..12")
         if len(set(self.curtail_hours)) >= 24:
             raise InputValidationError(
                 field="curtail_hours", value=len(self.curtail_hours), reason="curtailment cannot cover all 24 hours"
@@ -152,6 +157,7 @@ class Curtailment:
     high: float
     verdict: Literal["complies", "does not comply", "undecidable"]
     reason: str
+    months: tuple[int, ...] = ()  # local months the rule applies in (empty: all year)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -221,6 +227,7 @@ class Verification:
                 "high": self.curtailment.high,
                 "verdict": self.curtailment.verdict,
                 "reason": self.curtailment.reason,
+                "months": list(self.curtailment.months),
             },
         }
 
@@ -286,16 +293,32 @@ def _band(view: DailyView, hours: np.ndarray, dedicated: bool) -> np.ndarray:
 
 
 def _curtailment(
-    view: DailyView, x: np.ndarray, step: np.ndarray, claim: Claim, zq: float, lags: int, dedicated: bool
+    view: DailyView,
+    x: np.ndarray,
+    step: np.ndarray,
+    claim: Claim,
+    zq: float,
+    lags: int,
+    dedicated: bool,
+    month: np.ndarray,
 ) -> Curtailment:
-    """Share of the block shed in the curtailment hours: 1 − (excess there) / (excess in the other hours)."""
+    """Share of the block shed in the curtailment hours: 1 − (excess there) / (excess in the other hours).
+
+    With ``curtail_months`` only those months' days after the start count (``month``: local month per day).
+    """
     hours = np.array(sorted(set(claim.curtail_hours)))
     rest = np.setdiff1d(np.arange(24), hours)
     inside, outside = _band(view, hours, dedicated), _band(view, rest, dedicated)
     block, _ = _estimate(outside, x, step, zq, lags)
-    gap, _ = _estimate(inside - outside, x, step, zq, lags)  # ≈ −(shed power) while the block is on
+    diff = inside - outside
+    if claim.curtail_months:
+        diff = np.where((step > 0) & ~np.isin(month, claim.curtail_months), np.nan, diff)
+    gap, _ = _estimate(diff, x, step, zq, lags)  # ≈ −(shed power) while the block is on
     required = claim.curtail_share
+    months = tuple(sorted(set(claim.curtail_months)))
     names = _hours_text(claim.curtail_hours)
+    if claim.curtail_months:
+        names += " in " + ", ".join(_MONTHS[m - 1] for m in sorted(set(claim.curtail_months)))
     if not block.low > 0:
         return Curtailment(
             tuple(int(h) for h in hours),
@@ -305,6 +328,7 @@ def _curtailment(
             math.nan,
             "undecidable",
             f"no block of load is seen outside {names}, so there is nothing to curtail",
+            months,
         )
     shed, lo, hi = -gap.value / block.value, -gap.high / block.value, -gap.low / block.value
     tol = 0.2  # a fifth of the required shedding: rigs ramp down and back up around the window
@@ -320,7 +344,10 @@ def _curtailment(
         )
     else:
         verdict, why = "undecidable", f"sheds {shed:.0%} in {names}, but the interval {lo:.0%}..{hi:.0%} is too wide"
-    return Curtailment(tuple(int(h) for h in hours), required, shed, lo, hi, verdict, why)  # type: ignore[arg-type]
+    return Curtailment(tuple(int(h) for h in hours), required, shed, lo, hi, verdict, why, months)  # type: ignore[arg-type]
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _hours_text(hours: tuple[int, ...]) -> str:
@@ -441,7 +468,11 @@ def verify(
     if flatness is not None and observed.low > 0:
         shape = "flat round the clock" if flatness < 0.35 else "shaped by hour of day, unlike a rig fleet"
         reasons += (f"the added load is {shape} (spread {flatness:.0%} of its mean across the 24 hours)",)
-    curtail = _curtailment(view, x, step, claim, zq, HAC_LAGS, claim.dedicated) if claim.curtail_hours else None
+    curtail = None
+    if claim.curtail_hours:
+        month = np.zeros(n, dtype=int)
+        month[cal.day] = np.asarray(series.index.tz_convert(series.tz).month)
+        curtail = _curtailment(view, x, step, claim, zq, HAC_LAGS, claim.dedicated, month)
     if curtail is not None:
         reasons += (f"curtailment: {curtail.verdict}: {curtail.reason}",)
     days = pd.Series(series.load, index=series.index.tz_convert(series.tz)).resample("D").mean()
@@ -635,12 +666,36 @@ class ClaimRow:
 
 
 _NUMBERS = ("rigs", "kw_per_rig", "power_kw", "uptime", "licensed_kw", "curtail_share")
+
+
+def parse_months(text: str | None) -> tuple[int, ...]:
+    """Months 1..12 from ``6-9`` (June to September, inclusive), ``11-2`` (across the new year) or ``6,7,8``."""
+    if not text or not str(text).strip():
+        return ()
+    months: list[int] = []
+    try:
+        for part in str(text).split(","):
+            if "-" in part:
+                a, b = (int(v) for v in part.split("-", 1))
+                if not (1 <= a <= 12 and 1 <= b <= 12):
+                    raise ValueError
+                months += [(a - 1 + i) % 12 + 1 for i in range((b - a) % 12 + 1)]
+            else:
+                months.append(int(part))
+    except ValueError:
+        raise InputValidationError(
+            field="curtail_months", value=text, reason="use months like 6-9 or 6,7,8 (1 = January)"
+        ) from None
+    return tuple(sorted(set(months)))
+
+
 _TRUE, _FALSE = {"true", "1", "yes", "y"}, {"false", "0", "no", "n", ""}
 
 
 def read_claims(source: str | Path | pd.DataFrame) -> list[ClaimRow]:
     """Claims from a CSV or DataFrame: ``series_id, start`` and ``rigs`` (+ ``rig_model`` or ``kw_per_rig``) or
-    ``power_kw``; optional ``claim_id, uptime, licensed_kw, curtail_hours, curtail_share, dedicated, peers``.
+    ``power_kw``; optional ``claim_id, uptime, licensed_kw, curtail_hours, curtail_share, curtail_months,
+    dedicated, peers``.
     Other columns (e.g. your own truth) are ignored. A bad value raises, naming its row, field and value."""
     if isinstance(source, pd.DataFrame):
         frame = source.astype("string").fillna("")
@@ -685,6 +740,7 @@ def read_claims(source: str | Path | pd.DataFrame) -> list[ClaimRow]:
                 licensed_kw=numbers["licensed_kw"],
                 curtail_hours=parse_hours(cell.get("curtail_hours")),
                 curtail_share=numbers["curtail_share"] if numbers["curtail_share"] is not None else 1.0,
+                curtail_months=parse_months(cell.get("curtail_months")),
                 dedicated=flag in _TRUE,
             )
             claim.check()

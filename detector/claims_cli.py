@@ -18,6 +18,7 @@ from detector.claims import (
     Claim,
     Verification,
     parse_hours,
+    parse_months,
     read_claims,
     render,
     result_row,
@@ -74,6 +75,9 @@ def verify_cmd(
     licensed_kw: Annotated[float | None, typer.Option("--licensed-kw", help="licensed capacity, kW")] = None,
     curtail_hours: Annotated[str | None, typer.Option("--curtail-hours", help="curtailment hours, e.g. 18-22")] = None,
     curtail_share: Annotated[float, typer.Option("--curtail-share", help="share to shed then (1 = off)")] = 1.0,
+    curtail_months: Annotated[
+        str | None, typer.Option("--curtail-months", help="local months the rule applies in, e.g. 6-9")
+    ] = None,
     dedicated: Annotated[bool, typer.Option(help="the series meters the mining site alone")] = False,
     peers: Annotated[
         str | None, typer.Option(help="'all' other series in the file, or ids 'A,B,C': places without the claim")
@@ -114,6 +118,7 @@ def verify_cmd(
             licensed_kw=licensed_kw,
             curtail_hours=parse_hours(curtail_hours),
             curtail_share=curtail_share,
+            curtail_months=parse_months(curtail_months),
             dedicated=dedicated,
         )
         claim.check()

@@ -2,9 +2,10 @@
 
 A simulated province under one weather, Asia/Tehran, two years from Nowruz 1401 (21 Mar 2022), MW:
 eight counties (three hold mining farms of known size from 1 Khordad 1402 = 22 May 2023, five hold
-none and serve as peers) and two licensed mining sites on their own meters, one honouring the
-evening peak-hour curtailment and one not. ``claims.csv`` lists the claims to check and the verdict
-the truth implies; tests/claims and notebooks/05 read them.
+none and serve as peers) and three licensed mining sites on their own meters: one honouring the
+evening peak-hour curtailment all year, one never, one only in June-September (a summer rule).
+``claims.csv`` lists the claims to check and the verdict the truth implies; tests/claims and notebooks/05
+read them.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ COUNTIES = {
     "county-H": (0.30, 0.0),
 }
 PEAK = (19, 20, 21, 22)  # local hours a licensed miner must shed (19:00-23:00, the evening peak)
+ALL_YEAR, SUMMER = tuple(range(1, 13)), (6, 7, 8, 9)
 
 
 def _farm(n: int, after: np.ndarray, mw: float, rng: np.random.Generator) -> np.ndarray:
@@ -58,11 +60,11 @@ def build() -> tuple[pd.DataFrame, pd.DataFrame]:
     index = pd.date_range(first, pd.Timestamp("2024-03-19", tz="UTC"), freq="h")
     cal = calendar_features(index, CalendarSpec())
     site_temp = pd.Series(weather, index=frames[0].timestamp).reindex(index).to_numpy()
-    for name, rigs, complies in (("site-1", 2900, True), ("site-2", 2900, False)):
+    local_month = np.asarray(index.tz_convert("Asia/Tehran").month)
+    for name, rigs, shed_months in (("site-1", 2900, ALL_YEAR), ("site-2", 2900, ()), ("site-3", 2900, SUMMER)):
         mw = rigs * 3.0 / 1000  # S19j Pro
         power = _farm(len(index), np.ones(len(index), bool), mw, rng)
-        if complies:
-            power = np.where(np.isin(cal.hour, PEAK), 0.02 * mw, power)
+        power = np.where(np.isin(cal.hour, PEAK) & np.isin(local_month, shed_months), 0.02 * mw, power)
         aux = 0.03 * mw * (1 + np.clip(site_temp - 25, 0, None) / 15)
         frames.append(pd.DataFrame({"series_id": name, "timestamp": index, "load": power + aux}))
     loads = pd.concat(frames, ignore_index=True).assign(unit="MW")
@@ -78,6 +80,7 @@ def build() -> tuple[pd.DataFrame, pd.DataFrame]:
             ("B-late", "county-B", 22869, "S19", None, "2024-03-12", peers, False, None, "", 0.0, "undecidable"),
             ("site-1", "site-1", 2900, "S19j Pro", 9000, CLAIM_START, "", True, 19, "19-23", 8.7, "consistent"),
             ("site-2", "site-2", 2900, "S19j Pro", 9000, CLAIM_START, "", True, 19, "19-23", 8.7, "consistent"),
+            ("site-3", "site-3", 2900, "S19j Pro", 9000, CLAIM_START, "", True, 19, "19-23", 8.7, "consistent"),
         ],
         columns=[
             "claim_id",
@@ -94,7 +97,10 @@ def build() -> tuple[pd.DataFrame, pd.DataFrame]:
             "expected_verdict",
         ],
     ).drop(columns="_")
-    claims["expected_curtailment"] = claims.claim_id.map({"site-1": "complies", "site-2": "does not comply"})
+    claims["curtail_months"] = claims.claim_id.map({"site-3": "6-9"}).fillna("")
+    claims["expected_curtailment"] = claims.claim_id.map(
+        {"site-1": "complies", "site-2": "does not comply", "site-3": "complies"}
+    )
     claims["licensed_kw"] = claims.licensed_kw.astype("Int64")
     return loads, claims
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 import detector
-from detector.claims import parse_hours, read_claims
+from detector.claims import parse_hours, parse_months, read_claims
 from detector.cli import app
 
 CLAIMS = Path(__file__).resolve().parents[2] / "sample_data" / "claims"
@@ -34,6 +35,7 @@ def _check(row: pd.Series, province: dict[str, detector.LoadSeries], with_peers:
         rig_model=row.rig_model,
         licensed_kw=float(row.licensed_kw) if row.licensed_kw != "" else None,
         curtail_hours=parse_hours(row.curtail_hours),
+        curtail_months=parse_months(row.curtail_months),
         dedicated=str(row.dedicated) == "True",
     )
     return detector.verify_claim(province[row.series_id], claim, peers=peers)
@@ -143,7 +145,7 @@ def test_cli_verify_prints_the_verdict_and_writes_json_and_plot(tmp_path: Path) 
         (["--series-id", "county-Z"], "field 'series_id': no such series in the file (got 'county-Z')"),
         (["--series-id", "county-A", "--peers", "county-Q"], "field 'peers': no such series in the file"),
         (["--series-id", "county-A", "--curtail-hours", "evening"], "field 'curtail_hours': use local hours like"),
-        ([], "field 'series_id': the file holds 10 series; name one with --series-id"),
+        ([], "field 'series_id': the file holds 11 series; name one with --series-id"),
     ],
 )
 def test_cli_verify_bad_input_is_one_clear_line(extra: list[str], message: str) -> None:
@@ -152,6 +154,27 @@ def test_cli_verify_bad_input_is_one_clear_line(extra: list[str], message: str) 
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
     assert "Traceback" not in result.output
+
+
+def test_a_summer_only_rule_is_judged_on_the_summer(province: dict[str, detector.LoadSeries]) -> None:
+    # site-3 sheds 19:00-23:00 only from June to September: compliant with a summer rule, not an all-year one.
+    claim = detector.Claim(
+        start="2023-05-22", rigs=2900, rig_model="S19j Pro", curtail_hours=(19, 20, 21, 22), dedicated=True
+    )
+    summer = detector.verify_claim(province["site-3"], dataclasses.replace(claim, curtail_months=(6, 7, 8, 9)))
+    all_year = detector.verify_claim(province["site-3"], claim)
+    assert summer.curtailment is not None
+    assert all_year.curtailment is not None
+    assert summer.curtailment.verdict == "complies"
+    assert "in Jun, Jul, Aug, Sep" in summer.curtailment.reason
+    assert all_year.curtailment.verdict == "does not comply"
+
+
+def test_curtailment_months_parse_ranges_across_the_new_year() -> None:
+    assert parse_months("6-9") == (6, 7, 8, 9)
+    assert parse_months("11-2") == (1, 2, 11, 12)
+    with pytest.raises(detector.InputValidationError):
+        parse_months("summer")
 
 
 def test_curtailment_hours_parse_ranges_across_midnight() -> None:
@@ -165,7 +188,7 @@ def test_cli_checks_a_claims_file_and_writes_one_row_per_claim(tmp_path: Path, c
     args = ["verify", str(CLAIMS / "province.parquet"), "--tz", "Asia/Tehran", "--claims", str(CLAIMS / "claims.csv")]
     result = CliRunner().invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "7 claims checked, 0 could not be" in result.output
+    assert "8 claims checked, 0 could not be" in result.output
     checked = pd.read_csv(out, keep_default_na=False).set_index("claim_id")
     expected = claims.set_index("claim_id")
     assert checked.verdict.to_dict() == expected.expected_verdict.to_dict()

@@ -42,6 +42,9 @@ class ClaimIn(BaseModel):
     licensed_kw: float | None = Field(None, description="licensed capacity in kW")
     curtail_hours: list[int] = Field(default_factory=list, max_length=23, description="local hours to shed")
     curtail_share: float = Field(1.0, description="share of the load to shed in those hours (1 = off)")
+    curtail_months: list[int] = Field(
+        default_factory=list, max_length=12, description="local months (1-12) the curtailment applies in; [] all year"
+    )
     dedicated: bool = Field(False, description="the series meters the mining site alone")
 
 
@@ -86,6 +89,7 @@ class CurtailmentOut(BaseModel):
     high: float | None
     verdict: Literal["complies", "does not comply", "undecidable"]
     reason: str
+    months: list[int]
 
 
 class VerifyOut(BaseModel):
@@ -173,6 +177,7 @@ def _verify(body: VerifyIn, fmt: str) -> Any:
         licensed_kw=c.licensed_kw,
         curtail_hours=tuple(c.curtail_hours),
         curtail_share=c.curtail_share,
+        curtail_months=tuple(c.curtail_months),
         dedicated=c.dedicated,
     )
     try:
