@@ -95,3 +95,15 @@ def test_unknown_field_in_the_claim_is_refused(client: TestClient, province: pd.
 def test_verify_needs_a_key(client: TestClient) -> None:
     r = client.post("/v1/verify", json={}, headers={"X-API-Key": ""})
     assert r.status_code == 401
+
+
+def test_seasonal_curtailment_over_http(client: TestClient, province: pd.DataFrame) -> None:
+    body = _body(province, "site-3", rigs=2900, rig_model="S19j Pro", dedicated=True, curtail_hours=[19, 20, 21, 22])
+    body["claim"]["curtail_months"] = [6, 7, 8, 9]
+    out = client.post("/v1/verify", json=body).json()
+    assert out["curtailment"]["verdict"] == "complies"
+    assert out["curtailment"]["months"] == [6, 7, 8, 9]
+    body["claim"]["curtail_months"] = [13]
+    r = client.post("/v1/verify", json=body)
+    assert r.status_code == 422
+    assert r.json()["detail"] == "claim.curtail_months: months must be 1..12 (got 13)"
