@@ -106,33 +106,45 @@ def real_set(source: str, *, split: str, per_series: int, seed: int, days: int |
                 w = hourly.iloc[first : first + days * 24].interpolate(limit=3)
                 year = w.index[0].year
             scenario = simulate.SCENARIOS[int(rng.integers(len(simulate.SCENARIOS)))]
-            size = float(np.exp(rng.uniform(*np.log(SIZE_RANGE))))
-            base = w["load"].to_numpy(dtype=float)
-            temp = w["temperature"].to_numpy(dtype=float) if "temperature" in w else None
-            inj = simulate.inject(base, w.index, scenario, size=size, rng=rng, spec=spec, temperature=temp)
-            name = f"{sid}/{year}/{k}"
-            frame = pd.DataFrame({"series_id": name, "timestamp": w.index, "load": inj.load})
-            if inj.temperature is not None:
-                frame["temperature"] = inj.temperature
+            frame, row = _injected(w, f"{sid}/{year}/{k}", scenario, source, src, spec, rng)
             frames.append(frame)
-            ev = inj.event
-            truth.append(
-                {
-                    "series_id": name,
-                    "source": source,
-                    "kind": "real",
-                    "scenario": scenario,
-                    "label": ev.label,
-                    "start": w.index[ev.start] if ev.start is not None else pd.NaT,
-                    "end": w.index[min(ev.end, len(w) - 1)] if ev.end is not None else pd.NaT,
-                    "excess": ev.excess,
-                    "relative_size": ev.excess / float(np.nanmean(base)),
-                    "unit": src.unit,
-                }
-            )
+            truth.append(row)
     loads = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["series_id", "timestamp", "load"])
     name = f"{source}-{split}" if days is None else f"{source}-{split}-{days}d"
     return LabelledSet(name, loads, pd.DataFrame(truth), src.unit, src.tz, src.country)
+
+
+def _injected(
+    w: pd.DataFrame,
+    name: str,
+    scenario: str,
+    source: str,
+    src: RealSource,
+    spec: CalendarSpec,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """``scenario`` (of a random size in ``SIZE_RANGE``) injected into one window: its long frame and truth row."""
+    size = float(np.exp(rng.uniform(*np.log(SIZE_RANGE))))
+    base = w["load"].to_numpy(dtype=float)
+    temp = w["temperature"].to_numpy(dtype=float) if "temperature" in w else None
+    inj = simulate.inject(base, w.index, scenario, size=size, rng=rng, spec=spec, temperature=temp)
+    frame = pd.DataFrame({"series_id": name, "timestamp": w.index, "load": inj.load})
+    if inj.temperature is not None:
+        frame["temperature"] = inj.temperature
+    ev = inj.event
+    row = {
+        "series_id": name,
+        "source": source,
+        "kind": "real",
+        "scenario": scenario,
+        "label": ev.label,
+        "start": w.index[ev.start] if ev.start is not None else pd.NaT,
+        "end": w.index[min(ev.end, len(w) - 1)] if ev.end is not None else pd.NaT,
+        "excess": ev.excess,
+        "relative_size": ev.excess / float(np.nanmean(base)),
+        "unit": src.unit,
+    }
+    return frame, row
 
 
 def simulated_set(kind: str, *, n_series: int, seed: int, days: int = 365) -> LabelledSet:
@@ -210,32 +222,10 @@ def peer_set(source: str, *, split: str, seed: int, event_share: float = 0.5) ->
                 continue
             scenario = simulate.SCENARIOS[int(rng.integers(len(simulate.SCENARIOS)))]
             scenario = scenario if rng.random() < event_share else "clean"
-            size = float(np.exp(rng.uniform(*np.log(SIZE_RANGE))))
-            base = w["load"].to_numpy(dtype=float)
-            temp = w["temperature"].to_numpy(dtype=float) if "temperature" in w else None
-            inj = simulate.inject(base, w.index, scenario, size=size, rng=rng, spec=spec, temperature=temp)
-            name = f"{sid}/{year}"
-            frame = pd.DataFrame({"series_id": name, "timestamp": w.index, "load": inj.load})
-            if inj.temperature is not None:
-                frame["temperature"] = inj.temperature
+            frame, row = _injected(w, f"{sid}/{year}", scenario, f"{source}+peers", src, spec, rng)
             frames.append(frame)
-            if sid not in targets:
-                continue
-            ev = inj.event
-            truth.append(
-                {
-                    "series_id": name,
-                    "source": f"{source}+peers",
-                    "kind": "real",
-                    "scenario": scenario,
-                    "label": ev.label,
-                    "start": w.index[ev.start] if ev.start is not None else pd.NaT,
-                    "end": w.index[min(ev.end, len(w) - 1)] if ev.end is not None else pd.NaT,
-                    "excess": ev.excess,
-                    "relative_size": ev.excess / float(np.nanmean(base)),
-                    "unit": src.unit,
-                }
-            )
+            if sid in targets:
+                truth.append(row)
     everything = pd.concat(frames, ignore_index=True)
     truth_frame = pd.DataFrame(truth)
     loads = everything[everything.series_id.isin(set(truth_frame.series_id))] if len(truth_frame) else everything[:0]
