@@ -633,26 +633,29 @@ def _judge(
     return "consistent", "matches", (seen, claim_text)
 
 
-def parse_hours(text: str | None) -> tuple[int, ...]:
-    """Local hours from ``18-22`` (18:00 to 22:00, i.e. hours 18..21), ``23-2`` (across midnight) or ``18,19``."""
+def _cyclic(text: str | None, first: int, count: int, inclusive: bool, field: str, hint: str) -> tuple[int, ...]:
+    """Values of a cycle (hours 0..23, months 1..12) from ``a-b`` ranges, which may wrap, or single values."""
     if not text or not str(text).strip():
         return ()
-    hours: list[int] = []
-    for part in str(text).split(","):
-        part = part.strip()
-        try:
+    values: list[int] = []
+    try:
+        for part in str(text).split(","):
             if "-" in part:
                 a, b = (int(v) for v in part.split("-", 1))
-                if not (0 <= a <= 23 and 0 <= b <= 24):
+                if not (first <= a < first + count and first <= b <= first + count - int(inclusive)):
                     raise ValueError
-                hours += [(a + i) % 24 for i in range((b - a) % 24 or 24)]
+                start, stop = a - first, b - first + int(inclusive)
+                values += [first + (start + i) % count for i in range((stop - start) % count or count)]
             else:
-                hours.append(int(part))
-        except ValueError:
-            raise InputValidationError(
-                field="curtail_hours", value=text, reason="use local hours like 18-22 or 18,19,20,21"
-            ) from None
-    return tuple(sorted(set(hours)))
+                values.append(int(part))
+    except ValueError:
+        raise InputValidationError(field=field, value=text, reason=hint) from None
+    return tuple(sorted(set(values)))
+
+
+def parse_hours(text: str | None) -> tuple[int, ...]:
+    """Local hours from ``18-22`` (18:00 to 22:00, i.e. hours 18..21), ``23-2`` (across midnight) or ``18,19``."""
+    return _cyclic(text, 0, 24, False, "curtail_hours", "use local hours like 18-22 or 18,19,20,21")
 
 
 @dataclass(frozen=True, slots=True)
@@ -670,23 +673,7 @@ _NUMBERS = ("rigs", "kw_per_rig", "power_kw", "uptime", "licensed_kw", "curtail_
 
 def parse_months(text: str | None) -> tuple[int, ...]:
     """Months 1..12 from ``6-9`` (June to September, inclusive), ``11-2`` (across the new year) or ``6,7,8``."""
-    if not text or not str(text).strip():
-        return ()
-    months: list[int] = []
-    try:
-        for part in str(text).split(","):
-            if "-" in part:
-                a, b = (int(v) for v in part.split("-", 1))
-                if not (1 <= a <= 12 and 1 <= b <= 12):
-                    raise ValueError
-                months += [(a - 1 + i) % 12 + 1 for i in range((b - a) % 12 + 1)]
-            else:
-                months.append(int(part))
-    except ValueError:
-        raise InputValidationError(
-            field="curtail_months", value=text, reason="use months like 6-9 or 6,7,8 (1 = January)"
-        ) from None
-    return tuple(sorted(set(months)))
+    return _cyclic(text, 1, 12, True, "curtail_months", "use months like 6-9 or 6,7,8 (1 = January)")
 
 
 _TRUE, _FALSE = {"true", "1", "yes", "y"}, {"false", "0", "no", "n", ""}
