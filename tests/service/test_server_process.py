@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,59 +10,18 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
+import server_process
 
 from detector.service.store import RUNNING, Store
 
 KEY = "process-test-key"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """``detector serve`` in a subprocess, on 127.0.0.1 only."""
+class Server(server_process.Server):
+    """``detector serve`` with this test's key and one-second job leases (a killed worker's job is retaken fast)."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.data_dir, self.port = data_dir, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "DETECTOR_HOST": "127.0.0.1",
-            "DETECTOR_PORT": str(self.port),
-            "DETECTOR_DATA_DIR": str(self.data_dir),
-            "DETECTOR_API_KEYS": f'["{KEY}"]',
-            "DETECTOR_JOB_LEASE_SECONDS": "1",
-            "DETECTOR_JOB_POLL_SECONDS": "0.1",
-        }
-        cmd = [sys.executable, "-c", "from detector.cli import app; app()", "serve"]
-        with (self.data_dir / "server.log").open("ab") as log:  # the child keeps its own descriptor
-            self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, (self.data_dir / "server.log").read_text()
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError("server did not become ready")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.kill()  # SIGKILL: no shutdown hooks run
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(20)
+        super().__init__(data_dir, KEY, {"DETECTOR_JOB_LEASE_SECONDS": "1"})
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the scripts that import this file
+import server_process
 
 KEY = "web-test-key"
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
@@ -61,46 +60,9 @@ def wait_done(get: Any, job_id: str, timeout: float = 90.0) -> dict[str, Any]:
     raise AssertionError(f"job {job_id} did not finish: {job}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """``detector serve`` in a subprocess on a free loopback port, with one API key."""
+class Server(server_process.Server):
+    """``detector serve`` with this harness's key and a rate limit no page load can hit."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.data_dir, self.port = data_dir, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "DETECTOR_HOST": "127.0.0.1",
-            "DETECTOR_PORT": str(self.port),
-            "DETECTOR_DATA_DIR": str(self.data_dir),
-            "DETECTOR_API_KEYS": f'["{KEY}"]',
-            "DETECTOR_JOB_POLL_SECONDS": "0.1",
-            "DETECTOR_RATE_LIMIT_PER_SECOND": "1000",
-            "DETECTOR_RATE_LIMIT_BURST": "1000",
-        }
-        cmd = [sys.executable, "-c", "from detector.cli import app; app()", "serve"]
-        with (self.data_dir / "server.log").open("ab") as log:
-            self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, (self.data_dir / "server.log").read_text()
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError("server did not become ready")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(20)
+        limits = {"DETECTOR_RATE_LIMIT_PER_SECOND": "1000", "DETECTOR_RATE_LIMIT_BURST": "1000"}
+        super().__init__(data_dir, KEY, limits)
