@@ -200,3 +200,24 @@ def test_paste_one_series(page: Page, server: Server) -> None:
     page.wait_for_selector("body[data-ready=series]")
     assert page.evaluate("chart.data[0].length") == 35 * 24
     expect(page.locator("#quality")).to_contain_text("840 hours (35 days)")
+
+
+def test_a_running_job_shows_what_is_scored_so_far(page: Page, server: Server, tmp_path: Path) -> None:
+    feeders = pd.read_parquet(SAMPLE / "tehran_feeders.parquet")
+    big = pd.concat([feeders.assign(series_id=feeders.series_id + f"-{i}") for i in range(5)])  # 150 series
+    path = tmp_path / "many.parquet"
+    big.to_parquet(path, index=False)
+    with path.open("rb") as f, httpx.Client(base_url=server.url, headers={"X-API-Key": KEY}, timeout=60) as http:
+        job_id = http.post("/v1/jobs", files={"file": ("many.parquet", f)}, data={"timezone": "Asia/Tehran"}).json()[
+            "id"
+        ]
+    page.goto(server.url + "/")
+    use_key(page, KEY)
+    page.goto(f"{server.url}/jobs/{job_id}?refresh=500")
+    page.wait_for_selector("body[data-partial]")
+    expect(page.locator("#partial")).to_be_visible()
+    partial = int(page.locator("body").get_attribute("data-partial") or 0)
+    assert 0 < partial < 150
+    page.wait_for_selector("body[data-ready=list]")
+    expect(page.locator("#partial")).to_be_hidden()
+    expect(page.locator("#job-state")).to_contain_text("done: 150 series")

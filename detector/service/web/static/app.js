@@ -229,10 +229,15 @@ function initUpload() {
 
 const job = { id: "", rows: [], view: [], sort: { key: "score", dir: -1 }, page: 0, loaded: false };
 
+// While a job runs, the list of what is scored so far refreshes every 3 s (``?refresh=MS``, at least 500).
+const PARTIAL_EVERY_MS = Math.max(500, Number(new URLSearchParams(location.search).get("refresh")) || 3000);
+
 async function pollJob() {
   const id = job.id;
   const bar = $("#progress");
   const state = $("#job-state");
+  let shownDone = 0;
+  let shownAt = 0;
   for (;;) {
     const j = await (await api(`/v1/jobs/${encodeURIComponent(id)}`)).json();
     $("#job-file").textContent = j.filename;
@@ -245,6 +250,15 @@ async function pollJob() {
     if (j.state === "queued") state.textContent = "queued: waiting for the worker…";
     else if (j.state === "running") {
       state.textContent = `scoring: ${num(c.done, 9)}${of} series${pct}, ${c.flagged} flagged, ${c.failed} failed`;
+      if (c.done > shownDone && Date.now() - shownAt >= PARTIAL_EVERY_MS) {
+        await loadResults(); // the ranked list of what is scored so far, so analysts can start reading
+        shownDone = c.done;
+        shownAt = Date.now();
+        $("#partial").hidden = false;
+        $("#results").hidden = false;
+        renderList();
+        document.body.dataset.partial = String(job.rows.length);
+      }
     } else if (j.state === "failed") {
       state.textContent = "failed";
       throw new ApiError(`The job failed: ${j.error || "no reason given"}`);
@@ -387,6 +401,7 @@ async function showJob() {
   clearError();
   await pollJob();
   await loadResults();
+  $("#partial").hidden = true;
   $("#results").hidden = false;
   renderList();
   job.loaded = true;
