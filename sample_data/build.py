@@ -33,6 +33,10 @@ def write_real() -> None:
     pjm = pjm[(pjm.series_id == "PJM-DUQ") & (pjm.timestamp.dt.year == 2017)]
     gef.assign(unit="kW").to_parquet(HERE / "real_gefcom2012_2006.parquet", index=False, compression="zstd")
     pjm.assign(unit="MW").to_parquet(HERE / "real_pjm_duq_2017.parquet", index=False, compression="zstd")
+    # Seven PJM regions over 2016-2017: a region and its peers for a claim check on real load.
+    regions = pd.read_parquet(SHARED / "pjm_regions.parquet")
+    regions = regions[regions.timestamp.dt.year.isin([2016, 2017])]
+    regions.assign(unit="MW").to_parquet(HERE / "real_pjm_regions_2016_2017.parquet", index=False, compression="zstd")
 
 
 if __name__ == "__main__":

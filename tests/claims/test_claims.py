@@ -15,6 +15,7 @@ from detector.claims import parse_hours, parse_months, read_claims
 from detector.cli import app
 
 CLAIMS = Path(__file__).resolve().parents[2] / "sample_data" / "claims"
+REAL_PJM = CLAIMS.parent / "real_pjm_regions_2016_2017.parquet"
 
 
 @pytest.fixture(scope="module")
@@ -246,3 +247,17 @@ def test_a_peer_whose_own_farm_started_the_same_day_is_left_out(province: dict[s
     obs = result.observed
     assert obs is not None
     assert obs.low <= 74.3 <= obs.high
+
+
+def test_the_issue_example_on_real_load_undecidable_alone_refused_with_peers() -> None:
+    # 22,869 S19 rigs (74 MW) claimed in PJM's Duquesne zone (mean 1.57 GW) from 1 Mar 2017, where no such fleet
+    # exists: 4.7 % of the load hides in the weather alone; the six other PJM regions as peers rule it out.
+    regions = {s.series_id: s for s in detector.load(REAL_PJM, tz="America/New_York")}
+    claim = detector.Claim(start="2017-03-01", rigs=22869, rig_model="S19")
+    alone = detector.verify_claim(regions["PJM-DUQ"], claim, country="US")
+    peers = [s for sid, s in regions.items() if sid != "PJM-DUQ"]
+    checked = detector.verify_claim(regions["PJM-DUQ"], claim, country="US", peers=peers)
+    assert alone.verdict == "undecidable"
+    assert (checked.verdict, checked.finding) == ("inconsistent", "too little")
+    assert checked.observed is not None
+    assert checked.observed.high < 0.5 * checked.claimed  # at most ~26 MW of the 74 MW claimed
