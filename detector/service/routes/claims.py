@@ -166,19 +166,9 @@ async def verify_claim(
 def _verify(body: VerifyIn, fmt: str) -> Any:
     target = _series(body.series, body.unit, body.timezone, "series")
     peers = [_series(p, body.unit, body.timezone, f"peers[{i}]") for i, p in enumerate(body.peers)]
-    c = body.claim
+    c = body.claim  # ClaimIn's fields are Claim's, by name
     claim = Claim(
-        start=c.start,
-        rigs=c.rigs,
-        rig_model=c.rig_model,
-        kw_per_rig=c.kw_per_rig,
-        power_kw=c.power_kw,
-        uptime=c.uptime,
-        licensed_kw=c.licensed_kw,
-        curtail_hours=tuple(c.curtail_hours),
-        curtail_share=c.curtail_share,
-        curtail_months=tuple(c.curtail_months),
-        dedicated=c.dedicated,
+        **{**c.model_dump(), "curtail_hours": tuple(c.curtail_hours), "curtail_months": tuple(c.curtail_months)}
     )
     try:
         result = detector.verify_claim(
