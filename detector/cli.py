@@ -15,17 +15,14 @@ import detector
 from detector import simulate
 from detector.balance_cli import balance_cmd
 from detector.claims_cli import verify_cmd
+from detector.score_cli import fail as _fail
+from detector.score_cli import load_model_opt as _load_model_opt
+from detector.score_cli import score_cmd
 from detector.service.cli import keys_app, serve
 from detector.service.feedback_cli import outcomes_app, recalibrate_cmd
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Find illicit crypto-mining in load data.")
-err = Console(stderr=True)
 out = Console()
-
-
-def _fail(exc: Exception) -> None:
-    err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 @app.command("simulate")
@@ -154,171 +151,7 @@ def check_cmd(
         raise typer.Exit(1)
 
 
-SCORE_COLUMNS = ("series_id", "score", "flagged", "onset", "end", "excess_load")
-
-
-def _load_model_opt(model: Path | None) -> detector.MiningModel:
-    try:
-        return detector.load_model(model)
-    except detector.DetectorError as exc:
-        _fail(exc)
-        raise  # unreachable: _fail exits
-
-
-@app.command("score")
-def score_cmd(
-    input_path: Annotated[Path, typer.Argument(help="long CSV or Parquet: series_id, timestamp, load[, temperature]")],
-    out_path: Annotated[Path, typer.Option("--out", help="score file (CSV), one row per series")],
-    model: Annotated[Path | None, typer.Option(help="model directory (default: the bundled model)")] = None,
-    tz: Annotated[str | None, typer.Option("--tz", help="IANA zone of local time, e.g. Asia/Tehran")] = None,
-    unit: Annotated[str | None, typer.Option(help="W, kW, MW, GW or Wh, kWh, MWh (else a 'unit' column)")] = None,
-    country: Annotated[str, typer.Option(help="holiday calendar (ISO 3166 code)")] = "IR",
-    threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="flag at this probability")] = None,
-    top: Annotated[int | None, typer.Option(min=1, help="flag the K highest scores (inspection budget)")] = None,
-    segments: Annotated[Path | None, typer.Option(help="also write one row per segment (CSV)")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
-    workers: Annotated[int, typer.Option(min=1, help="score in this many processes (one core each)")] = 1,
-    engine: Annotated[str, typer.Option(help="local, or dask: INPUT a Parquet dataset/CSV glob, --out a directory")] = (
-        "local"
-    ),
-    scheduler: Annotated[str | None, typer.Option(help="dask: cluster address, e.g. tcp://host:8786")] = None,
-    partitions: Annotated[int | None, typer.Option(min=1, help="dask: partitions if series span files")] = None,
-) -> None:
-    """Score every series: a ranked inspection list. Exit 1 if any series failed, 2 if the input did.
-
-    The input is read series by series: memory stays bounded when its rows are grouped by series_id.
-    --engine dask scores a partitioned dataset on a Dask cluster (a LocalCluster of --workers processes
-    unless --scheduler is given) and writes OUT/scores.parquet/ (all results) and OUT/scores.csv (ranked).
-    """
-    if threshold is not None and top is not None:
-        _fail(detector.InputValidationError(field="--top", value=top, reason="give --threshold or --top, not both"))
-    if engine not in ("local", "dask"):
-        _fail(detector.InputValidationError(field="--engine", value=engine, reason="engine must be local or dask"))
-    if engine == "dask":
-        _score_on_dask(
-            input_path,
-            out_path,
-            model,
-            tz,
-            unit,
-            country,
-            threshold,
-            top,
-            segments,
-            quiet,
-            workers,
-            scheduler,
-            partitions,
-        )
-        return
-    mdl = _load_model_opt(model)
-    rows: list[dict[str, object]] = []
-    seg_rows: list[dict[str, object]] = []
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    progress = Progress(
-        TextColumn("scoring"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[sid]}"),
-        console=err,
-        disable=quiet,
-        transient=True,
-    )
-    try:
-        with progress:
-            task = progress.add_task("score", total=None, sid="")
-            for sid, result in detector.iter_scores(
-                input_path, model=mdl, unit=unit, tz=tz, country=country, threshold=threshold, workers=workers
-            ):
-                progress.update(task, advance=1, sid=sid)
-                if isinstance(result, detector.DetectorError):
-                    rows.append({"series_id": sid, "error": str(result)})
-                    continue
-                rows.append(result.to_row())
-                for i, seg in enumerate(result.segments):
-                    seg_rows.append(
-                        {
-                            "series_id": sid,
-                            "segment": i,
-                            "start": seg.start.isoformat(),
-                            "end": seg.end.isoformat() if seg.end is not None else "",
-                            "excess_load": seg.excess_load,
-                            "unit": result.unit,
-                            "score": seg.score,
-                            "evidence": "; ".join(seg.evidence),
-                        }
-                    )
-    except detector.DetectorError as exc:
-        _fail(exc)
-    if segments is not None:
-        pd.DataFrame(
-            seg_rows, columns=["series_id", "segment", "start", "end", "excess_load", "unit", "score", "evidence"]
-        ).to_csv(segments, index=False)
-    _write_ranked(rows, out_path, top, quiet)
-
-
-def _write_ranked(rows: list[dict[str, object]], out_path: Path, top: int | None, quiet: bool) -> None:
-    """Write the ranked score file from rows in input order; exit 1 if any series failed."""
-    frame = pd.DataFrame(rows)
-    for col in ("score", "flagged", "onset", "end", "excess_load", "error"):
-        if col not in frame:
-            frame[col] = None
-    frame = frame.sort_values("score", ascending=False, na_position="last", kind="stable")
-    if top is not None:
-        ok = frame["error"].fillna("") == ""
-        frame["flagged"] = False
-        frame.loc[frame.index[ok][:top], "flagged"] = True
-    frame = frame[list(SCORE_COLUMNS) + [c for c in frame.columns if c not in SCORE_COLUMNS]]
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out_path, index=False)
-    failed = int((frame["error"].fillna("") != "").sum())
-    if not quiet:
-        out.print(
-            f"{len(frame) - failed} series scored, {int(frame['flagged'].fillna(False).sum())} flagged, "
-            f"{failed} failed; written to {out_path}"
-        )
-    if failed:
-        raise typer.Exit(1)
-
-
-def _score_on_dask(
-    input_path: Path,
-    out_dir: Path,
-    model: Path | None,
-    tz: str | None,
-    unit: str | None,
-    country: str,
-    threshold: float | None,
-    top: int | None,
-    segments: Path | None,
-    quiet: bool,
-    workers: int,
-    scheduler: str | None,
-    partitions: int | None,
-) -> None:
-    """`score --engine dask`: results dataset on the cluster, then the same ranked file as the local engine."""
-    if segments is not None:
-        _fail(detector.InputValidationError(field="--segments", value=str(segments), reason="not with --engine dask"))
-    try:
-        run = detector.score_dataset(
-            input_path,
-            out_dir,
-            model_dir=model,
-            unit=unit,
-            tz=tz,
-            country=country,
-            threshold=threshold,
-            scheduler=scheduler,
-            workers=workers if workers > 1 else None,
-            partitions=partitions,
-        )
-    except detector.DetectorError as exc:
-        _fail(exc)
-    if not quiet:
-        how = "shuffled on series_id" if run.shuffled else "no shuffle: each file holds whole series"
-        out.print(f"{run.n_files} files, {run.n_rows:,} rows, {run.workers} workers, {how}, {run.seconds:.1f} s")
-    _write_ranked(detector.read_results(run.results), out_dir / "scores.csv", top, quiet)
+app.command("score")(score_cmd)  # detector/score_cli.py
 
 
 def _labelled(paths: list[Path], unit: str | None, tz: str | None, country: str) -> list[detector.LabelledSet]:

@@ -11,7 +11,7 @@ import pandas as pd
 from detector.artifacts import MiningModel, load_model
 from detector.errors import DetectorError
 from detector.features.calendar import CalendarSpec, calendar_features
-from detector.features.peers import overlapping
+from detector.features.peers import PeerPool
 from detector.ingest import iter_series
 from detector.models.baselines import BASELINES
 from detector.pipeline import LabelledSet, load_peers, metrics
@@ -28,11 +28,15 @@ def score_sets(
     rows: list[dict[str, Any]] = []
     for data in sets:
         truth = data.truth.set_index("series_id")
-        pool = load_peers(data.peers, unit=data.unit, tz=data.tz) if data.peers is not None else []
+        pool = (
+            PeerPool(load_peers(data.peers, unit=data.unit, tz=data.tz), data.country)
+            if data.peers is not None
+            else None
+        )
         for sid, series in iter_series(data.loads, unit=data.unit, tz=data.tz):
             if isinstance(series, DetectorError):
                 continue
-            r = score_series(series, model, country=data.country, peers=overlapping(series, pool) if pool else ())
+            r = score_series(series, model, country=data.country, peers=pool)
             row = {
                 "source": data.name,  # a truth table without a source column groups by set
                 **truth.loc[sid].to_dict(),

@@ -19,9 +19,18 @@ from sklearn.model_selection import StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
 from detector.artifacts import MiningModel, load_model
-from detector.errors import DataSufficiencyError, DetectorError
-from detector.features.peers import overlapping
-from detector.ingest import CHUNK_ROWS, MIN_DAYS, LoadSeries, Source, block_series, iter_series, read_blocks
+from detector.errors import DataSufficiencyError, DetectorError, InputValidationError
+from detector.features.peers import PeerPool
+from detector.ingest import (
+    CHUNK_ROWS,
+    MIN_DAYS,
+    LoadSeries,
+    Source,
+    block_series,
+    count_series,
+    iter_series,
+    read_blocks,
+)
 from detector.models.classifier import Calibrator, SignatureClassifier
 from detector.models.signature import FEATURES
 from detector.scoring import ScoreReport, score_series, signature_of
@@ -55,7 +64,7 @@ def iter_scores(
     with_expected: bool = False,
     workers: int = 1,
     chunk_rows: int | None = CHUNK_ROWS,
-    peers: Source | None = None,
+    peers: Source | str | None = "auto",
 ) -> Iterator[tuple[str, ScoreReport | DetectorError]]:
     """Score every series of ``source``; yield ``(series_id, report or the error that stopped it)``.
 
@@ -64,23 +73,29 @@ def iter_scores(
     flight, so memory stays bounded (a DataFrame is one block: use a file to spread it). Workers are
     spawned, so a script using them needs the usual ``if __name__ == "__main__":`` guard.
     ``chunk_rows``: rows per read of a file (``None``: read it whole first; see ``iter_series``).
-    ``peers``: places whose daily levels join each series' expected-load model (``features.peers``), e.g.
-    the neighbouring regions, or ``source`` itself (each series then has the others as peers). For files of
-    regions or feeders (tens to hundreds of series), scored in this process. Experimental, not on the CLI or
-    the API: the bundled model was trained without peers (with them it flags 3 % of clean series); peers that
-    shifted with the target's suspected block apart from the others are left out (BENCHMARKS.md, "Detection
-    with peers").
+    ``peers``: ``"auto"`` (default): when the input holds 2 to ``AUTO_PEERS_MAX_SERIES`` series, each series'
+    expected load also uses the others that follow it most closely (a synthetic control: neighbouring regions
+    share weather, calendar and economy); ``"none"``: each series alone; or a table of other places' loads to
+    draw peers from. Peers whose level stepped with the target's suspected block apart from the others are left
+    out, and each report names the peers used. With peers the input is read whole and scored in this process.
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")
     model = model or load_model()
+    if peers is None or (isinstance(peers, str) and peers in ("auto", "none")):
+        peers = _resolve_peers(source, peers)
     score = functools.partial(
         _score_one, model=model, country=country, threshold=threshold, with_expected=with_expected
     )
     if peers is not None:
-        pool = load_peers(peers, unit=unit, tz=tz)
-        for sid, s in iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows):
-            yield sid, s if isinstance(s, DetectorError) else score(s, peers=overlapping(s, pool))
+        if peers is source:  # auto: the input's own series are each other's peers (read and checked once)
+            checked = list(iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows))
+            pool = PeerPool([s for _, s in checked if not isinstance(s, DetectorError)], country)
+        else:
+            checked = iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows)
+            pool = PeerPool(load_peers(peers, unit=unit, tz=tz), country)
+        for sid, s in checked:
+            yield sid, s if isinstance(s, DetectorError) else score(s, peers=pool)
         return
     if workers == 1:
         for sid, s in iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows):
@@ -100,6 +115,25 @@ def iter_scores(
             yield from in_flight.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+AUTO_PEERS_MAX_SERIES = 400  # "auto" peers for inputs of up to this many series (regions, feeders of a city)
+
+
+def _resolve_peers(source: Source, peers: object) -> Source | None:
+    """``"auto"`` -> ``source`` itself when it holds 2..AUTO_PEERS_MAX_SERIES series, else None; ``"none"`` -> None."""
+    if peers == "none" or peers is None:
+        return None
+    if peers != "auto":
+        raise InputValidationError(field="peers", value=peers, reason="peers must be 'auto', 'none' or a table")
+    try:
+        if isinstance(source, pd.DataFrame):
+            n = source["series_id"].nunique() if "series_id" in source else 0
+        else:
+            n = count_series(source)
+    except (OSError, ValueError, KeyError):
+        return None  # unreadable input: reading it to score reports the problem
+    return source if 2 <= n <= AUTO_PEERS_MAX_SERIES else None
 
 
 def score_block(
@@ -158,7 +192,7 @@ def _score_one(
     country: str,
     threshold: float | None,
     with_expected: bool,
-    peers: Sequence[LoadSeries] = (),
+    peers: PeerPool | None = None,
 ) -> ScoreReport | DetectorError:
     """Score one series; numerical trouble in it becomes that series' error (also run in worker processes)."""
     try:
@@ -184,7 +218,7 @@ def score(
     country: str = "IR",
     threshold: float | None = None,
     with_expected: bool = False,
-    peers: Source | None = None,
+    peers: Source | str | None = "auto",
 ) -> list[ScoreReport]:
     """Score every series; raise the first series' error (``iter_scores`` keeps going instead)."""
     out = []
@@ -212,17 +246,29 @@ def iter_signatures(
     tz: str | None = None,
     country: str = "IR",
     min_days: float = MIN_DAYS,
+    peers: Source | str | None = "auto",
 ) -> Iterator[tuple[str, np.ndarray | DetectorError]]:
     """Signature features of every series (the classifier's input, as ``score`` computes it), or its error.
 
     The features do not depend on a model: recalibration uses them to get any model's decision values.
+    ``peers`` as in ``iter_scores``, so the features are those scoring the same input would use.
     """
-    for sid, series in iter_series(source, unit=unit, tz=tz, min_days=min_days):
+    peers = _resolve_peers(source, peers) if peers is None or peers in ("auto", "none") else peers
+    checked = list(iter_series(source, unit=unit, tz=tz, min_days=min_days))
+    pool = None
+    if peers is not None:
+        pool_series = (
+            [s for _, s in checked if not isinstance(s, DetectorError)]
+            if peers is source
+            else (load_peers(peers, unit=unit, tz=tz))
+        )
+        pool = PeerPool(pool_series, country)
+    for sid, series in checked:
         if isinstance(series, DetectorError):
             yield sid, series
             continue
         try:
-            yield sid, signature_of(series, country)[0].features
+            yield sid, signature_of(series, country, pool)[0].features
         except (ValueError, np.linalg.LinAlgError) as exc:
             yield sid, DataSufficiencyError(f"series could not be modelled: {exc}", series_id=sid)
 
@@ -230,13 +276,15 @@ def iter_signatures(
 def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Signature features and labels for every accepted series of a labelled set."""
     labels = data.truth.set_index("series_id")["label"]
-    pool = load_peers(data.peers, unit=data.unit, tz=data.tz) if data.peers is not None else []
+    pool = (
+        PeerPool(load_peers(data.peers, unit=data.unit, tz=data.tz), data.country) if data.peers is not None else None
+    )
     rows, ys, ids = [], [], []
     for sid, series in iter_series(data.loads, unit=data.unit, tz=data.tz):
         if isinstance(series, DetectorError):
             log.warning("training set %s: skipped %s: %s", data.name, sid, series)
             continue
-        sig, _, _ = signature_of(series, data.country, overlapping(series, pool) if pool else ())
+        sig, _, _ = signature_of(series, data.country, pool)
         rows.append(sig.features)
         ys.append(int(labels[sid]))
         ids.append(f"{data.name}/{sid}")
@@ -254,6 +302,23 @@ def _pick_threshold(p: np.ndarray, y: np.ndarray) -> float:
         if fpr <= MAX_VALIDATION_FPR and f1 > best_f1:
             best, best_f1 = float(t), f1
     return best
+
+
+CONTEXT_MAX_FPR = 0.01
+
+
+def _context_threshold(p: np.ndarray, y: np.ndarray, fallback: float) -> float:
+    """Lowest out-of-fold threshold whose FPR on this context's real (not simulated) windows stays <= 1 %.
+
+    Real loads are where false alarms come from; simulated negatives are easy and would dilute the rate.
+    With under 50 negatives in the context the model-wide threshold stands.
+    """
+    neg = np.sort(p[y == 0])
+    if len(neg) < 50:
+        return fallback
+    k = int(np.floor(CONTEXT_MAX_FPR * len(neg)))  # at most k negatives at or above the threshold
+    above = neg[len(neg) - k - 1]  # the (k+1)-th highest negative must fall below it
+    return float(np.nextafter(above, np.inf)) if above < 1.0 else fallback
 
 
 def metrics(p: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, float]:
@@ -328,6 +393,12 @@ def fit_model(
     calibrator = Calibrator.fit(margin, y)
     p_oof = calibrator(margin)
     threshold = _pick_threshold(p_oof, y)
+    with_peers = x[:, FEATURES.index("n_peers")] > 0
+    real = np.array([not i.startswith("sim-") for i in ids])
+    thresholds = {
+        context: _context_threshold(p_oof[rows & real], y[rows & real], threshold)
+        for context, rows in (("alone", ~with_peers), ("peers", with_peers))
+    }
     clf = SignatureClassifier(random_state=random_state).fit(x, y)
     digest = hashlib.sha256(x.tobytes() + y.tobytes() + "\n".join(ids).encode()).hexdigest()
     stamp = datetime.now(UTC)
@@ -342,6 +413,7 @@ def fit_model(
             "trained_at": stamp.isoformat(timespec="seconds"),
             "training_sets": list(set_names),
             "n_series": len(y),
+            "thresholds": thresholds,
             "validation": {**metrics(p_oof, y, threshold), "method": f"{folds}-fold out-of-fold, grouped by base load"},
         },
     )

@@ -34,6 +34,16 @@ class MiningModel:
     features: tuple[str, ...] = FEATURES
     metadata: dict[str, Any] = field(default_factory=dict)
 
+    def threshold_for(self, features: np.ndarray) -> float:
+        """The operating point of the context these features come from (scored with peers or alone).
+
+        Thresholds are chosen per context out of fold (``metadata["thresholds"]``); a model without them
+        has one threshold for all.
+        """
+        table = self.metadata.get("thresholds") or {}
+        context = "peers" if float(np.atleast_2d(features)[0, FEATURES.index("n_peers")]) > 0 else "alone"
+        return float(table.get(context, self.threshold))
+
     def probability(self, features: np.ndarray) -> np.ndarray:
         """Calibrated probability of mining for rows of signature features."""
         return self.calibrator(self.classifier.decision_function(np.atleast_2d(features)))
@@ -95,7 +105,15 @@ def load_model(directory: str | Path | None = None) -> MiningModel:
         cal = Calibrator(arrays["cal_x"], arrays["cal_y"])
     except (KeyError, ValueError, OSError) as exc:
         raise ArtifactError(f"model arrays {arrays_path} are incomplete or unreadable: {exc}") from exc
-    keep = {"training_data_sha256", "validation", "trained_at", "training_sets", "n_series", "recalibration"}
+    keep = {
+        "training_data_sha256",
+        "validation",
+        "trained_at",
+        "training_sets",
+        "n_series",
+        "recalibration",
+        "thresholds",
+    }
     return MiningModel(
         clf,
         cal,

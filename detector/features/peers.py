@@ -97,9 +97,73 @@ def drop_stepping(
     if not used or box.end <= box.start:
         return columns, used, []
     fits = [refit(columns[:, k], x, box) for k in range(len(used))]
-    common = float(np.median([f.delta for f in fits]))
+    # The common shift is read off the least-shifted third of the peers, not the median: when several farms
+    # of a province switch on the same day, half the peers may carry the target's step.
+    common = float(np.percentile([f.delta for f in fits], 30))
     keep, dropped = [], []
     for k, f in enumerate(fits):
         se = abs(f.delta / f.t) if f.t else np.inf
         (dropped if abs(f.delta - common) > width * se else keep).append(k)
     return columns[:, keep], [used[k] for k in keep], [used[k] for k in dropped]
+
+
+def _change_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Correlation of the day-to-day changes of two daily series (days where both changes are known)."""
+    da, db = np.diff(a), np.diff(b)
+    ok = np.isfinite(da) & np.isfinite(db)
+    if ok.sum() < 10 or np.std(da[ok]) == 0 or np.std(db[ok]) == 0:
+        return 0.0
+    return float(np.corrcoef(da[ok], db[ok])[0, 1])
+
+
+def _epoch_day(series: LoadSeries) -> int:
+    """Local calendar day number (days since 1970-01-01 local) of the series' first hour."""
+    first = series.start.tz_convert(series.tz)
+    return int((first.tz_localize(None).normalize() - pd.Timestamp("1970-01-01")).days)
+
+
+class PeerPool:
+    """Daily levels of every series of one input, computed once, from which each series draws its peers.
+
+    Scoring a province with the others as peers then costs one daily view per series plus, for each target,
+    a correlation with each candidate over its days (``columns_for``), not a daily view per (target, peer) pair.
+    """
+
+    def __init__(self, series: Sequence[LoadSeries], country: str) -> None:
+        from detector.features.calendar import CalendarSpec, calendar_features
+
+        self.levels: dict[str, tuple[int, np.ndarray]] = {}
+        for s in series[:MAX_CANDIDATES]:
+            cal = calendar_features(s.index, CalendarSpec(tz=s.tz, country=country))
+            self.levels[s.series_id] = (_epoch_day(s), daily_levels(s.load, cal))
+
+    def __len__(self) -> int:
+        return len(self.levels)
+
+    def columns_for(self, target: LoadSeries, reference: np.ndarray, max_peers: int) -> tuple[np.ndarray, list[str]]:
+        """The ``max_peers`` candidates (never the target) whose daily levels follow ``reference`` most closely.
+
+        Columns are on the target's local days; a day a peer misses takes its mean (1.0). Candidates covering
+        under 80 % of the target's days are not used. Closeness is the correlation of day-to-day CHANGES: it
+        rewards a peer for sharing the target's weather, not for sharing its trend or a step (ranked by level,
+        a growing peer won because it matched the target's injected block: ERCOT-COAST, BENCHMARKS.md).
+        """
+        n = len(reference)
+        first = _epoch_day(target)
+        scored: list[tuple[float, str, np.ndarray]] = []
+        for sid, (start, level) in self.levels.items():
+            if sid == target.series_id:
+                continue
+            col = np.full(n, np.nan)
+            a, b = max(first, start), min(first + n, start + len(level))
+            if b > a:
+                col[a - first : b - first] = level[a - start : b - start]
+            ok = np.isfinite(col)
+            if ok.mean() < MIN_PEER_COVERAGE:
+                continue
+            corr = _change_correlation(col, reference)
+            scored.append((corr if np.isfinite(corr) else 0.0, sid, np.where(ok, col, 1.0)))
+        scored.sort(key=lambda c: -c[0])
+        used = scored[:max_peers]
+        columns = np.column_stack([c[2] for c in used]) if used else np.zeros((n, 0))
+        return columns, [c[1] for c in used]

@@ -259,13 +259,16 @@ def recalibrate(
     threshold = float(calibrator(np.array([best_cut(margin, y, min_precision)]))[0])
 
     p0 = parent.calibrator(margin)
+    # The parent flags each series at its context's threshold (scored with peers or alone), as scoring does.
+    thr0 = np.array([parent.threshold_for(row) for row in x])
+    pop_thr0 = np.array([parent.threshold_for(row) for row in population])
     before = _side(
         p0,
-        p0 >= parent.threshold,
+        p0 >= thr0,
         y,
         _fold_precision(p0, y, held_outs, budget_used),
         parent.threshold,
-        int((parent.calibrator(pop_margin) >= parent.threshold).sum()),
+        int((parent.calibrator(pop_margin) >= pop_thr0).sum()),
     )
     after = _side(
         p_oof,

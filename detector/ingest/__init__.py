@@ -15,7 +15,7 @@ import pandas as pd
 
 from detector.errors import DetectorError, InputValidationError
 from detector.ingest.series import MAX_FILL_HOURS, MIN_DAYS, LoadSeries, QualityReport, to_hourly
-from detector.ingest.stream import CHUNK_ROWS, iter_blocks
+from detector.ingest.stream import CHUNK_ROWS, count_series, iter_blocks
 from detector.ingest.table import CheckedTable, check_rows, check_zone, file_path, first_problem, read_table
 from detector.ingest.units import UNITS, Unit, parse_unit
 
@@ -27,6 +27,7 @@ __all__ = [
     "LoadSeries",
     "QualityReport",
     "block_series",
+    "count_series",
     "from_arrays",
     "iter_series",
     "load",

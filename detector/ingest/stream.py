@@ -116,3 +116,16 @@ def _read_chunks(path: Path, chunk_rows: int, columns: list[str] | None = None) 
             for chunk in reader:
                 if len(chunk):
                     yield chunk
+
+
+def count_series(source: object, limit: int = 100_000) -> int:
+    """Distinct series ids in a file (reads the ``series_id`` column only; stops counting past ``limit``)."""
+    path = Path(str(source))
+    if path.is_dir():
+        return int(read_table(path)["series_id"].nunique())
+    seen: set[str] = set()
+    for chunk in _read_chunks(path, CHUNK_ROWS, columns=["series_id"]):
+        seen.update(series_keys(chunk["series_id"]).dropna().unique().tolist())
+        if len(seen) > limit:
+            break
+    return len(seen)

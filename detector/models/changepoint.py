@@ -68,7 +68,7 @@ def _filled(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), values, np.nanmean(values))
 
 
-def box_scan(z: np.ndarray, x: np.ndarray, min_days: int = 14, edge: int = 7) -> Box:
+def box_scan(z: np.ndarray, x: np.ndarray, min_days: int = 14, edge: int = 7, interior_penalty: float = 0.0) -> Box:
     """Best positive box [τ1, τ2) for ``z`` given design ``x`` (rows with NaN z are dropped)."""
     n = len(z)
     ok = np.isfinite(z) & np.isfinite(x).all(1)
@@ -95,6 +95,13 @@ def box_scan(z: np.ndarray, x: np.ndarray, min_days: int = 14, edge: int = 7) ->
     num = c[t1, None] - c[None, t2]
     ok_box = (t2[None, :] - t1[:, None] >= min_days) & (num > 0) & (den > 1e-9)  # mining adds load: positive only
     gain = np.where(ok_box, num * num / np.where(ok_box, den, 1.0), -np.inf)
+    if interior_penalty:
+        # A box that ends inside the data has a second change point: it must pay for it (BIC, with the
+        # residuals' autocorrelation inflating the variance), or a weather spell or a storm's eve beats a
+        # real switch-on that lasts to the end of the data.
+        rho_r = float(np.clip(np.corrcoef(r[:-1], r[1:])[0, 1], 0.0, 0.95)) if m > 3 else 0.0
+        s2 = float(r @ r / max(m - q.shape[1], 1)) * (1 + rho_r) / (1 - rho_r)
+        gain = gain - interior_penalty * s2 * np.log(m) * (t2 < m)[None, :]
     if not gain.size or not np.isfinite(gain).any():
         return Box(0, n, 0.0, 0.0, float(np.std(r)), 0.0)
     i, j = np.unravel_index(int(np.argmax(gain)), gain.shape)

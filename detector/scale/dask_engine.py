@@ -61,6 +61,9 @@ RESULT_COLUMNS: dict[str, str] = {
     "data_quality": "string",
     "model_version": "string",
     "error": "string",
+    "excess_low": "float64",  # blank (None) when not estimated, as in the local score file
+    "excess_high": "float64",
+    "peers": "string",  # always empty: the Dask engine scores each series alone
     "first_row": "int64",
 }
 _ROW = "__row"  # input position of a row, carried through a shuffle
@@ -192,8 +195,13 @@ def read_results(results: str | Path) -> list[dict[str, Any]]:
         if rec["error"]:
             out.append({"series_id": rec["series_id"], "error": rec["error"]})
         else:
-            out.append({k: (bool(v) if k == "flagged" else v) for k, v in rec.items()})
+            out.append({k: (bool(v) if k == "flagged" else None if _missing(v) else v) for k, v in rec.items()})
     return out
+
+
+def _missing(value: Any) -> bool:
+    """NaN or NA in a results column (an interval not estimated): None in the rows, as ``to_row`` gives it."""
+    return value is pd.NA or (isinstance(value, float) and value != value)
 
 
 @contextmanager

@@ -10,33 +10,43 @@ import pandas as pd
 
 from detector.artifacts import MiningModel
 from detector.features.calendar import Calendar, CalendarSpec, calendar_features
-from detector.features.peers import MAX_PEERS, daily_levels, drop_stepping, select
+from detector.features.peers import PeerPool, daily_levels, drop_stepping
 from detector.ingest.series import LoadSeries
 from detector.ingest.units import convert_power
 from detector.models.changepoint import design
-from detector.models.signature import Signature, extract
+from detector.models.signature import Signature, day_of_year, extract
 from detector.scoring.evidence import describe_step, explain
 from detector.scoring.report import RIG_KW, ScoreReport, Segment
 
 __all__ = ["RIG_KW", "ScoreReport", "Segment", "expected_hourly", "score_series", "signature_of"]
 
 
+NO_WEATHER_WARNING = (
+    "scored without temperature and without peers: weather is inferred from the load itself, so a block "
+    "under about 10 % of mean load can hide in it (add a temperature column or score neighbouring series together)"
+)
+SCORING_PEERS = 3  # peers per series: the 3 best-correlated beat 12 on the headline's scan (BENCHMARKS.md)
+
+
 def signature_of(
-    series: LoadSeries, country: str, peers: Sequence[LoadSeries] = ()
+    series: LoadSeries, country: str, peers: PeerPool | Sequence[LoadSeries] | None = None
 ) -> tuple[Signature, Calendar, list[str]]:
     """Signature of a canonical series on its local calendar, with the ids of the peers it used."""
     cal = calendar_features(series.index, CalendarSpec(tz=series.tz, country=country))
     alone = extract(series.load, cal, series.temperature)
     if not peers:
         return alone, cal, []
+    pool = peers if isinstance(peers, PeerPool) else PeerPool(peers, country)
     reference = daily_levels(series.load, cal)
-    columns, used, _ = select(series, peers, cal, reference, max_peers=len(peers))
+    columns, used = pool.columns_for(series, reference, max_peers=4 * SCORING_PEERS)
     # Peers whose own block switched on with the target's suspected one would hide it: leave them out.
     view = alone.view
     n = len(view.mean)
-    doy = np.bincount(cal.day, weights=cal.doy, minlength=n) / np.maximum(np.bincount(cal.day, minlength=n), 1)
-    columns, used, _ = drop_stepping(columns, used, design(n, view.off_day, view.holiday, None, doy), alone.box)
-    columns, used = columns[:, :MAX_PEERS], used[:MAX_PEERS]
+    x = design(n, view.off_day, view.holiday, None, day_of_year(cal, n))
+    columns, used, _ = drop_stepping(columns, used, x, alone.box)
+    columns, used = columns[:, :SCORING_PEERS], used[:SCORING_PEERS]
+    if not used:
+        return alone, cal, []
     return extract(series.load, cal, series.temperature, columns), cal, used
 
 
@@ -85,7 +95,9 @@ def _pieces(sig: Signature) -> list[tuple[int, int, float, int]]:
     return out
 
 
-def _segments(series: LoadSeries, sig: Signature, cal: Calendar, p: float, country: str) -> tuple[Segment, ...]:
+def _segments(
+    series: LoadSeries, sig: Signature, cal: Calendar, p: float, country: str, peers: bool = False
+) -> tuple[Segment, ...]:
     """Segments with UTC times (each switch-on refined to the hour), excess and evidence."""
     n = len(sig.view.mean)
     if sig.excess <= 0 or sig.box.start >= n:
@@ -116,11 +128,30 @@ def _segments(series: LoadSeries, sig: Signature, cal: Calendar, p: float, count
                 end=end,
                 tz=series.tz,
                 country=country,
+                hour_deltas=sig.hour_deltas,
+                night_hours=sig.view.floor_hours,
+                day_hours=sig.view.peak_hours,
+                work_off=sig.work_off,
             )
         else:
             evidence = (describe_step(power, sig.level, series.unit, start, end, series.tz, i, country),)
-        out.append(Segment(start, end, power, p, evidence))
+        low, high = _interval(power, sig, peers)
+        out.append(Segment(start, end, power, p, evidence, low, high))
     return tuple(out)
+
+
+# 90 % intervals of the added power: the box's autocorrelation-adjusted standard error, widened by the
+# factors that real loads need (set on the TRAINING real loads for claim checks, see ``claims``: plain
+# intervals held 47 % of true sizes alone); checked on the held-out headline (BENCHMARKS.md).
+Z90 = 1.645
+WIDEN = {"alone": 2.85, "peers": 2.0}
+
+
+def _interval(power: float, sig: Signature, peers: bool) -> tuple[float | None, float | None]:
+    if not np.isfinite(sig.excess_se) or power <= 0:
+        return None, None
+    half = Z90 * WIDEN["peers" if peers else "alone"] * sig.excess_se * power / max(sig.excess, 1e-12)
+    return max(power - half, 0.0), power + half
 
 
 def _evidence(segments: tuple[Segment, ...]) -> tuple[str, ...]:
@@ -138,7 +169,7 @@ def score_series(
     country: str = "IR",
     threshold: float | None = None,
     with_expected: bool = False,
-    peers: Sequence[LoadSeries] = (),
+    peers: PeerPool | Sequence[LoadSeries] | None = None,
 ) -> ScoreReport:
     """Score one canonical series with ``model``; ``threshold`` overrides the model's operating point.
 
@@ -147,10 +178,14 @@ def score_series(
     """
     sig, cal, used = signature_of(series, country, peers)
     p = float(model.probability(sig.features)[0])
-    thr = model.threshold if threshold is None else float(threshold)
-    segments = _segments(series, sig, cal, p, country)
+    thr = model.threshold_for(sig.features) if threshold is None else float(threshold)
+    segments = _segments(series, sig, cal, p, country, bool(used))
     peak = max((seg.excess_load for seg in segments), default=0.0)
-    rigs = convert_power(peak, series.unit, "kW") / RIG_KW
+    # Rig counts only for a flagged series: a count on an unflagged rise reads as a finding.
+    rigs = convert_power(peak, series.unit, "kW") / RIG_KW if p >= thr else 0.0
+    warnings = series.quality.warnings
+    if series.temperature is None and not used:
+        warnings = (*warnings, NO_WEATHER_WARNING)
     return ScoreReport(
         series_id=series.series_id,
         model_version=model.version,
@@ -160,7 +195,7 @@ def score_series(
         segments=segments,
         rigs=rigs,
         quality={**series.quality.to_dict(), **({"peers": used} if used else {})},
-        warnings=series.quality.warnings,
+        warnings=warnings,
         evidence=_evidence(segments),
         expected=pd.Series(expected_hourly(sig, cal), index=series.index, name="expected") if with_expected else None,
     )

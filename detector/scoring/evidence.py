@@ -45,8 +45,16 @@ def explain(
     end: pd.Timestamp | None,
     tz: str,
     country: str = "IR",
+    hour_deltas: np.ndarray | None = None,
+    night_hours: np.ndarray | None = None,
+    day_hours: np.ndarray | None = None,
+    work_off: tuple[float, float] | None = None,
 ) -> tuple[str, ...]:
-    """Sentences for and against mining, strongest first (dates in the local calendar of ``country``)."""
+    """Sentences for and against mining, strongest first (dates in the local calendar of ``country``).
+
+    A sentence appears only when the measurement behind it holds for this segment, and it gives the
+    measured numbers (night and day steps, working-day and day-off steps), so an analyst can check it.
+    """
     f = dict(zip(FEATURES, features, strict=True))
     out: list[str] = []
     if onset is None or excess <= 0:
@@ -54,23 +62,29 @@ def explain(
     day = _day(onset, tz, country)
     until = "has stayed on since" if end is None else f"until {_day(end, tz, country)}"
     out.append(f"load rose by {_fmt(excess, unit)} ({excess / level:.0%} of mean) on {day} and {until}")
-    if 0.7 <= f["floor_ratio"] <= 1.4:
-        out.append("night-time floor rose as much as the daily mean")
-    if f["hour_flatness"] < 0.35:
-        out.append(f"added load is flat across the day (hour-to-hour spread {f['hour_flatness']:.0%})")
-    if 0.7 <= f["offday_ratio"] <= 1.4:
-        out.append("same rise on weekends and holidays as on working days")
+    night = day_step = None
+    if hour_deltas is not None and night_hours is not None and day_hours is not None:
+        night, day_step = float(np.mean(hour_deltas[night_hours])), float(np.mean(hour_deltas[day_hours]))
+    if 0.7 <= f["floor_ratio"] <= 1.4 and night is not None and day_step is not None and 0.7 <= night / day_step <= 1.4:
+        out.append(f"same step at night as by day (night step {_fmt(night, unit)}, day step {_fmt(day_step, unit)})")
+    if f["hour_flatness"] < 0.35 and hour_deltas is not None:
+        lo, hi = np.percentile(hour_deltas, [10, 90])
+        out.append(f"added load is flat across the day (hourly steps {_fmt(lo, unit)} to {_fmt(hi, unit)})")
+    if 0.7 <= f["offday_ratio"] <= 1.4 and work_off is not None:
+        out.append(
+            f"same rise on days off as on working days ({_fmt(work_off[1], unit)} against {_fmt(work_off[0], unit)})"
+        )
     if f["has_temp"] and abs(f["temp_corr"]) < 0.3:
         out.append(f"no change in temperature response (r = {f['temp_corr']:.2f})")
     if 0.6 <= f["ramp"] <= 1.6:
-        out.append("switched on as a step, not a gradual climb")
+        out.append(f"switched on as a step: the first week ran at {f['ramp']:.0%} of the level a month later")
     # Look-alike signs, so the analyst sees why a score stays low.
-    if f["offday_ratio"] < 0.5:
-        out.append("rise mostly on working days (factory-like)")
+    if f["offday_ratio"] < 0.5 and work_off is not None:
+        out.append(f"rise mostly on working days ({_fmt(work_off[0], unit)}; days off {_fmt(work_off[1], unit)})")
     if f["floor_ratio"] > 1.6 and f["peak_ratio"] < 0.7:
         out.append("rise concentrated at night (EV-charging-like)")
     if f["peak_ratio"] > 1.3 and f["floor_ratio"] < 0.9:
-        out.append("rise larger at peak than at night (growth- or weather-like)")
+        out.append(f"rise larger at peak than at night ({f['peak_ratio']:.1f}x the mean rise: growth- or weather-like)")
     if f["repeat_share"] > 0.3:
         out.append(f"{f['repeat_share']:.0%} of readings repeat the previous one exactly (stuck meter?)")
     if f["has_temp"] and abs(f["temp_corr"]) >= 0.5:
@@ -78,5 +92,5 @@ def explain(
     if f["pre_drop"] < -1.5:
         out.append("preceded by a drop in load (end of a holiday lull?)")
     if f["ramp"] < 0.5:
-        out.append("load climbed gradually (growth-like)")
+        out.append(f"load climbed gradually (first week at {f['ramp']:.0%} of the level a month later: growth-like)")
     return tuple(out)

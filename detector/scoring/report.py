@@ -19,6 +19,9 @@ class Segment:
     excess_load: float  # mean added power while on, in the series unit
     score: float  # calibrated probability that this segment is mining
     evidence: tuple[str, ...]
+    # 90 % interval of ``excess_load`` (series unit); None where it could not be estimated
+    excess_low: float | None = None
+    excess_high: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +61,22 @@ class ScoreReport:
         """The largest added power over the segments (a staircase's top step)."""
         return max((seg.excess_load for seg in self.segments), default=0.0)
 
+    @property
+    def excess_interval(self) -> tuple[float, float] | None:
+        """90 % interval of ``excess_load`` (the largest segment's), or None without segments or estimate."""
+        top = max(self.segments, key=lambda seg: seg.excess_load, default=None)
+        if top is None or top.excess_low is None or top.excess_high is None:
+            return None
+        return (top.excess_low, top.excess_high)
+
+    @property
+    def peers(self) -> tuple[str, ...]:
+        """Ids of the other series whose loads served as this series' synthetic control."""
+        return tuple(self.quality.get("peers", ()))
+
     def to_row(self) -> dict[str, Any]:
-        """One row of the score file; the first six keys are the public contract."""
+        """One row of the score file; the first six keys are the public contract, new keys go at the end."""
+        low, high = self.excess_interval or (None, None)
         return {
             "series_id": self.series_id,
             "score": round(self.score, 6),
@@ -74,6 +91,10 @@ class ScoreReport:
             "data_quality": _quality_text(self.quality, self.warnings),
             "model_version": self.model_version,
             "error": "",
+            # 90 % interval of excess_load (None: a blank cell; NaN fails abs(v) < inf) and the peers used
+            "excess_low": round(low, 6) if low is not None and abs(low) < float("inf") else None,
+            "excess_high": round(high, 6) if high is not None and abs(high) < float("inf") else None,
+            "peers": " ".join(self.peers),
         }
 
 

@@ -119,7 +119,9 @@ def _document_raw_bodies(app: FastAPI) -> None:
         if app.openapi_schema is None:
             schema = build()
             defs = schema.setdefault("components", {}).setdefault("schemas", {})
-            defs["ScoreIn"] = ScoreIn.model_json_schema(ref_template="#/components/schemas/{model}")
+            score_in = ScoreIn.model_json_schema(ref_template="#/components/schemas/{model}")
+            defs.update(score_in.pop("$defs", {}))  # PeerSeriesIn
+            defs["ScoreIn"] = score_in
             claims.document(defs)
             app.openapi_schema = schema
         return app.openapi_schema

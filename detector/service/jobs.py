@@ -81,13 +81,14 @@ class JobWorker:
             log.info("resuming job %s (attempt %d): %d series already written", job.id, job.attempts, len(done))
         args = {"unit": opts.get("unit"), "tz": opts.get("timezone"), "country": opts.get("country", "IR")}
         args["threshold"] = opts.get("threshold")
+        peers = opts.get("peers", "none")  # jobs queued before peers existed resume as they began: alone
         try:
-            if self.settings.job_engine == "dask":
+            if self.settings.job_engine == "dask":  # each series alone, on the cluster
                 rows = self._dask_rows(job, model, args)
-            else:
+            else:  # "auto": an upload of 2..400 series is its own peer pool (read whole, then scored in turn)
                 rows = (
                     {"series_id": sid, "error": str(r)} if isinstance(r, detector.DetectorError) else r.to_row()
-                    for sid, r in detector.iter_scores(frame, model=model, **args)
+                    for sid, r in detector.iter_scores(frame, model=model, peers=peers, **args)
                 )
             for row in rows:
                 if self._stop.is_set():

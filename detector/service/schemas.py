@@ -33,6 +33,8 @@ _EXAMPLE_OUT = {
             "excess_load": 1.712,
             "score": 0.98,
             "evidence": ["load rose by 1.71 MW (22% of mean) on 03 Sep 2023 and has stayed on since"],
+            "excess_low": 1.598,
+            "excess_high": 1.826,
         }
     ],
     "evidence": ["load rose by 1.71 MW (22% of mean) on 03 Sep 2023 and has stayed on since"],
@@ -40,11 +42,34 @@ _EXAMPLE_OUT = {
     "warnings": [],
     "model_version": "default-20261127-de3cb7f8",
     "expected": None,
+    "excess_low": 1.598,
+    "excess_high": 1.826,
+    "peers": ["feeder-0006", "feeder-0013", "feeder-0020"],
 }
 
 
+MAX_PEER_SERIES = 399  # with the scored series, the 400 that "auto" peers take at most (as in the CLI)
+PeerIds = Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=MAX_PEER_SERIES)]
+
+
+class PeerSeriesIn(BaseModel):
+    """Another series of the same body (same unit and zone), a candidate peer of the scored one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    series_id: str = Field(..., min_length=1, max_length=200, description="its id, as named in `peers`")
+    timestamps: list[str] = Field(..., min_length=1, description="ISO 8601, as the scored series' timestamps")
+    values: list[FiniteOrGap] = Field(..., description="load per timestamp; null is a gap")
+    temperature: list[FiniteOrGap] | None = Field(None, description="°C per timestamp; null is a gap")
+
+
 class ScoreIn(BaseModel):
-    """One series as parallel arrays. ``null`` in ``values`` or ``temperature`` is a gap (as an empty CSV cell)."""
+    """One series as parallel arrays. ``null`` in ``values`` or ``temperature`` is a gap (as an empty CSV cell).
+
+    ``peer_series`` may add other series of the same place and time (e.g. the other feeders of a city): with
+    ``peers`` "auto" (the default) the scored series' expected load also follows those that track it best,
+    "none" scores it alone, a list of ids uses just those. Without ``peer_series`` the series scores alone.
+    """
 
     model_config = ConfigDict(
         extra="forbid",
@@ -74,6 +99,17 @@ class ScoreIn(BaseModel):
     country: str = Field("IR", min_length=2, max_length=3, description="holiday calendar, ISO 3166 code")
     threshold: float | None = Field(None, ge=0.0, le=1.0, description="flag at this probability instead")
     include_expected: bool = Field(False, description="also return the hourly expected-load curve")
+    peers: Literal["auto", "none"] | PeerIds = Field(
+        "auto",
+        description="auto: the series in `peer_series` serve as peers (alone without them); none: alone; "
+        "or the ids of the `peer_series` to use",
+    )
+    peer_series: list[PeerSeriesIn] = Field(
+        default_factory=list,
+        max_length=MAX_PEER_SERIES,
+        description="other series (same unit and zone) that may serve as peers; a peer failing the input checks is "
+        "left out",
+    )
 
     @field_validator("country")
     @classmethod
@@ -87,6 +123,8 @@ class SegmentOut(BaseModel):
     excess_load: float
     score: float
     evidence: list[str]
+    excess_low: float | None = Field(None, description="90 % interval of excess_load, low end; null if unknown")
+    excess_high: float | None = Field(None, description="90 % interval of excess_load, high end; null if unknown")
 
     @classmethod
     def of(cls, seg: detector.Segment) -> SegmentOut:
@@ -96,7 +134,14 @@ class SegmentOut(BaseModel):
             excess_load=seg.excess_load,
             score=seg.score,
             evidence=list(seg.evidence),
+            excess_low=_finite(seg.excess_low),
+            excess_high=_finite(seg.excess_high),
         )
+
+
+def _finite(value: float | None) -> float | None:
+    """A float JSON can carry; None for a missing or non-finite estimate."""
+    return float(value) if value is not None and math.isfinite(value) else None
 
 
 class ExcessLoad(BaseModel):
@@ -128,6 +173,9 @@ class ScoreOut(BaseModel):
     warnings: list[str]
     model_version: str
     expected: list[ExpectedPoint] | None = Field(None, description="hourly expected load (UTC), when asked for")
+    excess_low: float | None = Field(None, description="90 % interval of excess_load.value, low end; null if unknown")
+    excess_high: float | None = Field(None, description="90 % interval of excess_load.value, high end; null if unknown")
+    peers: list[str] = Field(default_factory=list, description="ids of the series used as peers; [] when scored alone")
 
     @classmethod
     def of(cls, report: detector.ScoreReport, *, with_expected: bool = False) -> ScoreOut:
@@ -151,6 +199,9 @@ class ScoreOut(BaseModel):
             warnings=list(report.warnings),
             model_version=report.model_version,
             expected=expected,
+            excess_low=_finite(report.excess_interval[0]) if report.excess_interval else None,
+            excess_high=_finite(report.excess_interval[1]) if report.excess_interval else None,
+            peers=list(report.peers),
         )
 
 
@@ -194,7 +245,8 @@ class ResultsPage(BaseModel):
     offset: int
     items: list[dict[str, Any]] = Field(
         description="score-file rows ranked by score: series_id, score, flagged, onset, end, excess_load, unit, "
-        "rigs, threshold, evidence, data_quality, model_version, error"
+        "rigs, threshold, evidence, data_quality, model_version, error, excess_low, excess_high (90 % interval of "
+        "excess_load; null if unknown), peers (ids used as peers, space-separated; empty when scored alone)"
     )
 
 

@@ -68,7 +68,7 @@ class Job(Base):
     state: Mapped[str] = mapped_column(String(16), index=True, default=QUEUED)
     filename: Mapped[str] = mapped_column(String(255))
     upload_path: Mapped[str] = mapped_column(Text)
-    options: Mapped[str] = mapped_column(Text)  # JSON: unit, timezone, country, threshold, model
+    options: Mapped[str] = mapped_column(Text)  # JSON: unit, timezone, country, threshold, model, peers
     total: Mapped[int | None] = mapped_column(Integer, nullable=True)
     done: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from detector import simulate
 from detector.cli import app
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
@@ -33,6 +34,7 @@ def test_score_file_contract(mixed_input: Path, tmp_path: Path) -> None:
     scores = pd.read_csv(out)
     assert list(scores.columns[:6]) == ["series_id", "score", "flagged", "onset", "end", "excess_load"]
     assert {"evidence", "data_quality", "error", "rigs", "unit"} <= set(scores.columns)
+    assert list(scores.columns[-3:]) == ["excess_low", "excess_high", "peers"]  # added columns come last
     broken = scores.set_index("series_id").loc["broken"]
     assert "field 'load': load is not a number (got 'abc')" in broken["error"]
     good = scores[scores.series_id != "broken"]
@@ -59,6 +61,51 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "field 'timestamp': required column missing" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.fixture(scope="module")
+def small_fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four simulated feeders of one city, 60 days (UTC timestamps, MW): a small input to be its own peers."""
+    fleet = simulate.make_fleet(kind="feeder", n_series=4, days=60, mining_share=0.5, seed=5)
+    path = tmp_path_factory.mktemp("fleet") / "feeders.csv"
+    fleet.loads.assign(unit=fleet.unit).to_csv(path, index=False)
+    return path
+
+
+def test_peers_auto_lists_the_other_series_and_none_scores_alone(small_fleet: Path, tmp_path: Path) -> None:
+    ids = set(pd.read_csv(small_fleet, usecols=["series_id"]).series_id)
+    alone, auto = tmp_path / "alone.csv", tmp_path / "auto.csv"
+    result = runner.invoke(app, ["score", str(small_fleet), "--out", str(alone), "--peers", "none", "--quiet"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["score", str(small_fleet), "--out", str(auto), "--workers", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "is scored in one process, not 2, because peers need the whole input" in result.output
+    assert pd.read_csv(alone).peers.isna().all()  # an empty cell: scored alone
+    with_peers = pd.read_csv(auto).set_index("series_id").peers.dropna().str.split(" ")
+    assert len(with_peers) > 0
+    assert all(set(used) <= ids - {sid} for sid, used in with_peers.items())  # other series of the input
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--peers", "xyz"], "error: field '--peers': peers must be auto or none (got 'xyz')"),
+        (
+            ["--peers", "none", "--peers-file", "p.csv"],
+            "error: field '--peers-file': give --peers none or --peers-file, not both (got 'p.csv')",
+        ),
+        (
+            ["--engine", "dask", "--peers-file", "p.csv"],
+            "error: field '--peers-file': the dask engine scores each series alone (got 'p.csv')",
+        ),
+    ],
+)
+def test_bad_peers_options_exit_2_with_one_line(
+    small_fleet: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = runner.invoke(app, ["score", str(small_fleet), "--out", str(tmp_path / "o.csv"), *args])
+    assert result.exit_code == 2
+    assert result.output == message + "\n"
 
 
 def test_train_then_evaluate(tmp_path: Path) -> None:

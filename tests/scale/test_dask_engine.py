@@ -48,7 +48,7 @@ def test_dask_scores_equal_local_scores_row_for_row(feeders: pd.DataFrame, sched
     ids = list(feeders.series_id.unique())
     for i, part in enumerate((ids[:3], ids[3:7], ids[7:])):  # whole series per file; "broken" in the middle one
         feeders[feeders.series_id.isin(part)].to_parquet(data / f"part-{i:05d}.parquet", index=False)
-    local = _score(data, tmp_path / "local.csv")
+    local = _score(data, tmp_path / "local.csv", "--peers", "none")  # dask scores alone
     dask = _score(data, tmp_path / "dask", "--engine", "dask", "--scheduler", scheduler)
     assert dask.read_bytes() == local.read_bytes()
     scores = pd.read_csv(dask)
@@ -69,7 +69,7 @@ def test_series_spread_over_files_are_shuffled_with_the_same_answers(
     by_time = feeders.sort_values("timestamp", kind="stable", ignore_index=True)  # every file holds every series
     for i, start in enumerate(range(0, len(by_time), 30_000)):
         by_time.iloc[start : start + 30_000].to_parquet(data / f"part-{i:05d}.parquet", index=False)
-    local = _score(data, tmp_path / "local.csv")
+    local = _score(data, tmp_path / "local.csv", "--peers", "none")  # dask scores alone
     with caplog.at_level(logging.WARNING):
         dask = _score(data, tmp_path / "dask", "--engine", "dask", "--scheduler", scheduler, "--partitions", "3")
     assert "shuffling rows on series_id" in caplog.text
@@ -87,7 +87,7 @@ def test_simulated_partitions_score_on_an_own_local_cluster(tmp_path: Path) -> N
     pd.testing.assert_frame_equal(parts.drop(columns="unit"), whole.loads, check_dtype=False)
     truth = pd.read_csv(tmp_path / "meters.truth.csv")
     assert truth.series_id.tolist() == whole.truth.series_id.tolist()
-    local = runner.invoke(app, ["score", str(data), "--out", str(tmp_path / "local.csv"), "--quiet"])
+    local = runner.invoke(app, ["score", str(data), "--out", str(tmp_path / "local.csv"), "--peers", "none", "--quiet"])
     dask = runner.invoke(app, ["score", str(data), "--out", str(tmp_path / "d"), "--engine", "dask", "--quiet"])
     assert (local.exit_code, dask.exit_code) == (0, 0), dask.output
     assert (tmp_path / "d" / "scores.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()

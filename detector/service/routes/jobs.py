@@ -39,6 +39,9 @@ RESULT_COLUMNS = (
     "data_quality",
     "model_version",
     "error",
+    "excess_low",
+    "excess_high",
+    "peers",
 )
 
 
@@ -80,12 +83,15 @@ def scored_series(
     frame = _read_series(Path(job.upload_path), series_id)
     kwargs = {"unit": opts.get("unit"), "tz": opts.get("timezone")}
     series = detector.load(frame, **kwargs)[0]
+    # The job's candidates again (the whole upload), so the same peers are chosen as in its row.
+    peers: Path | str = Path(job.upload_path) if row.get("peers") else "none"
     report = detector.score(
         frame,
         model=registry.get(opts.get("model")),
         country=opts.get("country", "IR"),
         threshold=opts.get("threshold"),
         with_expected=True,
+        peers=peers,
         **kwargs,
     )[0]
     return series, report
@@ -143,6 +149,13 @@ def create_job(
     country: Annotated[str, Form(max_length=3, description="holiday calendar, ISO 3166 code")] = "IR",
     threshold: Annotated[float | None, Form(ge=0.0, le=1.0, description="flag at this probability")] = None,
     model: Annotated[str | None, Form(max_length=100, description="model version; default model")] = None,
+    peers: Annotated[
+        Literal["auto", "none"],
+        Form(
+            description="auto: an upload of 2 to 400 series serves as its own peers (each series' expected load also "
+            "follows the others; scoring starts once the whole upload is read); none: each series alone"
+        ),
+    ] = "auto",
 ) -> JobOut:
     """Store the upload durably, queue it, answer 202; a worker scores it series by series."""
     suffix = _suffix(file.filename or "")
@@ -156,7 +169,14 @@ def create_job(
         out.flush()
         os.fsync(out.fileno())
     partial.replace(final)  # atomic: a crash leaves no half file under the final name
-    options = {"unit": unit, "timezone": timezone, "country": country.upper(), "threshold": threshold, "model": model}
+    options = {
+        "unit": unit,
+        "timezone": timezone,
+        "country": country.upper(),
+        "threshold": threshold,
+        "model": model,
+        "peers": peers,
+    }
     store.add_job(job_id, file.filename or final.name, str(final.resolve()), options, key_id)
     response.headers["Location"] = f"/v1/jobs/{job_id}"
     job = store.get_job(job_id)

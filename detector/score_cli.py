@@ -1,0 +1,263 @@
+"""``detector score``: the ranked inspection list of a load file (thin layer over ``detector.iter_scores``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+import detector
+
+err = Console(stderr=True)
+out = Console()
+
+# The score file: these six columns first (the public contract), then the rest of ScoreReport.to_row in its
+# order, and the columns added since at the very end, so readers that index columns keep working.
+SCORE_COLUMNS = ("series_id", "score", "flagged", "onset", "end", "excess_load")
+ADDED_COLUMNS = ("excess_low", "excess_high", "peers")
+PEERS_CHOICES = ("auto", "none")
+
+
+def fail(exc: Exception) -> None:
+    """One red line on stderr, exit 2: how the CLI answers a ``DetectorError`` or a bad option."""
+    err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def notice(text: str) -> None:
+    """One line on stderr about an option that did not apply as asked (shown even with --quiet)."""
+    err.print(f"note: {text}", highlight=False, soft_wrap=True)
+
+
+def load_model_opt(model: Path | None) -> detector.MiningModel:
+    try:
+        return detector.load_model(model)
+    except detector.DetectorError as exc:
+        fail(exc)
+        raise  # unreachable: fail exits
+
+
+def _peers_arg(peers: str, peers_file: Path | None) -> str | Path:
+    """``--peers`` and ``--peers-file`` -> the ``peers=`` argument of ``detector.iter_scores``."""
+    if peers not in PEERS_CHOICES:
+        fail(detector.InputValidationError(field="--peers", value=peers, reason="peers must be auto or none"))
+    if peers_file is None:
+        return peers
+    if peers == "none":
+        fail(
+            detector.InputValidationError(
+                field="--peers-file", value=str(peers_file), reason="give --peers none or --peers-file, not both"
+            )
+        )
+    return peers_file
+
+
+def score_cmd(
+    input_path: Annotated[Path, typer.Argument(help="long CSV or Parquet: series_id, timestamp, load[, temperature]")],
+    out_path: Annotated[Path, typer.Option("--out", help="score file (CSV), one row per series")],
+    model: Annotated[Path | None, typer.Option(help="model directory (default: the bundled model)")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="IANA zone of local time, e.g. Asia/Tehran")] = None,
+    unit: Annotated[str | None, typer.Option(help="W, kW, MW, GW or Wh, kWh, MWh (else a 'unit' column)")] = None,
+    country: Annotated[str, typer.Option(help="holiday calendar (ISO 3166 code)")] = "IR",
+    threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="flag at this probability")] = None,
+    top: Annotated[int | None, typer.Option(min=1, help="flag the K highest scores (inspection budget)")] = None,
+    segments: Annotated[Path | None, typer.Option(help="also write one row per segment (CSV)")] = None,
+    peers: Annotated[
+        str,
+        typer.Option(
+            help="auto: an input of several series (up to 400) serves as its own peers, each series' expected "
+            "load also follows the others; none: each series alone"
+        ),
+    ] = "auto",
+    peers_file: Annotated[
+        Path | None,
+        typer.Option("--peers-file", help="peers from this table (same format as INPUT) instead of the input"),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="score in this many processes (one core each)")] = 1,
+    engine: Annotated[str, typer.Option(help="local, or dask: INPUT a Parquet dataset/CSV glob, --out a directory")] = (
+        "local"
+    ),
+    scheduler: Annotated[str | None, typer.Option(help="dask: cluster address, e.g. tcp://host:8786")] = None,
+    partitions: Annotated[int | None, typer.Option(min=1, help="dask: partitions if series span files")] = None,
+) -> None:
+    """Score every series: a ranked inspection list. Exit 1 if any series failed, 2 if the input did.
+
+    The input is read series by series: memory stays bounded when its rows are grouped by series_id
+    (with peers, the whole input is read before the first series is scored). The score file's `peers`
+    column lists the series each one was compared with.
+    --engine dask scores a partitioned dataset on a Dask cluster (a LocalCluster of --workers processes
+    unless --scheduler is given), each series alone, and writes OUT/scores.parquet/ (all results) and
+    OUT/scores.csv (ranked).
+    """
+    if threshold is not None and top is not None:
+        fail(detector.InputValidationError(field="--top", value=top, reason="give --threshold or --top, not both"))
+    if engine not in ("local", "dask"):
+        fail(detector.InputValidationError(field="--engine", value=engine, reason="engine must be local or dask"))
+    peers_arg = _peers_arg(peers, peers_file)
+    if engine == "dask":
+        if peers_file is not None:
+            fail(
+                detector.InputValidationError(
+                    field="--peers-file", value=str(peers_file), reason="the dask engine scores each series alone"
+                )
+            )
+        if peers_arg == "auto":
+            notice("the dask engine scores each series alone (--peers none says so and hides this note)")
+        _score_on_dask(
+            input_path,
+            out_path,
+            model,
+            tz,
+            unit,
+            country,
+            threshold,
+            top,
+            segments,
+            quiet,
+            workers,
+            scheduler,
+            partitions,
+        )
+        return
+    if workers > 1 and peers_arg != "none":
+        which = "with peers (--peers auto) an input of up to 400 series" if peers_arg == "auto" else "the input"
+        notice(f"{which} is scored in one process, not {workers}, because peers need the whole input")
+    _score_locally(input_path, out_path, model, tz, unit, country, threshold, top, segments, peers_arg, quiet, workers)
+
+
+def _score_locally(
+    input_path: Path,
+    out_path: Path,
+    model: Path | None,
+    tz: str | None,
+    unit: str | None,
+    country: str,
+    threshold: float | None,
+    top: int | None,
+    segments: Path | None,
+    peers: str | Path,
+    quiet: bool,
+    workers: int,
+) -> None:
+    """`score` on this machine: the score file from ``detector.iter_scores``, and the segment file if asked."""
+    mdl = load_model_opt(model)
+    rows: list[dict[str, object]] = []
+    seg_rows: list[dict[str, object]] = []
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    progress = Progress(
+        TextColumn("scoring"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[sid]}"),
+        console=err,
+        disable=quiet,
+        transient=True,
+    )
+    try:
+        with progress:
+            task = progress.add_task("score", total=None, sid="")
+            for sid, result in detector.iter_scores(
+                input_path,
+                model=mdl,
+                unit=unit,
+                tz=tz,
+                country=country,
+                threshold=threshold,
+                workers=workers,
+                peers=peers,
+            ):
+                progress.update(task, advance=1, sid=sid)
+                if isinstance(result, detector.DetectorError):
+                    rows.append({"series_id": sid, "error": str(result)})
+                    continue
+                rows.append(result.to_row())
+                for i, seg in enumerate(result.segments):
+                    seg_rows.append(
+                        {
+                            "series_id": sid,
+                            "segment": i,
+                            "start": seg.start.isoformat(),
+                            "end": seg.end.isoformat() if seg.end is not None else "",
+                            "excess_load": seg.excess_load,
+                            "unit": result.unit,
+                            "score": seg.score,
+                            "evidence": "; ".join(seg.evidence),
+                            "excess_low": seg.excess_low,
+                            "excess_high": seg.excess_high,
+                        }
+                    )
+    except detector.DetectorError as exc:
+        fail(exc)
+    if segments is not None:
+        columns = ["series_id", "segment", "start", "end", "excess_load", "unit", "score", "evidence"]
+        pd.DataFrame(seg_rows, columns=[*columns, "excess_low", "excess_high"]).to_csv(segments, index=False)
+    write_ranked(rows, out_path, top, quiet)
+
+
+def write_ranked(rows: list[dict[str, object]], out_path: Path, top: int | None, quiet: bool) -> None:
+    """Write the ranked score file from rows in input order; exit 1 if any series failed."""
+    frame = pd.DataFrame(rows)
+    for col in ("score", "flagged", "onset", "end", "excess_load", "error", *ADDED_COLUMNS):
+        if col not in frame:
+            frame[col] = None
+    frame = frame.sort_values("score", ascending=False, na_position="last", kind="stable")
+    if top is not None:
+        ok = frame["error"].fillna("") == ""
+        frame["flagged"] = False
+        frame.loc[frame.index[ok][:top], "flagged"] = True
+    rest = [c for c in frame.columns if c not in SCORE_COLUMNS and c not in ADDED_COLUMNS]
+    frame = frame[[*SCORE_COLUMNS, *rest, *ADDED_COLUMNS]]
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(out_path, index=False)
+    failed = int((frame["error"].fillna("") != "").sum())
+    if not quiet:
+        out.print(
+            f"{len(frame) - failed} series scored, {int(frame['flagged'].fillna(False).sum())} flagged, "
+            f"{failed} failed; written to {out_path}"
+        )
+    if failed:
+        raise typer.Exit(1)
+
+
+def _score_on_dask(
+    input_path: Path,
+    out_dir: Path,
+    model: Path | None,
+    tz: str | None,
+    unit: str | None,
+    country: str,
+    threshold: float | None,
+    top: int | None,
+    segments: Path | None,
+    quiet: bool,
+    workers: int,
+    scheduler: str | None,
+    partitions: int | None,
+) -> None:
+    """`score --engine dask`: results dataset on the cluster, then the same ranked file as the local engine."""
+    if segments is not None:
+        fail(detector.InputValidationError(field="--segments", value=str(segments), reason="not with --engine dask"))
+    try:
+        run = detector.score_dataset(
+            input_path,
+            out_dir,
+            model_dir=model,
+            unit=unit,
+            tz=tz,
+            country=country,
+            threshold=threshold,
+            scheduler=scheduler,
+            workers=workers if workers > 1 else None,
+            partitions=partitions,
+        )
+    except detector.DetectorError as exc:
+        fail(exc)
+    if not quiet:
+        how = "shuffled on series_id" if run.shuffled else "no shuffle: each file holds whole series"
+        out.print(f"{run.n_files} files, {run.n_rows:,} rows, {run.workers} workers, {how}, {run.seconds:.1f} s")
+    write_ranked(detector.read_results(run.results), out_dir / "scores.csv", top, quiet)
