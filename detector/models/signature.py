@@ -185,14 +185,32 @@ def mask_spikes(z: np.ndarray, x: np.ndarray, k: float = 4.0, window: int = 15) 
     return np.where(np.abs(spike) > k * mad, np.nan, z)
 
 
-def extract(
-    load: np.ndarray, cal: Calendar, temp: np.ndarray | None = None, peers: np.ndarray | None = None
-) -> Signature:
-    """Signature of one hourly series on its local calendar (``temp`` in °C, optional).
+@dataclass(frozen=True, slots=True, eq=False)
+class Search:
+    """What the shift search found: the design it used and the boxes, before any shape test."""
 
-    ``peers`` (n_days × k, other places' daily levels: ``features.peers``) join the expected-load design.
+    view: DailyView
+    x: np.ndarray  # calendar + weather (+ peers): the design of the shape tests
+    x_scan: np.ndarray  # x + the day's spread: the design of the search
+    level: float  # mean daily load
+    floor_level: float
+    box: Box
+    boxes: tuple[Box, ...]
+
+
+def search(
+    load: np.ndarray,
+    cal: Calendar,
+    temp: np.ndarray | None = None,
+    peers: np.ndarray | None = None,
+    view: DailyView | None = None,
+) -> Search:
+    """The best-supported positive shift of one series (and further ones), without the shape tests.
+
+    Scoring with peers runs this alone first, to know which peers stepped with the target (cheaper than a
+    whole ``extract``); ``view`` reuses a daily view already built for the same load.
     """
-    view = daily_view(load, cal, temp)
+    view = view if view is not None else daily_view(load, cal, temp)
     n = len(view.mean)
     doy = day_of_year(cal, n)
     x = design(n, view.off_day, view.holiday, view.temp, doy, view.temp_max, view.temp_min)
@@ -212,6 +230,24 @@ def extract(
     box, z_box = (box_f, z_floor) if box_f.t > box_m.t else (box_m, z_mean)
     boxes = tuple(more_boxes(z_box, x_scan, box))
     box = boxes[0] if boxes[0].t > box.t else box
+    return Search(view, x, x_scan, level, floor_level, box, boxes)
+
+
+def extract(
+    load: np.ndarray,
+    cal: Calendar,
+    temp: np.ndarray | None = None,
+    peers: np.ndarray | None = None,
+    view: DailyView | None = None,
+) -> Signature:
+    """Signature of one hourly series on its local calendar (``temp`` in °C, optional).
+
+    ``peers`` (n_days × k, other places' daily levels: ``features.peers``) join the expected-load design.
+    """
+    found = search(load, cal, temp, peers, view)
+    view, x, x_scan, level, floor_level = found.view, found.x, found.x_scan, found.level, found.floor_level
+    box, boxes = found.box, found.boxes
+    n = len(view.mean)
     ind = indicator(n, box)
     inds = np.column_stack([indicator(n, b) for b in boxes])
     fit_m = _baseline(view.mean / level, x_scan, inds)

@@ -10,11 +10,12 @@ import pandas as pd
 
 from detector.artifacts import MiningModel
 from detector.features.calendar import Calendar, CalendarSpec, calendar_features
-from detector.features.peers import PeerPool, daily_levels, drop_stepping
+from detector.features.daily import quiet
+from detector.features.peers import PeerPool, drop_stepping
 from detector.ingest.series import LoadSeries
 from detector.ingest.units import convert_power
 from detector.models.changepoint import design
-from detector.models.signature import Signature, day_of_year, extract
+from detector.models.signature import Signature, day_of_year, extract, search
 from detector.scoring.evidence import describe_step, explain
 from detector.scoring.report import RIG_KW, ScoreReport, Segment
 
@@ -33,21 +34,22 @@ def signature_of(
 ) -> tuple[Signature, Calendar, list[str]]:
     """Signature of a canonical series on its local calendar, with the ids of the peers it used."""
     cal = calendar_features(series.index, CalendarSpec(tz=series.tz, country=country))
-    alone = extract(series.load, cal, series.temperature)
     if not peers:
-        return alone, cal, []
+        return extract(series.load, cal, series.temperature), cal, []
+    alone = search(series.load, cal, series.temperature)
     pool = peers if isinstance(peers, PeerPool) else PeerPool(peers, country)
-    reference = daily_levels(series.load, cal)
+    view = alone.view
+    mean = float(quiet(np.nanmean, view.mean))
+    reference = view.mean / mean if np.isfinite(mean) and mean > 0 else np.full(len(view.mean), np.nan)
     columns, used = pool.columns_for(series, reference, max_peers=4 * SCORING_PEERS)
     # Peers whose own block switched on with the target's suspected one would hide it: leave them out.
-    view = alone.view
     n = len(view.mean)
     x = design(n, view.off_day, view.holiday, None, day_of_year(cal, n))
     columns, used, _ = drop_stepping(columns, used, x, alone.box)
     columns, used = columns[:, :SCORING_PEERS], used[:SCORING_PEERS]
     if not used:
-        return alone, cal, []
-    return extract(series.load, cal, series.temperature, columns), cal, used
+        return extract(series.load, cal, series.temperature, view=view), cal, []
+    return extract(series.load, cal, series.temperature, columns, view=view), cal, used
 
 
 def _day_start_hour(cal: Calendar, day: int) -> int:
