@@ -28,7 +28,7 @@ PEER_YEARS = {
 }
 
 
-def main(scale: float = 8.0, peer_rounds: int = 12, out: Path = DEFAULT_DIR, seed: int = 0) -> None:
+def main(scale: float = 6.0, peer_rounds: int = 24, out: Path = DEFAULT_DIR, seed: int = 0) -> None:
     logging.basicConfig(level=logging.WARNING)
     t0 = time.perf_counter()
     data = sets("train", scale=scale)
