@@ -253,7 +253,8 @@ def iter_signatures(
     The features do not depend on a model: recalibration uses them to get any model's decision values.
     ``peers`` as in ``iter_scores``, so the features are those scoring the same input would use.
     """
-    peers = _resolve_peers(source, peers) if peers is None or peers in ("auto", "none") else peers
+    if peers is None or (isinstance(peers, str) and peers in ("auto", "none")):
+        peers = _resolve_peers(source, peers)
     checked = list(iter_series(source, unit=unit, tz=tz, min_days=min_days))
     pool = None
     if peers is not None:

@@ -7,6 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 import detector
+from detector.models.signature import FEATURES
+from detector.pipeline import iter_signatures
 
 PROVINCE = Path(__file__).resolve().parents[2] / "sample_data" / "claims" / "province.parquet"
 
@@ -43,3 +45,13 @@ def test_a_neighbour_switched_on_the_same_day_does_not_hide_the_block() -> None:
     assert 50 < a.excess_load < 100  # MW
     assert a.onset is not None
     assert abs((a.onset - pd.Timestamp("2023-05-21T19:30Z")).total_seconds()) <= 3 * 86400
+
+
+def test_signatures_take_an_explicit_peers_table_as_scoring_does() -> None:
+    frame = pd.read_parquet(PROVINCE)
+    counties = frame[frame.series_id.str.startswith("county-")]
+    target = counties[counties.series_id == "county-A"]
+    features = dict(iter_signatures(target, tz="Asia/Tehran", peers=counties))
+    report = detector.score(target, tz="Asia/Tehran", peers=counties)[0]
+    assert report.peers
+    assert features["county-A"][FEATURES.index("n_peers")] == len(report.peers)
