@@ -6,11 +6,12 @@ import functools
 import hashlib
 import logging
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing import get_context
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
 from detector.artifacts import MiningModel, load_model
-from detector.errors import DataSufficiencyError, DetectorError, InputValidationError
+from detector.errors import DataSufficiencyError, DetectorError
 from detector.features.peers import PeerPool
 from detector.ingest import (
     CHUNK_ROWS,
@@ -82,18 +83,12 @@ def iter_scores(
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")
     model = model or load_model()
-    if peers is None or (isinstance(peers, str) and peers in ("auto", "none")):
-        peers = _resolve_peers(source, peers)
+    peers = _resolve_peers(source, peers)
     score = functools.partial(
         _score_one, model=model, country=country, threshold=threshold, with_expected=with_expected
     )
     if peers is not None:
-        if peers is source:  # auto: the input's own series are each other's peers (read and checked once)
-            checked = list(iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows))
-            pool = PeerPool([s for _, s in checked if not isinstance(s, DetectorError)], country)
-        else:
-            checked = iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows)
-            pool = PeerPool(load_peers(peers, unit=unit, tz=tz), country)
+        checked, pool = _with_peer_pool(source, peers, unit, tz, country, min_days, chunk_rows)
         for sid, s in checked:
             yield sid, s if isinstance(s, DetectorError) else score(s, peers=pool)
         return
@@ -120,12 +115,13 @@ def iter_scores(
 AUTO_PEERS_MAX_SERIES = 400  # "auto" peers for inputs of up to this many series (regions, feeders of a city)
 
 
-def _resolve_peers(source: Source, peers: object) -> Source | None:
-    """``"auto"`` -> ``source`` itself when it holds 2..AUTO_PEERS_MAX_SERIES series, else None; ``"none"`` -> None."""
-    if peers == "none" or peers is None:
+def _resolve_peers(source: Source, peers: Source | str | None) -> Source | None:
+    """The table to draw peers from: ``"auto"`` -> ``source`` itself when it holds 2..AUTO_PEERS_MAX_SERIES
+    series, else None; ``"none"`` or None -> None; a table (frame or path) stays as given."""
+    if peers is None or isinstance(peers, pd.DataFrame | Path) or peers not in ("auto", "none"):
+        return peers
+    if peers == "none":
         return None
-    if peers != "auto":
-        raise InputValidationError(field="peers", value=peers, reason="peers must be 'auto', 'none' or a table")
     try:
         if isinstance(source, pd.DataFrame):
             n = source["series_id"].nunique() if "series_id" in source else 0
@@ -134,6 +130,23 @@ def _resolve_peers(source: Source, peers: object) -> Source | None:
     except (OSError, ValueError, KeyError):
         return None  # unreadable input: reading it to score reports the problem
     return source if 2 <= n <= AUTO_PEERS_MAX_SERIES else None
+
+
+def _with_peer_pool(
+    source: Source,
+    peers: Source,
+    unit: str | None,
+    tz: str | None,
+    country: str,
+    min_days: float,
+    chunk_rows: int | None = CHUNK_ROWS,
+) -> tuple[Iterable[tuple[str, LoadSeries | DetectorError]], PeerPool]:
+    """The checked series of ``source`` and the pool of ``peers`` (``source`` itself: read and checked once)."""
+    if peers is source:
+        checked = list(iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows))
+        return checked, PeerPool([s for _, s in checked if not isinstance(s, DetectorError)], country)
+    pool = PeerPool(load_peers(peers, unit=unit, tz=tz), country)
+    return iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows), pool
 
 
 def score_block(
@@ -253,17 +266,13 @@ def iter_signatures(
     The features do not depend on a model: recalibration uses them to get any model's decision values.
     ``peers`` as in ``iter_scores``, so the features are those scoring the same input would use.
     """
-    if peers is None or (isinstance(peers, str) and peers in ("auto", "none")):
-        peers = _resolve_peers(source, peers)
-    checked = list(iter_series(source, unit=unit, tz=tz, min_days=min_days))
+    peers = _resolve_peers(source, peers)
     pool = None
-    if peers is not None:
-        pool_series = (
-            [s for _, s in checked if not isinstance(s, DetectorError)]
-            if peers is source
-            else (load_peers(peers, unit=unit, tz=tz))
-        )
-        pool = PeerPool(pool_series, country)
+    checked: Iterable[tuple[str, LoadSeries | DetectorError]]
+    if peers is None:
+        checked = iter_series(source, unit=unit, tz=tz, min_days=min_days)
+    else:
+        checked, pool = _with_peer_pool(source, peers, unit, tz, country, min_days)
     for sid, series in checked:
         if isinstance(series, DetectorError):
             yield sid, series

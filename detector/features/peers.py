@@ -26,7 +26,11 @@ MAX_CANDIDATES = 400  # beyond this many series, peers are drawn from the 400 th
 
 def daily_levels(hourly: np.ndarray, cal: Calendar) -> np.ndarray:
     """Daily level on the local days of ``cal`` (as the detector's daily view makes it), over its own mean."""
-    level = daily_view(hourly, cal, None).mean
+    return over_mean(daily_view(hourly, cal, None).mean)
+
+
+def over_mean(level: np.ndarray) -> np.ndarray:
+    """Daily levels over their own mean (all NaN when the mean is not positive)."""
     mean = float(quiet(np.nanmean, level))
     return level / mean if np.isfinite(mean) and mean > 0 else np.full(len(level), np.nan)
 
@@ -67,22 +71,6 @@ def select(
     used = scored[:max_peers]
     columns = np.column_stack([c[2] for c in used]) if used else np.zeros((n, 0))
     return columns, [c[1] for c in used], skipped
-
-
-def overlapping(target: LoadSeries, pool: Sequence[LoadSeries]) -> list[LoadSeries]:
-    """The series of ``pool`` that cover most of the target's span, most-overlapping first."""
-    t0, t1 = target.start.value, target.index[-1].value
-    span = max(t1 - t0, 1)
-    out: list[tuple[float, LoadSeries]] = []
-    for s in pool:
-        if s.series_id == target.series_id:
-            continue
-        a, b = max(t0, s.start.value), min(t1, s.index[-1].value)
-        share = max(b - a, 0) / span
-        if share >= MIN_PEER_COVERAGE:
-            out.append((share, s))
-    out.sort(key=lambda p: -p[0])
-    return [s for _, s in out]
 
 
 def drop_stepping(
