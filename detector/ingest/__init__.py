@@ -152,6 +152,7 @@ class _Columns:
 
     ts_utc: np.ndarray
     ts_naive: np.ndarray
+    ts_raw: np.ndarray
     load: np.ndarray
     temperature: np.ndarray | None
     unit: np.ndarray | None
@@ -162,6 +163,7 @@ class _Columns:
         return cls(
             f["ts_utc"].to_numpy(),
             f["ts_naive"].to_numpy(),
+            f["ts_raw"].to_numpy(),
             f["load"].to_numpy(),
             f["temperature"].to_numpy() if "temperature" in f.columns else None,
             f["unit"].to_numpy() if "unit" in f.columns else None,
@@ -184,7 +186,7 @@ def _one_series(
     pos = rows + table.row0  # 0-based input positions, for error messages
     unit = unit_arg if unit_arg is not None else _series_unit(cols.unit[rows], pos, sid)  # type: ignore[index]
     warnings: list[str] = []
-    ts = _utc_times(cols.ts_utc[rows], cols.ts_naive[rows], pos, sid, zone)
+    ts = _utc_times(cols.ts_utc[rows], cols.ts_naive[rows], cols.ts_raw[rows], pos, sid, zone)
     if zone is None:
         warnings.append("no time zone given: calendar features use UTC")
     order = np.argsort(ts, kind="stable")
@@ -226,11 +228,27 @@ def _series_unit(values: np.ndarray, rows: np.ndarray, sid: str) -> Unit:
         ) from exc
 
 
-def _utc_times(utc: np.ndarray, naive: np.ndarray, rows: np.ndarray, sid: str, zone: str | None) -> np.ndarray:
-    """UTC nanoseconds per row; naive local times are localised in ``zone`` (DST-aware)."""
+def _utc_times(
+    utc: np.ndarray, naive: np.ndarray, raw: np.ndarray, rows: np.ndarray, sid: str, zone: str | None
+) -> np.ndarray:
+    """UTC nanoseconds per row; naive local times are localised in ``zone`` (DST-aware).
+
+    A series is written all with UTC offsets or all without: a mix is an error naming the first row that differs.
+    """
     is_naive = ~np.isnat(naive)
     if not is_naive.any():
         return utc.astype(np.int64)
+    if not is_naive.all():  # rows are in input order here: name the first that is written the other way
+        i = int(np.flatnonzero(is_naive != is_naive[0])[0])
+        kind = "has no UTC offset but row {} has one" if is_naive[i] else "has a UTC offset but row {} has none"
+        raise InputValidationError(
+            row=int(rows[i]) + 1,
+            field="timestamp",
+            value=str(raw[i]),
+            reason=f"timestamp {kind.format(int(rows[0]) + 1)}; write every timestamp of a series the same way",
+            series_id=sid,
+            more=int((is_naive != is_naive[0]).sum() - 1),
+        )
     first = int(np.flatnonzero(is_naive)[0])
     if zone is None:
         raise InputValidationError(

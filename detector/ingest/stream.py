@@ -18,7 +18,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from detector.errors import InputValidationError
-from detector.ingest.table import CSV_DTYPES, check_columns, is_parquet, read_errors, read_table, series_keys
+from detector.ingest.table import (
+    CSV_DTYPES,
+    check_columns,
+    header,
+    is_parquet,
+    read_errors,
+    read_table,
+    series_keys,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +43,7 @@ def iter_blocks(path: Path, chunk_rows: int | None = CHUNK_ROWS) -> Iterator[tup
         return
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be >= 1, got {chunk_rows!r}")
-    check_columns(_columns(path))
+    check_columns(header(path))
     n_rows, reopened = _scan_grouping(path, chunk_rows)
     if n_rows == 0:
         raise InputValidationError(field="load", value=0, reason="input has no data rows")
@@ -92,13 +100,6 @@ def _scan_grouping(path: Path, chunk_rows: int) -> tuple[int, int | None]:
             current = key
         row += len(chunk)
     return row, None
-
-
-def _columns(path: Path) -> list[str]:
-    with read_errors(path):
-        if is_parquet(path):
-            return list(pq.ParquetFile(path).schema_arrow.names)
-        return list(pd.read_csv(path, nrows=0).columns)
 
 
 def _read_chunks(path: Path, chunk_rows: int, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:

@@ -15,12 +15,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from detector.errors import InputValidationError
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("series_id", "timestamp", "load")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("temperature", "unit")
 TEMP_RANGE_C: tuple[float, float] = (-60.0, 60.0)
+# Loads at or above this (in any unit) are typing or unit errors; their squares would overflow the model's sums.
+MAX_LOAD = 1e15
+# Timestamps outside these years are typing errors, and beyond 2262 they do not fit pandas' nanoseconds.
+TIME_RANGE: tuple[pd.Timestamp, pd.Timestamp] = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-01-01"))
 CSV_DTYPES: dict[str, type] = {"series_id": str, "timestamp": str, "unit": str}
 # An ISO 8601 timestamp that carries its own offset: ends in Z or +hh:mm / -hhmm / +hh.
 _OFFSET_RE = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
@@ -32,6 +37,8 @@ def read_table(source: str | Path | pd.DataFrame) -> pd.DataFrame:
         frame = source.reset_index(drop=True)
     else:
         path = file_path(source)
+        if not path.is_dir():
+            check_columns(header(path))  # before pandas renames a repeated "load" to "load.1"
         with read_errors(path):
             frame = pd.read_parquet(path) if is_parquet(path) else pd.read_csv(path, dtype=CSV_DTYPES)
     check_columns(frame.columns)
@@ -67,8 +74,17 @@ def read_errors(path: Path) -> Iterator[None]:
         raise InputValidationError(field="path", value=str(path), reason=f"cannot read file: {exc}") from exc
 
 
+def header(path: Path) -> list[str]:
+    """A file's column names as written (a repeated name stays repeated), without reading its rows."""
+    with read_errors(path):
+        if is_parquet(path):
+            return list(pq.ParquetFile(path).schema_arrow.names)
+        first = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
+        return [str(c) for c in first.iloc[0].tolist()]
+
+
 def check_columns(columns: Iterable[object]) -> None:
-    """Raise if a required column is missing."""
+    """Raise if a required column is missing or a column the table is read by appears twice."""
     names = list(map(str, columns))
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
@@ -77,6 +93,13 @@ def check_columns(columns: Iterable[object]) -> None:
             value=names,
             reason=f"required column missing; a load table has columns {', '.join(REQUIRED_COLUMNS)}"
             " [, temperature, unit]",
+        )
+    repeated = [c for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if names.count(c) > 1]
+    if repeated:
+        raise InputValidationError(
+            field=repeated[0],
+            value=names,
+            reason=f"column {repeated[0]!r} appears {names.count(repeated[0])} times; keep one",
         )
 
 
@@ -102,7 +125,7 @@ def check_zone(tz: str | None) -> str | None:
 class CheckedTable:
     """A table with parsed columns and one mask per kind of row problem (for per-series reporting)."""
 
-    frame: pd.DataFrame  # series_id (str), ts_utc (UTC, NaT where naive), ts_naive, load, temperature
+    frame: pd.DataFrame  # series_id (str), ts_utc (UTC, NaT where naive), ts_naive, ts_raw, load, temperature
     problems: tuple[tuple[str, str, np.ndarray, pd.Series], ...]  # (field, reason, bad mask, raw values)
     row0: int = 0  # input position of this table's first row (a block of a file read in chunks)
 
@@ -124,6 +147,8 @@ def check_rows(frame: pd.DataFrame, row0: int = 0) -> CheckedTable:
     problems.append(("load", "load is not a number", (load.isna() & raw_load.notna()).to_numpy(), raw_load))
     problems.append(("load", "load must be finite", np.isinf(load.to_numpy()), raw_load))
     problems.append(("load", "load must be >= 0", (load < 0).to_numpy(), raw_load))
+    huge = (np.isfinite(load) & (load >= MAX_LOAD)).to_numpy()
+    problems.append(("load", f"load must be below {MAX_LOAD:.0e} (check the unit)", huge, raw_load))
     out["load"] = load
 
     if "temperature" in frame.columns:
@@ -143,29 +168,55 @@ def check_rows(frame: pd.DataFrame, row0: int = 0) -> CheckedTable:
 
     raw_ts = frame["timestamp"]
     ts_utc, ts_naive = _parse_timestamps(raw_ts)
-    bad_ts = (ts_utc.isna() & ts_naive.isna() & raw_ts.notna()).to_numpy() | raw_ts.isna().to_numpy()
-    problems.append(("timestamp", "timestamp is not an ISO 8601 date-time", bad_ts, raw_ts))
-    out["ts_utc"] = ts_utc.dt.tz_localize(None)  # naive UTC: plain datetime64[ns] for numpy
+    ts_utc, utc_out = _in_range(ts_utc.dt.tz_localize(None))  # naive UTC: plain datetime64[ns] for numpy
+    ts_naive, naive_out = _in_range(ts_naive)
+    out_of_range = utc_out | naive_out
+    lo, hi = TIME_RANGE
+    problems.append(
+        (
+            "timestamp",
+            f"timestamp must be between {lo:%Y-%m-%d} and {hi - pd.Timedelta(days=1):%Y-%m-%d}",
+            out_of_range,
+            raw_ts,
+        )
+    )
+    bad_ts = (ts_utc.isna() & ts_naive.isna() & raw_ts.notna()).to_numpy() & ~out_of_range
+    problems.append(("timestamp", "timestamp is not an ISO 8601 date-time", bad_ts | raw_ts.isna().to_numpy(), raw_ts))
+    out["ts_utc"] = ts_utc
     out["ts_naive"] = ts_naive
+    out["ts_raw"] = raw_ts.to_numpy()  # as written, for errors that quote a timestamp
     if "unit" in frame.columns:
         out["unit"] = frame["unit"].astype("string")
     return CheckedTable(out, tuple(problems), row0)
 
 
+def _in_range(ts: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Naive timestamps in nanoseconds, NaT outside ``TIME_RANGE``; and the mask of those outside.
+
+    Parsed at pandas' own unit first (microseconds reach year 9999), so year 1500 or 9999 is one bad row
+    rather than an overflow that sinks the whole table.
+    """
+    lo, hi = TIME_RANGE
+    outside = ((ts < lo) | (ts >= hi)).to_numpy(dtype=bool)
+    return ts.where(~outside).dt.as_unit("ns"), outside
+
+
 def _parse_timestamps(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Split timestamps into offset-aware (-> UTC) and naive ones (localised later, per series)."""
+    """Split timestamps into offset-aware (-> UTC) and naive ones (localised later, per series).
+
+    Both keep the unit pandas parsed them in (``_in_range`` bounds them and converts to nanoseconds).
+    """
     if isinstance(raw.dtype, pd.DatetimeTZDtype):
-        utc = raw.dt.tz_convert("UTC").dt.as_unit("ns")
-        return utc, pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+        return raw.dt.tz_convert("UTC"), pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
     if pd.api.types.is_datetime64_dtype(raw.dtype):
-        return (pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]"), raw.dt.as_unit("ns"))
+        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us, UTC]"), raw
     uniform = _parse_uniform(raw)
     if uniform is not None:
         return uniform
     text = raw.astype("string").str.strip()
     aware = text.str.contains(_OFFSET_RE, regex=True, na=False)
-    utc = pd.to_datetime(text.where(aware), utc=True, format="ISO8601", errors="coerce").dt.as_unit("ns")
-    naive = pd.to_datetime(text.where(~aware), format="ISO8601", errors="coerce").dt.as_unit("ns")
+    utc = pd.to_datetime(text.where(aware), utc=True, format="ISO8601", errors="coerce")
+    naive = pd.to_datetime(text.where(~aware), format="ISO8601", errors="coerce")
     return utc, naive
 
 
@@ -183,8 +234,8 @@ def _parse_uniform(raw: pd.Series) -> tuple[pd.Series, pd.Series] | None:
     except (ValueError, TypeError, OverflowError):
         return None
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        return parsed.dt.tz_convert("UTC").dt.as_unit("ns"), pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]"), parsed.dt.as_unit("ns")
+        return parsed.dt.tz_convert("UTC"), pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
+    return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us, UTC]"), parsed
 
 
 def first_problem(table: CheckedTable, rows: np.ndarray, series_id: str | None) -> InputValidationError | None:

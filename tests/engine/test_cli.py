@@ -146,3 +146,25 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     assert (tmp_path / "report.json").exists()
+
+
+def test_a_series_dated_in_year_9999_fails_alone_without_a_traceback(tmp_path: Path) -> None:
+    frame = pd.read_parquet(SAMPLE / "tehran_feeders.parquet")
+    frame = frame[frame.series_id.isin(["feeder-0001", "feeder-0006", "feeder-0013"])].copy()
+    frame["timestamp"] = frame.timestamp.map(lambda t: t.isoformat())
+    bad = frame.index[frame.series_id == "feeder-0006"]
+    row = frame.index.get_loc(bad[10]) + 1
+    frame.loc[bad[10], "timestamp"] = "9999-12-31T23:00:00+03:30"
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    out = tmp_path / "scores.csv"
+    result = runner.invoke(app, ["score", str(tmp_path / "in.csv"), "--out", str(out), "--quiet"])
+    assert result.exit_code == 1, result.output  # one series failed; the others were scored
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    scores = pd.read_csv(out).set_index("series_id")
+    assert list(scores.reset_index().columns[:6]) == ["series_id", "score", "flagged", "onset", "end", "excess_load"]
+    assert scores.loc[["feeder-0001", "feeder-0013"], "score"].notna().all()
+    assert scores.loc["feeder-0006", "error"] == (
+        f"row {row}, field 'timestamp': timestamp must be between 1900-01-01 and 2199-12-31 "
+        "(got '9999-12-31T23:00:00+03:30') [series 'feeder-0006']"
+    )

@@ -202,3 +202,74 @@ def test_one_bad_series_does_not_sink_the_others(table: Callable[..., pd.DataFra
     assert isinstance(results["good"], detector.LoadSeries)
     assert isinstance(results["bad"], InputValidationError)
     assert results["bad"].row == len(good) + 3  # rows count in the whole file
+
+
+@pytest.mark.parametrize("year", ["9999", "0001", "1677", "2262", "1500"])
+def test_a_timestamp_out_of_range_fails_only_its_series(
+    table: Callable[..., pd.DataFrame], write_csv: Callable[..., Path], year: str
+) -> None:
+    bad = table("bad")
+    bad.loc[6, "timestamp"] = f"{year}-03-01T00:00:00+03:30"
+    frame = pd.concat([table("good"), bad, table("also-good")], ignore_index=True)
+    path = write_csv(frame.to_csv(index=False))
+    for source in (frame, path):
+        results = dict(detector.iter_series(source, unit="kW"))
+        assert isinstance(results["good"], detector.LoadSeries)
+        assert isinstance(results["also-good"], detector.LoadSeries)
+        assert str(results["bad"]) == (
+            f"row {720 + 7}, field 'timestamp': timestamp must be between 1900-01-01 and 2199-12-31 "
+            f"(got '{year}-03-01T00:00:00+03:30') [series 'bad']"
+        )
+
+
+def test_out_of_range_naive_and_typed_timestamps(table: Callable[..., pd.DataFrame], tmp_path: Path) -> None:
+    naive = table().assign(timestamp=lambda f: f.timestamp.str[:19])
+    naive.loc[3, "timestamp"] = "9999-01-01T00:00:00"
+    with pytest.raises(InputValidationError, match=r"^row 4, field 'timestamp': timestamp must be between 1900"):
+        detector.load(naive, unit="kW", tz="Asia/Tehran")
+    typed = table("good")
+    typed["timestamp"] = pd.to_datetime(typed.timestamp, utc=True).dt.as_unit("us")
+    bad = typed.assign(series_id="bad")
+    bad.loc[2, "timestamp"] = pd.Timestamp("9999-01-01", tz="UTC")
+    pd.concat([typed, bad], ignore_index=True).to_parquet(tmp_path / "typed.parquet")
+    results = dict(detector.iter_series(tmp_path / "typed.parquet", unit="kW"))
+    assert isinstance(results["good"], detector.LoadSeries)
+    assert isinstance(results["bad"], InputValidationError)
+    assert (results["bad"].row, results["bad"].field) == (720 + 3, "timestamp")
+
+
+def test_overflowing_load_names_row_field_and_value(table: Callable[..., pd.DataFrame]) -> None:
+    with pytest.raises(InputValidationError) as info:
+        detector.load(_with(table(), 8, load=1e308), unit="MW")
+    assert str(info.value) == (
+        "row 8, field 'load': load must be below 1e+15 (check the unit) (got 1e+308) [series 'm1']"
+    )
+
+
+def test_a_repeated_column_is_an_error_naming_it(write_csv: Callable[..., Path]) -> None:
+    text = "series_id,timestamp,load,load\nm1,2024-03-20T00:00+03:30,1.0,2.0\n"
+    message = "field 'load': column 'load' appears 2 times; keep one (got ['series_id', 'timestamp', 'load', 'load'])"
+    for chunk_rows in (None, 1000):
+        with pytest.raises(InputValidationError) as info:
+            list(detector.iter_series(write_csv(text), unit="kW", chunk_rows=chunk_rows))
+        assert str(info.value) == message
+    frame = pd.DataFrame(
+        [["m1", "2024-03-20T00:00+03:30", 1.0, 2.0]], columns=["series_id", "timestamp", "load", "load"]
+    )
+    with pytest.raises(InputValidationError, match=r"^field 'load': column 'load' appears 2 times"):
+        detector.load(frame, unit="kW")
+
+
+def test_naive_and_offset_timestamps_mixed_in_a_series(table: Callable[..., pd.DataFrame]) -> None:
+    frame = table()
+    frame.loc[[4, 9], "timestamp"] = frame.loc[[4, 9], "timestamp"].str[:19]
+    with pytest.raises(InputValidationError) as info:
+        detector.load(frame, unit="kW", tz="Asia/Tehran")
+    assert str(info.value) == (
+        "row 5, field 'timestamp': timestamp has no UTC offset but row 1 has one; write every timestamp of a "
+        "series the same way (got '2024-01-01T04:00:00'); 1 more row like this [series 'm1']"
+    )
+    naive_first = table().assign(timestamp=lambda f: f.timestamp.str[:19])
+    naive_first.loc[2, "timestamp"] = "2024-01-01T02:00:00+03:30"
+    with pytest.raises(InputValidationError, match=r"^row 3, field 'timestamp': timestamp has a UTC offset but row 1"):
+        detector.load(naive_first, unit="kW", tz="Asia/Tehran")

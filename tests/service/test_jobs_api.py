@@ -263,3 +263,30 @@ def test_clean_shutdown_hands_a_running_job_back(
         c.headers["X-API-Key"] = key
         final = wait_done(c, job_id)
     assert (final["state"], final["attempts"], final["counts"]["done"]) == ("done", 1, 30)
+
+
+@pytest.mark.parametrize("year", ["9999", "0001", "1677", "2262", "1500"])
+def test_a_series_dated_out_of_range_fails_alone(
+    client: TestClient, feeders: pd.DataFrame, tmp_path: Path, year: str
+) -> None:
+    frame = feeders[feeders.series_id.isin(PICKED[:3])].copy()
+    frame["timestamp"] = frame.timestamp.map(lambda t: t.isoformat())
+    bad_rows = frame.index[frame.series_id == PICKED[1]]
+    first = frame.index.get_loc(bad_rows[0])  # 0-based position of the bad series' first row in the file
+    frame.loc[bad_rows[3:], "timestamp"] = frame.loc[bad_rows[3:], "timestamp"].str.replace("2023-", f"{year}-")
+    frame.loc[bad_rows[3:], "timestamp"] = frame.loc[bad_rows[3:], "timestamp"].str.replace("2024-", f"{year}-")
+    path = tmp_path / "dated.csv"
+    frame.to_csv(path, index=False)
+    with path.open("rb") as f:
+        r = client.post("/v1/jobs", files={"file": ("dated.csv", f, "text/csv")}, data={"peers": "none"})
+    job = wait_done(client, r.json()["id"])
+    assert job["state"] == "done", job
+    assert (job["counts"]["total"], job["counts"]["done"], job["counts"]["failed"]) == (3, 3, 1)
+    items = {i["series_id"]: i for i in client.get(f"/v1/jobs/{job['id']}/results").json()["items"]}
+    assert items[PICKED[0]]["score"] is not None
+    assert items[PICKED[2]]["score"] is not None
+    value = frame.loc[bad_rows[3], "timestamp"]
+    assert items[PICKED[1]]["error"].startswith(
+        f"row {first + 4}, field 'timestamp': timestamp must be between 1900-01-01 and 2199-12-31 (got '{value}')"
+    )
+    assert items[PICKED[1]]["error"].endswith(f"[series '{PICKED[1]}']")

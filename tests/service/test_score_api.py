@@ -307,3 +307,28 @@ def test_unknown_route_and_method_are_problems(client: TestClient) -> None:
     assert (r.status_code, r.headers["content-type"]) == (404, PROBLEM)
     r = client.get("/v1/score")
     assert (r.status_code, r.headers["content-type"]) == (405, PROBLEM)
+
+
+@pytest.mark.parametrize("year", ["9999", "0001", "1677", "2262", "1500"])
+def test_timestamps_out_of_range_are_a_422_naming_index_and_value(
+    client: TestClient, short_ok: dict[str, Any], year: str
+) -> None:
+    stamps = list(short_ok["timestamps"])
+    stamps[40] = f"{year}-06-01T00:00:00+03:30"
+    r = client.post("/v1/score", json={**short_ok, "timestamps": stamps})
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == PROBLEM
+    problem = r.json()
+    assert problem["detail"] == (
+        f"timestamps[40]: timestamp must be between 1900-01-01 and 2199-12-31 (got '{year}-06-01T00:00:00+03:30')"
+    )
+    assert (problem["field"], problem["index"], problem["value"]) == ("timestamps", 40, stamps[40])
+
+
+def test_an_overflowing_value_is_a_422_naming_index_and_value(client: TestClient, short_ok: dict[str, Any]) -> None:
+    values = list(short_ok["values"])
+    values[7] = 1e308
+    r = client.post("/v1/score", json={**short_ok, "values": values})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"] == "values[7]: load must be below 1e+15 (check the unit) (got 1e+308)"
+    assert (r.json()["field"], r.json()["index"], r.json()["value"]) == ("values", 7, 1e308)
