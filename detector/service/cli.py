@@ -31,20 +31,33 @@ def _store(settings: Settings) -> Store:
 
 
 @keys_app.command("create")
-def create_key(name: Annotated[str, typer.Argument(help="who or what the key is for")]) -> None:
-    """Create a key and print it once; only its hash is stored."""
-    key = _store(Settings()).create_key(name)
+def create_key(
+    name: Annotated[str, typer.Argument(help="who or what the key is for")],
+    tenant: Annotated[
+        str | None,
+        typer.Option(help="share jobs and outcomes with the other keys of this tenant (default: a tenant of its own)"),
+    ] = None,
+) -> None:
+    """Create a key and print it once; only its hash is stored. A key sees only its tenant's data."""
+    from detector.service.store import check_tenant
+
+    try:
+        tenant = check_tenant(tenant) if tenant is not None else None
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] --tenant: {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
+    key = _store(Settings()).create_key(name, tenant)
     out.print(f"API key for {name!r} (shown once; send it as the X-API-Key header):")
     out.print(key, highlight=False, soft_wrap=True)
 
 
 @keys_app.command("list")
 def list_keys() -> None:
-    """List keys: id, name, prefix, created, revoked."""
-    table = Table("id", "name", "prefix", "created", "revoked")
+    """List keys: id, name, tenant, prefix, created, revoked."""
+    table = Table("id", "name", "tenant", "prefix", "created", "revoked")
     for k in _store(Settings()).list_keys():
         revoked = f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else ""
-        table.add_row(str(k.id), k.name, k.prefix + "…", f"{k.created_at:%Y-%m-%d %H:%M}", revoked)
+        table.add_row(str(k.id), k.name, k.tenant, k.prefix + "…", f"{k.created_at:%Y-%m-%d %H:%M}", revoked)
     out.print(table)
 
 

@@ -1,4 +1,4 @@
-"""Request dependencies: the app's state, API-key authentication and the per-key rate limit."""
+"""Request dependencies: the app's state, API-key authentication (key and tenant) and the per-key rate limit."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from fastapi.security import APIKeyHeader
 import detector
 from detector.service.problems import ProblemError
 from detector.service.settings import Settings
-from detector.service.store import Store, hash_key
+from detector.service.store import SETTINGS_TENANT, Store, hash_key
 
 
 @dataclass(slots=True)
@@ -81,8 +81,16 @@ RegistryDep = Annotated[Registry, Depends(get_registry)]
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="key from `detector keys create NAME`")
 
 
-def authenticate(state: Any, key: str) -> int | None:
-    """401 without a known key, 403 for a revoked one, 429 over the rate limit; the key's id (None: env key).
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who sent a request: the key's id (None for a key from the settings) and the tenant whose data it sees."""
+
+    key_id: int | None
+    tenant: str
+
+
+def authenticate(state: Any, key: str) -> Caller:
+    """401 without a known key, 403 for a revoked one, 429 over the rate limit; else who is calling.
 
     Called by the middleware for every /v1 request, before any body is read.
     """
@@ -95,7 +103,7 @@ def authenticate(state: Any, key: str) -> int | None:
             headers={"WWW-Authenticate": "X-API-Key"},
         )
     digest = hash_key(key)
-    key_id: int | None = None
+    caller = Caller(None, SETTINGS_TENANT)
     if digest not in state.env_key_hashes:
         info = state.store.find_key(key)
         if info is None:
@@ -104,7 +112,7 @@ def authenticate(state: Any, key: str) -> int | None:
             )
         if info.revoked_at is not None:
             raise ProblemError(403, "forbidden", "Forbidden", f"API key {info.prefix}… was revoked")
-        key_id = info.id
+        caller = Caller(info.id, info.tenant)
     wait = state.limiter.acquire(digest)
     if wait > 0:
         raise ProblemError(
@@ -114,12 +122,18 @@ def authenticate(state: Any, key: str) -> int | None:
             f"rate limit of {state.settings.rate_limit_per_second:g} requests/s for this key exceeded",
             headers={"Retry-After": str(max(1, math.ceil(wait)))},
         )
-    return key_id
+    return caller
 
 
 def require_key(request: Request, _: Annotated[str | None, Depends(_header)]) -> int | None:
     """The id of the caller's key (None for a key from settings); the middleware has checked it already."""
-    return request.state.key_id  # type: ignore[no-any-return]
+    return request.state.caller.key_id  # type: ignore[no-any-return]
+
+
+def require_tenant(request: Request, _: Annotated[str | None, Depends(_header)]) -> str:
+    """The caller's tenant: the only one whose jobs, results and outcomes the request may see."""
+    return request.state.caller.tenant  # type: ignore[no-any-return]
 
 
 KeyDep = Annotated[int | None, Depends(require_key)]
+TenantDep = Annotated[str, Depends(require_tenant)]

@@ -60,24 +60,34 @@ def to_outcome(rec: OutcomeRecord) -> Outcome:
 
 
 class _Jobs:
-    """Jobs looked up once per call: does it exist, which series has it, which model scored it."""
+    """Jobs looked up once per call: does it exist, which series has it, which model scored it, whose it is.
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._seen: dict[str, tuple[str | None, set[str]] | None] = {}
+    With a ``tenant`` (a request) another tenant's job is unknown, as a job that does not exist.
+    """
+
+    def __init__(self, store: Store, tenant: str | None = None) -> None:
+        self.store, self.tenant = store, tenant
+        self._seen: dict[str, tuple[str | None, set[str], str | None] | None] = {}
+        self.owner: dict[str, str | None] = {}  # tenant of each job resolved
 
     def resolve(self, draft: OutcomeDraft, row: int | None) -> OutcomeDraft:
         if draft.job_id is None:
             return draft
         if draft.job_id not in self._seen:
-            job = self.store.get_job(draft.job_id)
-            self._seen[draft.job_id] = None if job is None else (job.model_version, self.store.done_series(job.id))
+            job = (
+                self.store.get_job(draft.job_id)
+                if self.tenant is None
+                else self.store.job_of(draft.job_id, self.tenant)
+            )
+            self._seen[draft.job_id] = (
+                None if job is None else (job.model_version, self.store.done_series(job.id), job.tenant)
+            )
         known = self._seen[draft.job_id]
         if known is None:
             raise UnknownReferenceError(
                 kind="unknown-job", row=row, field="job_id", value=draft.job_id, reason="no job with this id"
             )
-        version, series = known
+        version, series, self.owner[draft.job_id] = known
         if draft.series_id not in series:
             raise UnknownReferenceError(
                 kind="unknown-series",
@@ -100,24 +110,28 @@ def _fields(draft: OutcomeDraft) -> dict[str, Any]:
     return {name: getattr(draft, name) for name in draft.__slots__}
 
 
-def _store(store: Store, drafts: Sequence[OutcomeDraft]) -> list[Outcome]:
-    rows = store.add_outcomes([_fields(d) for d in drafts])
+def _store(store: Store, drafts: Sequence[OutcomeDraft], tenants: Sequence[str | None]) -> list[Outcome]:
+    rows = store.add_outcomes([{**_fields(d), "tenant": t} for d, t in zip(drafts, tenants, strict=True)])
     return [to_outcome(r) for r in rows]
 
 
-def record_outcome(store: Store, fields: Mapping[str, Any], recorded_by: str) -> Outcome:
-    """Check and store one outcome (a request body); ``recorded_by`` is the caller's key name."""
+def record_outcome(store: Store, fields: Mapping[str, Any], recorded_by: str, tenant: str) -> Outcome:
+    """Check and store one outcome (a request body) for ``tenant``; ``recorded_by`` is the caller's key name.
+
+    A job it names must be ``tenant``'s (another tenant's job is an unknown job).
+    """
     draft = check_outcome({**fields, "recorded_by": recorded_by})
-    return _store(store, [_Jobs(store).resolve(draft, None)])[0]
+    return _store(store, [_Jobs(store, tenant).resolve(draft, None)], [tenant])[0]
 
 
 def import_outcomes(
-    store: Store, source: str | Path | pd.DataFrame, recorded_by: str | None = None
+    store: Store, source: str | Path | pd.DataFrame, recorded_by: str | None = None, tenant: str | None = None
 ) -> tuple[list[Outcome], int]:
     """Check every row of an outcome file, then store all of them in one transaction, or none.
 
-    Rows identical to an outcome already stored (or to an earlier row) are skipped, so importing a
-    file twice records it once. Returns the stored outcomes and how many rows were skipped.
+    A row that names a job belongs to that job's tenant, the others to ``tenant`` (None: only the CLI
+    sees them). Rows identical to an outcome already stored (or to an earlier row) are skipped, so
+    importing a file twice records it once. Returns the stored outcomes and how many rows were skipped.
     """
     drafts = read_outcomes(source, recorded_by=recorded_by)
     jobs, errors, checked = _Jobs(store), [], []
@@ -134,13 +148,21 @@ def import_outcomes(
         if draft.key() not in seen:
             seen.add(draft.key())
             fresh.append(draft)
-    return (_store(store, fresh) if fresh else []), len(checked) - len(fresh)
+    tenants = [jobs.owner[d.job_id] if d.job_id is not None else tenant for d in fresh]
+    return (_store(store, fresh, tenants) if fresh else []), len(checked) - len(fresh)
 
 
 def list_outcomes(
-    store: Store, *, series_id: str | None = None, job_id: str | None = None, limit: int | None = None, offset: int = 0
+    store: Store,
+    *,
+    series_id: str | None = None,
+    job_id: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    tenant: str | None = None,
 ) -> tuple[int, list[Outcome]]:
-    total, rows = store.outcomes(series_id=series_id, job_id=job_id, limit=limit, offset=offset)
+    """Outcomes in recorded order; ``tenant``: only that tenant's (requests), None: all (the CLI)."""
+    total, rows = store.outcomes(series_id=series_id, job_id=job_id, limit=limit, offset=offset, tenant=tenant)
     return total, [to_outcome(r) for r in rows]
 
 

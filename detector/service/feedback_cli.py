@@ -41,13 +41,20 @@ def import_cmd(
         ),
     ],
     by: Annotated[str | None, typer.Option("--by", help="who recorded them, where recorded_by is empty")] = None,
+    tenant: Annotated[
+        str | None,
+        typer.Option(help="tenant whose keys see rows without a job_id over HTTP (default: only the CLI sees them)"),
+    ] = None,
 ) -> None:
-    """Check every row, then store all of them or, if any row is bad, none (each bad row is listed)."""
+    """Check every row, then store all of them or, if any row is bad, none (each bad row is listed).
+
+    A row naming a job belongs to that job's tenant (the keys that see the job see the outcome).
+    """
     from detector.service import feedback
     from detector.service.cli import _store
 
     try:
-        added, skipped = feedback.import_outcomes(_store(Settings()), path, recorded_by=by)
+        added, skipped = feedback.import_outcomes(_store(Settings()), path, recorded_by=by, tenant=tenant)
     except OutcomeFileError as exc:
         for e in exc.errors[:10]:
             err.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)

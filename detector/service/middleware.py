@@ -65,7 +65,7 @@ class Gate:
             if path.startswith("/v1/") and scope["method"] != "OPTIONS":
                 key = headers.get(b"x-api-key", b"").decode("latin-1")
                 state = scope["app"].state
-                scope.setdefault("state", {})["key_id"] = await to_thread.run_sync(authenticate, state, key)
+                scope.setdefault("state", {})["caller"] = await to_thread.run_sync(authenticate, state, key)
             if length is not None and length.isdigit() and int(length) > limit:
                 raise _too_large(limit)
         except ProblemError as exc:

@@ -1,129 +1,61 @@
-"""Storage: SQLAlchemy 2 tables for API keys, jobs and per-series job results.
+"""Storage: sessions and short transactions over the tables in ``tables.py`` (keys, jobs, results, outcomes).
 
 SQLite under the data directory by default; any SQLAlchemy URL (e.g. PostgreSQL) works the same way.
-Uploaded files live under ``<data_dir>/uploads``; the database holds their path.
+Uploaded files live under ``<data_dir>/uploads``; the database holds their path. Requests find only their
+tenant's rows (``job_of``, ``outcomes(tenant=...)``); ``create_all`` adds the tenant columns to a database
+made before them (see ``Store._add_tenants``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    func,
-    or_,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import create_engine, event, func, inspect, or_, select, text, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+from detector.service.tables import (
+    DONE,
+    FAILED,
+    QUEUED,
+    RUNNING,
+    SETTINGS_TENANT,
+    ApiKey,
+    Base,
+    Job,
+    JobResult,
+    KeyInfo,
+    OutcomeRecord,
+    check_tenant,
+    hash_key,
+    new_job_id,
+    now,
+    own_tenant,
+)
 
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class ApiKey(Base):
-    """An API key, stored as the sha256 of a 256-bit random token (a slow hash adds nothing at that entropy)."""
-
-    __tablename__ = "api_keys"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    prefix: Mapped[str] = mapped_column(String(16))  # first characters, to tell keys apart in listings
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-class Job(Base):
-    """One uploaded file to score; ``heartbeat_at`` is the worker's lease (see ``claim_job``)."""
-
-    __tablename__ = "jobs"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    state: Mapped[str] = mapped_column(String(16), index=True, default=QUEUED)
-    filename: Mapped[str] = mapped_column(String(255))
-    upload_path: Mapped[str] = mapped_column(Text)
-    options: Mapped[str] = mapped_column(Text)  # JSON: unit, timezone, country, threshold, model, peers
-    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    done: Mapped[int] = mapped_column(Integer, default=0)
-    failed: Mapped[int] = mapped_column(Integer, default=0)
-    flagged: Mapped[int] = mapped_column(Integer, default=0)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"), nullable=True)
-
-
-class JobResult(Base):
-    """One series of a job: its score-file row (JSON) or its error; unique per (job, series)."""
-
-    __tablename__ = "job_results"
-    __table_args__ = (UniqueConstraint("job_id", "series_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
-    series_id: Mapped[str] = mapped_column(String(255))
-    score: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
-    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
-    row: Mapped[str] = mapped_column(Text)  # JSON of ScoreReport.to_row() or {series_id, error}
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-class OutcomeRecord(Base):
-    """An inspection outcome for a series (optionally one segment), as an analyst recorded it; never updated."""
-
-    __tablename__ = "outcomes"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    series_id: Mapped[str] = mapped_column(String(255), index=True)
-    outcome: Mapped[str] = mapped_column(String(16))  # mining, not_mining, not_inspected
-    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), nullable=True, index=True)
-    segment_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    recorded_by: Mapped[str] = mapped_column(String(100))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
-    inspected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-@dataclass(frozen=True, slots=True)
-class KeyInfo:
-    id: int
-    name: str
-    prefix: str
-    created_at: datetime
-    revoked_at: datetime | None
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+__all__ = [  # the tables' names are handed on: routes, the worker and tests import them from here
+    "DONE",
+    "FAILED",
+    "QUEUED",
+    "RUNNING",
+    "SETTINGS_TENANT",
+    "Base",
+    "Job",
+    "KeyInfo",
+    "OutcomeRecord",
+    "Store",
+    "check_tenant",
+    "hash_key",
+    "new_job_id",
+    "now",
+]
+_TENANT_TABLES = ("api_keys", "jobs", "outcomes")
 
 
 class Store:
@@ -137,7 +69,48 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_all(self) -> None:
+        """Create missing tables, and add the tenant columns to tables made before them."""
         Base.metadata.create_all(self.engine)
+        self._add_tenants()
+
+    def _add_tenants(self) -> None:
+        """Give a database from before tenants its ``tenant`` columns and each old row its owner, once.
+
+        Keys get a tenant of their own; a job goes to the tenant of the key that created it (no key: the settings
+        keys, the only ones that leave none); an outcome to its job's tenant, else to the one key whose name it
+        was recorded under ("settings key": the settings keys). Outcomes matching no key stay ownerless: the
+        CLI (``detector outcomes list``, ``recalibrate``) sees them, no API key does. The filling runs only in
+        the process that added the column, so a key created later never inherits old rows by its name.
+        """
+        added = set()
+        for table in _TENANT_TABLES:
+            if "tenant" in {c["name"] for c in inspect(self.engine).get_columns(table)}:
+                continue
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(text(f"ALTER TABLE {table} ADD COLUMN tenant VARCHAR(100)"))
+            except DBAPIError:  # another process added it meanwhile, and fills it
+                continue
+            added.add(table)
+        if not added:
+            return
+        with self.session() as s:
+            keys = s.scalars(select(ApiKey)).all()
+            for k in keys:
+                k.tenant = k.tenant or own_tenant(k.id)
+            tenant_of_key = {k.id: k.tenant for k in keys}
+            if "jobs" in added:
+                for job in s.scalars(select(Job)).all():
+                    job.tenant = tenant_of_key.get(job.api_key_id or 0, SETTINGS_TENANT)
+            if "outcomes" in added:
+                s.flush()
+                by_name: dict[str, list[str | None]] = {"settings key": [SETTINGS_TENANT]}
+                for k in keys:
+                    by_name.setdefault(k.name, []).append(k.tenant)
+                job_tenant: dict[str, str | None] = dict(s.execute(select(Job.id, Job.tenant)).all())
+                for o in s.scalars(select(OutcomeRecord)).all():
+                    named = by_name.get(o.recorded_by, [])
+                    o.tenant = job_tenant.get(o.job_id) if o.job_id else (named[0] if len(named) == 1 else None)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -149,17 +122,20 @@ class Store:
             return conn.execute(text("SELECT 1")).scalar() == 1
 
     # --- API keys -------------------------------------------------------------------------------
-    def create_key(self, name: str) -> str:
-        """Make a key, store its hash, return the plaintext (shown once, never stored)."""
+    def create_key(self, name: str, tenant: str | None = None) -> str:
+        """Make a key in ``tenant`` (None: a tenant of its own), store its hash, return the plaintext (shown once)."""
+        tenant = check_tenant(tenant) if tenant is not None else None
         key = "dk_" + secrets.token_urlsafe(32)
         with self.session() as s:
-            s.add(ApiKey(name=name, prefix=key[:10], key_hash=hash_key(key)))
+            row = ApiKey(name=name, prefix=key[:10], key_hash=hash_key(key), tenant=tenant)
+            s.add(row)
+            s.flush()  # assigns the id
+            row.tenant = tenant or own_tenant(row.id)
         return key
 
     def list_keys(self) -> list[KeyInfo]:
         with self.session() as s:
-            rows = s.scalars(select(ApiKey).order_by(ApiKey.id)).all()
-            return [KeyInfo(k.id, k.name, k.prefix, k.created_at, k.revoked_at) for k in rows]
+            return [KeyInfo.of(k) for k in s.scalars(select(ApiKey).order_by(ApiKey.id)).all()]
 
     def revoke_key(self, key_id: int) -> bool:
         with self.session() as s:
@@ -171,20 +147,37 @@ class Store:
     def find_key(self, key: str) -> KeyInfo | None:
         with self.session() as s:
             k = s.scalars(select(ApiKey).where(ApiKey.key_hash == hash_key(key))).first()
-            return KeyInfo(k.id, k.name, k.prefix, k.created_at, k.revoked_at) if k else None
+            return KeyInfo.of(k) if k else None
 
     def has_active_keys(self) -> bool:
         with self.session() as s:
             return s.scalar(select(func.count()).select_from(ApiKey).where(ApiKey.revoked_at.is_(None))) > 0
 
     # --- jobs -----------------------------------------------------------------------------------
-    def add_job(self, job_id: str, filename: str, path: str, options: dict[str, Any], key_id: int | None) -> None:
+    def add_job(
+        self, job_id: str, filename: str, path: str, options: dict[str, Any], key_id: int | None, tenant: str
+    ) -> None:
         with self.session() as s:
-            s.add(Job(id=job_id, filename=filename, upload_path=path, options=json.dumps(options), api_key_id=key_id))
+            s.add(
+                Job(
+                    id=job_id,
+                    filename=filename,
+                    upload_path=path,
+                    options=json.dumps(options),
+                    api_key_id=key_id,
+                    tenant=tenant,
+                )
+            )
 
     def get_job(self, job_id: str) -> Job | None:
+        """Any tenant's job (the worker, the CLI); requests use ``job_of``."""
         with self.session() as s:
             return s.get(Job, job_id)
+
+    def job_of(self, job_id: str, tenant: str) -> Job | None:
+        """The job if ``tenant`` owns it; None for another tenant's job exactly as for no job (ids do not leak)."""
+        job = self.get_job(job_id)
+        return job if job is not None and job.tenant == tenant else None
 
     def claim_job(self, lease: timedelta) -> Job | None:
         """Take the oldest queued job, or a running one whose worker went silent (crash); None if none.
@@ -302,10 +295,19 @@ class Store:
         return rows
 
     def outcomes(
-        self, *, series_id: str | None = None, job_id: str | None = None, limit: int | None = None, offset: int = 0
+        self,
+        *,
+        series_id: str | None = None,
+        job_id: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        tenant: str | None = None,
     ) -> tuple[int, list[OutcomeRecord]]:
-        """Outcomes in the order they were recorded, optionally for one series and/or job; (total, page)."""
-        where = []
+        """Outcomes in the order they were recorded, optionally for one series and/or job; (total, page).
+
+        ``tenant``: only that tenant's (requests); None: every outcome (the CLI).
+        """
+        where = [] if tenant is None else [OutcomeRecord.tenant == tenant]
         if series_id is not None:
             where.append(OutcomeRecord.series_id == series_id)
         if job_id is not None:
@@ -320,10 +322,6 @@ class Store:
     def key_name(self, key_id: int) -> str | None:
         with self.session() as s:
             return s.scalar(select(ApiKey.name).where(ApiKey.id == key_id))
-
-
-def new_job_id() -> str:
-    return uuid.uuid4().hex
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

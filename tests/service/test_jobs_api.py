@@ -184,12 +184,12 @@ def test_results_survive_a_restart(tmp_path: Path, settings_for: Callable[..., S
         assert c.get(f"/v1/jobs/{job_id}/results", params={"format": "csv"}).text == before
 
 
-def _interrupted_job(store: Store, upload: Path, tmp_path: Path, attempts: int) -> str:
-    """A job as a crash leaves it: 'running', a stale lease, one series already written."""
+def _interrupted_job(store: Store, upload: Path, tmp_path: Path, attempts: int, tenant: str) -> str:
+    """A job of ``tenant`` as a crash leaves it: 'running', a stale lease, one series already written."""
     path = tmp_path / "uploads" / "crashed.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(upload.read_bytes())
-    store.add_job("crashed", "m.csv", str(path), {"timezone": "Asia/Tehran", "country": "IR"}, None)
+    store.add_job("crashed", "m.csv", str(path), {"timezone": "Asia/Tehran", "country": "IR"}, None, tenant)
     store.add_result("crashed", "feeder-0006", {"series_id": "feeder-0006", "score": 0.5, "note": "before crash"}, None)
     with store.session() as s:
         job = s.get(Job, "crashed")
@@ -202,10 +202,11 @@ def _restart_after_crash(settings: Settings, upload: Path, attempts: int) -> tup
     """Leave a job as a crash would, start the service on the same data, wait for the job's verdict."""
     store = Store(settings.db_url())
     store.create_all()
-    job_id = _interrupted_job(store, upload, settings.data_dir, attempts=attempts)
+    key = store.create_key("t", tenant="ops")
+    job_id = _interrupted_job(store, upload, settings.data_dir, attempts=attempts, tenant="ops")
     app = create_app(settings)
     with TestClient(app) as c:
-        c.headers["X-API-Key"] = app.state.store.create_key("t")
+        c.headers["X-API-Key"] = key
         job = wait_done(c, job_id)
         rows = c.get(f"/v1/jobs/{job_id}/results").json()["items"]
     return job, rows, store
@@ -225,7 +226,7 @@ def test_interrupted_job_is_resumed_skipping_written_series(
 def test_a_series_is_written_once_even_by_two_workers(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     store.create_all()
-    store.add_job("j", "f.csv", str(tmp_path / "f.csv"), {}, None)
+    store.add_job("j", "f.csv", str(tmp_path / "f.csv"), {}, None, "t")
     row = {"series_id": "m1", "score": 0.9, "flagged": True}
     assert store.add_result("j", "m1", row, None)
     assert not store.add_result("j", "m1", row, None)  # the slower worker's copy is dropped

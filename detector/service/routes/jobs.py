@@ -15,7 +15,7 @@ import pyarrow as pa
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 
 import detector
-from detector.service.deps import KeyDep, Registry, RegistryDep, SettingsDep, StoreDep
+from detector.service.deps import KeyDep, Registry, RegistryDep, SettingsDep, StoreDep, TenantDep
 from detector.service.plots import render, render_html
 from detector.service.problems import ProblemError
 from detector.service.schemas import JobCounts, JobOut, ResultsPage, problem_responses, utc
@@ -45,8 +45,9 @@ RESULT_COLUMNS = (
 )
 
 
-def _job_or_404(store: Store, job_id: str) -> Job:
-    job = store.get_job(job_id) if len(job_id) <= 64 else None
+def _job_or_404(store: Store, job_id: str, tenant: str) -> Job:
+    """The caller's job; another tenant's job is a 404 exactly like an unknown id (ids do not leak)."""
+    job = store.job_of(job_id, tenant) if len(job_id) <= 64 else None
     if job is None:
         raise ProblemError(404, "unknown-job", "Not found", f"no job with id {job_id!r}", field="job_id", value=job_id)
     return job
@@ -65,13 +66,13 @@ def _read_series(path: Path, series_id: str) -> pd.DataFrame:
 
 
 def scored_series(
-    store: Store, registry: Registry, job_id: str, series_id: str
+    store: Store, registry: Registry, job_id: str, series_id: str, tenant: str
 ) -> tuple[detector.LoadSeries, detector.ScoreReport]:
-    """One series of a job as the worker read it, scored again with its expected-load curve.
+    """One series of ``tenant``'s job as the worker read it, scored again with its expected-load curve.
 
-    404 for an unknown job or series, 409 for a series that failed.
+    404 for an unknown job (or another tenant's) or series, 409 for a series that failed.
     """
-    job = _job_or_404(store, job_id)
+    job = _job_or_404(store, job_id, tenant)
     row = store.result_of(job_id, series_id)
     if row is None:
         raise ProblemError(
@@ -144,6 +145,7 @@ def create_job(
     registry: RegistryDep,
     response: Response,
     key_id: KeyDep,
+    tenant: TenantDep,
     unit: Annotated[str | None, Form(max_length=16, description="unit of every series, else a 'unit' column")] = None,
     timezone: Annotated[str | None, Form(max_length=64, description="IANA zone of naive timestamps")] = None,
     country: Annotated[str, Form(max_length=3, description="holiday calendar, ISO 3166 code")] = "IR",
@@ -177,7 +179,7 @@ def create_job(
         "model": model,
         "peers": peers,
     }
-    store.add_job(job_id, file.filename or final.name, str(final.resolve()), options, key_id)
+    store.add_job(job_id, file.filename or final.name, str(final.resolve()), options, key_id, tenant)
     response.headers["Location"] = f"/v1/jobs/{job_id}"
     job = store.get_job(job_id)
     assert job is not None
@@ -185,9 +187,9 @@ def create_job(
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=problem_responses(401, 403, 404, 429))
-def get_job(job_id: str, store: StoreDep, _: KeyDep) -> JobOut:
+def get_job(job_id: str, store: StoreDep, tenant: TenantDep) -> JobOut:
     """State, progress and counts; ``error`` says why a failed job failed."""
-    return _job_out(_job_or_404(store, job_id))
+    return _job_out(_job_or_404(store, job_id, tenant))
 
 
 @router.get(
@@ -202,7 +204,7 @@ def get_results(
     job_id: str,
     request: Request,
     store: StoreDep,
-    _: KeyDep,
+    tenant: TenantDep,
     limit: Annotated[
         int | None, Query(ge=1, le=10_000, description="rows per page (JSON default 100; CSV all)")
     ] = None,
@@ -210,7 +212,7 @@ def get_results(
     format: Annotated[Literal["json", "csv"] | None, Query(description="default: JSON unless Accept: text/csv")] = None,
 ) -> ResultsPage | Response:
     """The ranked inspection list (highest score first; failed series last, with their error)."""
-    job = _job_or_404(store, job_id)
+    job = _job_or_404(store, job_id, tenant)
     as_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
     if as_csv:
         rows = store.results(job_id, limit, offset)
@@ -238,13 +240,18 @@ def get_results(
     response_class=Response,
 )
 def plot_series(
-    job_id: str, series_id: str, fmt: Literal["png", "svg", "html"], store: StoreDep, registry: RegistryDep, _: KeyDep
+    job_id: str,
+    series_id: str,
+    fmt: Literal["png", "svg", "html"],
+    store: StoreDep,
+    registry: RegistryDep,
+    tenant: TenantDep,
 ) -> Response:
     """Daily load, expected load and the suspected block of one scored series, for a person to read.
 
     ``plot.html`` is a page with the SVG, the verdict, each segment's evidence and the data quality.
     """
-    series, report = scored_series(store, registry, job_id, series_id)
+    series, report = scored_series(store, registry, job_id, series_id, tenant)
     if fmt == "html":
         return Response(render_html(series, report), media_type="text/html; charset=utf-8")
     media = "image/png" if fmt == "png" else "image/svg+xml"

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from detector.feedback import Outcome, UnknownReferenceError
 from detector.service import feedback
-from detector.service.deps import KeyDep, StoreDep
+from detector.service.deps import KeyDep, StoreDep, TenantDep
 from detector.service.problems import ProblemError
 from detector.service.schemas import problem_responses
 
@@ -79,10 +79,13 @@ class OutcomesPage(BaseModel):
     response_model=OutcomeOut,
     responses=problem_responses(401, 403, 404, 422, 429),
 )
-def create_outcome(body: OutcomeIn, store: StoreDep, key_id: KeyDep) -> OutcomeOut:
-    """Record an outcome; a named job must exist and hold the series (404 otherwise). Past results stay as they are."""
+def create_outcome(body: OutcomeIn, store: StoreDep, key_id: KeyDep, tenant: TenantDep) -> OutcomeOut:
+    """Record an outcome; a named job must be the caller's and hold the series (404 otherwise).
+
+    The outcome belongs to the caller's tenant. Past results stay as they are.
+    """
     try:
-        stored = feedback.record_outcome(store, body.model_dump(), feedback.recorder(store, key_id))
+        stored = feedback.record_outcome(store, body.model_dump(), feedback.recorder(store, key_id), tenant)
     except UnknownReferenceError as exc:
         raise ProblemError(404, exc.kind, "Not found", str(exc), field=exc.field, value=exc.value) from exc
     return OutcomeOut.of(stored)
@@ -91,12 +94,14 @@ def create_outcome(body: OutcomeIn, store: StoreDep, key_id: KeyDep) -> OutcomeO
 @router.get("", response_model=OutcomesPage, responses=problem_responses(401, 403, 422, 429))
 def get_outcomes(
     store: StoreDep,
-    _: KeyDep,
+    tenant: TenantDep,
     series_id: Annotated[str | None, Query(max_length=255, pattern=NO_NUL)] = None,
     job_id: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> OutcomesPage:
-    """Outcomes in the order they were recorded, optionally for one series and/or job."""
-    total, items = feedback.list_outcomes(store, series_id=series_id, job_id=job_id, limit=limit, offset=offset)
+    """The caller's tenant's outcomes in the order they were recorded, optionally for one series and/or job."""
+    total, items = feedback.list_outcomes(
+        store, series_id=series_id, job_id=job_id, limit=limit, offset=offset, tenant=tenant
+    )
     return OutcomesPage(total=total, limit=limit, offset=offset, items=[OutcomeOut.of(o) for o in items])

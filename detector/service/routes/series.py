@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from detector.service.deps import KeyDep, RegistryDep, StoreDep
+from detector.service.deps import RegistryDep, StoreDep, TenantDep
 from detector.service.routes.jobs import scored_series
 from detector.service.schemas import ScoreOut, problem_responses
 
@@ -42,13 +42,15 @@ class SeriesOut(BaseModel):
     response_model=SeriesOut,
     responses=problem_responses(401, 403, 404, 409, 429),
 )
-async def get_series(job_id: str, series_id: str, store: StoreDep, registry: RegistryDep, _: KeyDep) -> SeriesOut:
+async def get_series(
+    job_id: str, series_id: str, store: StoreDep, registry: RegistryDep, tenant: TenantDep
+) -> SeriesOut:
     """Hourly load, expected load and temperature of one scored series, with its report (segments, evidence).
 
     The series is read from the stored upload and scored again as the job did, so the numbers match its
     row in ``/results``. 404 for an unknown job or series, 409 for a series that failed.
     """
-    series, report = await run_in_threadpool(scored_series, store, registry, job_id, series_id)
+    series, report = await run_in_threadpool(scored_series, store, registry, job_id, series_id, tenant)
     assert report.expected is not None  # scored_series asks for it
     return SeriesOut(
         job_id=job_id,
