@@ -18,6 +18,7 @@ from detector.errors import (
     ModelNotFoundError,
 )
 from detector.evaluation import evaluate
+from detector.export import escape_cell, escape_formulas
 from detector.features.calendar import CalendarSpec
 from detector.ingest import UNITS, LoadSeries, QualityReport, from_arrays, iter_series, load, read_table
 from detector.models.baselines import BASELINES
@@ -50,6 +51,8 @@ __all__ = [
     "Verification",
     "__version__",
     "balance_feeders",
+    "escape_cell",
+    "escape_formulas",
     "evaluate",
     "feedback",
     "from_arrays",

@@ -43,16 +43,21 @@ def balance_cmd(
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     out_dir.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame([r.to_row() for r in results]).to_csv(out_dir / "balance.csv", index=False)
-    pd.concat([r.daily() for r in results], ignore_index=True).to_csv(out_dir / "balance_daily.csv", index=False)
-    pd.DataFrame(
+    moved = pd.DataFrame(
         [
             {"feeder_id": r.feeder_id, "meter_id": m.meter_id, "kind": m.kind, "change": m.change, "before": m.before}
             for r in results
             for m in r.meter_changes
         ],
         columns=["feeder_id", "meter_id", "kind", "change", "before"],
-    ).to_csv(out_dir / "balance_meters.csv", index=False)
+    )
+    files = {
+        "balance.csv": pd.DataFrame([r.to_row() for r in results]),
+        "balance_daily.csv": pd.concat([r.daily() for r in results], ignore_index=True),
+        "balance_meters.csv": moved,
+    }
+    for name, frame in files.items():  # ids never run as spreadsheet formulas
+        detector.escape_formulas(frame).to_csv(out_dir / name, index=False)
     cols = ("rank", "feeder", "verdict", "onset (UTC)", "unbilled", "rigs", "t", "on", "night/day", "meters moved")
     table = Table(*cols)
     for r in results[:top]:

@@ -191,7 +191,7 @@ def _verify_many(
         view.add_row(row.claim_id, row.series_id, verdict, obs, band, f"{rec['claimed']:,.3g}", str(rec["curtailment"]))
     out.print(view)
     if out_path is not None:
-        pd.DataFrame(records).to_csv(out_path, index=False)
+        detector.escape_formulas(pd.DataFrame(records)).to_csv(out_path, index=False)
     failed = sum(1 for r in records if r["error"])
     out.print(f"{len(records) - failed} claims checked, {failed} could not be")
     if failed:

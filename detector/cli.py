@@ -131,7 +131,7 @@ def check_cmd(
         _fail(exc)
     frame = pd.DataFrame(rows)
     if report is not None:
-        frame.to_csv(report, index=False)
+        detector.escape_formulas(frame).to_csv(report, index=False)
     table = Table("series_id", "resolution", "hours", "coverage", "filled", "missing", "error")
     for r in rows[:50]:
         cov = r.get("coverage")

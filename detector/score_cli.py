@@ -195,7 +195,8 @@ def _score_locally(
         fail(exc)
     if segments is not None:
         columns = ["series_id", "segment", "start", "end", "excess_load", "unit", "score", "evidence"]
-        pd.DataFrame(seg_rows, columns=[*columns, "excess_low", "excess_high"]).to_csv(segments, index=False)
+        seg_frame = pd.DataFrame(seg_rows, columns=[*columns, "excess_low", "excess_high"])
+        detector.escape_formulas(seg_frame).to_csv(segments, index=False)
     write_ranked(rows, out_path, top, quiet)
 
 
@@ -213,7 +214,7 @@ def write_ranked(rows: list[dict[str, object]], out_path: Path, top: int | None,
     rest = [c for c in frame.columns if c not in SCORE_COLUMNS and c not in ADDED_COLUMNS]
     frame = frame[[*SCORE_COLUMNS, *rest, *ADDED_COLUMNS]]
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out_path, index=False)
+    detector.escape_formulas(frame).to_csv(out_path, index=False)  # ids and messages never run as formulas
     failed = int((frame["error"].fillna("") != "").sum())
     if not quiet:
         out.print(

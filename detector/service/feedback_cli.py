@@ -82,7 +82,7 @@ def list_cmd(
 
     total, items = feedback.list_outcomes(_store(Settings()), series_id=series, job_id=job)
     if csv is not None:
-        pd.DataFrame([o.to_dict() for o in items]).to_csv(csv, index=False)
+        detector.escape_formulas(pd.DataFrame([o.to_dict() for o in items])).to_csv(csv, index=False)
     table = Table("id", "series", "outcome", "job", "segment", "model", "by", "recorded", "note")
     for o in items[:limit]:
         table.add_row(

@@ -168,3 +168,17 @@ def test_a_series_dated_in_year_9999_fails_alone_without_a_traceback(tmp_path: P
         f"row {row}, field 'timestamp': timestamp must be between 1900-01-01 and 2199-12-31 "
         "(got '9999-12-31T23:00:00+03:30') [series 'feeder-0006']"
     )
+
+
+def test_score_file_neutralises_formulas_in_text_cells_only(tmp_path: Path) -> None:
+    one = pd.read_parquet(SAMPLE / "tehran_feeders.parquet").query("series_id == 'feeder-0006'")
+    frame = pd.concat([one.assign(series_id="-feeder"), one.iloc[:48].assign(series_id='=HYPERLINK("x")')])
+    frame.to_parquet(tmp_path / "in.parquet", index=False)
+    out, seg = tmp_path / "scores.csv", tmp_path / "seg.csv"
+    args = ["score", str(tmp_path / "in.parquet"), "--out", str(out), "--segments", str(seg), "--quiet"]
+    assert runner.invoke(app, args).exit_code == 1  # the two-day series fails
+    scores = pd.read_csv(out)
+    assert scores.series_id.tolist() == ["'-feeder", '\'=HYPERLINK("x")']
+    assert scores.score.dtype == "float64"
+    assert scores.excess_load.dtype == "float64"
+    assert set(pd.read_csv(seg).series_id) <= {"'-feeder"}
