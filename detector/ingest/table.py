@@ -7,6 +7,7 @@ Row numbers are 1-based data rows as the user counts them (the header is not a r
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,7 +71,7 @@ def read_errors(path: Path) -> Iterator[None]:
         yield
     except InputValidationError:
         raise
-    except (ValueError, OSError) as exc:  # pandas/pyarrow parse errors
+    except (ValueError, OSError, EOFError, zlib.error) as exc:  # pandas/pyarrow parse errors, truncated .gz
         raise InputValidationError(field="path", value=str(path), reason=f"cannot read file: {exc}") from exc
 
 

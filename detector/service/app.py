@@ -63,8 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Several requests score at once; BLAS threads of their own only fight over the cores (measured: a
         # year of hourly load took ~110 ms of CPU with 2 OpenBLAS threads, ~35 ms with 1, on a busy 2-core box).
         blas = threadpool_limits(settings.blas_threads) if settings.blas_threads else None
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        settings.upload_dir.mkdir(parents=True, exist_ok=True)
+        settings.make_dirs()
         store = Store(settings.db_url())
         store.create_all()
         app.state.store = store

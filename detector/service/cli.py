@@ -5,6 +5,8 @@ Imports of the web stack happen inside the commands, so the rest of the CLI stay
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -24,7 +26,7 @@ err = Console(stderr=True)
 def _store(settings: Settings) -> Store:
     from detector.service.store import Store  # SQLAlchemy only when a service command runs
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.make_dirs()
     store = Store(settings.db_url())
     store.create_all()
     return store
@@ -70,14 +72,47 @@ def revoke_key(key_id: Annotated[int, typer.Argument(help="id from `detector key
     out.print(f"key {key_id} revoked")
 
 
+FIRST_KEY_FILE = "first-api-key.txt"
+
+
+def _interactive() -> bool:
+    """Whether standard output is a terminal a person reads (not a log file or a pipe)."""
+    return sys.stdout.isatty()
+
+
+def _hand_over_first_key(key: str, settings: Settings) -> None:
+    """Show the first key on an interactive terminal, else write it to a 0600 file and print only its path.
+
+    Never on stderr: that is where the server's log goes, and a log is kept and shipped where a key must not be.
+    """
+    more = "More keys: `detector keys create NAME`; list or revoke them with `detector keys list|revoke`."
+    if _interactive():
+        out.print(
+            f"No API keys yet, so one was created. It is shown only now; send it as the X-API-Key header:\n  {key}\n"
+            + more,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+    path = (settings.data_dir / FIRST_KEY_FILE).resolve()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file left from before keeps its mode otherwise
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    err.print(
+        f"No API keys yet, so one was created and written to {path} (readable by this user only): "
+        f"read it, then delete the file. {more}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default 127.0.0.1; DETECTOR_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default 8000; DETECTOR_PORT)")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="worker processes (DETECTOR_WORKERS)")] = None,
 ) -> None:
     """Run the HTTP scoring service (OpenAPI docs at /docs). Settings: DETECTOR_* environment variables."""
-    import os
-
     import uvicorn
 
     from detector.service.logs import log_config
@@ -86,13 +121,7 @@ def serve(
     host, port, workers = host or settings.host, port or settings.port, workers or settings.workers
     store = _store(settings)
     if not settings.api_keys and not store.has_active_keys():
-        key = store.create_key("first key (created by detector serve)")
-        err.print(
-            "No API keys yet, so one was created. It is shown only now; send it as the X-API-Key header:\n"
-            f"  {key}\nMore keys: `detector keys create NAME`; list or revoke them with `detector keys list|revoke`.",
-            highlight=False,
-            soft_wrap=True,
-        )
+        _hand_over_first_key(store.create_key("first key (created by detector serve)"), settings)
     store.engine.dispose()
     err.print(f"detector service on http://{host}:{port} (docs at /docs); data in {settings.data_dir.resolve()}")
     os.environ.setdefault("DETECTOR_DATA_DIR", str(settings.data_dir.resolve()))  # workers see the same data

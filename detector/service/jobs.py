@@ -23,6 +23,14 @@ from detector.service.store import DONE, FAILED, Job, Store
 log = logging.getLogger(__name__)
 
 
+def public_message(exc: Exception, job: Job) -> str:
+    """``exc`` as the job's user may read it: the upload's path on the server becomes the name it was uploaded as."""
+    message, path = str(exc), Path(job.upload_path)
+    for form in dict.fromkeys((str(path.resolve()), str(path), path.name)):  # longest first
+        message = message.replace(form, job.filename)
+    return message
+
+
 class JobWorker:
     """Polls for claimable jobs and scores them one at a time, in a daemon thread."""
 
@@ -73,7 +81,7 @@ class JobWorker:
             model = self.registry.get(opts.get("model"))
             frame = detector.read_table(Path(job.upload_path))
         except detector.DetectorError as exc:
-            self.store.finish_job(job.id, FAILED, str(exc))
+            self.store.finish_job(job.id, FAILED, public_message(exc, job))
             return
         self.store.set_total(job.id, int(frame["series_id"].fillna("").astype(str).nunique()), model.version)
         done = self.store.done_series(job.id)
@@ -98,7 +106,7 @@ class JobWorker:
                     continue
                 self.store.add_result(job.id, str(row["series_id"]), row, str(row["error"]) or None)
         except detector.DetectorError as exc:  # the whole table is unusable (e.g. unknown unit or zone)
-            self.store.finish_job(job.id, FAILED, str(exc))
+            self.store.finish_job(job.id, FAILED, public_message(exc, job))
             return
         self.store.finish_job(job.id, DONE)
 

@@ -48,3 +48,8 @@ class Settings(BaseSettings):
     @property
     def upload_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    def make_dirs(self) -> None:
+        """Create the data and upload folders if missing, readable by the service user only (0700)."""
+        for folder in (self.data_dir, self.upload_dir):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)

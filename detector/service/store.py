@@ -9,14 +9,15 @@ made before them (see ``Store._add_tenants``).
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import create_engine, event, func, inspect, or_, select, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,6 +63,8 @@ class Store:
     """Sessions over one engine; every method is a short transaction, safe to call from several threads."""
 
     def __init__(self, url: str) -> None:
+        if url.startswith("sqlite"):
+            _private_sqlite_file(url)
         args = {"check_same_thread": False, "timeout": 30} if url.startswith("sqlite") else {}
         self.engine: Engine = create_engine(url, connect_args=args, pool_pre_ping=True)
         if url.startswith("sqlite"):
@@ -322,6 +325,18 @@ class Store:
     def key_name(self, key_id: int) -> str | None:
         with self.session() as s:
             return s.scalar(select(ApiKey.name).where(ApiKey.id == key_id))
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create a missing SQLite file as 0600 before SQLite does (it would follow the umask: 0644, world-readable).
+
+    SQLite gives its -wal and -shm files the database file's permissions.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    with suppress(OSError):  # it exists already; or SQLite reports why it cannot be made, as before
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -166,7 +166,7 @@ def create_job(
     job_id = new_job_id()
     final = settings.upload_dir / f"{job_id}{suffix}"
     partial = final.with_name(final.name + ".part")
-    with partial.open("wb") as out:
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:  # private
         shutil.copyfileobj(file.file, out, length=1 << 20)
         out.flush()
         os.fsync(out.fileno())
@@ -219,7 +219,7 @@ def get_results(
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=RESULT_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: detector.escape_cell(v) for k, v in row.items()} for row in rows)  # no live formulas
         return Response(
             buf.getvalue(),
             media_type="text/csv; charset=utf-8",
