@@ -214,3 +214,18 @@ def test_a_database_from_before_tenants_keeps_working(tmp_path: Path, monkeypatc
     monkeypatch.setenv("DETECTOR_DATA_DIR", str(tmp_path))
     listed = CliRunner().invoke(cli, ["outcomes", "list"])
     assert "4 outcomes" in listed.output  # the CLI sees every outcome, the ownerless one too
+
+
+def test_outcomes_imported_for_a_tenant_are_seen_by_its_keys_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DETECTOR_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    outcomes = Path(__file__).resolve().parents[2] / "sample_data" / "outcomes" / "outcomes.csv"
+    assert runner.invoke(cli, ["outcomes", "import", str(outcomes), "--tenant", "north"]).exit_code == 0
+    app = create_app(Settings(data_dir=tmp_path, run_worker=False))
+    with TestClient(app) as c:
+        north = app.state.store.create_key("anna", tenant="north")
+        alone = app.state.store.create_key("bita")
+        assert c.get("/v1/outcomes", headers={"X-API-Key": north}).json()["total"] == 30
+        assert c.get("/v1/outcomes", headers={"X-API-Key": alone}).json()["total"] == 0
