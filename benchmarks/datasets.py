@@ -124,12 +124,19 @@ def _injected(
     src: RealSource,
     spec: CalendarSpec,
     rng: np.random.Generator,
+    onset: pd.Timestamp | None = None,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
-    """``scenario`` (of a random size in ``SIZE_RANGE``) injected into one window: its long frame and truth row."""
+    """``scenario`` (of a random size in ``SIZE_RANGE``) injected into one window: its long frame and truth row.
+
+    ``onset`` fixes a mining event's start (every farm of a province switched on the same day).
+    """
     size = float(np.exp(rng.uniform(*np.log(SIZE_RANGE))))
     base = w["load"].to_numpy(dtype=float)
     temp = w["temperature"].to_numpy(dtype=float) if "temperature" in w else None
-    inj = simulate.inject(base, w.index, scenario, size=size, rng=rng, spec=spec, temperature=temp)
+    at = None
+    if onset is not None and scenario in simulate.MINING:
+        at = int(min(np.searchsorted(w.index, onset), len(w) - 1))
+    inj = simulate.inject(base, w.index, scenario, size=size, rng=rng, spec=spec, temperature=temp, onset=at)
     frame = pd.DataFrame({"series_id": name, "timestamp": w.index, "load": inj.load})
     if inj.temperature is not None:
         frame["temperature"] = inj.temperature
@@ -211,11 +218,13 @@ def peer_set(
     event_share: float = 0.5,
     split_peers_only: bool = False,
     years: tuple[int, ...] | None = None,
+    same_day: bool = False,
 ) -> LabelledSet:
     """Every series of ``source`` in each calendar year of ``SOURCES``; a random scenario injected into a share
     ``event_share`` of them (the rest stay clean); the year's other series are its peers
     (``LabelledSet.peers``). Truth (and scoring) only for ``split``'s series: the other split's series serve
-    as peers only, never as labelled examples.
+    as peers only, never as labelled examples. With ``same_day``, every farm of a year switches on the same
+    day, so a target's best peers step with it.
     """
     src = SOURCES[source]
     targets = set(src.train if split == "train" else src.held_out)
@@ -225,6 +234,10 @@ def peer_set(
     rng = np.random.default_rng(seed)
     spec = CalendarSpec(tz=src.tz, country=src.country)
     frames, truth = [], []
+    onsets: dict[int, pd.Timestamp] = {}
+    if same_day:  # drawn only then, so the other sets keep their random streams (and the default model its data)
+        hour_of_year = {year: int(rng.integers(int(0.3 * 8760), int(0.7 * 8760))) for year in years or src.years}
+        onsets = {year: pd.Timestamp(year, 1, 1, tz="UTC") + pd.Timedelta(hours=h) for year, h in hour_of_year.items()}
     for sid, group in raw.groupby("series_id", sort=True):
         hourly = group.set_index("timestamp")[["load", *(["temperature"] if "temperature" in group else [])]]
         hourly = hourly.resample("h").mean()
@@ -234,7 +247,8 @@ def peer_set(
                 continue
             scenario = simulate.SCENARIOS[int(rng.integers(len(simulate.SCENARIOS)))]
             scenario = scenario if rng.random() < event_share else "clean"
-            frame, row = _injected(w, f"{sid}/{year}", scenario, f"{source}+peers", src, spec, rng)
+            onset = onsets[year] if same_day else None
+            frame, row = _injected(w, f"{sid}/{year}", scenario, f"{source}+peers", src, spec, rng, onset)
             frames.append(frame)
             if sid in targets:
                 truth.append(row)

@@ -384,16 +384,7 @@ def train(
     which gives the isotonic map and the operating point several times the data a single
     hold-out split would. The shipped classifier is then refit on everything.
     """
-    parts = [features_of(s) for s in sets]
-    x = np.vstack([p[0] for p in parts])
-    y = np.concatenate([p[1] for p in parts])
-    ids = [i for p in parts for i in p[2]]
-    kinds = {
-        f"{s.name}/{sid}": kind
-        for s in sets
-        if "scenario" in s.truth
-        for sid, kind in zip(s.truth["series_id"], s.truth["scenario"], strict=True)
-    }
+    x, y, ids, scenarios = training_matrix(sets)
     return fit_model(
         x,
         y,
@@ -402,8 +393,44 @@ def train(
         folds=folds,
         random_state=random_state,
         set_names=[s.name for s in sets],
-        scenarios=[kinds.get(i, "clean") for i in ids],
+        scenarios=scenarios,
     )
+
+
+def training_matrix(sets: Sequence[LabelledSet]) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """Features, labels, ids (``set/series_id``) and scenario of every accepted series of ``sets``.
+
+    The slow part of ``train`` (minutes for the default model); kept apart so researchers can save it once
+    and refit classifiers and operating points on it in seconds (``fit_model``).
+    """
+    parts = [features_of(s) for s in sets]
+    x = np.vstack([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    ids = [i for p in parts for i in p[2]]
+    scenarios: list[str] = []
+    for s, (_, _, set_ids) in zip(sets, parts, strict=True):
+        # Looked up set by set: sets may share a name (rounds of one source), so ids repeat across sets.
+        kinds = dict(zip(s.truth["series_id"], s.truth["scenario"], strict=True)) if "scenario" in s.truth else {}
+        scenarios += [str(kinds.get(i.removeprefix(f"{s.name}/"), "clean")) for i in set_ids]
+    return x, y, ids, scenarios
+
+
+def oof_margins(
+    x: np.ndarray, y: np.ndarray, ids: Sequence[str], *, folds: int = 5, random_state: int = 0
+) -> tuple[np.ndarray, int]:
+    """Out-of-fold classifier margins (grouped by base load) and the number of folds used."""
+    folds = min(folds, int(np.bincount(y, minlength=2).min()))
+    if folds < 2:
+        raise DataSufficiencyError("training needs at least 2 series with mining and 2 without")
+    groups = np.array([_base_of(i) for i in ids])
+    if len(set(groups)) < 2 * folds:  # too few base loads to hold whole groups out: hold out series
+        groups = np.arange(len(y))
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=random_state)
+    margin = np.empty(len(y))
+    for fit_rows, val_rows in splitter.split(x, y, groups):
+        fold = SignatureClassifier(random_state=random_state).fit(x[fit_rows], y[fit_rows])
+        margin[val_rows] = fold.decision_function(x[val_rows])
+    return margin, folds
 
 
 def fit_model(
@@ -418,17 +445,7 @@ def fit_model(
     scenarios: Sequence[str] | None = None,
 ) -> MiningModel:
     """``train`` on features already extracted (rows of ``x`` named ``set/series_id`` by ``ids``)."""
-    folds = min(folds, int(np.bincount(y, minlength=2).min()))
-    if folds < 2:
-        raise DataSufficiencyError("training needs at least 2 series with mining and 2 without")
-    groups = np.array([_base_of(i) for i in ids])
-    if len(set(groups)) < 2 * folds:  # too few base loads to hold whole groups out: hold out series
-        groups = np.arange(len(y))
-    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=random_state)
-    margin = np.empty(len(y))
-    for fit_rows, val_rows in splitter.split(x, y, groups):
-        fold = SignatureClassifier(random_state=random_state).fit(x[fit_rows], y[fit_rows])
-        margin[val_rows] = fold.decision_function(x[val_rows])
+    margin, folds = oof_margins(x, y, ids, folds=folds, random_state=random_state)
     calibrator = Calibrator.fit(margin, y)
     p_oof = calibrator(margin)
     threshold = _pick_threshold(p_oof, y)

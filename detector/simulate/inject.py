@@ -53,15 +53,24 @@ def inject(
     spec: CalendarSpec | None = None,
     temperature: np.ndarray | None = None,
     onset_range: tuple[float, float] = (0.3, 0.7),
+    onset: int | None = None,
 ) -> Injected:
-    """Apply ``scenario`` to a base load; ``size`` is the event power relative to the base's mean."""
+    """Apply ``scenario`` to a base load; ``size`` is the event power relative to the base's mean.
+
+    ``onset`` (an hour index) fixes the start, as when every farm of a province switches on the same day;
+    otherwise it is drawn from ``onset_range`` (shares of the window).
+    """
     if scenario not in GENERATORS:
         raise ValueError(f"scenario must be one of {', '.join(SCENARIOS)}, got {scenario!r}")
     n = len(base)
     cal = calendar_features(index, spec or CalendarSpec())
     level = float(np.nanmean(base))
-    onset = int(rng.integers(int(onset_range[0] * n), int(onset_range[1] * n)))
-    event = GENERATORS[scenario](Context(n=n, cal=cal, level=level, size=size * level, onset=onset, rng=rng))
+    drawn = int(rng.integers(int(onset_range[0] * n), int(onset_range[1] * n)))
+    start = drawn if onset is None else int(onset)
+    if not 0 <= start < n:
+        raise ValueError(f"onset must be an hour index in [0, {n}), got {onset!r}")
+    ctx = Context(n=n, cal=cal, level=level, size=size * level, onset=start, rng=rng)
+    event = GENERATORS[scenario](ctx)
     temp = temperature
     if event.temp_delta is not None:
         _heat_wave_proxy(base, event, rng)

@@ -1,0 +1,56 @@
+"""What sets each context's operating point: the training windows that bind the threshold.
+
+python benchmarks/operating_point.py FEATURES.npz   (written by ``train_default.py --save-features``)
+
+Refits the model exactly as ``train_default.py`` does (``fit_model`` on the saved matrix, seconds instead of
+minutes) and prints, per context (alone / with peers), the threshold, the out-of-fold flag rate of every
+look-alike kind and of clean windows at it, the kind whose limit sets it, and the mining recall at it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from detector.models.classifier import Calibrator
+from detector.models.signature import FEATURES
+from detector.pipeline import CONTEXT_MAX_FPR, CONTEXT_MAX_LOOKALIKE, fit_model, oof_margins
+
+
+def main(features: Path, folds: int = 5, seed: int = 0) -> None:
+    data = np.load(features, allow_pickle=False)
+    x, y, ids, kinds = data["x"], data["y"], [str(i) for i in data["ids"]], data["scenarios"].astype(str)
+    model = fit_model(x, y, ids, folds=folds, random_state=seed, scenarios=list(kinds))
+    margin, _ = oof_margins(x, y, ids, folds=folds, random_state=seed)  # the margins fit_model calibrated on
+    p = Calibrator.fit(margin, y)(margin)
+    real = np.array([not i.startswith("sim-") for i in ids])
+    peers = x[:, FEATURES.index("n_peers")] > 0
+    out = {}
+    for context, rows in (("alone", ~peers), ("peers", peers)):
+        t = model.metadata["thresholds"][context]
+        sel = rows & real
+        rates = {
+            k: round(float((p[sel & (kinds == k) & (y == 0)] >= t).mean()), 3)
+            for k in sorted(set(kinds[sel & (y == 0)]))
+        }
+        need = {}
+        for k in rates:
+            v = np.sort(p[sel & (kinds == k) & (y == 0)])
+            limit = CONTEXT_MAX_FPR if k == "clean" else CONTEXT_MAX_LOOKALIKE
+            need[k] = round(float(v[len(v) - int(np.floor(limit * len(v))) - 1]), 3) if len(v) >= 10 else None
+        out[context] = {
+            "threshold": round(t, 3),
+            "windows": int(sel.sum()),
+            "flag_rate": rates,
+            "threshold_each_kind_needs": need,
+            "binding": max((k for k in need if need[k] is not None), key=lambda k: need[k]),
+            "mining_recall_oof": round(float((p[sel & (y == 1)] >= t).mean()), 3),
+        }
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    typer.run(main)
