@@ -44,6 +44,7 @@ FEATURES: tuple[str, ...] = (
     "rho",
     "outage_share",
     "n_peers",
+    "ramp_lr",
 )
 
 
@@ -107,6 +108,47 @@ def _hourly_box_sizes(matrix: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np
         coef, *_ = np.linalg.lstsq(np.column_stack([x[ok], inds[ok]]), matrix[np.ix_(ok, cols)], rcond=None)
         out[cols] = coef[x.shape[1] :].T
     return out
+
+
+RAMP_DAYS = (21, 42, 63, 91, 126)  # growth over three weeks to four months
+
+
+def ramp_evidence(z: np.ndarray, x: np.ndarray, box: Box, others: tuple[Box, ...] = ()) -> float:
+    """How much better a gradual rise explains the shift than a step, in autocorrelation-adjusted χ² units.
+
+    Growth (new housing, a town filling up) and load moving with the weather build up over weeks to months;
+    a farm switches on in a day. Least squares puts a step at the middle of a ramp, so the ramps tried are
+    centred on the box's start (and a quarter-length either side), each ``RAMP_DAYS`` long, holding until the
+    box ends. Every candidate is fitted with the same design ``x``; the answer is the drop in residual sum of
+    squares from the step to the best ramp over the residual variance, times (1 - ρ) / (1 + ρ) for
+    day-to-day persistence. Near 0 (or below) for a step; large for growth. The further steps the scan found
+    (``others``: a staircase's other batches) stay in both fits, so a staircase is steps, not a ramp.
+    """
+    n = len(z)
+    if others:
+        x = np.column_stack([x, *(indicator(n, b) for b in others)])
+    ok = np.isfinite(z) & np.isfinite(x).all(1)
+    if ok.sum() < x.shape[1] + 10 or box.end - box.start < 14:
+        return 0.0
+    days = np.arange(n, dtype=np.float64)
+    shapes = [indicator(n, box)]
+    for length in RAMP_DAYS:
+        for centre in (box.start - length / 4, box.start, box.start + length / 4):
+            up = np.clip((days - (centre - length / 2)) / length, 0.0, 1.0)
+            shapes.append(np.where(days < box.end, up, 0.0))
+    cand = np.column_stack(shapes)[ok]
+    q, _ = np.linalg.qr(x[ok])
+    rz = z[ok] - q @ (q.T @ z[ok])
+    rs = cand - q @ (q.T @ cand)
+    norm = np.einsum("ij,ij->j", rs, rs)
+    gain = np.where(norm > 1e-12, (rz @ rs) ** 2 / np.maximum(norm, 1e-12), 0.0)
+    sse = float(rz @ rz) - gain
+    dof = max(int(ok.sum()) - x.shape[1] - 1, 1)
+    s2 = sse[0] / dof
+    if not np.isfinite(s2) or s2 <= 0:
+        return 0.0
+    rho = float(np.clip(box.rho, 0.0, 0.95))
+    return float((sse[0] - sse[1:].min()) / s2 * (1 - rho) / (1 + rho))
 
 
 def flat_weighted_level(view: DailyView, x: np.ndarray) -> np.ndarray:
@@ -269,6 +311,8 @@ def extract(
     flat = float(np.std(hour_deltas) / abs(mean_hd)) if abs(mean_hd) > 1e-9 else 10.0
     low_share = float(np.percentile(hour_deltas, 20) / mean_hd) if abs(mean_hd) > 1e-9 else 0.0
 
+    ramp_lr = ramp_evidence(view.mean / level, x, box, boxes[1:])  # boxes[0] is ``box``, refitted
+
     # Ramp: residual just after the onset vs a month later (a step is level, growth climbs).
     resid = view.mean / level - fit_m
     s = box.start
@@ -317,6 +361,7 @@ def extract(
         "rho": box.rho,
         "outage_share": view.outage_hours / max(len(load), 1),
         "n_peers": float(peers.shape[1]) if peers is not None else 0.0,
+        "ramp_lr": ramp_lr,
     }
     vec = np.array([feats[k] for k in FEATURES], dtype=np.float64)
     vec = np.clip(np.nan_to_num(vec, nan=0.0, posinf=10.0, neginf=-10.0), -50, 50)
