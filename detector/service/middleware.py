@@ -63,6 +63,15 @@ class Gate:
         length = headers.get(b"content-length")
         try:
             if path.startswith("/v1/") and scope["method"] != "OPTIONS":
+                keys = [value for name, value in scope["headers"] if name == b"x-api-key"]
+                if len(keys) > 1:  # which one counts would be up to the proxy chain: refuse rather than guess
+                    raise ProblemError(
+                        400,
+                        "invalid-header",
+                        "Bad request",
+                        f"send one X-API-Key header (got {len(keys)})",
+                        field="X-API-Key",
+                    )
                 key = headers.get(b"x-api-key", b"").decode("latin-1")
                 state = scope["app"].state
                 scope.setdefault("state", {})["caller"] = await to_thread.run_sync(authenticate, state, key)

@@ -51,7 +51,9 @@ def test_the_block_is_found_on_its_day_and_sized_with_the_other_zones_as_peers(
     assert not any(w.startswith("scored without temperature and without peers") for w in coast.warnings)
 
 
-@pytest.mark.xfail(strict=True, reason="known miss (issue 14): found on the right day, but scored 0.28 < 0.76 (model 2e301e8f)")
+@pytest.mark.xfail(
+    strict=True, reason="known miss (issue 14): found on the right day, but scored 0.28 < 0.76 (model 2e301e8f)"
+)
 def test_the_block_is_flagged_at_the_default_threshold(coast: detector.ScoreReport) -> None:
     assert coast.flagged
 

@@ -237,6 +237,17 @@ def test_auth_missing_unknown_and_revoked_keys(client: TestClient, short_ok: dic
     assert all(key not in (k.prefix, k.name) for k in store.list_keys())  # only a prefix and the hash are kept
 
 
+def test_two_api_key_headers_are_refused_not_guessed(client: TestClient) -> None:
+    """Which of two keys counts would be up to the proxies in between (it was the last): 400 instead."""
+    store = client.app.state.store  # type: ignore[attr-defined]
+    mine, theirs = store.create_key("mine"), store.create_key("theirs", tenant="other-utility")
+    r = client.get("/v1/models", headers=[("X-API-Key", mine), ("X-API-Key", theirs)])
+    assert r.status_code == 400
+    assert r.headers["content-type"] == PROBLEM
+    assert (r.json()["detail"], r.json()["field"]) == ("send one X-API-Key header (got 2)", "X-API-Key")
+    assert client.get("/v1/models", headers={"X-API-Key": theirs}).status_code == 200
+
+
 def test_keys_are_checked_before_any_body_is_read(client: TestClient) -> None:
     no_key = {"X-API-Key": "", "Content-Type": "application/json"}
     r = client.post("/v1/score", content=b'{"broken": ', headers=no_key)
