@@ -65,7 +65,7 @@ def inject(
     n = len(base)
     cal = calendar_features(index, spec or CalendarSpec())
     level = float(np.nanmean(base))
-    drawn = int(rng.integers(int(onset_range[0] * n), int(onset_range[1] * n)))
+    drawn = int(rng.integers(int(onset_range[0] * n), int(onset_range[1] * n)))  # either way: same stream after
     start = drawn if onset is None else int(onset)
     if not 0 <= start < n:
         raise ValueError(f"onset must be an hour index in [0, {n}), got {onset!r}")
