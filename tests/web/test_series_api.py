@@ -64,6 +64,10 @@ def test_series_ids_with_a_slash_work(client: TestClient, job: dict[str, Any]) -
     assert r.status_code == 200, r.text
     assert r.json()["series_id"] == "north/feeder-0013"
     assert get(client, f"/v1/jobs/{job['id']}/series/feeder-0001/plot.svg").headers["content-type"] == "image/svg+xml"
+    # its plots too (they were a 404: the plot route's id stopped at the first "/")
+    for fmt, kind in (("png", "image/png"), ("svg", "image/svg+xml"), ("html", "text/html; charset=utf-8")):
+        plot = get(client, f"/v1/jobs/{job['id']}/series/north%2Ffeeder-0013/plot.{fmt}")
+        assert (plot.status_code, plot.headers["content-type"]) == (200, kind), plot.text[:200]
 
 
 def test_series_errors_are_problems(client: TestClient, job: dict[str, Any]) -> None:

@@ -232,7 +232,7 @@ def get_results(
 
 
 @router.get(
-    "/{job_id}/series/{series_id}/plot.{fmt}",
+    "/{job_id}/series/{series_id:path}/plot.{fmt}",  # ids may hold "/" (sent as %2F), as in the series route
     responses={
         **problem_responses(401, 403, 404, 409, 429),
         200: {"content": {"image/png": {}, "image/svg+xml": {}, "text/html": {}}, "description": "plot or page"},
