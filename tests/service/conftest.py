@@ -9,22 +9,12 @@ from typing import Any
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from service_harness import make_settings
 
 from detector.service.app import create_app
 from detector.service.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
-
-
-def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    """Settings for tests: own data dir, fast job polling, limits loose unless a test tightens them."""
-    base: dict[str, Any] = {
-        "data_dir": data_dir,
-        "job_poll_seconds": 0.05,
-        "rate_limit_per_second": 1000.0,
-        "rate_limit_burst": 1000,
-    }
-    return Settings(**{**base, **overrides})
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from service_harness import wait_done
 
 from detector.service.app import create_app
 from detector.service.settings import Settings
@@ -20,16 +21,6 @@ from detector.service.store import FAILED, RUNNING, Job, Store, now
 
 CONTRACT = ["series_id", "score", "flagged", "onset", "end", "excess_load"]
 PICKED = ["feeder-0001", "feeder-0006", "feeder-0013", "feeder-0020"]
-
-
-def wait_done(client: TestClient, job_id: str, timeout: float = 60.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if job["state"] in ("done", "failed"):
-            return job  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish: {job}")
 
 
 @pytest.fixture(scope="module")

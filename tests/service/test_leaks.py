@@ -6,14 +6,13 @@ import csv
 import gzip
 import io
 import stat
-import time
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from service_harness import wait_done
 from typer.testing import CliRunner
 
 import detector
@@ -24,23 +23,13 @@ from detector.service.settings import Settings
 from detector.service.store import Store
 
 
-def _wait(client: TestClient, job_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if job["state"] in ("done", "failed"):
-            return job  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish")
-
-
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
 def test_a_corrupt_parquet_upload_fails_naming_the_uploaded_file_not_the_server_path(client: TestClient) -> None:
     r = client.post("/v1/jobs", files={"file": ("north.parquet", b"PAR1" + b"not parquet at all" * 20)})
-    job = _wait(client, r.json()["id"])
+    job = wait_done(client, r.json()["id"])
     assert job["state"] == "failed"
     assert job["error"] == (
         "field 'path': cannot read file: Parquet magic bytes not found in footer. Either the file is corrupted or "
@@ -53,7 +42,7 @@ def test_a_corrupt_parquet_upload_fails_naming_the_uploaded_file_not_the_server_
 def test_a_truncated_gzip_upload_fails_with_its_reason(client: TestClient) -> None:
     whole = gzip.compress(b"series_id,timestamp,load\n" + b"m1,2024-01-01T00:00Z,1.0\n" * 5000)
     r = client.post("/v1/jobs", files={"file": ("cut.csv.gz", whole[: len(whole) // 2])}, data={"unit": "kW"})
-    job = _wait(client, r.json()["id"])
+    job = wait_done(client, r.json()["id"])
     assert job["state"] == "failed"
     assert job["error"] == (
         "field 'path': cannot read file: Compressed file ended before the end-of-stream marker was reached "
@@ -83,7 +72,7 @@ def test_results_csv_neutralises_formulas_in_text_only(client: TestClient, feede
     ids = ['=HYPERLINK("http://evil.example","click")', "+cmd", "@SUM(A1:A9)", "-5"]
     frame = pd.concat([one.assign(series_id="-feeder"), *(short.assign(series_id=i) for i in ids)])
     r = client.post("/v1/jobs", files={"file": ("f.parquet", frame.to_parquet(index=False))}, data={"peers": "none"})
-    job = _wait(client, r.json()["id"])
+    job = wait_done(client, r.json()["id"])
     assert job["counts"]["failed"] == 4
     text = client.get(f"/v1/jobs/{job['id']}/results", params={"format": "csv"}).text
     rows = list(csv.DictReader(io.StringIO(text)))

@@ -7,7 +7,6 @@ before tenants keeps working: its rows go to the key that created them (see ``St
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from service_harness import make_settings, wait_done
 from sqlalchemy import MetaData, Table, create_engine, text
 from typer.testing import CliRunner
 
@@ -27,26 +27,10 @@ SERIES = ["feeder-0001", "feeder-0006"]
 ENV_KEY = "dk_settings-key-for-ownership-tests"
 
 
-def _wait(c: TestClient, job_id: str, key: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job = c.get(f"/v1/jobs/{job_id}", headers={"X-API-Key": key}).json()
-        if job["state"] in ("done", "failed"):
-            return job  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish")
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory, feeders: pd.DataFrame) -> Iterator[dict[str, Any]]:
     """Keys A and A2 in tenant "north", B alone, a settings key; A's job of two feeders, scored."""
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("own"),
-        job_poll_seconds=0.05,
-        rate_limit_per_second=1000.0,
-        rate_limit_burst=1000,
-        api_keys=[ENV_KEY],
-    )
+    settings = make_settings(tmp_path_factory.mktemp("own"), api_keys=[ENV_KEY])
     app = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as c:
         store = app.state.store
@@ -64,7 +48,7 @@ def service(tmp_path_factory: pytest.TempPathFactory, feeders: pd.DataFrame) -> 
             headers={"X-API-Key": keys["a"]},
         )
         assert r.status_code == 202, r.text
-        job = _wait(c, r.json()["id"], keys["a"])
+        job = wait_done(c, r.json()["id"], keys["a"])
         assert job["state"] == "done", job
         yield {"client": c, "keys": keys, "job": job["id"], "app": app}
 

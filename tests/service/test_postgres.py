@@ -5,25 +5,16 @@ Skipped where the PostgreSQL server binaries are not installed (Debian's ``postg
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from service_harness import wait_done
 
 from detector.service.app import create_app
 from detector.service.settings import Settings
 from detector.service.store import Store
-
-
-def _wait(client: TestClient, job_id: str) -> dict[str, object]:
-    for _ in range(600):
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if job["state"] in ("done", "failed"):
-            return job  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError(job)
 
 
 def test_jobs_keys_and_restart_on_postgresql(
@@ -42,7 +33,7 @@ def test_jobs_keys_and_restart_on_postgresql(
         assert c.post("/v1/score", json=short_ok).status_code == 200
         r = c.post("/v1/jobs", files={"file": ("two.csv", csv)}, data={"unit": "MW", "timezone": "Asia/Tehran"})
         job_id = r.json()["id"]
-        job = _wait(c, job_id)
+        job = wait_done(c, job_id, timeout=30)
         assert (job["state"], job["counts"]) == ("done", {"total": 2, "done": 2, "failed": 0, "flagged": 0})
         first = c.get(f"/v1/jobs/{job_id}/results").json()["items"]
     with TestClient(create_app(settings)) as c:  # restart: same database server

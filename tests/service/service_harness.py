@@ -1,0 +1,35 @@
+"""Helpers the service tests share: test settings and waiting for a job (a module, so tests can import them)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from detector.service.settings import Settings
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for tests: own data dir, fast job polling, limits loose unless a test tightens them."""
+    base: dict[str, Any] = {
+        "data_dir": data_dir,
+        "job_poll_seconds": 0.05,
+        "rate_limit_per_second": 1000.0,
+        "rate_limit_burst": 1000,
+    }
+    return Settings(**{**base, **overrides})
+
+
+def wait_done(client: TestClient, job_id: str, key: str | None = None, timeout: float = 60.0) -> dict[str, Any]:
+    """The job once it is done or failed (polled with ``key``, else the client's own key)."""
+    headers = {"X-API-Key": key} if key is not None else None
+    deadline = time.monotonic() + timeout
+    job: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        job = client.get(f"/v1/jobs/{job_id}", headers=headers).json()
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish: {job}")
