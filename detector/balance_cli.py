@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -42,6 +41,8 @@ def balance_cmd(
     except detector.DetectorError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    import pandas as pd
+
     out_dir.mkdir(parents=True, exist_ok=True)
     moved = pd.DataFrame(
         [

@@ -34,16 +34,8 @@ from detector.features.daily import DailyView, daily_view, quiet
 from detector.ingest.series import LoadSeries
 from detector.ingest.units import convert_power
 from detector.models.changepoint import design
+from detector.rigs import RIGS
 
-# kW at the wall per rig, from the makers' specifications; pass ``rig_table`` to use your own.
-RIGS: dict[str, float] = {
-    "S9": 1.35,
-    "S19": 3.25,
-    "S19 Pro": 3.25,
-    "S19j Pro": 3.0,
-    "S19 XP": 3.01,
-    "S21": 3.5,
-}
 MIN_DAYS_BEFORE = 28  # the expected-load model needs four weeks before the claimed start
 MIN_DAYS_AFTER = 14
 # Newey-West lags, in days: daily residuals of regional load drift for weeks (weather the design misses,

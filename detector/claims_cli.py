@@ -7,24 +7,11 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
 import detector
-from detector.claims import (
-    RIGS,
-    Claim,
-    Verification,
-    parse_hours,
-    parse_months,
-    read_claims,
-    render,
-    result_row,
-    verify,
-    verify_claims,
-)
 
 err = Console(stderr=True)
 out = Console()
@@ -32,7 +19,7 @@ out = Console()
 
 def read_rig_table(path: Path) -> dict[str, float]:
     """The built-in rig table plus rows ``model,kw`` from a CSV (yours win)."""
-    table = dict(RIGS)
+    table = dict(detector.RIGS)
     with path.open(newline="") as fh:
         for row_no, row in enumerate(csv.DictReader(fh), start=1):
             try:
@@ -52,7 +39,7 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(2)
 
 
-def show(result: Verification) -> None:
+def show(result: detector.Verification) -> None:
     """The verdict, the interval and the reasons, for a person."""
     colour = {"consistent": "green", "inconsistent": "red", "undecidable": "yellow"}[result.verdict]
     finding = f" ({result.finding})" if result.finding and result.finding != "matches" else ""
@@ -68,7 +55,7 @@ def verify_cmd(
         str | None, typer.Option("--series-id", help="the claimed site (default: the only one)")
     ] = None,
     rigs: Annotated[float | None, typer.Option(help="claimed number of rigs")] = None,
-    rig_model: Annotated[str | None, typer.Option("--rig-model", help=f"one of {', '.join(RIGS)}")] = None,
+    rig_model: Annotated[str | None, typer.Option("--rig-model", help=f"one of {', '.join(detector.RIGS)}")] = None,
     rig_kw: Annotated[float | None, typer.Option("--rig-kw", help="kW per rig (instead of --rig-model)")] = None,
     power_kw: Annotated[float | None, typer.Option("--power-kw", help="claimed total kW (instead of rigs)")] = None,
     uptime: Annotated[float, typer.Option(help="claimed share of hours the fleet runs")] = 1.0,
@@ -101,6 +88,8 @@ def verify_cmd(
 
     One claim from the options, or many from ``--claims FILE`` (one results row each with ``--out``).
     """
+    from detector.claims import parse_hours, parse_months, render
+
     if claims is not None:
         _verify_many(input_path, claims, out_path, unit, tz, country, confidence, tolerance, rig_table)
         return
@@ -108,7 +97,7 @@ def verify_cmd(
         if start is None:
             raise detector.InputValidationError(field="start", value=None, reason="give --start (or --claims FILE)")
         table = read_rig_table(rig_table) if rig_table is not None else None
-        claim = Claim(
+        claim = detector.Claim(
             start=start,
             rigs=rigs,
             rig_model=rig_model,
@@ -137,7 +126,7 @@ def verify_cmd(
             raise detector.InputValidationError(field="peers", value=missing[0], reason="no such series in the file")
         target = series[ids.index(target_id)]
         peer_series = [s for s in series if s.series_id in wanted and s.series_id != target_id]
-        result = verify(
+        result = detector.verify_claim(
             target,
             claim,
             country=country,
@@ -169,6 +158,10 @@ def _verify_many(
     rig_table: Path | None,
 ) -> None:
     """The batch form: every claim of a file, a table on screen, a results CSV; exit 1 if any claim failed."""
+    import pandas as pd
+
+    from detector.claims import read_claims, result_row, verify_claims
+
     try:
         table = read_rig_table(rig_table) if rig_table is not None else None
         rows = read_claims(claims_path)

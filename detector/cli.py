@@ -1,27 +1,87 @@
-"""Command line: parses arguments, calls the public API, renders results. No logic of its own."""
+"""Command line: parses arguments, calls the public API, renders results. No logic of its own.
+
+Start-up stays short (`detector --help` imports neither pandas nor the web stack): modules are imported
+inside the commands that need them, and the commands defined under detector/service/ are imported only
+when they run (``LAZY_COMMANDS``).
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
 import detector
-from detector import simulate
 from detector.balance_cli import balance_cmd
 from detector.claims_cli import verify_cmd
 from detector.score_cli import fail as _fail
 from detector.score_cli import load_model_opt as _load_model_opt
 from detector.score_cli import score_cmd
-from detector.service.cli import keys_app, serve
-from detector.service.feedback_cli import outcomes_app, recalibrate_cmd
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Find illicit crypto-mining in load data.")
+if TYPE_CHECKING:
+    from typer._click import Command, Context  # the click that typer uses (vendored since typer 0.20)
+
+# Commands whose modules import pydantic, SQLAlchemy or pandas when imported: name -> (module, attribute,
+# the first paragraph of the command's help, which `detector --help` shows; tests check it is the real one).
+LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "serve": (
+        "detector.service.cli",
+        "serve",
+        "Run the HTTP scoring service (OpenAPI docs at /docs). Settings: DETECTOR_* environment variables.",
+    ),
+    "recalibrate": (
+        "detector.service.feedback_cli",
+        "recalibrate_cmd",
+        "Refit calibration and threshold on recorded outcomes; write a NEW model version (trees unchanged).",
+    ),
+    "keys": ("detector.service.cli", "keys_app", "Manage API keys (stored hashed; a key is shown once)."),
+    "outcomes": (
+        "detector.service.feedback_cli",
+        "outcomes_app",
+        "Record inspection outcomes and list them (in the service's database).",
+    ),
+}
+
+
+def load_command(name: str) -> Command:
+    """The real command of a ``LAZY_COMMANDS`` entry (a typer sub-app becomes a group), imported now."""
+    module, attr, _ = LAZY_COMMANDS[name]
+    target = getattr(importlib.import_module(module), attr)
+    if isinstance(target, typer.Typer):
+        return typer.main.get_group(target)
+    one = typer.Typer(add_completion=False)
+    one.command(name)(target)
+    return typer.main.get_command(one)
+
+
+class _Listed(TyperCommand):
+    """A ``LAZY_COMMANDS`` entry in `detector --help`; running it parses with the real command, loaded then."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Context | None = None, **extra: Any
+    ) -> Context:
+        assert self.name is not None
+        return load_command(self.name).make_context(info_name, args, parent=parent, **extra)
+
+
+class _Group(TyperGroup):
+    """The main group, with ``LAZY_COMMANDS`` listed after the commands defined here."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name, (_, _, help_line) in LAZY_COMMANDS.items():
+            self.add_command(_Listed(name=name, help=help_line))
+
+
+app = typer.Typer(
+    cls=_Group, no_args_is_help=True, add_completion=False, help="Find illicit crypto-mining in load data."
+)
 out = Console()
 
 
@@ -50,7 +110,7 @@ def simulate_cmd(
         _simulate_parts(out_path, kind, n_series, days, seed, mining_share, start, tz, country, truth, partition_size)
         return
     try:
-        fleet = simulate.make_fleet(
+        fleet = detector.simulate.make_fleet(
             kind=kind,
             n_series=n_series,
             days=days,
@@ -86,7 +146,7 @@ def _simulate_parts(
     partition_size: int,
 ) -> None:
     """`simulate --partition-size K`: a Parquet dataset of K series per file plus one truth table."""
-    parts = simulate.iter_fleet(
+    parts = detector.simulate.iter_fleet(
         kind=kind,
         n_series=n_series,
         days=days,
@@ -96,6 +156,8 @@ def _simulate_parts(
         seed=seed,
         part_size=partition_size,
     )
+    import pandas as pd
+
     out_dir.mkdir(parents=True, exist_ok=True)
     truths, rows = [], 0
     try:
@@ -129,8 +191,10 @@ def check_cmd(
                 rows.append({**result.quality.to_dict(), "error": ""})
     except detector.DetectorError as exc:
         _fail(exc)
-    frame = pd.DataFrame(rows)
     if report is not None:
+        import pandas as pd
+
+        frame = pd.DataFrame(rows)
         detector.escape_formulas(frame).to_csv(report, index=False)
     table = Table("series_id", "resolution", "hours", "coverage", "filled", "missing", "error")
     for r in rows[:50]:
@@ -155,6 +219,8 @@ app.command("score")(score_cmd)  # detector/score_cli.py
 
 
 def _labelled(paths: list[Path], unit: str | None, tz: str | None, country: str) -> list[detector.LabelledSet]:
+    import pandas as pd
+
     sets = []
     for path in paths:
         truth_path = path.with_name(path.name.split(".")[0] + ".truth.csv")
@@ -209,6 +275,8 @@ def evaluate_cmd(
     """Detection, calibration, timing and size errors against the truth; generic detectors side by side."""
     import json
 
+    import pandas as pd
+
     mdl = _load_model_opt(model)
     frame = pd.read_parquet(data) if data.suffix.lower() in (".parquet", ".pq") else pd.read_csv(data)
     u = unit or (str(frame["unit"].iloc[0]) if "unit" in frame else None)
@@ -242,10 +310,6 @@ def evaluate_cmd(
 
 app.command("verify")(verify_cmd)
 app.command("balance")(balance_cmd)
-app.command("serve")(serve)
-app.add_typer(keys_app, name="keys")
-app.add_typer(outcomes_app, name="outcomes")
-app.command("recalibrate")(recalibrate_cmd)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 
@@ -194,6 +193,8 @@ def _score_locally(
     except detector.DetectorError as exc:
         fail(exc)
     if segments is not None:
+        import pandas as pd
+
         columns = ["series_id", "segment", "start", "end", "excess_load", "unit", "score", "evidence"]
         seg_frame = pd.DataFrame(seg_rows, columns=[*columns, "excess_low", "excess_high"])
         detector.escape_formulas(seg_frame).to_csv(segments, index=False)
@@ -202,6 +203,8 @@ def _score_locally(
 
 def write_ranked(rows: list[dict[str, object]], out_path: Path, top: int | None, quiet: bool) -> None:
     """Write the ranked score file from rows in input order; exit 1 if any series failed."""
+    import pandas as pd
+
     frame = pd.DataFrame(rows)
     for col in ("score", "flagged", "onset", "end", "excess_load", "error", *ADDED_COLUMNS):
         if col not in frame:
