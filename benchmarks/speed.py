@@ -1,7 +1,12 @@
 """Scoring speed: one series-year on one core (fitting included), batch throughput on 1 and 2
-processes, and the same-run ratio to an MSTL residual detector.
+processes, the same-run ratio to an MSTL residual detector, and the command line's start-up.
 
     python benchmarks/speed.py [--n-series 400] [--repeats 30]
+    python benchmarks/speed.py --startup-only [--against DIR]   # start-up only -> results/startup.json
+
+Start-up: median wall time of 5 fresh processes each of `detector --help` and `detector score --help`.
+``--against DIR`` times the same two commands, interleaved in the same run, with the ``detector`` package
+of DIR instead (e.g. ``git archive <commit> detector | tar -x -C DIR``): a before/after on one machine state.
 """
 
 from __future__ import annotations
@@ -13,8 +18,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import json
 import statistics
+import subprocess
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import typer
@@ -44,7 +52,50 @@ def _score_chunk(frame_bytes: bytes) -> int:
     return sum(1 for _, r in results if not isinstance(r, detector.DetectorError))
 
 
-def main(n_series: int = 400, repeats: int = 30, seed: int = 0) -> None:
+# Runs the command line of the ``detector`` package in sys.argv[1] (the editable install's finder is dropped).
+_FROM_SOURCE = """
+import sys
+sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in type(f).__module__]
+sys.path.insert(0, sys.argv.pop(1))
+from detector.cli import app
+sys.exit(app())
+"""
+STARTUP_COMMANDS = {"help": ["--help"], "score_help": ["score", "--help"]}
+
+
+def startup(runs: int = 5, against: Path | None = None) -> dict[str, object]:
+    """Median seconds of `detector --help` and `detector score --help`, each run in a fresh process."""
+    script = Path(sys.executable).with_name("detector")  # the console script of this environment
+    launchers = {"": [str(script)]}
+    if against is not None:
+        launchers["_against"] = [sys.executable, "-c", _FROM_SOURCE, str(against.resolve())]
+    times: dict[str, list[float]] = {}
+    for _ in range(runs):  # interleaved, so both sides see the same load
+        for suffix, launcher in launchers.items():
+            for name, args in STARTUP_COMMANDS.items():
+                t0 = time.perf_counter()
+                subprocess.run([*launcher, *args], check=True, capture_output=True)
+                times.setdefault(f"startup_s_{name}{suffix}", []).append(time.perf_counter() - t0)
+    result: dict[str, object] = {key: statistics.median(ts) for key, ts in times.items()}
+    result |= {"startup_runs": runs, "startup_load_average": os.getloadavg()[0]}
+    if against is not None:
+        result["startup_against"] = str(against)
+    return result
+
+
+def main(
+    n_series: int = 400,
+    repeats: int = 30,
+    seed: int = 0,
+    startup_only: bool = False,
+    against: Path | None = None,
+) -> None:
+    if startup_only:
+        result = startup(against=against)
+        path = write_result("startup", result)
+        print(json.dumps(result, indent=2))
+        print(f"written to {path}")
+        return
     fleet = detector.simulate.make_fleet(kind="feeder", n_series=n_series, days=365, seed=seed)
     series = detector.load(fleet.loads, unit=fleet.unit, tz=fleet.tz)
     model = detector.load_model()
@@ -89,6 +140,7 @@ def main(n_series: int = 400, repeats: int = 30, seed: int = 0) -> None:
         "batch_series_years_per_s_1_process": one_proc,
         "batch_series_years_per_s_2_processes": two_proc,
         "cpu_count": os.cpu_count(),
+        **startup(against=against),
     }
     path = write_result("speed", result)
     print(json.dumps(result, indent=2))
