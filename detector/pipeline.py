@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -71,8 +72,9 @@ def iter_scores(
 
     Results come in input order. ``workers > 1`` validates and scores blocks of whole series (see
     ``chunk_rows``) in that many processes while this one reads; at most ``workers + 1`` blocks are in
-    flight, so memory stays bounded (a DataFrame is one block: use a file to spread it). Workers are
-    spawned, so a script using them needs the usual ``if __name__ == "__main__":`` guard.
+    flight, so memory stays bounded. An input of one block (a DataFrame, or a file of up to ``chunk_rows``
+    rows) is scored in this process. Workers are spawned, so a script using them needs the usual
+    ``if __name__ == "__main__":`` guard.
     ``chunk_rows``: rows per read of a file (``None``: read it whole first; see ``iter_series``).
     ``peers``: ``"auto"`` (default): when the input holds 2 to ``AUTO_PEERS_MAX_SERIES`` series, each series'
     expected load also uses the others that follow it most closely (a synthetic control: neighbouring regions
@@ -96,13 +98,19 @@ def iter_scores(
         for sid, s in iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows):
             yield sid, s if isinstance(s, DetectorError) else score(s)
         return
+    score_block = functools.partial(_score_block, unit=unit, tz=tz, min_days=min_days, score=score)
+    blocks = read_blocks(source, unit=unit, tz=tz, chunk_rows=chunk_rows)
+    first, second = next(blocks, None), next(blocks, None)
+    if second is None:  # one block: a worker would only add its start-up (seconds) to the same work
+        if first is not None:
+            yield from score_block(*first)
+        return
     # Workers take whole blocks (validation and scoring), so this process only reads the file.
     # spawn, not fork: the caller may run threads (a progress bar) that fork would copy mid-lock.
-    score_block = functools.partial(_score_block, unit=unit, tz=tz, min_days=min_days, score=score)
     pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_one_thread_each)
     in_flight: deque[Future[list[tuple[str, ScoreReport | DetectorError]]]] = deque()
     try:
-        for row0, frame in read_blocks(source, unit=unit, tz=tz, chunk_rows=chunk_rows):
+        for row0, frame in itertools.chain((first, second), blocks):
             in_flight.append(pool.submit(score_block, row0, frame))
             if len(in_flight) > workers:  # one block queued beyond the busy workers, no more
                 yield from in_flight.popleft().result()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,16 @@ out = Console()
 SCORE_COLUMNS = ("series_id", "score", "flagged", "onset", "end", "excess_load")
 ADDED_COLUMNS = ("excess_low", "excess_high", "peers")
 PEERS_CHOICES = ("auto", "none")
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the system reports one)."""
+    count = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if count is not None:
+        return int(count() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def fail(exc: Exception) -> None:
@@ -76,7 +87,16 @@ def score_cmd(
         typer.Option("--peers-file", help="peers from this table (same format as INPUT) instead of the input"),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
-    workers: Annotated[int, typer.Option(min=1, help="score in this many processes (one core each)")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="score in this many processes, one core each (1: this process only); an input of one block "
+            "(250,000 rows: about 28 one-year hourly series) or, with peers, of up to 400 series is scored in "
+            "this process",
+            show_default=f"the available cores: {available_cores()}",
+        ),
+    ] = None,
     engine: Annotated[str, typer.Option(help="local, or dask: INPUT a Parquet dataset/CSV glob, --out a directory")] = (
         "local"
     ),
@@ -122,10 +142,13 @@ def score_cmd(
             partitions,
         )
         return
-    if workers > 1 and peers_arg != "none":
+    if workers is not None and workers > 1 and peers_arg != "none":
         which = "with peers (--peers auto) an input of up to 400 series" if peers_arg == "auto" else "the input"
         notice(f"{which} is scored in one process, not {workers}, because peers need the whole input")
-    _score_locally(input_path, out_path, model, tz, unit, country, threshold, top, segments, peers_arg, quiet, workers)
+    n_workers = workers if workers is not None else available_cores()
+    _score_locally(
+        input_path, out_path, model, tz, unit, country, threshold, top, segments, peers_arg, quiet, n_workers
+    )
 
 
 def _score_locally(
@@ -239,7 +262,7 @@ def _score_on_dask(
     top: int | None,
     segments: Path | None,
     quiet: bool,
-    workers: int,
+    workers: int | None,
     scheduler: str | None,
     partitions: int | None,
 ) -> None:
@@ -256,7 +279,7 @@ def _score_on_dask(
             country=country,
             threshold=threshold,
             scheduler=scheduler,
-            workers=workers if workers > 1 else None,
+            workers=workers if workers is not None and workers > 1 else None,
             partitions=partitions,
         )
     except detector.DetectorError as exc:

@@ -60,10 +60,19 @@ def iter_blocks(path: Path, chunk_rows: int | None = CHUNK_ROWS) -> Iterator[tup
 
 
 def _grouped_blocks(path: Path, chunk_rows: int) -> Iterator[tuple[int, pd.DataFrame]]:
-    """Blocks of a file grouped by series: hold back the chunk's last series until its rows end."""
+    """Blocks of a file grouped by series: hold back the chunk's last series until its rows end.
+
+    The last chunk goes whole into the last block, so a file of up to ``chunk_rows`` rows is one block.
+    """
     pending: list[pd.DataFrame] = []  # rows of the series still open, possibly over several chunks
     pending_row0 = row = 0
-    for chunk in _read_chunks(path, chunk_rows):
+    chunks = _read_chunks(path, chunk_rows)
+    chunk = next(chunks, None)
+    while chunk is not None:
+        following = next(chunks, None)
+        if following is None:
+            yield pending_row0, pd.concat([*pending, chunk], ignore_index=True)
+            return
         keys = series_keys(chunk["series_id"]).fillna("").to_numpy()
         others = np.flatnonzero(keys != keys[-1])
         cut = int(others[-1]) + 1 if others.size else 0  # first row of the chunk's last series
@@ -73,8 +82,7 @@ def _grouped_blocks(path: Path, chunk_rows: int) -> Iterator[tuple[int, pd.DataF
         else:
             pending.append(chunk)
         row += len(chunk)
-    if pending:
-        yield pending_row0, pd.concat(pending, ignore_index=True)
+        chunk = following
 
 
 def _scan_grouping(path: Path, chunk_rows: int) -> tuple[int, int | None]:
