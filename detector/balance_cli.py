@@ -10,11 +10,20 @@ from rich.console import Console
 from rich.table import Table
 
 import detector
+from detector.score_cli import command_line_message, fail
 
-err = Console(stderr=True)
 out = Console()
 
 _LONG = "long CSV or Parquet: series_id, timestamp, load [, unit]"
+
+
+def _fail_in_table(exc: detector.DetectorError) -> None:
+    """The error line, naming this command's flags: a unit is --feeder-unit or --meter-unit by its table."""
+    table, _, message = str(exc).partition(": ")
+    unit_flag = {"feeders": "--feeder-unit", "meters": "--meter-unit"}.get(table)
+    if unit_flag is None:
+        fail(exc, {"tz": "--tz"})
+    fail(ValueError(f"{table}: " + command_line_message(message, {"unit": unit_flag, "tz": "--tz"})), {})
 
 
 def balance_cmd(
@@ -39,8 +48,7 @@ def balance_cmd(
             feeders, meters, mapping, feeder_unit=feeder_unit, meter_unit=meter_unit, tz=tz
         )
     except detector.DetectorError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        _fail_in_table(exc)
     import pandas as pd
 
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 import detector
+from detector.score_cli import fail as _fail
 
-err = Console(stderr=True)
 out = Console()
 
 
@@ -32,11 +32,6 @@ def read_rig_table(path: Path) -> dict[str, float]:
                     field="kw", row=row_no, value=row.get("kw"), reason="rig table rows need model,kw with kw > 0"
                 ) from None
     return table
-
-
-def _fail(exc: Exception) -> None:
-    err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def show(result: detector.Verification) -> None:

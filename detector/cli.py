@@ -20,9 +20,9 @@ from typer.core import TyperCommand, TyperGroup
 import detector
 from detector.balance_cli import balance_cmd
 from detector.claims_cli import verify_cmd
+from detector.score_cli import command_line_message, score_cmd
 from detector.score_cli import fail as _fail
 from detector.score_cli import load_model_opt as _load_model_opt
-from detector.score_cli import score_cmd
 
 if TYPE_CHECKING:
     from typer._click import Command, Context  # the click that typer uses (vendored since typer 0.20)
@@ -186,7 +186,7 @@ def check_cmd(
     try:
         for sid, result in detector.iter_series(input_path, unit=unit, tz=tz):
             if isinstance(result, detector.DetectorError):
-                rows.append({"series_id": sid, "error": str(result)})
+                rows.append({"series_id": sid, "error": command_line_message(str(result))})
             else:
                 rows.append({**result.quality.to_dict(), "error": ""})
     except detector.DetectorError as exc:

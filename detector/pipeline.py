@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from detector.artifacts import MiningModel, load_model
 from detector.errors import DataSufficiencyError, DetectorError
+from detector.features.calendar import check_country
 from detector.features.peers import PeerPool
 from detector.ingest import (
     CHUNK_ROWS,
@@ -84,6 +85,7 @@ def iter_scores(
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")
+    check_country(country)
     model = model or load_model()
     peers = _resolve_peers(source, peers)
     score = functools.partial(

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 import detector
 
@@ -31,9 +32,33 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
-def fail(exc: Exception) -> None:
+# The engine's messages name Python arguments (``unit=``, ``tz=``); on the command line they name the flags.
+FLAG_FIELDS = {"unit": "--unit", "tz": "--tz", "country": "--country"}
+_ARGUMENT_PHRASES = {  # argument -> (the engine's phrase, the command line's, with {flag} for the flag)
+    "unit": ("pass unit= (e.g. 'kW')", "pass {flag} (e.g. {flag} kW)"),
+    "tz": ("give tz (e.g. tz='Asia/Tehran')", "give {flag} (e.g. {flag} Asia/Tehran)"),
+}
+
+
+def command_line_message(message: str, fields: dict[str, str] = FLAG_FIELDS) -> str:
+    """``message`` as the command line says it: the flags in ``fields`` (argument -> flag), not arguments.
+
+    An error about an argument starts ``field 'tz': ...`` (one about a column starts with its row), so only
+    that form of the field is renamed, plus the engine's phrases that name an argument.
+    """
+    for name, flag in fields.items():
+        if name in _ARGUMENT_PHRASES:
+            python, cli = _ARGUMENT_PHRASES[name]
+            message = message.replace(python, cli.format(flag=flag))
+        if message.startswith(f"field {name!r}: "):
+            message = f"field {flag!r}: " + message.removeprefix(f"field {name!r}: ")
+    return message
+
+
+def fail(exc: Exception, fields: dict[str, str] = FLAG_FIELDS) -> None:
     """One red line on stderr, exit 2: how the CLI answers a ``DetectorError`` or a bad option."""
-    err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+    line = Text.assemble(("error:", "red"), " ", command_line_message(str(exc), fields))  # no markup in messages
+    err.print(line, highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -177,7 +202,7 @@ def _score_locally(
         MofNCompleteColumn(),
         TextColumn("{task.fields[sid]}"),
         console=err,
-        disable=quiet,
+        disable=quiet or not err.is_terminal,  # no bar (nor its blank line) in a log or a pipe
         transient=True,
     )
     try:
@@ -232,6 +257,7 @@ def write_ranked(rows: list[dict[str, object]], out_path: Path, top: int | None,
     for col in ("score", "flagged", "onset", "end", "excess_load", "error", *ADDED_COLUMNS):
         if col not in frame:
             frame[col] = None
+    frame["error"] = frame["error"].map(lambda e: command_line_message(e) if isinstance(e, str) else e)
     frame = frame.sort_values("score", ascending=False, na_position="last", kind="stable")
     if top is not None:
         ok = frame["error"].fillna("") == ""

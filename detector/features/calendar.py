@@ -14,6 +14,8 @@ import holidays
 import numpy as np
 import pandas as pd
 
+from detector.errors import InputValidationError
+
 # Countries where Ramadan changes daily load shapes enough to model; a parameter elsewhere.
 _RAMADAN_COUNTRIES = frozenset({"IR", "SA", "AE", "EG", "PK", "ID", "MY", "TR", "MA", "DZ", "IQ", "AF"})
 
@@ -47,6 +49,15 @@ class Calendar:
     def day_type(self) -> np.ndarray:
         """0 working day, 1 weekend, 2 holiday (holiday wins)."""
         return np.where(self.holiday, 2, np.where(self.weekend, 1, 0))
+
+
+def check_country(country: str) -> str:
+    """``country`` when the ``holidays`` package has its calendar, else an ``InputValidationError``."""
+    if country not in holidays.list_supported_countries():
+        raise InputValidationError(
+            field="country", value=country, reason="unknown holiday country; use an ISO 3166 code such as 'IR' or 'US'"
+        )
+    return country
 
 
 @lru_cache(maxsize=64)

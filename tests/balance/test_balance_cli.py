@@ -47,3 +47,15 @@ def test_bad_mapping_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.output.strip() == (
         "error: mapping: row 1, field 'feeder_id': no feeder series with this id (got 'feeder-77')"
     )
+
+
+def test_a_missing_unit_names_the_flag_of_its_table(tmp_path: Path) -> None:
+    pd.read_parquet(SAMPLE / "meters.parquet").drop(columns="unit").to_parquet(tmp_path / "meters.parquet")
+    args = _args(tmp_path / "out")
+    args[args.index("--meters") + 1] = str(tmp_path / "meters.parquet")
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert result.output == (
+        "error: meters: field '--meter-unit': the unit is required: pass --meter-unit (e.g. --meter-unit kW) "
+        "or add a 'unit' column (got None)\n"
+    )

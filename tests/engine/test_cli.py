@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from detector import simulate
 from detector.cli import app
+from tests.conftest import hourly_table
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 runner = CliRunner()
@@ -182,3 +183,50 @@ def test_score_file_neutralises_formulas_in_text_cells_only(tmp_path: Path) -> N
     assert scores.score.dtype == "float64"
     assert scores.excess_load.dtype == "float64"
     assert set(pd.read_csv(seg).series_id) <= {"'-feeder"}
+
+
+def _naive(path: Path) -> Path:
+    frame = hourly_table("naive", days=30)
+    frame.assign(timestamp=frame.timestamp.str[:19], unit="kW").to_csv(path, index=False)
+    return path
+
+
+NAIVE = (
+    "row 1, field 'timestamp': timestamp has no UTC offset; give --tz (e.g. --tz Asia/Tehran) or write offsets "
+    "(got '2024-01-01T00:00:00') [series 'naive']"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--unit", "kW", "--country", "XX"],
+            "error: field '--country': unknown holiday country; use an ISO 3166 code such as 'IR' or 'US' (got 'XX')",
+        ),
+        (
+            ["--tz", "Mars/Base"],
+            "error: field '--tz': unknown time zone; use an IANA name such as 'Asia/Tehran' (got 'Mars/Base')",
+        ),
+        (
+            ["--unit", "parsec"],
+            "error: field '--unit': unknown unit; use one of W, kW, MW, GW, Wh, kWh, MWh, GWh (got 'parsec')",
+        ),
+    ],
+)
+def test_score_messages_name_the_flags(tmp_path: Path, args: list[str], message: str) -> None:
+    src = _naive(tmp_path / "naive.csv")
+    result = runner.invoke(app, ["score", str(src), "--out", str(tmp_path / "o.csv"), *args])
+    assert result.exit_code == 2
+    assert result.output == message + "\n"
+
+
+def test_missing_unit_names_the_flag(tmp_path: Path) -> None:
+    hourly_table("m1", days=30).to_csv(tmp_path / "in.csv", index=False)
+    expected = (
+        "error: field '--unit': the unit is required: pass --unit (e.g. --unit kW) or add a 'unit' column (got None)\n"
+    )
+    for command in (["score", "--out", str(tmp_path / "o.csv")], ["check"]):
+        result = runner.invoke(app, [command[0], str(tmp_path / "in.csv"), *command[1:]])
+        assert result.exit_code == 2
+        assert result.output == expected
