@@ -15,11 +15,8 @@ import detector
 err = Console(stderr=True)
 out = Console()
 
-# The score file: these six columns first (the public contract), then the rest of ScoreReport.to_row in its
-# order, and the columns added since at the very end, so readers that index columns keep working.
-SCORE_COLUMNS = ("series_id", "score", "flagged", "onset", "end", "excess_load")
-ADDED_COLUMNS = ("excess_low", "excess_high", "peers")
 PEERS_CHOICES = ("auto", "none")
+SHOWN_FAILURES = 10  # failed series whose reason is printed; the CSV's error column has them all
 
 
 def available_cores() -> int:
@@ -250,30 +247,38 @@ def _score_locally(
 
 
 def write_ranked(rows: list[dict[str, object]], out_path: Path, top: int | None, quiet: bool) -> None:
-    """Write the ranked score file from rows in input order; exit 1 if any series failed."""
+    """Write the ranked score file from rows in input order; exit 1 if any series failed.
+
+    Every column of ``ScoreReport.ROW_COLUMNS`` is written, a failed series' cells empty but its error.
+    Each failed series' reason goes to stderr, the first ``SHOWN_FAILURES`` of them, even with --quiet.
+    """
     import pandas as pd
 
-    frame = pd.DataFrame(rows)
-    for col in ("score", "flagged", "onset", "end", "excess_load", "error", *ADDED_COLUMNS):
-        if col not in frame:
-            frame[col] = None
+    frame = pd.DataFrame(rows).reindex(columns=detector.ScoreReport.ROW_COLUMNS)
     frame["error"] = frame["error"].map(lambda e: command_line_message(e) if isinstance(e, str) else e)
     frame = frame.sort_values("score", ascending=False, na_position="last", kind="stable")
     if top is not None:
         ok = frame["error"].fillna("") == ""
         frame["flagged"] = False
         frame.loc[frame.index[ok][:top], "flagged"] = True
-    rest = [c for c in frame.columns if c not in SCORE_COLUMNS and c not in ADDED_COLUMNS]
-    frame = frame[[*SCORE_COLUMNS, *rest, *ADDED_COLUMNS]]
     out_path.parent.mkdir(parents=True, exist_ok=True)
     detector.escape_formulas(frame).to_csv(out_path, index=False)  # ids and messages never run as formulas
-    failed = int((frame["error"].fillna("") != "").sum())
+    failures = frame.loc[frame["error"].fillna("") != "", ["series_id", "error"]]
+    for sid, message in failures.head(SHOWN_FAILURES).itertuples(index=False):
+        named = message if f"[series {sid!r}]" in message else f"{message} [series {sid!r}]"
+        err.print(f"failed: {named}", highlight=False, soft_wrap=True, markup=False)
+    if len(failures) > SHOWN_FAILURES:
+        err.print(
+            f"... and {len(failures) - SHOWN_FAILURES} more failed series (see the CSV's error column)",
+            highlight=False,
+            soft_wrap=True,
+        )
     if not quiet:
         out.print(
-            f"{len(frame) - failed} series scored, {int(frame['flagged'].fillna(False).sum())} flagged, "
-            f"{failed} failed; written to {out_path}"
+            f"{len(frame) - len(failures)} series scored, {int(frame['flagged'].fillna(False).sum())} flagged, "
+            f"{len(failures)} failed; written to {out_path}"
         )
-    if failed:
+    if len(failures):
         raise typer.Exit(1)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -27,6 +27,27 @@ class Segment:
 @dataclass(frozen=True, slots=True)
 class ScoreReport:
     """The answer for one series."""
+
+    # The score file's columns, in ``to_row``'s order: the first six are the public contract, and columns
+    # added since go at the end, so readers that index columns keep working.
+    ROW_COLUMNS: ClassVar[tuple[str, ...]] = (
+        "series_id",
+        "score",
+        "flagged",
+        "onset",
+        "end",
+        "excess_load",
+        "unit",
+        "rigs",
+        "threshold",
+        "evidence",
+        "data_quality",
+        "model_version",
+        "error",
+        "excess_low",
+        "excess_high",
+        "peers",
+    )
 
     series_id: str
     model_version: str
@@ -75,7 +96,7 @@ class ScoreReport:
         return tuple(self.quality.get("peers", ()))
 
     def to_row(self) -> dict[str, Any]:
-        """One row of the score file; the first six keys are the public contract, new keys go at the end."""
+        """One row of the score file, keys in ``ROW_COLUMNS`` order."""
         low, high = self.excess_interval or (None, None)
         return {
             "series_id": self.series_id,

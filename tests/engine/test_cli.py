@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import detector
 from detector import simulate
 from detector.cli import app
 from tests.conftest import hourly_table
@@ -185,6 +186,53 @@ def test_score_file_neutralises_formulas_in_text_cells_only(tmp_path: Path) -> N
     assert set(pd.read_csv(seg).series_id) <= {"'-feeder"}
 
 
+def _short_series(path: Path, n: int) -> Path:
+    """``n`` series of three days (m00, m01, ...): each fails, too short to score."""
+    pd.concat([hourly_table(f"m{i:02d}", days=3, seed=i) for i in range(n)]).assign(unit="kW").to_csv(path, index=False)
+    return path
+
+
+def _too_short(sid: str) -> str:
+    return (
+        "need >= 28 days of hourly load (four weeks, so each hour-of-week slot is seen at least four times); "
+        f"got 3.0 [series {sid!r}]"
+    )
+
+
+def test_failed_series_are_named_on_stderr_first_ten_then_a_count(tmp_path: Path) -> None:
+    out = tmp_path / "scores.csv"
+    result = runner.invoke(app, ["score", str(_short_series(tmp_path / "in.csv", 12)), "--out", str(out), "--quiet"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        *(f"failed: {_too_short(f'm{i:02d}')}" for i in range(10)),
+        "... and 2 more failed series (see the CSV's error column)",
+    ]
+    scores = pd.read_csv(out)
+    assert list(scores.columns) == list(detector.ScoreReport.ROW_COLUMNS)  # every column, though all failed
+    assert list(scores.columns[:6]) == ["series_id", "score", "flagged", "onset", "end", "excess_load"]
+    assert scores.error.tolist() == [_too_short(f"m{i:02d}") for i in range(12)]
+    assert scores.drop(columns=["series_id", "error"]).isna().all().all()  # empty where unknown
+
+
+def test_row_columns_are_the_keys_of_a_row() -> None:
+    report = detector.ScoreReport(
+        series_id="x", model_version="v", score=0.5, threshold=0.5, unit="kW", segments=(), rigs=0.0, quality={}
+    )
+    assert tuple(report.to_row()) == detector.ScoreReport.ROW_COLUMNS
+
+
+def test_a_failed_first_series_keeps_the_column_order(mixed_input: Path, tmp_path: Path) -> None:
+    frame = pd.read_csv(mixed_input)
+    short = hourly_table("aaa-short", days=3).assign(unit=frame.unit.iloc[0])
+    pd.concat([short, frame[frame.series_id == "feeder-0001"]]).to_csv(tmp_path / "in.csv", index=False)
+    result = runner.invoke(app, ["score", str(tmp_path / "in.csv"), "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 1
+    assert result.stderr == f"failed: {_too_short('aaa-short')}\n"
+    assert result.stdout.startswith("1 series scored, ")
+    assert ", 1 failed; written to" in result.stdout
+    assert list(pd.read_csv(tmp_path / "o.csv").columns) == list(detector.ScoreReport.ROW_COLUMNS)
+
+
 def _naive(path: Path) -> Path:
     frame = hourly_table("naive", days=30)
     frame.assign(timestamp=frame.timestamp.str[:19], unit="kW").to_csv(path, index=False)
@@ -230,3 +278,11 @@ def test_missing_unit_names_the_flag(tmp_path: Path) -> None:
         result = runner.invoke(app, [command[0], str(tmp_path / "in.csv"), *command[1:]])
         assert result.exit_code == 2
         assert result.output == expected
+
+
+def test_a_naive_series_fails_naming_the_tz_flag(tmp_path: Path) -> None:
+    out = tmp_path / "o.csv"
+    result = runner.invoke(app, ["score", str(_naive(tmp_path / "naive.csv")), "--out", str(out), "--quiet"])
+    assert result.exit_code == 1
+    assert result.stderr == f"failed: {NAIVE}\n"
+    assert pd.read_csv(out).error.tolist() == [NAIVE]
