@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
+from rich.text import Text
 from typer.core import TyperCommand, TyperGroup
 
 import detector
@@ -196,17 +197,26 @@ def check_cmd(
 
         frame = pd.DataFrame(rows)
         detector.escape_formulas(frame).to_csv(report, index=False)
-    table = Table("series_id", "resolution", "hours", "coverage", "filled", "missing", "error")
+    # Ids and messages fold onto more lines rather than end in "…", and are text, never rich markup.
+    table = Table(
+        Column("series_id", overflow="fold"),
+        "resolution",
+        "hours",
+        "coverage",
+        "filled",
+        "missing",
+        Column("error", overflow="fold", ratio=1),
+    )
     for r in rows[:50]:
         cov = r.get("coverage")
         table.add_row(
-            str(r["series_id"]),
+            Text(str(r["series_id"])),
             str(r.get("resolution", "")),
             str(r.get("hours", "")),
             f"{cov:.1%}" if isinstance(cov, float) else "",
             str(r.get("gaps_filled", "")),
             str(r.get("missing_hours", "")),
-            str(r["error"]),
+            Text(str(r["error"])),
         )
     out.print(table)
     failed = sum(1 for r in rows if r["error"])

@@ -286,3 +286,17 @@ def test_a_naive_series_fails_naming_the_tz_flag(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr == f"failed: {NAIVE}\n"
     assert pd.read_csv(out).error.tolist() == [NAIVE]
+
+
+def _error_column(table: str) -> str:
+    """The text of the check table's last column, its wrapped lines joined without the wrapping spaces."""
+    cells = [line.split("│")[-2] for line in table.splitlines() if line.startswith("│")]
+    return "".join("".join(cells).split())
+
+
+def test_check_prints_whole_messages(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["check", str(_naive(tmp_path / "naive.csv"))], env={"COLUMNS": "80"})
+    assert result.exit_code == 1
+    assert "…" not in result.output
+    assert _error_column(result.output) == "".join(NAIVE.split())
+    assert result.output.endswith("0 series accepted, 1 rejected\n")
