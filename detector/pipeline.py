@@ -85,7 +85,7 @@ def iter_scores(
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")
-    check_country(country)
+    country = check_country(country)
     model = model or load_model()
     peers = _resolve_peers(source, peers)
     score = functools.partial(

@@ -52,12 +52,12 @@ class Calendar:
 
 
 def check_country(country: str) -> str:
-    """``country`` when the ``holidays`` package has its calendar, else an ``InputValidationError``."""
-    if country not in holidays.list_supported_countries():
+    """``country`` in capitals when the ``holidays`` package has its calendar, else an ``InputValidationError``."""
+    if country.upper() not in holidays.list_supported_countries():
         raise InputValidationError(
             field="country", value=country, reason="unknown holiday country; use an ISO 3166 code such as 'IR' or 'US'"
         )
-    return country
+    return country.upper()
 
 
 @lru_cache(maxsize=64)

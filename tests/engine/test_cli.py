@@ -269,6 +269,14 @@ def test_score_messages_name_the_flags(tmp_path: Path, args: list[str], message:
     assert result.output == message + "\n"
 
 
+def test_a_country_code_is_taken_in_any_case() -> None:
+    from detector.features.calendar import check_country
+
+    assert check_country("ir") == "IR"
+    with pytest.raises(detector.InputValidationError, match=r"^field 'country': unknown holiday country"):
+        check_country("XX")
+
+
 def test_missing_unit_names_the_flag(tmp_path: Path) -> None:
     hourly_table("m1", days=30).to_csv(tmp_path / "in.csv", index=False)
     expected = (
