@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from threadpoolctl import threadpool_limits
 
 import detector
@@ -82,11 +83,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if blas is not None:
                 blas.restore_original_limits()
 
-    app = FastAPI(
+    # /docs (Swagger UI) and /redoc load their JS and CSS from the copy fastapi-offline ships, under
+    # /static-offline-docs: no CDN, so they work where analysts have no internet. validatorUrl null: Swagger UI
+    # would otherwise show a badge image fetched from swagger.io.
+    app = FastAPIOffline(
         title="detector",
         version=detector.__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
     )
     metrics = Metrics()
     app.state.settings = settings
