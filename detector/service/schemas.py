@@ -237,6 +237,16 @@ class JobOut(BaseModel):
     links: dict[str, str]
 
 
+class JobsPage(BaseModel):
+    """One page of the caller's jobs, newest first."""
+
+    items: list[JobOut]
+    total: int = Field(description="jobs of the caller's tenant, all pages")
+    limit: int
+    next_cursor: str | None = Field(description="pass as `cursor` for the next (older) page; null on the last page")
+    links: dict[str, str] = Field(description="`next`: the next page's URL, while there is one")
+
+
 class ResultsPage(BaseModel):
     job_id: str
     state: str
