@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from service_harness import make_settings, wait_done
+from service_harness import make_settings, tenant_keys, wait_done
 
 from detector.service.app import create_app
 
@@ -21,12 +21,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     """Keys A and A2 in tenant "north", B alone; north posts four jobs (A, A2, A, A), B two, interleaved."""
     app = create_app(make_settings(tmp_path_factory.mktemp("jobs-list")))
     with TestClient(app, raise_server_exceptions=False) as c:
-        store = app.state.store
-        keys = {
-            "a": store.create_key("anna", tenant="north"),
-            "a2": store.create_key("arash", tenant="north"),
-            "b": store.create_key("bita"),
-        }
+        keys = tenant_keys(app.state.store)
         posted: dict[str, list[str]] = {"north": [], "b": []}
         for who in ("a", "b", "a2", "a", "b", "a"):
             r = c.post(

@@ -7,6 +7,7 @@ series, its options as query parameters: ``ScoreCsvQuery``).
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -173,26 +174,38 @@ def _score(body: ScoreIn, peers: list[PeerSeriesIn], registry: Registry, metrics
     model = registry.get(body.model)
     frame = _frame(body)
     peer_table = pd.concat([_frame(p) for p in peers], ignore_index=True) if peers else "none"
+    return _score_frame(frame, body, model, peer_table, metrics, json_problem)
+
+
+def _score_frame(
+    frame: pd.DataFrame,
+    opts: ScoreIn | ScoreCsvQuery,
+    model: detector.MiningModel,
+    peers: pd.DataFrame | str,
+    metrics: object,
+    problem: Callable[[detector.InputValidationError], ProblemError],
+) -> ScoreOut:
+    """One call to the public API with the request's options, counted; ingest errors as ``problem`` renders them."""
     counter = metrics.series  # type: ignore[attr-defined]
     try:
         report = detector.score(
             frame,
             model=model,
-            unit=body.unit,
-            tz=body.timezone,
-            country=body.country,
-            threshold=body.threshold,
-            with_expected=body.include_expected,
-            peers=peer_table,
+            unit=opts.unit,
+            tz=opts.timezone,
+            country=opts.country,
+            threshold=opts.threshold,
+            with_expected=opts.include_expected,
+            peers=peers,
         )[0]
     except detector.InputValidationError as exc:
         counter.labels("rejected").inc()
-        raise json_problem(exc) from exc
+        raise problem(exc) from exc
     except detector.DataSufficiencyError:
         counter.labels("rejected").inc()
         raise
     counter.labels("flagged" if report.flagged else "clear").inc()
-    return ScoreOut.of(report, with_expected=body.include_expected)
+    return ScoreOut.of(report, with_expected=opts.include_expected)
 
 
 def _csv_query(request: Request) -> ScoreCsvQuery:
@@ -265,23 +278,4 @@ def _score_csv(body: bytes, query: ScoreCsvQuery, registry: Registry, max_points
             field="body",
             value=len(frame),
         )
-    model = registry.get(query.model)
-    try:
-        report = detector.score(
-            frame,
-            model=model,
-            unit=query.unit,
-            tz=query.timezone,
-            country=query.country,
-            threshold=query.threshold,
-            with_expected=query.include_expected,
-            peers="none",
-        )[0]
-    except detector.InputValidationError as exc:
-        counter.labels("rejected").inc()
-        raise csv_problem(exc) from exc
-    except detector.DataSufficiencyError:
-        counter.labels("rejected").inc()
-        raise
-    counter.labels("flagged" if report.flagged else "clear").inc()
-    return ScoreOut.of(report, with_expected=query.include_expected)
+    return _score_frame(frame, query, registry.get(query.model), "none", metrics, csv_problem)
