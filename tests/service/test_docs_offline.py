@@ -41,6 +41,10 @@ def test_docs_pages_load_only_local_assets(client: TestClient, page: str, script
     urls = _assets(r.text)
     assert any(u.endswith(script) for u in urls), urls
     assert "/openapi.json" in r.text
+    policy = r.headers["content-security-policy"]  # the browser fetches nothing a bundle names elsewhere
+    assert policy.startswith("default-src 'self' ")
+    assert "http" not in policy
+    assert "*" not in policy
     for url in urls:
         assert url.startswith("/"), url  # same origin: a path, not a URL
         assert not url.startswith("//"), url
@@ -53,3 +57,8 @@ def test_docs_pages_load_only_local_assets(client: TestClient, page: str, script
 
 def test_swagger_ui_does_not_call_the_online_validator(client: TestClient) -> None:
     assert '"validatorUrl": null' in client.get("/docs").text
+
+
+def test_only_the_docs_pages_carry_the_policy(client: TestClient) -> None:
+    assert "content-security-policy" not in client.get("/").headers  # the analyst's page is left as it was
+    assert "content-security-policy" not in client.get("/healthz").headers

@@ -242,6 +242,7 @@ def test_api_docs_render_with_the_network_cut_off(
             route.abort("internetdisconnected")
 
     page.context.route("**/*", only_this_server)
-    page.goto(server.url + path)
+    page.goto(server.url + path, wait_until="networkidle")  # everything the page would fetch has been asked for
     expect(page.locator(selector, has_text=operation).first).to_be_visible()
+    page.wait_for_load_state("networkidle")
     assert elsewhere == [], f"{path} tried to load from other hosts: {elsewhere}"
