@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -32,16 +33,29 @@ CSV_DTYPES: dict[str, type] = {"series_id": str, "timestamp": str, "unit": str}
 _OFFSET_RE = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
 
 
-def read_table(source: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """Read CSV (optionally gzipped) or Parquet, or take a DataFrame; check the columns exist."""
+def read_table(source: str | Path | pd.DataFrame | IO[bytes], *, series_id: str | None = None) -> pd.DataFrame:
+    """Read CSV (optionally gzipped) or Parquet, or take a DataFrame or a seekable stream of UTF-8 CSV text
+    (e.g. an HTTP body); check the columns exist.
+
+    ``series_id``: the id of every row of a table without a ``series_id`` column (one series); None: that
+    column is required.
+    """
     if isinstance(source, pd.DataFrame):
         frame = source.reset_index(drop=True)
-    else:
+    elif isinstance(source, str | Path):
         path = file_path(source)
         if not path.is_dir():
-            check_columns(header(path))  # before pandas renames a repeated "load" to "load.1"
+            check_columns(header(path), series_id)  # before pandas renames a repeated "load" to "load.1"
         with read_errors(path):
             frame = pd.read_parquet(path) if is_parquet(path) else pd.read_csv(path, dtype=CSV_DTYPES)
+    else:
+        name = str(getattr(source, "name", "CSV text"))
+        with read_errors(name, what="CSV"):
+            check_columns(header(source), series_id)
+            source.seek(0)
+            frame = pd.read_csv(source, dtype=CSV_DTYPES)
+    if series_id is not None and "series_id" not in frame.columns:
+        frame.insert(0, "series_id", series_id)
     check_columns(frame.columns)
     if len(frame) == 0:
         raise InputValidationError(field="load", value=0, reason="input has no data rows")
@@ -65,18 +79,22 @@ def is_parquet(path: Path) -> bool:
 
 
 @contextmanager
-def read_errors(path: Path) -> Iterator[None]:
-    """Turn pandas/pyarrow parse and I/O errors into one clean ``InputValidationError``."""
+def read_errors(path: Path | str, what: str = "file") -> Iterator[None]:
+    """Turn pandas/pyarrow parse and I/O errors into one clean ``InputValidationError`` (field ``path``)."""
     try:
         yield
     except InputValidationError:
         raise
-    except (ValueError, OSError, EOFError, zlib.error) as exc:  # pandas/pyarrow parse errors, truncated .gz
-        raise InputValidationError(field="path", value=str(path), reason=f"cannot read file: {exc}") from exc
+    # pandas/pyarrow parse errors, bytes that are not UTF-8 (a ValueError), truncated .gz
+    except (ValueError, OSError, EOFError, zlib.error) as exc:
+        raise InputValidationError(field="path", value=str(path), reason=f"cannot read {what}: {exc}") from exc
 
 
-def header(path: Path) -> list[str]:
-    """A file's column names as written (a repeated name stays repeated), without reading its rows."""
+def header(path: Path | IO[bytes]) -> list[str]:
+    """A file's (or CSV stream's) column names as written (a repeated name stays repeated), without its rows."""
+    if not isinstance(path, Path):
+        first = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
+        return [str(c) for c in first.iloc[0].tolist()]
     with read_errors(path):
         if is_parquet(path):
             return list(pq.ParquetFile(path).schema_arrow.names)
@@ -84,10 +102,14 @@ def header(path: Path) -> list[str]:
         return [str(c) for c in first.iloc[0].tolist()]
 
 
-def check_columns(columns: Iterable[object]) -> None:
-    """Raise if a required column is missing or a column the table is read by appears twice."""
+def check_columns(columns: Iterable[object], series_id: str | None = None) -> None:
+    """Raise if a required column is missing or a column the table is read by appears twice.
+
+    ``series_id`` given: the ``series_id`` column may be missing (``read_table`` adds it).
+    """
     names = list(map(str, columns))
-    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    required = REQUIRED_COLUMNS if series_id is None else REQUIRED_COLUMNS[1:]
+    missing = [c for c in required if c not in names]
     if missing:
         raise InputValidationError(
             field=missing[0],

@@ -13,13 +13,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from threadpoolctl import threadpool_limits
 
 import detector
 from detector.service import problems, web
 from detector.service.deps import RateLimiter, Registry
 from detector.service.jobs import JobWorker
-from detector.service.middleware import Gate, Metrics
+from detector.service.middleware import Gate, Metrics, SameOriginDocs
 from detector.service.routes import balance as balance_routes
 from detector.service.routes import claims, jobs, outcomes, score, series, system
 from detector.service.schemas import ScoreIn
@@ -82,11 +83,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if blas is not None:
                 blas.restore_original_limits()
 
-    app = FastAPI(
+    # /docs (Swagger UI) and /redoc load their JS and CSS from the copy fastapi-offline ships, under
+    # /static-offline-docs: no CDN, so they work where analysts have no internet. validatorUrl null: Swagger UI
+    # would otherwise show a badge image fetched from swagger.io (and SameOriginDocs stops ReDoc's logo).
+    app = FastAPIOffline(
         title="detector",
         version=detector.__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
     )
     metrics = Metrics()
     app.state.settings = settings
@@ -107,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
         )
     app.add_middleware(Gate, settings=settings, metrics=metrics)
+    app.add_middleware(SameOriginDocs, paths=("/docs", "/redoc"))
     return app
 
 

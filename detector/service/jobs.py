@@ -3,6 +3,8 @@
 Each series' result is committed as it is produced (progress is visible and nothing done is lost).
 A job whose worker died (its lease, ``heartbeat_at``, went stale) is claimed again and resumed:
 series already written are skipped; after ``job_max_attempts`` starts it is marked failed with the reason.
+Each run of a job logs a ``job_started`` and a ``job_ended`` line (JSON fields: id, tenant, series, seconds,
+outcome), never an API key or an upload's path.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ import json
 import logging
 import shutil
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import detector
 from detector.service.deps import Registry
+from detector.service.logs import fields
 from detector.service.settings import Settings
-from detector.service.store import DONE, FAILED, Job, Store
+from detector.service.store import DONE, FAILED, QUEUED, Job, Store
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +67,66 @@ class JobWorker:
                 continue
             try:
                 self.run(job)
-            except Exception:
-                log.exception("job %s failed unexpectedly", job.id)
-                self.store.finish_job(job.id, FAILED, "internal error while scoring; see the server log")
+            except Exception:  # the job's row could not even be marked failed (e.g. the database went away)
+                log.exception("job %s: could not record its end", job.id)
 
     def run(self, job: Job) -> None:
+        """Score ``job`` (``_score``); a JSON log line when it starts and one when it ends, however it ends."""
+        began = time.perf_counter()
+        try:
+            self._score(job)
+        except Exception:
+            log.exception("job %s failed unexpectedly", job.id)
+            self.store.finish_job(job.id, FAILED, "internal error while scoring; see the server log")
+        self._log_end(job.id, time.perf_counter() - began)
+
+    def _log_start(self, job: Job, series: int | None) -> None:
+        """The line a job starts with; ``series`` is None when the upload could not be read."""
+        log.info(
+            "job %s started: %s series (attempt %d)",
+            job.id,
+            "?" if series is None else series,
+            job.attempts,
+            extra=fields(event="job_started", job_id=job.id, tenant=job.tenant, series=series, attempt=job.attempts),
+        )
+
+    def _log_end(self, job_id: str, seconds: float) -> None:
+        """The line a job ends with: its state now (done, failed, or queued again at shutdown) and its counts.
+
+        Read back from the database, so it says what clients see. No key, no path: the error is the public one.
+        """
+        job = self.store.get_job(job_id)
+        if job is None:  # removed meanwhile: nothing to tell
+            return
+        outcome = "requeued" if job.state == QUEUED else job.state
+        log.log(
+            logging.WARNING if outcome == FAILED else logging.INFO,
+            "job %s %s: %s series, %d failed, %d flagged, in %.1f s",
+            job.id,
+            outcome,
+            "?" if job.total is None else job.total,
+            job.failed,
+            job.flagged,
+            seconds,
+            extra=fields(
+                event="job_ended",
+                job_id=job.id,
+                tenant=job.tenant,
+                outcome=outcome,
+                series=job.total,
+                done=job.done,
+                failed=job.failed,
+                flagged=job.flagged,
+                seconds=round(seconds, 3),
+                attempt=job.attempts,
+                error=job.error,
+            ),
+        )
+
+    def _score(self, job: Job) -> None:
         """Score ``job``'s upload, writing each series as it finishes; skip series already written."""
         if job.attempts > self.settings.job_max_attempts:
+            self._log_start(job, job.total)
             self.store.finish_job(
                 job.id,
                 FAILED,
@@ -81,9 +138,12 @@ class JobWorker:
             model = self.registry.get(opts.get("model"))
             frame = detector.read_table(Path(job.upload_path))
         except detector.DetectorError as exc:
+            self._log_start(job, None)
             self.store.finish_job(job.id, FAILED, public_message(exc, job))
             return
-        self.store.set_total(job.id, int(frame["series_id"].fillna("").astype(str).nunique()), model.version)
+        total = int(frame["series_id"].fillna("").astype(str).nunique())
+        self._log_start(job, total)
+        self.store.set_total(job.id, total, model.version)
         done = self.store.done_series(job.id)
         if done:
             log.info("resuming job %s (attempt %d): %d series already written", job.id, job.attempts, len(done))

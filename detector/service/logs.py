@@ -1,4 +1,8 @@
-"""Logging for the service: one JSON object per line (time, level, logger, message), uvicorn's included."""
+"""Logging for the service: one JSON object per line (time, level, logger, message), uvicorn's included.
+
+A record may carry fields of its own for machines to read, as ``extra={"fields": {...}}`` (see ``fields``);
+they become top-level keys of its line (e.g. the job worker's ``event``, ``job_id``, ``seconds``, ``outcome``).
+"""
 
 from __future__ import annotations
 
@@ -19,9 +23,16 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "pid": record.process,
         }
+        for name, value in getattr(record, "fields", {}).items():
+            out.setdefault(name, value)  # never hides the five keys above
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
         return json.dumps(out, default=str)
+
+
+def fields(**values: Any) -> dict[str, Any]:
+    """``extra`` for a log call whose line should carry these keys: ``log.info("...", extra=fields(job_id=...))``."""
+    return {"fields": values}
 
 
 def log_config(level: str = "INFO") -> dict[str, Any]:

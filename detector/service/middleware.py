@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from anyio import to_thread
 from fastapi import HTTPException
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from detector.service.deps import authenticate
@@ -109,3 +110,29 @@ def _counting(receive: Receive, limit: int) -> Callable[[], Awaitable[Message]]:
         return message
 
     return wrapped
+
+
+class SameOriginDocs:
+    """The API docs pages (``/docs``, ``/redoc``) may load nothing from another host.
+
+    Their scripts are served here, but ReDoc's bundle still shows a logo from cdn.redoc.ly; this
+    Content-Security-Policy keeps the browser from asking for it (the page then hides the image), so the pages
+    behave the same with or without internet. Inline code, eval, data: and blob: stay allowed: the bundles use them.
+    """
+
+    POLICY = "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:"
+
+    def __init__(self, app: ASGIApp, paths: tuple[str, ...]) -> None:
+        self.app, self.paths = app, paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+
+        async def with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).append("Content-Security-Policy", self.POLICY)
+            await send(message)
+
+        await self.app(scope, receive, with_policy)

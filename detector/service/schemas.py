@@ -117,6 +117,48 @@ class ScoreIn(BaseModel):
         return check_country(country)
 
 
+class ScoreCsvQuery(BaseModel):
+    """The query parameters of ``POST /v1/score`` with a ``text/csv`` body: ``ScoreIn``'s options, by the same names.
+
+    The body is one series as a long table (``series_id``, ``timestamp``, ``load``, ``temperature``, ``unit``:
+    the ``detector score`` file contract, ``series_id`` optional).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    series_id: str | None = Field(
+        None, min_length=1, max_length=200, description="the series' id when the CSV has no series_id column"
+    )
+    unit: str | None = Field(None, max_length=16, description="W, kW, MW, GW or Wh, kWh, MWh, GWh; else a unit column")
+    timezone: str | None = Field(
+        None, max_length=64, description="IANA zone: local time of naive timestamps and of the calendar"
+    )
+    model: str | None = Field(None, max_length=100, description="model version (GET /v1/models); default model")
+    country: str = Field("IR", min_length=2, max_length=3, description="holiday calendar, ISO 3166 code")
+    threshold: float | None = Field(None, ge=0.0, le=1.0, description="flag at this probability instead")
+    include_expected: bool = Field(False, description="also return the hourly expected-load curve")
+
+    @field_validator("country")
+    @classmethod
+    def _country_known(cls, country: str) -> str:
+        return check_country(country)
+
+    @classmethod
+    def openapi_parameters(cls) -> list[dict[str, Any]]:
+        """The fields as OpenAPI query parameters (the route reads them itself, only for a CSV body)."""
+        schema = cls.model_json_schema()
+        return [
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": f"text/csv body only: {prop.pop('description', '')}",
+                "schema": prop,
+            }
+            for name, prop in schema["properties"].items()
+        ]
+
+
 class SegmentOut(BaseModel):
     start: datetime
     end: datetime | None = Field(description="exclusive; null while the block is still on")
@@ -237,6 +279,16 @@ class JobOut(BaseModel):
     links: dict[str, str]
 
 
+class JobsPage(BaseModel):
+    """One page of the caller's jobs, newest first."""
+
+    items: list[JobOut]
+    total: int = Field(description="jobs of the caller's tenant, all pages")
+    limit: int
+    next_cursor: str | None = Field(description="pass as `cursor` for the next (older) page; null on the last page")
+    links: dict[str, str] = Field(description="`next`: the next page's URL, while there is one")
+
+
 class ResultsPage(BaseModel):
     job_id: str
     state: str
@@ -277,6 +329,7 @@ class Problem(BaseModel):
     instance: str | None = None
     field: str | None = None
     index: int | None = None
+    row: int | None = Field(None, description="1-based data row of a text/csv body (the header is not a row)")
     value: Any = None
 
 

@@ -13,7 +13,7 @@ import os
 import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import create_engine, event, func, inspect, or_, select, text, update
@@ -181,6 +181,21 @@ class Store:
         """The job if ``tenant`` owns it; None for another tenant's job exactly as for no job (ids do not leak)."""
         job = self.get_job(job_id)
         return job if job is not None and job.tenant == tenant else None
+
+    def jobs_of(self, tenant: str, limit: int, after: tuple[datetime, str] | None = None) -> tuple[int, list[Job]]:
+        """``tenant``'s jobs, newest first (ties by id), up to ``limit`` of them; (how many it has, the page).
+
+        ``after``: the (created_at, id) of the last job of the previous page; the page starts just past it, so a
+        job created meanwhile neither repeats nor skips one (keyset pagination, not an offset).
+        """
+        where = [Job.tenant == tenant]
+        query = select(Job).where(*where).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)
+        if after is not None:
+            created, job_id = after
+            query = query.where(or_(Job.created_at < created, (Job.created_at == created) & (Job.id < job_id)))
+        with self.session() as s:
+            total = s.scalar(select(func.count()).select_from(Job).where(*where)) or 0
+            return int(total), list(s.scalars(query).all())
 
     def claim_job(self, lease: timedelta) -> Job | None:
         """Take the oldest queued job, or a running one whose worker went silent (crash); None if none.

@@ -62,3 +62,19 @@ def json_problem(exc: detector.InputValidationError) -> ProblemError:
     if exc.more:
         detail += f"; {exc.more} more like this"
     return ProblemError(422, "invalid-input", "Invalid input", detail, field=field, index=index, value=exc.value)
+
+
+def csv_problem(exc: detector.InputValidationError) -> ProblemError:
+    """An ingest error on a CSV body: 1-based data ``row``, the column (or query parameter) and the value.
+
+    A body pandas cannot read at all is a 400, like malformed JSON; everything else a 422.
+    """
+    if exc.field == "path":
+        return ProblemError(400, "malformed-csv", "Malformed CSV", f"body: {exc.reason}", field="body")
+    field = "timezone" if exc.field == "tz" else exc.field  # the query parameter's name
+    where = f"row {exc.row}, " if exc.row is not None else ""
+    detail = f"{where}field {field!r}: {exc.reason} (got {show(exc.value)})"
+    if exc.more:
+        detail += f"; {exc.more} more row{'s' if exc.more > 1 else ''} like this"
+    extra = {"row": exc.row} if exc.row is not None else {}
+    return ProblemError(422, "invalid-input", "Invalid input", detail, field=field, value=exc.value, extra=extra)

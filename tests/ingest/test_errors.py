@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -273,3 +274,16 @@ def test_naive_and_offset_timestamps_mixed_in_a_series(table: Callable[..., pd.D
     naive_first.loc[2, "timestamp"] = "2024-01-01T02:00:00+03:30"
     with pytest.raises(InputValidationError, match=r"^row 3, field 'timestamp': timestamp has a UTC offset but row 1"):
         detector.load(naive_first, unit="kW", tz="Asia/Tehran")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", r"^field 'path': cannot read CSV: No columns to parse"),
+        (b"\xff\xfe\x00", r"^field 'path': cannot read CSV: 'utf-8' codec can't decode"),
+        (b"timestamp,load,load\nx,1,2\n", r"^field 'load': column 'load' appears 2 times; keep one"),
+    ],
+)
+def test_an_unreadable_csv_stream_is_an_input_error(body: bytes, message: str) -> None:
+    with pytest.raises(InputValidationError, match=message):
+        detector.read_table(io.BytesIO(body), series_id="m1")

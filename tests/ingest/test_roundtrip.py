@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 
 import detector
+from detector import InputValidationError
 
 
 def _hourly(frame: pd.DataFrame, **kwargs: object) -> detector.LoadSeries:
@@ -127,3 +129,18 @@ def test_quarter_hours_align_to_local_clock_hours() -> None:
     local_hours = s.index.tz_convert("Asia/Tehran")
     assert (local_hours.minute == 0).all()
     np.testing.assert_array_equal(s.load, (local_hours.hour == 0).astype(float))
+
+
+def test_read_table_takes_a_csv_stream_and_a_default_series_id(tmp_path: Path) -> None:
+    """A CSV body (e.g. HTTP) reads as the same file would; ``series_id`` names a table without that column."""
+    text = "timestamp,load,temperature\n2024-03-20T00:00+03:30,1.5,12\n2024-03-20T01:00+03:30,,11\n"
+    frame = detector.read_table(io.BytesIO(text.encode()), series_id="m1")
+    (tmp_path / "one.csv").write_text(text)
+    assert frame.equals(detector.read_table(tmp_path / "one.csv", series_id="m1"))
+    assert frame.columns.tolist() == ["series_id", "timestamp", "load", "temperature"]
+    assert frame["series_id"].tolist() == ["m1", "m1"]
+    assert frame["timestamp"].tolist() == ["2024-03-20T00:00+03:30", "2024-03-20T01:00+03:30"]  # text, as from files
+    with pytest.raises(InputValidationError, match=r"^field 'series_id': required column missing"):
+        detector.read_table(io.BytesIO(text.encode()))  # without a default the column is required
+    two = "series_id,timestamp,load\nm2,2024-03-20T00:00+03:30,1.5\n"
+    assert detector.read_table(io.BytesIO(two.encode()), series_id="m1")["series_id"].tolist() == ["m2"]

@@ -1,4 +1,5 @@
-"""Helpers the service tests share: test settings and waiting for a job (a module, so tests can import them)."""
+"""Helpers the service tests share: test settings, tenants' keys and waiting for a job (a module, so tests can
+import them)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from detector.service.settings import Settings
+from detector.service.store import Store
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
@@ -20,6 +22,15 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "rate_limit_burst": 1000,
     }
     return Settings(**{**base, **overrides})
+
+
+def tenant_keys(store: Store) -> dict[str, str]:
+    """Keys "a" and "a2" in tenant "north" (shared on purpose), "b" a tenant of its own."""
+    return {
+        "a": store.create_key("anna", tenant="north"),
+        "a2": store.create_key("arash", tenant="north"),
+        "b": store.create_key("bita"),
+    }
 
 
 def wait_done(client: TestClient, job_id: str, key: str | None = None, timeout: float = 60.0) -> dict[str, Any]:

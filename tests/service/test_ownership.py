@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from service_harness import make_settings, wait_done
+from service_harness import make_settings, tenant_keys, wait_done
 from sqlalchemy import MetaData, Table, create_engine, text
 from typer.testing import CliRunner
 
@@ -34,12 +34,7 @@ def service(tmp_path_factory: pytest.TempPathFactory, feeders: pd.DataFrame) -> 
     app = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as c:
         store = app.state.store
-        keys = {
-            "a": store.create_key("anna", tenant="north"),
-            "a2": store.create_key("arash", tenant="north"),
-            "b": store.create_key("bita"),
-            "env": ENV_KEY,
-        }
+        keys = {**tenant_keys(store), "env": ENV_KEY}
         frame = feeders[feeders.series_id.isin(SERIES)]
         r = c.post(
             "/v1/jobs",

@@ -1,6 +1,7 @@
 """The analyst's page in a real browser: headless system Chromium, driven by Playwright, against ``detector serve``.
 
 Upload a file, follow the job, use the inspection list, open the top series, check chart and evidence render.
+The API docs (/docs, /redoc) render with every host but the server cut off.
 Outside CI the test skips when no browser is installed; with CI=true a missing browser fails it.
 """
 
@@ -221,3 +222,27 @@ def test_a_running_job_shows_what_is_scored_so_far(page: Page, server: Server, t
     page.wait_for_selector("body[data-ready=list]")
     expect(page.locator("#partial")).to_be_hidden()
     expect(page.locator("#job-state")).to_contain_text("done: 150 series")
+
+
+@pytest.mark.parametrize(
+    ("path", "selector", "operation"),
+    [("/docs", ".opblock-summary-path", "/v1/score"), ("/redoc", "h2", "Score Series")],
+)
+def test_api_docs_render_with_the_network_cut_off(
+    page: Page, server: Server, path: str, selector: str, operation: str
+) -> None:
+    """Swagger UI and ReDoc render the operations from the app's own assets; any other host is unreachable."""
+    elsewhere: list[str] = []
+
+    def only_this_server(route: Any) -> None:
+        if route.request.url.startswith(server.url + "/"):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    page.context.route("**/*", only_this_server)
+    page.goto(server.url + path, wait_until="networkidle")  # everything the page would fetch has been asked for
+    expect(page.locator(selector, has_text=operation).first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert elsewhere == [], f"{path} tried to load from other hosts: {elsewhere}"

@@ -1,12 +1,15 @@
-"""Batch jobs: upload a file, poll it, fetch the ranked inspection list, plot one series."""
+"""Batch jobs: upload a file, list and poll jobs, fetch the ranked inspection list, plot one series."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
 import json
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -18,7 +21,7 @@ import detector
 from detector.service.deps import KeyDep, Registry, RegistryDep, SettingsDep, StoreDep, TenantDep
 from detector.service.plots import render, render_html
 from detector.service.problems import ProblemError
-from detector.service.schemas import JobCounts, JobOut, ResultsPage, problem_responses, utc
+from detector.service.schemas import JobCounts, JobOut, JobsPage, ResultsPage, problem_responses, utc
 from detector.service.store import Job, Store, new_job_id
 from detector.service.validation import check_options
 
@@ -184,6 +187,54 @@ def create_job(
     job = store.get_job(job_id)
     assert job is not None
     return _job_out(job)
+
+
+def _cursor(job: Job) -> str:
+    """An opaque cursor naming the last job of a page: its creation time (UTC) and id."""
+    created = utc(job.created_at)
+    assert created is not None
+    return base64.urlsafe_b64encode(json.dumps([created.isoformat(), job.id]).encode()).decode().rstrip("=")
+
+
+def _after(cursor: str) -> tuple[datetime, str]:
+    """The (created_at, id) a cursor names; 422 naming ``cursor`` for anything this service did not hand out."""
+    try:
+        created, job_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        when = datetime.fromisoformat(created)
+        if when.tzinfo is None or not isinstance(job_id, str):
+            raise ValueError("not a cursor")
+    except (ValueError, TypeError, binascii.Error) as exc:  # JSON, base64, UTF-8 and date errors are ValueErrors
+        raise ProblemError(
+            422,
+            "invalid-input",
+            "Invalid input",
+            f"cursor: not a cursor from a previous page's next_cursor (got {cursor!r})",
+            field="cursor",
+            value=cursor,
+        ) from exc
+    return when, job_id
+
+
+@router.get("", response_model=JobsPage, responses=problem_responses(401, 403, 422, 429))
+def list_jobs(
+    store: StoreDep,
+    tenant: TenantDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="jobs per page")] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="`next_cursor` of the previous page; omit for the newest jobs")
+    ] = None,
+) -> JobsPage:
+    """The jobs of the caller's tenant (the API key's), newest first, each as ``GET /v1/jobs/{id}`` shows it.
+
+    Paginated by cursor, not offset: each page's ``next_cursor`` (and ``links.next``) continues just past its
+    last job, so jobs created while paging neither repeat an item nor push one out of the list.
+    """
+    total, jobs = store.jobs_of(tenant, limit + 1, _after(cursor) if cursor is not None else None)
+    more = len(jobs) > limit
+    jobs = jobs[:limit]
+    next_cursor = _cursor(jobs[-1]) if more else None
+    links = {"next": f"/v1/jobs?limit={limit}&cursor={next_cursor}"} if next_cursor else {}
+    return JobsPage(items=[_job_out(j) for j in jobs], total=total, limit=limit, next_cursor=next_cursor, links=links)
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=problem_responses(401, 403, 404, 429))

@@ -1,6 +1,13 @@
-"""POST /v1/score: one series in (with, optionally, other series as its peers), its ScoreReport out."""
+"""POST /v1/score: one series in (with, optionally, other series as its peers), its ScoreReport out.
+
+The body is JSON (``ScoreIn``: parallel arrays) or ``text/csv`` (the ``detector score`` file contract, one
+series, its options as query parameters: ``ScoreCsvQuery``).
+"""
 
 from __future__ import annotations
+
+import io
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -11,11 +18,11 @@ from pydantic import ValidationError
 import detector
 from detector.service.deps import KeyDep, Registry, RegistryDep, SettingsDep
 from detector.service.problems import ProblemError, from_validation, show
-from detector.service.schemas import PeerSeriesIn, ScoreIn, ScoreOut, problem_responses
-from detector.service.validation import json_problem
+from detector.service.schemas import PeerSeriesIn, ScoreCsvQuery, ScoreIn, ScoreOut, problem_responses
+from detector.service.validation import csv_problem, json_problem
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
-_PROBLEMS = problem_responses(401, 403, 404, 413, 422, 429)
+_PROBLEMS = problem_responses(400, 401, 403, 404, 413, 422, 429)
 
 
 def _check_lengths(body: ScoreIn | PeerSeriesIn, max_points: int, where: str = "") -> None:
@@ -89,17 +96,53 @@ def _peer_series(body: ScoreIn, max_points: int) -> list[PeerSeriesIn]:
 # The body is read raw and parsed by pydantic-core in one pass (about 1 ms for a year of hourly load,
 # against 5 ms for json.loads + validation; NaN and Infinity still reach the finite-number check with
 # their index). The schema is declared here so /docs and the OpenAPI file still describe it.
-_BODY = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScoreIn"}}}}
+_CSV_EXAMPLE = (
+    "series_id,timestamp,load,temperature\n"
+    "feeder-17,2024-03-20T00:00:00+03:30,1.71,12.5\n"
+    "feeder-17,2024-03-20T01:00:00+03:30,1.64,11.9\n"
+    "feeder-17,2024-03-20T02:00:00+03:30,,11.2\n"
+)
+_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/ScoreIn"}},
+        "text/csv": {
+            "schema": {
+                "type": "string",
+                "description": "UTF-8 CSV with a header: series_id (optional), timestamp, load, temperature "
+                "(optional, °C), unit (optional); one series; an empty load cell is a gap. Options as query "
+                "parameters (unit, timezone, country, threshold, model, include_expected, series_id)",
+            },
+            "example": _CSV_EXAMPLE,
+        },
+    },
+}
 
 
-@router.post("/score", response_model=ScoreOut, responses=_PROBLEMS, openapi_extra={"requestBody": _BODY})
+@router.post(
+    "/score",
+    response_model=ScoreOut,
+    responses=_PROBLEMS,
+    openapi_extra={"requestBody": _BODY, "parameters": ScoreCsvQuery.openapi_parameters()},
+)
 async def score_series(request: Request, registry: RegistryDep, settings: SettingsDep, _: KeyDep) -> ScoreOut:
     """Score one series; ``null`` readings are gaps (up to 3 h interpolated, longer ones left out).
 
     With ``peer_series`` (other series of the same place and time), the series' expected load also follows
     the peers that track it best (``peers``: "auto" all of them, "none", or a list of their ids); the answer
     lists the ``peers`` it used. Without them the series scores alone.
+
+    Or send ``Content-Type: text/csv``: one series as the ``detector score`` input table (``series_id``
+    optional, ``timestamp``, ``load``, ``temperature`` optional, ``unit`` optional), with ``unit``,
+    ``timezone``, ``country``, ``threshold``, ``model``, ``include_expected`` (and ``series_id`` for a table
+    without that column) as query parameters, named as in the JSON body. Errors name the 1-based data
+    ``row``, the column and the value. The query parameters apply to CSV bodies only.
     """
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "text/csv":
+        query = _csv_query(request)
+        metrics = request.app.state.metrics
+        return await run_in_threadpool(_score_csv, await request.body(), query, registry, settings.max_points, metrics)
     try:
         body = ScoreIn.model_validate_json(await request.body())
     except ValidationError as exc:
@@ -131,23 +174,108 @@ def _score(body: ScoreIn, peers: list[PeerSeriesIn], registry: Registry, metrics
     model = registry.get(body.model)
     frame = _frame(body)
     peer_table = pd.concat([_frame(p) for p in peers], ignore_index=True) if peers else "none"
+    return _score_frame(frame, body, model, peer_table, metrics, json_problem)
+
+
+def _score_frame(
+    frame: pd.DataFrame,
+    opts: ScoreIn | ScoreCsvQuery,
+    model: detector.MiningModel,
+    peers: pd.DataFrame | str,
+    metrics: object,
+    problem: Callable[[detector.InputValidationError], ProblemError],
+) -> ScoreOut:
+    """One call to the public API with the request's options, counted; ingest errors as ``problem`` renders them."""
     counter = metrics.series  # type: ignore[attr-defined]
     try:
         report = detector.score(
             frame,
             model=model,
-            unit=body.unit,
-            tz=body.timezone,
-            country=body.country,
-            threshold=body.threshold,
-            with_expected=body.include_expected,
-            peers=peer_table,
+            unit=opts.unit,
+            tz=opts.timezone,
+            country=opts.country,
+            threshold=opts.threshold,
+            with_expected=opts.include_expected,
+            peers=peers,
         )[0]
     except detector.InputValidationError as exc:
         counter.labels("rejected").inc()
-        raise json_problem(exc) from exc
+        raise problem(exc) from exc
     except detector.DataSufficiencyError:
         counter.labels("rejected").inc()
         raise
     counter.labels("flagged" if report.flagged else "clear").inc()
-    return ScoreOut.of(report, with_expected=body.include_expected)
+    return ScoreOut.of(report, with_expected=opts.include_expected)
+
+
+def _csv_query(request: Request) -> ScoreCsvQuery:
+    """The options of a CSV body from the query string; 422 naming the parameter (an unknown one too)."""
+    params = dict(request.query_params)
+    unknown = [name for name in params if name not in ScoreCsvQuery.model_fields]
+    if unknown:
+        raise ProblemError(
+            422,
+            "invalid-input",
+            "Invalid input",
+            f"{unknown[0]}: unknown query parameter; a CSV body takes {', '.join(ScoreCsvQuery.model_fields)}"
+            f" (got {show(params[unknown[0]])})",
+            field=unknown[0],
+            value=params[unknown[0]],
+        )
+    try:
+        return ScoreCsvQuery.model_validate(params)
+    except ValidationError as exc:
+        raise from_validation(exc.errors()) from None
+
+
+def _one_series(frame: pd.DataFrame, query: ScoreCsvQuery) -> None:
+    """A CSV body holds one series: a second id is a 422 naming its first row (ingest reports empty ids)."""
+    ids = frame["series_id"].astype("string").str.strip().fillna("")
+    named = ids[ids != ""]
+    if named.empty:
+        return
+    first = named.iloc[0]
+    other = named[named != first]
+    if not other.empty:
+        row = int(other.index[0]) + 1
+        raise ProblemError(
+            422,
+            "invalid-input",
+            "Invalid input",
+            f"row {row}, field 'series_id': a CSV body holds one series, and this row starts another after "
+            f"{show(first)} (got {show(other.iloc[0])}); score several with POST /v1/jobs",
+            field="series_id",
+            value=other.iloc[0],
+            extra={"row": row},
+        )
+    if query.series_id is not None and query.series_id != first:
+        raise ProblemError(
+            422,
+            "invalid-input",
+            "Invalid input",
+            f"series_id: the query names {show(query.series_id)} but the CSV's series_id column holds "
+            f"{show(first)}; drop one",
+            field="series_id",
+            value=query.series_id,
+        )
+
+
+def _score_csv(body: bytes, query: ScoreCsvQuery, registry: Registry, max_points: int, metrics: object) -> ScoreOut:
+    """Read a CSV body with the package's reader, then score it as the JSON path does (in a worker thread)."""
+    counter = metrics.series  # type: ignore[attr-defined]
+    try:
+        frame = detector.read_table(io.BytesIO(body), series_id=query.series_id or "series")
+    except detector.InputValidationError as exc:
+        counter.labels("rejected").inc()
+        raise csv_problem(exc) from exc
+    _one_series(frame, query)
+    if len(frame) > max_points:
+        raise ProblemError(
+            413,
+            "too-many-points",
+            "Payload too large",
+            f"body: {len(frame):,} readings in one series; the limit is {max_points:,}",
+            field="body",
+            value=len(frame),
+        )
+    return _score_frame(frame, query, registry.get(query.model), "none", metrics, csv_problem)
