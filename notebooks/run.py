@@ -32,6 +32,7 @@ CI_PARAMETERS: dict[str, dict[str, Any]] = {
     "03_case_study_tehran": {"N_FEEDERS": 12, "N_MINERS": 4},
     "04_api_client": {"N_JOB_SERIES": 8},
     "05_claims_and_balance": {"CONFIDENCE": 0.9},
+    "06_far_west_texas": {"YEARS": [2019, 2023], "SPAN": (2022, 2023)},
 }
 
 

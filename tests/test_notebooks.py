@@ -9,8 +9,12 @@ from types import ModuleType
 
 import pytest
 
+from tests.conftest import SHARED_DATA
+
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+# Notebooks on the shared real data (``../shared/data``) skip their run where it is absent.
+NEEDS_SHARED_DATA = {"06_far_west_texas": SHARED_DATA / "ercot_weather_zones.parquet"}
 
 
 def _runner() -> ModuleType:
@@ -23,8 +27,8 @@ def _runner() -> ModuleType:
     return module
 
 
-def test_the_five_notebooks_are_there() -> None:
-    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
+def test_the_six_notebooks_are_there() -> None:
+    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -49,6 +53,9 @@ def test_notebook_has_a_parameters_cell_first(path: Path) -> None:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
     """Small CI parameters; any failing cell fails the test (nbclient's CellExecutionError names it)."""
+    data = NEEDS_SHARED_DATA.get(path.stem)
+    if data is not None and not data.exists():
+        pytest.skip(f"needs {data} (the shared real data beside the project)")
     runner = _runner()
     params = {**runner.CI_PARAMETERS.get(path.stem, {}), "OUT_DIR": str(tmp_path / "out")}
     runner.execute(path, params, timeout=600)
