@@ -29,6 +29,28 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
+# The same zone and calendar defaults in every command (score, train, evaluate, verify, recalibrate).
+TZ_HELP = (
+    "IANA zone of local time, e.g. Asia/Tehran: naive timestamps are read in it and the calendar follows it; "
+    "default: none, so timestamps need UTC offsets and the calendar is UTC"
+)
+COUNTRY_HELP = (
+    "holiday calendar, ISO 3166 code; default: the country of --tz (America/Chicago: US, Asia/Tehran: IR), or IR "
+    "for a zone of no country (UTC); a note says which"
+)
+
+
+def calendar_note(country: str | None, tz: str | None) -> None:
+    """Say on stderr which holiday calendar applies when --country is not given (as the results' data quality does)."""
+    if country is None:
+        try:
+            _, note = detector.calendar_country(None, tz)
+        except detector.DetectorError:  # an unknown --tz: the command reports it
+            return
+        if note:
+            notice(note)
+
+
 # The engine's messages name Python arguments (``unit=``, ``tz=``); on the command line they name the flags.
 FLAG_FIELDS = {"unit": "--unit", "tz": "--tz", "country": "--country"}
 _ARGUMENT_PHRASES = {  # argument -> (the engine's phrase, the command line's, with {flag} for the flag)
@@ -91,9 +113,9 @@ def score_cmd(
     input_path: Annotated[Path, typer.Argument(help="long CSV or Parquet: series_id, timestamp, load[, temperature]")],
     out_path: Annotated[Path, typer.Option("--out", help="score file (CSV), one row per series")],
     model: Annotated[Path | None, typer.Option(help="model directory (default: the bundled model)")] = None,
-    tz: Annotated[str | None, typer.Option("--tz", help="IANA zone of local time, e.g. Asia/Tehran")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help=TZ_HELP)] = None,
     unit: Annotated[str | None, typer.Option(help="W, kW, MW, GW or Wh, kWh, MWh (else a 'unit' column)")] = None,
-    country: Annotated[str, typer.Option(help="holiday calendar (ISO 3166 code)")] = "IR",
+    country: Annotated[str | None, typer.Option(help=COUNTRY_HELP)] = None,
     threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="flag at this probability")] = None,
     top: Annotated[int | None, typer.Option(min=1, help="flag the K highest scores (inspection budget)")] = None,
     segments: Annotated[Path | None, typer.Option(help="also write one row per segment (CSV)")] = None,
@@ -139,6 +161,7 @@ def score_cmd(
     if engine not in ("local", "dask"):
         fail(detector.InputValidationError(field="--engine", value=engine, reason="engine must be local or dask"))
     peers_arg = _peers_arg(peers, peers_file)
+    calendar_note(country, tz)
     if engine == "dask":
         if peers_file is not None:
             fail(
@@ -179,7 +202,7 @@ def _score_locally(
     model: Path | None,
     tz: str | None,
     unit: str | None,
-    country: str,
+    country: str | None,
     threshold: float | None,
     top: int | None,
     segments: Path | None,
@@ -288,7 +311,7 @@ def _score_on_dask(
     model: Path | None,
     tz: str | None,
     unit: str | None,
-    country: str,
+    country: str | None,
     threshold: float | None,
     top: int | None,
     segments: Path | None,
