@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 import detector
+from detector.score_cli import COUNTRY_HELP, TZ_HELP, calendar_note
 from detector.score_cli import fail as _fail
 
 out = Console()
@@ -65,8 +66,8 @@ def verify_cmd(
         str | None, typer.Option(help="'all' other series in the file, or ids 'A,B,C': places without the claim")
     ] = None,
     unit: Annotated[str | None, typer.Option(help="W, kW, MW, GW or Wh, kWh, MWh (else a 'unit' column)")] = None,
-    tz: Annotated[str | None, typer.Option("--tz", help="IANA zone of local time, e.g. Asia/Tehran")] = None,
-    country: Annotated[str, typer.Option(help="holiday calendar, ISO 3166 code")] = "IR",
+    tz: Annotated[str | None, typer.Option("--tz", help=TZ_HELP)] = None,
+    country: Annotated[str | None, typer.Option(help=COUNTRY_HELP)] = None,
     confidence: Annotated[float, typer.Option(help="interval level")] = 0.9,
     tolerance: Annotated[float, typer.Option(help="slack granted to the claim (rig power, uptime)")] = 0.15,
     rig_table: Annotated[Path | None, typer.Option("--rig-table", help="CSV model,kw: more rigs")] = None,
@@ -85,6 +86,7 @@ def verify_cmd(
     """
     from detector.claims import parse_hours, parse_months, render
 
+    calendar_note(country, tz)
     if claims is not None:
         _verify_many(input_path, claims, out_path, unit, tz, country, confidence, tolerance, rig_table)
         return
@@ -147,7 +149,7 @@ def _verify_many(
     out_path: Path | None,
     unit: str | None,
     tz: str | None,
-    country: str,
+    country: str | None,
     confidence: float,
     tolerance: float,
     rig_table: Path | None,
