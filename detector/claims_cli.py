@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 import detector
-from detector.score_cli import COUNTRY_HELP, TZ_HELP, calendar_note
+from detector.score_cli import COUNTRY_HELP, TZ_HELP
 from detector.score_cli import fail as _fail
 
 out = Console()
@@ -42,6 +42,8 @@ def show(result: detector.Verification) -> None:
     out.print(f"[bold]{result.series_id}[/bold]: claim [{colour}]{result.verdict}{finding}[/{colour}]")
     for reason in result.reasons:
         out.print(f"  - {reason}", highlight=False)
+    for note in result.notes:  # e.g. the holiday calendar taken from the zone
+        out.print(f"note: {note}", highlight=False, markup=False)
 
 
 def verify_cmd(
@@ -86,7 +88,6 @@ def verify_cmd(
     """
     from detector.claims import parse_hours, parse_months, render
 
-    calendar_note(country, tz)
     if claims is not None:
         _verify_many(input_path, claims, out_path, unit, tz, country, confidence, tolerance, rig_table)
         return

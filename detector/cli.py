@@ -268,7 +268,6 @@ def train_cmd(
 
     Zone and holiday calendar default as in `detector score`.
     """
-    calendar_note(country, tz)
     try:
         model = detector.train(_labelled(data, unit, tz, country), name=name, random_state=seed)
     except (detector.DetectorError, ValueError) as exc:
@@ -279,6 +278,7 @@ def train_cmd(
         f"model {model.version} written to {out_dir}: threshold {model.threshold:.3f}, validation AP "
         f"{val['average_precision']:.3f}, recall {val['recall']:.2f}, FPR {val['fpr']:.3f}"
     )
+    _print_note(calendar_note(country, tz))
 
 
 @app.command("evaluate")
@@ -296,7 +296,6 @@ def evaluate_cmd(
 
     Zone and holiday calendar default as in `detector score`.
     """
-    calendar_note(country, tz)
     import json
 
     import pandas as pd
@@ -333,6 +332,12 @@ def evaluate_cmd(
     )
     if report is not None:
         report.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    _print_note(calendar_note(country, tz))
+
+
+def _print_note(note: str | None) -> None:
+    if note:
+        out.print(note, highlight=False, soft_wrap=True, markup=False)
 
 
 app.command("verify")(verify_cmd)

@@ -36,19 +36,22 @@ TZ_HELP = (
 )
 COUNTRY_HELP = (
     "holiday calendar, ISO 3166 code; default: the country of --tz (America/Chicago: US, Asia/Tehran: IR), or IR "
-    "for a zone of no country (UTC); a note says which"
+    "for a zone of no country (UTC); a note (and the results' data quality) says which"
 )
 
 
-def calendar_note(country: str | None, tz: str | None) -> None:
-    """Say on stderr which holiday calendar applies when --country is not given (as the results' data quality does)."""
-    if country is None:
-        try:
-            _, note = detector.calendar_country(None, tz)
-        except detector.DetectorError:  # an unknown --tz: the command reports it
-            return
-        if note:
-            notice(note)
+def calendar_note(country: str | None, tz: str | None) -> str | None:
+    """The line saying which holiday calendar applies when --country is not given (as the results' data quality).
+
+    Commands print it on stdout after their summary: stderr holds errors and failed series, one line each.
+    """
+    if country is not None:
+        return None
+    try:
+        _, note = detector.calendar_country(None, tz)
+    except detector.DetectorError:  # an unknown --tz: the command reports it
+        return None
+    return f"note: {note}" if note else None
 
 
 # The engine's messages name Python arguments (``unit=``, ``tz=``); on the command line they name the flags.
@@ -161,7 +164,7 @@ def score_cmd(
     if engine not in ("local", "dask"):
         fail(detector.InputValidationError(field="--engine", value=engine, reason="engine must be local or dask"))
     peers_arg = _peers_arg(peers, peers_file)
-    calendar_note(country, tz)
+    note = calendar_note(country, tz)
     if engine == "dask":
         if peers_file is not None:
             fail(
@@ -185,6 +188,7 @@ def score_cmd(
             workers,
             scheduler,
             partitions,
+            note=note,
         )
         return
     if workers is not None and workers > 1 and peers_arg != "none":
@@ -192,7 +196,7 @@ def score_cmd(
         notice(f"{which} is scored in one process, not {workers}, because peers need the whole input")
     n_workers = workers if workers is not None else available_cores()
     _score_locally(
-        input_path, out_path, model, tz, unit, country, threshold, top, segments, peers_arg, quiet, n_workers
+        input_path, out_path, model, tz, unit, country, threshold, top, segments, peers_arg, quiet, n_workers, note=note
     )
 
 
@@ -209,6 +213,8 @@ def _score_locally(
     peers: str | Path,
     quiet: bool,
     workers: int,
+    *,
+    note: str | None = None,
 ) -> None:
     """`score` on this machine: the score file from ``detector.iter_scores``, and the segment file if asked."""
     mdl = load_model_opt(model)
@@ -266,12 +272,15 @@ def _score_locally(
         columns = ["series_id", "segment", "start", "end", "excess_load", "unit", "score", "evidence"]
         seg_frame = pd.DataFrame(seg_rows, columns=[*columns, "excess_low", "excess_high"])
         detector.escape_formulas(seg_frame).to_csv(segments, index=False)
-    write_ranked(rows, out_path, top, quiet)
+    write_ranked(rows, out_path, top, quiet, note)
 
 
-def write_ranked(rows: list[dict[str, object]], out_path: Path, top: int | None, quiet: bool) -> None:
+def write_ranked(
+    rows: list[dict[str, object]], out_path: Path, top: int | None, quiet: bool, note: str | None = None
+) -> None:
     """Write the ranked score file from rows in input order; exit 1 if any series failed.
 
+    ``note`` (e.g. which holiday calendar applied) follows the summary line on stdout.
     Every column of ``ScoreReport.ROW_COLUMNS`` is written, a failed series' cells empty but its error.
     Each failed series' reason goes to stderr, the first ``SHOWN_FAILURES`` of them, even with --quiet.
     """
@@ -301,6 +310,8 @@ def write_ranked(rows: list[dict[str, object]], out_path: Path, top: int | None,
             f"{len(frame) - len(failures)} series scored, {int(frame['flagged'].fillna(False).sum())} flagged, "
             f"{len(failures)} failed; written to {out_path}"
         )
+        if note:
+            out.print(note, highlight=False, soft_wrap=True, markup=False)
     if len(failures):
         raise typer.Exit(1)
 
@@ -319,6 +330,8 @@ def _score_on_dask(
     workers: int | None,
     scheduler: str | None,
     partitions: int | None,
+    *,
+    note: str | None = None,
 ) -> None:
     """`score --engine dask`: results dataset on the cluster, then the same ranked file as the local engine."""
     if segments is not None:
@@ -341,4 +354,4 @@ def _score_on_dask(
     if not quiet:
         how = "shuffled on series_id" if run.shuffled else "no shuffle: each file holds whole series"
         out.print(f"{run.n_files} files, {run.n_rows:,} rows, {run.workers} workers, {how}, {run.seconds:.1f} s")
-    write_ranked(detector.read_results(run.results), out_dir / "scores.csv", top, quiet)
+    write_ranked(detector.read_results(run.results), out_dir / "scores.csv", top, quiet, note)

@@ -81,19 +81,20 @@ def region_csv(region: tuple[pd.DataFrame, str], tmp_path_factory: pytest.TempPa
 @pytest.mark.parametrize("tz", ["America/Chicago", "Asia/Tehran", "Europe/Madrid"])
 def test_cli_score_infers_the_country_and_says_so(region_csv: Path, tmp_path: Path, tz: str) -> None:
     out = tmp_path / "scores.csv"
-    result = runner.invoke(app, ["score", str(region_csv), "--out", str(out), "--tz", tz, "--quiet"])
+    result = runner.invoke(app, ["score", str(region_csv), "--out", str(out), "--tz", tz])
     assert result.exit_code == 0, result.output
     note = f"holiday calendar: {ZONES[tz]}, inferred from the zone {tz}"
-    assert f"note: {note}" in result.stderr
+    assert f"note: {note}" in result.stdout
+    assert result.stderr == ""  # stderr is for errors and failed series
     assert note in pd.read_csv(out)["data_quality"].iloc[0]
 
 
 def test_cli_score_with_a_country_prints_no_note(region_csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "scores.csv"
-    args = ["score", str(region_csv), "--out", str(out), "--tz", "America/Chicago", "--country", "us", "--quiet"]
+    args = ["score", str(region_csv), "--out", str(out), "--tz", "America/Chicago", "--country", "us"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "holiday calendar" not in result.stderr
+    assert "holiday calendar" not in result.output
     assert "holiday calendar" not in pd.read_csv(out)["data_quality"].iloc[0]
 
 
