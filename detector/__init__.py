@@ -13,7 +13,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from detector import feedback, simulate
+    from detector import feedback, plotting, simulate
     from detector.artifacts import MiningModel, load_model, save_model
     from detector.balance import FeederBalance, balance_feeders
     from detector.claims import Claim, Verification
@@ -29,11 +29,13 @@ if TYPE_CHECKING:
     from detector.export import escape_cell, escape_formulas
     from detector.features.calendar import CalendarSpec
     from detector.ingest import UNITS, LoadSeries, QualityReport, from_arrays, iter_series, load, read_table
+    from detector.ingest.units import power_text
     from detector.models.baselines import BASELINES
     from detector.pipeline import LabelledSet, iter_scores, metrics, score, score_block, train
     from detector.rigs import RIGS
     from detector.scale import DaskRun, read_results, score_dataset
     from detector.scoring import RIG_KW, ScoreReport, Segment
+    from detector.zones import calendar_country, zone_country
 
 __version__ = "0.1.0"
 
@@ -41,6 +43,8 @@ __version__ = "0.1.0"
 _WHERE: dict[str, tuple[str, str | None]] = {
     "feedback": ("detector.feedback", None),
     "simulate": ("detector.simulate", None),
+    "plotting": ("detector.plotting", None),
+    "power_text": ("detector.ingest.units", "power_text"),
     "MiningModel": ("detector.artifacts", "MiningModel"),
     "load_model": ("detector.artifacts", "load_model"),
     "save_model": ("detector.artifacts", "save_model"),
@@ -79,6 +83,8 @@ _WHERE: dict[str, tuple[str, str | None]] = {
     "RIG_KW": ("detector.scoring", "RIG_KW"),
     "ScoreReport": ("detector.scoring", "ScoreReport"),
     "Segment": ("detector.scoring", "Segment"),
+    "calendar_country": ("detector.zones", "calendar_country"),
+    "zone_country": ("detector.zones", "zone_country"),
 }
 
 __all__ = [
@@ -104,6 +110,7 @@ __all__ = [
     "Verification",
     "__version__",
     "balance_feeders",
+    "calendar_country",
     "escape_cell",
     "escape_formulas",
     "evaluate",
@@ -114,6 +121,8 @@ __all__ = [
     "load",
     "load_model",
     "metrics",
+    "plotting",
+    "power_text",
     "read_results",
     "read_table",
     "save_model",
@@ -123,6 +132,7 @@ __all__ = [
     "simulate",
     "train",
     "verify_claim",
+    "zone_country",
 ]
 
 

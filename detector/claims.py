@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -32,7 +32,7 @@ from detector.features import peers as peer_features
 from detector.features.calendar import Calendar, CalendarSpec, calendar_features, date_text
 from detector.features.daily import DailyView, daily_view, quiet
 from detector.ingest.series import LoadSeries
-from detector.ingest.units import convert_power
+from detector.ingest.units import convert_power, power_text
 from detector.models.changepoint import design
 from detector.rigs import RIGS
 
@@ -174,6 +174,7 @@ class Verification:
     curtailment: Curtailment | None = None
     method: str = ""  # how the expected load was modelled: a key of INTERVAL_FACTOR
     daily: pd.DataFrame | None = field(default=None, repr=False)  # local day: load, expected (for plots)
+    notes: tuple[str, ...] = ()  # how the check was set up, e.g. the holiday calendar inferred from the zone
 
     def rigs(self, value: float) -> float:
         """``value`` (series unit) in rigs of the claim's kind."""
@@ -221,6 +222,7 @@ class Verification:
                 "reason": self.curtailment.reason,
                 "months": list(self.curtailment.months),
             },
+            "notes": list(self.notes),
         }
 
 
@@ -357,7 +359,7 @@ def verify(
     series: LoadSeries,
     claim: Claim,
     *,
-    country: str = "IR",
+    country: str | None = None,
     confidence: float = 0.9,
     tolerance: float = 0.15,
     rig_table: dict[str, float] | None = None,
@@ -370,7 +372,26 @@ def verify(
     overhead): the claim is consistent when the interval meets claimed × (1 ± tolerance). The first
     ``settle_days`` after the claimed start are left out of the fit: fleets are switched on over days.
     ``peers`` are series of places without the claim over the same period (up to ``MAX_PEERS`` used).
+    ``country``: the holiday calendar; None: the country of the series' zone, said in ``notes``.
     """
+    from detector.zones import calendar_country  # here: zones reads the tz database's tables
+
+    country, note = calendar_country(country, series.tz)
+    result = _verify(series, claim, country, confidence, tolerance, rig_table, settle_days, peers)
+    return replace(result, notes=(note,)) if note else result
+
+
+def _verify(
+    series: LoadSeries,
+    claim: Claim,
+    country: str,
+    confidence: float,
+    tolerance: float,
+    rig_table: dict[str, float] | None,
+    settle_days: int,
+    peers: Sequence[LoadSeries],
+) -> Verification:
+    """``verify`` with the holiday country settled."""
     claim.check()
     if not 0.5 <= confidence < 1:
         raise InputValidationError(field="confidence", value=confidence, reason="must be in [0.5, 1)")
@@ -738,7 +759,7 @@ def verify_claims(
     series: Sequence[LoadSeries],
     claims: Sequence[ClaimRow],
     *,
-    country: str = "IR",
+    country: str | None = None,
     confidence: float = 0.9,
     tolerance: float = 0.15,
     rig_table: dict[str, float] | None = None,
@@ -801,8 +822,9 @@ def result_row(row: ClaimRow, result: Verification | DetectorError) -> dict[str,
 def render(result: Verification, fmt: Literal["png", "svg"] = "png") -> bytes:
     """Daily load, the expected load without the claim, and expected + claimed (+ the interval), one picture."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
+
+    from detector.plotting import date_axis
 
     fig = Figure(figsize=(11, 4.2), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
@@ -814,17 +836,24 @@ def render(result: Verification, fmt: Literal["png", "svg"] = "png") -> bytes:
         if d["expected"].notna().any():
             ax.plot(d.index, d["expected"], color="#777777", lw=1.1, ls="--", label="expected without the fleet")
             claimed = d["expected"].where(after) + result.claimed
-            ax.plot(d.index, claimed, color="#d62728", lw=1.3, label=f"expected + claimed ({result.claimed:,.3g})")
+            ax.plot(
+                d.index,
+                claimed,
+                color="#d62728",
+                lw=1.3,
+                label=f"expected + claimed ({power_text(result.claimed, result.unit)})",
+            )
             if result.observed is not None:
                 lo = d["expected"].where(after) + result.observed.low
                 hi = d["expected"].where(after) + result.observed.high
                 ax.fill_between(d.index, lo, hi, color="#2ca02c", alpha=0.25, label="expected + observed (interval)")
         else:
-            ax.axhline(result.claimed, color="#d62728", lw=1.3, label=f"claimed ({result.claimed:,.3g})")
+            ax.axhline(
+                result.claimed, color="#d62728", lw=1.3, label=f"claimed ({power_text(result.claimed, result.unit)})"
+            )
         ax.axvline(result.start.tz_convert(d.index.tz), color="black", lw=0.8, ls=":", label="claimed start")
-        locator = AutoDateLocator()
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, tz=d.index.tz))
+        # Ticks at local midnights (Gregorian: the claim's country is not kept in the result)
+        date_axis(ax, d.index[0], d.index[-1], str(d.index.tz), "")
     ax.set_title(f"{result.series_id}: claim {result.verdict}" + (f" ({result.finding})" if result.finding else ""))
     ax.set_ylabel(f"load ({result.unit})")
     ax.grid(alpha=0.3)

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 import detector
+from detector.score_cli import COUNTRY_HELP, TZ_HELP
 from detector.score_cli import fail as _fail
 
 out = Console()
@@ -41,6 +42,8 @@ def show(result: detector.Verification) -> None:
     out.print(f"[bold]{result.series_id}[/bold]: claim [{colour}]{result.verdict}{finding}[/{colour}]")
     for reason in result.reasons:
         out.print(f"  - {reason}", highlight=False)
+    for note in result.notes:  # e.g. the holiday calendar taken from the zone
+        out.print(f"note: {note}", highlight=False, markup=False)
 
 
 def verify_cmd(
@@ -65,8 +68,8 @@ def verify_cmd(
         str | None, typer.Option(help="'all' other series in the file, or ids 'A,B,C': places without the claim")
     ] = None,
     unit: Annotated[str | None, typer.Option(help="W, kW, MW, GW or Wh, kWh, MWh (else a 'unit' column)")] = None,
-    tz: Annotated[str | None, typer.Option("--tz", help="IANA zone of local time, e.g. Asia/Tehran")] = None,
-    country: Annotated[str, typer.Option(help="holiday calendar, ISO 3166 code")] = "IR",
+    tz: Annotated[str | None, typer.Option("--tz", help=TZ_HELP)] = None,
+    country: Annotated[str | None, typer.Option(help=COUNTRY_HELP)] = None,
     confidence: Annotated[float, typer.Option(help="interval level")] = 0.9,
     tolerance: Annotated[float, typer.Option(help="slack granted to the claim (rig power, uptime)")] = 0.15,
     rig_table: Annotated[Path | None, typer.Option("--rig-table", help="CSV model,kw: more rigs")] = None,
@@ -147,7 +150,7 @@ def _verify_many(
     out_path: Path | None,
     unit: str | None,
     tz: str | None,
-    country: str,
+    country: str | None,
     confidence: float,
     tolerance: float,
     rig_table: Path | None,

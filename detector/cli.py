@@ -21,7 +21,7 @@ from typer.core import TyperCommand, TyperGroup
 import detector
 from detector.balance_cli import balance_cmd
 from detector.claims_cli import verify_cmd
-from detector.score_cli import command_line_message, score_cmd
+from detector.score_cli import COUNTRY_HELP, TZ_HELP, calendar_note, command_line_message, score_cmd
 from detector.score_cli import fail as _fail
 from detector.score_cli import load_model_opt as _load_model_opt
 
@@ -96,7 +96,9 @@ def simulate_cmd(
     mining_share: Annotated[float, typer.Option("--mining-share", min=0.0, max=1.0)] = 0.3,
     start: Annotated[str, typer.Option(help="first local day, YYYY-MM-DD")] = "2023-03-21",
     tz: Annotated[str, typer.Option("--tz", help="IANA zone of the calendar")] = "Asia/Tehran",
-    country: Annotated[str, typer.Option(help="holiday country (ISO 3166 code)")] = "IR",
+    country: Annotated[
+        str | None, typer.Option(help="holiday country, ISO 3166 code; default: the country of --tz")
+    ] = None,
     truth: Annotated[Path | None, typer.Option(help="truth table path (default: <out>.truth.csv)")] = None,
     partition_size: Annotated[
         int | None, typer.Option("--partition-size", min=1, help="write --out as a Parquet dataset, K series a file")
@@ -107,6 +109,10 @@ def simulate_cmd(
     With --partition-size K, --out is a directory of Parquet files (part-00000.parquet, ...) of K whole
     series each, written one at a time so memory stays bounded; the truth table goes beside it.
     """
+    try:
+        country, _ = detector.calendar_country(country, tz)
+    except detector.DetectorError as exc:
+        _fail(exc)
     if partition_size is not None:
         _simulate_parts(out_path, kind, n_series, days, seed, mining_share, start, tz, country, truth, partition_size)
         return
@@ -228,7 +234,7 @@ def check_cmd(
 app.command("score")(score_cmd)  # detector/score_cli.py
 
 
-def _labelled(paths: list[Path], unit: str | None, tz: str | None, country: str) -> list[detector.LabelledSet]:
+def _labelled(paths: list[Path], unit: str | None, tz: str | None, country: str | None) -> list[detector.LabelledSet]:
     import pandas as pd
 
     sets = []
@@ -244,7 +250,7 @@ def _labelled(paths: list[Path], unit: str | None, tz: str | None, country: str)
         u = unit or (str(frame["unit"].iloc[0]) if "unit" in frame else None)
         if u is None:
             _fail(detector.InputValidationError(field="unit", value=None, reason=f"{path.name}: pass --unit"))
-        sets.append(detector.LabelledSet(path.stem, frame, pd.read_csv(truth_path), str(u), tz or "UTC", country))
+        sets.append(detector.LabelledSet(path.stem, frame, pd.read_csv(truth_path), str(u), tz, country))
     return sets
 
 
@@ -252,13 +258,16 @@ def _labelled(paths: list[Path], unit: str | None, tz: str | None, country: str)
 def train_cmd(
     data: Annotated[list[Path], typer.Argument(help="labelled load files; each with <name>.truth.csv beside it")],
     out_dir: Annotated[Path, typer.Option("--out", help="model directory to write")],
-    tz: Annotated[str | None, typer.Option("--tz")] = "Asia/Tehran",
+    tz: Annotated[str | None, typer.Option("--tz", help=TZ_HELP)] = None,
     unit: Annotated[str | None, typer.Option()] = None,
-    country: Annotated[str, typer.Option()] = "IR",
+    country: Annotated[str | None, typer.Option(help=COUNTRY_HELP)] = None,
     name: Annotated[str, typer.Option(help="model name, the prefix of its version")] = "model",
     seed: Annotated[int, typer.Option()] = 0,
 ) -> None:
-    """Fit classifier, calibrator and threshold on labelled data; write a versioned artefact."""
+    """Fit classifier, calibrator and threshold on labelled data; write a versioned artefact.
+
+    Zone and holiday calendar default as in `detector score`.
+    """
     try:
         model = detector.train(_labelled(data, unit, tz, country), name=name, random_state=seed)
     except (detector.DetectorError, ValueError) as exc:
@@ -269,6 +278,7 @@ def train_cmd(
         f"model {model.version} written to {out_dir}: threshold {model.threshold:.3f}, validation AP "
         f"{val['average_precision']:.3f}, recall {val['recall']:.2f}, FPR {val['fpr']:.3f}"
     )
+    _print_note(calendar_note(country, tz))
 
 
 @app.command("evaluate")
@@ -276,13 +286,16 @@ def evaluate_cmd(
     data: Annotated[Path, typer.Argument(help="labelled load file")],
     truth: Annotated[Path, typer.Argument(help="truth table: series_id, label, scenario, start, excess, ...")],
     model: Annotated[Path | None, typer.Option()] = None,
-    tz: Annotated[str | None, typer.Option("--tz")] = "Asia/Tehran",
+    tz: Annotated[str | None, typer.Option("--tz", help=TZ_HELP)] = None,
     unit: Annotated[str | None, typer.Option()] = None,
-    country: Annotated[str, typer.Option()] = "IR",
+    country: Annotated[str | None, typer.Option(help=COUNTRY_HELP)] = None,
     baselines: Annotated[bool, typer.Option("--baselines", help="also score generic detectors")] = False,
     report: Annotated[Path | None, typer.Option("--out", help="write the full report as JSON")] = None,
 ) -> None:
-    """Detection, calibration, timing and size errors against the truth; generic detectors side by side."""
+    """Detection, calibration, timing and size errors against the truth; generic detectors side by side.
+
+    Zone and holiday calendar default as in `detector score`.
+    """
     import json
 
     import pandas as pd
@@ -294,8 +307,11 @@ def evaluate_cmd(
         _fail(detector.InputValidationError(field="unit", value=None, reason="pass --unit"))
     truth_df = pd.read_csv(truth, parse_dates=["start", "end"])
     names = list(detector.BASELINES) if baselines else []
-    labelled = detector.LabelledSet(data.stem, frame, truth_df, str(u), tz or "UTC", country)
-    _, summary = detector.evaluate([labelled], mdl, names)
+    labelled = detector.LabelledSet(data.stem, frame, truth_df, str(u), tz, country)
+    try:
+        _, summary = detector.evaluate([labelled], mdl, names)
+    except detector.DetectorError as exc:
+        _fail(exc)
     table = Table("detector", "AP", "ROC AUC", "precision", "recall", "FPR")
     o = summary["overall"]
     table.add_row(
@@ -316,6 +332,12 @@ def evaluate_cmd(
     )
     if report is not None:
         report.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    _print_note(calendar_note(country, tz))
+
+
+def _print_note(note: str | None) -> None:
+    if note:
+        out.print(note, highlight=False, soft_wrap=True, markup=False)
 
 
 app.command("verify")(verify_cmd)

@@ -16,6 +16,7 @@ from detector.ingest import iter_series
 from detector.models.baselines import BASELINES
 from detector.pipeline import LabelledSet, load_peers, metrics
 from detector.scoring import score_series
+from detector.zones import calendar_country
 
 SIZE_BINS = (0.0, 0.05, 0.1, 0.2, np.inf)
 
@@ -28,15 +29,12 @@ def score_sets(
     rows: list[dict[str, Any]] = []
     for data in sets:
         truth = data.truth.set_index("series_id")
-        pool = (
-            PeerPool(load_peers(data.peers, unit=data.unit, tz=data.tz), data.country)
-            if data.peers is not None
-            else None
-        )
+        country, _ = calendar_country(data.country, data.tz)
+        pool = PeerPool(load_peers(data.peers, unit=data.unit, tz=data.tz), country) if data.peers is not None else None
         for sid, series in iter_series(data.loads, unit=data.unit, tz=data.tz):
             if isinstance(series, DetectorError):
                 continue
-            r = score_series(series, model, country=data.country, peers=pool)
+            r = score_series(series, model, country=country, peers=pool)
             row = {
                 "source": data.name,  # a truth table without a source column groups by set
                 **truth.loc[sid].to_dict(),
@@ -48,7 +46,7 @@ def score_sets(
                 "excess_load": r.excess_load,
             }
             if baselines:
-                cal = calendar_features(series.index, CalendarSpec(tz=series.tz, country=data.country))
+                cal = calendar_features(series.index, CalendarSpec(tz=series.tz, country=country))
                 for name in baselines:
                     row[name] = BASELINES[name](series.load, cal)
             rows.append(row)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import itertools
@@ -22,7 +23,6 @@ from threadpoolctl import threadpool_limits
 
 from detector.artifacts import MiningModel, load_model
 from detector.errors import DataSufficiencyError, DetectorError
-from detector.features.calendar import check_country
 from detector.features.peers import PeerPool
 from detector.ingest import (
     CHUNK_ROWS,
@@ -37,6 +37,7 @@ from detector.ingest import (
 from detector.models.classifier import Calibrator, SignatureClassifier
 from detector.models.signature import FEATURES
 from detector.scoring import ScoreReport, score_series, signature_of
+from detector.zones import calendar_country
 
 log = logging.getLogger(__name__)
 MAX_VALIDATION_FPR = 0.02
@@ -44,14 +45,18 @@ MAX_VALIDATION_FPR = 0.02
 
 @dataclass(frozen=True, slots=True, eq=False)
 class LabelledSet:
-    """Loads with a truth table (series_id, label), their unit, zone and holiday country."""
+    """Loads with a truth table (series_id, label), their unit, zone and holiday country.
+
+    ``tz`` None: timestamps must carry offsets and the calendar is UTC (as ``score``); ``country`` None: the
+    zone's country (``detector.zones.calendar_country``).
+    """
 
     name: str
     loads: pd.DataFrame
     truth: pd.DataFrame
     unit: str
-    tz: str
-    country: str
+    tz: str | None
+    country: str | None
     peers: pd.DataFrame | None = None  # other places' loads over the same periods (``features.peers``)
 
 
@@ -61,7 +66,7 @@ def iter_scores(
     model: MiningModel | None = None,
     unit: str | None = None,
     tz: str | None = None,
-    country: str = "IR",
+    country: str | None = None,
     threshold: float | None = None,
     min_days: float = MIN_DAYS,
     with_expected: bool = False,
@@ -82,14 +87,18 @@ def iter_scores(
     share weather, calendar and economy); ``"none"``: each series alone; or a table of other places' loads to
     draw peers from. Peers whose level stepped with the target's suspected block apart from the others are left
     out, and each report names the peers used. With peers the input is read whole and scored in this process.
+    ``country``: the holiday calendar; None (default): the country of ``tz`` (America/Chicago -> US), and each
+    report's warnings say so ("holiday calendar: US, inferred from the zone America/Chicago"); a zone of no
+    country (UTC, Etc/*) keeps ``detector.zones.DEFAULT_COUNTRY`` (IR) and says that. ``quality["country"]``
+    names the calendar used.
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")
-    country = check_country(country)
+    country, note = calendar_country(country, tz)
     model = model or load_model()
     peers = _resolve_peers(source, peers)
     score = functools.partial(
-        _score_one, model=model, country=country, threshold=threshold, with_expected=with_expected
+        _score_one, model=model, country=country, threshold=threshold, with_expected=with_expected, note=note
     )
     if peers is not None:
         checked, pool = _with_peer_pool(source, peers, unit, tz, country, min_days, chunk_rows)
@@ -166,7 +175,7 @@ def score_block(
     model: MiningModel,
     unit: str | None = None,
     tz: str | None = None,
-    country: str = "IR",
+    country: str | None = None,
     threshold: float | None = None,
     min_days: float = MIN_DAYS,
 ) -> list[tuple[str, ScoreReport | DetectorError]]:
@@ -174,9 +183,12 @@ def score_block(
 
     For engines that hand out the blocks themselves (``detector.scale``): the same checks, the same
     per-series scoring and the same errors, with row numbers counted from ``row0``. Table-wide
-    problems (missing columns, no rows, no unit) raise.
+    problems (missing columns, no rows, no unit) raise. ``country`` as in ``iter_scores``.
     """
-    score = functools.partial(_score_one, model=model, country=country, threshold=threshold, with_expected=False)
+    country, note = calendar_country(country, tz)
+    score = functools.partial(
+        _score_one, model=model, country=country, threshold=threshold, with_expected=False, note=note
+    )
     out: list[tuple[str, ScoreReport | DetectorError]] = []
     for _, checked in read_blocks(frame, unit=unit, tz=tz, chunk_rows=None):
         out += _score_block(row0, checked, unit=unit, tz=tz, min_days=min_days, score=score)
@@ -216,15 +228,24 @@ def _score_one(
     threshold: float | None,
     with_expected: bool,
     peers: PeerPool | None = None,
+    note: str | None = None,
 ) -> ScoreReport | DetectorError:
-    """Score one series; numerical trouble in it becomes that series' error (also run in worker processes)."""
+    """Score one series; numerical trouble in it becomes that series' error (also run in worker processes).
+
+    The report's quality names the holiday ``country``; ``note`` (where the country came from) joins its warnings.
+    """
     try:
-        return score_series(
+        report = score_series(
             series, model, country=country, threshold=threshold, with_expected=with_expected, peers=peers
         )
     except (ValueError, np.linalg.LinAlgError) as exc:
         log.warning("series %r could not be scored: %s", series.series_id, exc)
         return DataSufficiencyError(f"series could not be modelled: {exc}", series_id=series.series_id)
+    return dataclasses.replace(
+        report,
+        quality={**report.quality, "country": country},
+        warnings=(*report.warnings, note) if note else report.warnings,
+    )
 
 
 def _one_thread_each() -> None:
@@ -238,7 +259,7 @@ def score(
     model: MiningModel | None = None,
     unit: str | None = None,
     tz: str | None = None,
-    country: str = "IR",
+    country: str | None = None,
     threshold: float | None = None,
     with_expected: bool = False,
     peers: Source | str | None = "auto",
@@ -267,15 +288,16 @@ def iter_signatures(
     *,
     unit: str | None = None,
     tz: str | None = None,
-    country: str = "IR",
+    country: str | None = None,
     min_days: float = MIN_DAYS,
     peers: Source | str | None = "auto",
 ) -> Iterator[tuple[str, np.ndarray | DetectorError]]:
     """Signature features of every series (the classifier's input, as ``score`` computes it), or its error.
 
     The features do not depend on a model: recalibration uses them to get any model's decision values.
-    ``peers`` as in ``iter_scores``, so the features are those scoring the same input would use.
+    ``peers`` and ``country`` as in ``iter_scores``, so the features are those scoring the same input would use.
     """
+    country, _ = calendar_country(country, tz)
     peers = _resolve_peers(source, peers)
     pool = None
     checked: Iterable[tuple[str, LoadSeries | DetectorError]]
@@ -294,20 +316,28 @@ def iter_signatures(
 
 
 def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Signature features and labels for every accepted series of a labelled set."""
+    """Signature features and labels for every accepted series of a labelled set.
+
+    A set whose every series is rejected is a ``DataSufficiencyError`` quoting the first rejection.
+    """
     labels = data.truth.set_index("series_id")["label"]
-    pool = (
-        PeerPool(load_peers(data.peers, unit=data.unit, tz=data.tz), data.country) if data.peers is not None else None
-    )
+    country, note = calendar_country(data.country, data.tz)
+    if note:
+        log.info("training set %s: %s", data.name, note)
+    pool = PeerPool(load_peers(data.peers, unit=data.unit, tz=data.tz), country) if data.peers is not None else None
     rows, ys, ids = [], [], []
+    first_error: DetectorError | None = None
     for sid, series in iter_series(data.loads, unit=data.unit, tz=data.tz):
         if isinstance(series, DetectorError):
             log.warning("training set %s: skipped %s: %s", data.name, sid, series)
+            first_error = first_error or series
             continue
-        sig, _, _ = signature_of(series, data.country, pool)
+        sig, _, _ = signature_of(series, country, pool)
         rows.append(sig.features)
         ys.append(int(labels[sid]))
         ids.append(f"{data.name}/{sid}")
+    if not rows and first_error is not None:
+        raise DataSufficiencyError(f"training set {data.name}: every series was rejected; the first: {first_error}")
     return np.array(rows), np.array(ys), ids
 
 

@@ -29,6 +29,31 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
+# The same zone and calendar defaults in every command (score, train, evaluate, verify, recalibrate).
+TZ_HELP = (
+    "IANA zone of local time, e.g. Asia/Tehran: naive timestamps are read in it and the calendar follows it; "
+    "default: none, so timestamps need UTC offsets and the calendar is UTC"
+)
+COUNTRY_HELP = (
+    "holiday calendar, ISO 3166 code; default: the country of --tz (America/Chicago: US, Asia/Tehran: IR), or IR "
+    "for a zone of no country (UTC); a note (and the results' data quality) says which"
+)
+
+
+def calendar_note(country: str | None, tz: str | None) -> str | None:
+    """The line saying which holiday calendar applies when --country is not given (as the results' data quality).
+
+    Commands print it on stdout after their summary: stderr holds errors and failed series, one line each.
+    """
+    if country is not None:
+        return None
+    try:
+        _, note = detector.calendar_country(None, tz)
+    except detector.DetectorError:  # an unknown --tz: the command reports it
+        return None
+    return f"note: {note}" if note else None
+
+
 # The engine's messages name Python arguments (``unit=``, ``tz=``); on the command line they name the flags.
 FLAG_FIELDS = {"unit": "--unit", "tz": "--tz", "country": "--country"}
 _ARGUMENT_PHRASES = {  # argument -> (the engine's phrase, the command line's, with {flag} for the flag)
@@ -91,9 +116,9 @@ def score_cmd(
     input_path: Annotated[Path, typer.Argument(help="long CSV or Parquet: series_id, timestamp, load[, temperature]")],
     out_path: Annotated[Path, typer.Option("--out", help="score file (CSV), one row per series")],
     model: Annotated[Path | None, typer.Option(help="model directory (default: the bundled model)")] = None,
-    tz: Annotated[str | None, typer.Option("--tz", help="IANA zone of local time, e.g. Asia/Tehran")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help=TZ_HELP)] = None,
     unit: Annotated[str | None, typer.Option(help="W, kW, MW, GW or Wh, kWh, MWh (else a 'unit' column)")] = None,
-    country: Annotated[str, typer.Option(help="holiday calendar (ISO 3166 code)")] = "IR",
+    country: Annotated[str | None, typer.Option(help=COUNTRY_HELP)] = None,
     threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="flag at this probability")] = None,
     top: Annotated[int | None, typer.Option(min=1, help="flag the K highest scores (inspection budget)")] = None,
     segments: Annotated[Path | None, typer.Option(help="also write one row per segment (CSV)")] = None,
@@ -139,6 +164,7 @@ def score_cmd(
     if engine not in ("local", "dask"):
         fail(detector.InputValidationError(field="--engine", value=engine, reason="engine must be local or dask"))
     peers_arg = _peers_arg(peers, peers_file)
+    note = calendar_note(country, tz)
     if engine == "dask":
         if peers_file is not None:
             fail(
@@ -162,6 +188,7 @@ def score_cmd(
             workers,
             scheduler,
             partitions,
+            note=note,
         )
         return
     if workers is not None and workers > 1 and peers_arg != "none":
@@ -169,7 +196,7 @@ def score_cmd(
         notice(f"{which} is scored in one process, not {workers}, because peers need the whole input")
     n_workers = workers if workers is not None else available_cores()
     _score_locally(
-        input_path, out_path, model, tz, unit, country, threshold, top, segments, peers_arg, quiet, n_workers
+        input_path, out_path, model, tz, unit, country, threshold, top, segments, peers_arg, quiet, n_workers, note=note
     )
 
 
@@ -179,13 +206,15 @@ def _score_locally(
     model: Path | None,
     tz: str | None,
     unit: str | None,
-    country: str,
+    country: str | None,
     threshold: float | None,
     top: int | None,
     segments: Path | None,
     peers: str | Path,
     quiet: bool,
     workers: int,
+    *,
+    note: str | None = None,
 ) -> None:
     """`score` on this machine: the score file from ``detector.iter_scores``, and the segment file if asked."""
     mdl = load_model_opt(model)
@@ -243,12 +272,15 @@ def _score_locally(
         columns = ["series_id", "segment", "start", "end", "excess_load", "unit", "score", "evidence"]
         seg_frame = pd.DataFrame(seg_rows, columns=[*columns, "excess_low", "excess_high"])
         detector.escape_formulas(seg_frame).to_csv(segments, index=False)
-    write_ranked(rows, out_path, top, quiet)
+    write_ranked(rows, out_path, top, quiet, note)
 
 
-def write_ranked(rows: list[dict[str, object]], out_path: Path, top: int | None, quiet: bool) -> None:
+def write_ranked(
+    rows: list[dict[str, object]], out_path: Path, top: int | None, quiet: bool, note: str | None = None
+) -> None:
     """Write the ranked score file from rows in input order; exit 1 if any series failed.
 
+    ``note`` (e.g. which holiday calendar applied) follows the summary line on stdout.
     Every column of ``ScoreReport.ROW_COLUMNS`` is written, a failed series' cells empty but its error.
     Each failed series' reason goes to stderr, the first ``SHOWN_FAILURES`` of them, even with --quiet.
     """
@@ -278,6 +310,8 @@ def write_ranked(rows: list[dict[str, object]], out_path: Path, top: int | None,
             f"{len(frame) - len(failures)} series scored, {int(frame['flagged'].fillna(False).sum())} flagged, "
             f"{len(failures)} failed; written to {out_path}"
         )
+        if note:
+            out.print(note, highlight=False, soft_wrap=True, markup=False)
     if len(failures):
         raise typer.Exit(1)
 
@@ -288,7 +322,7 @@ def _score_on_dask(
     model: Path | None,
     tz: str | None,
     unit: str | None,
-    country: str,
+    country: str | None,
     threshold: float | None,
     top: int | None,
     segments: Path | None,
@@ -296,6 +330,8 @@ def _score_on_dask(
     workers: int | None,
     scheduler: str | None,
     partitions: int | None,
+    *,
+    note: str | None = None,
 ) -> None:
     """`score --engine dask`: results dataset on the cluster, then the same ranked file as the local engine."""
     if segments is not None:
@@ -318,4 +354,4 @@ def _score_on_dask(
     if not quiet:
         how = "shuffled on series_id" if run.shuffled else "no shuffle: each file holds whole series"
         out.print(f"{run.n_files} files, {run.n_rows:,} rows, {run.workers} workers, {how}, {run.seconds:.1f} s")
-    write_ranked(detector.read_results(run.results), out_dir / "scores.csv", top, quiet)
+    write_ranked(detector.read_results(run.results), out_dir / "scores.csv", top, quiet, note)

@@ -43,7 +43,7 @@ class LoadSource:
     data: str | Path | pd.DataFrame
     unit: str | None = None
     tz: str | None = None
-    country: str = "IR"
+    country: str | None = None  # None: the zone's country (``detector.calendar_country``)
 
 
 @dataclass(frozen=True, slots=True)

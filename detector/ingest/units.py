@@ -6,6 +6,7 @@ Energy per interval (Wh, kWh, MWh, GWh) is divided by the interval length in hou
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 # Watts per unit; energy units map to the power unit with the same prefix.
@@ -48,3 +49,25 @@ def watts_per(unit: str) -> float:
 def convert_power(value: float, from_unit: str, to_unit: str) -> float:
     """Convert a power figure between power units (used for rig equivalents)."""
     return value * watts_per(from_unit) / watts_per(to_unit)
+
+
+def display_unit(magnitude: float, unit: str) -> str:
+    """The power unit (W, kW, MW, GW) in which ``magnitude`` (in ``unit``) reads as 1 to 999; ``unit`` for 0."""
+    watts = abs(magnitude) * watts_per(unit)
+    if not math.isfinite(watts) or watts == 0:
+        return parse_unit(unit).power_unit
+    return next((name for name, w in reversed(_POWER_W.items()) if watts >= w), "W")
+
+
+def power_text(value: float, unit: str, digits: int = 3) -> str:
+    """A power figure in the unit it reads best in, ``digits`` significant.
+
+    2980 MW -> "2.98 GW", 0.704 GW -> "704 MW", 0 MW -> "0 MW".
+    """
+    to = display_unit(value, unit)
+    text = f"{convert_power(value, unit, to):.{digits}g}"
+    names = list(_POWER_W)
+    if math.isfinite(value) and abs(float(text)) >= 1000 and to != names[-1]:  # rounded up to 1000: next unit
+        to = names[names.index(to) + 1]
+        text = f"{convert_power(value, unit, to):.{digits}g}"
+    return f"{text} {to}"

@@ -101,7 +101,7 @@ def score_dataset(
     model: MiningModel | None = None,
     unit: str | None = None,
     tz: str | None = None,
-    country: str = "IR",
+    country: str | None = None,
     threshold: float | None = None,
     min_days: float = MIN_DAYS,
     scheduler: str | None = None,
@@ -114,7 +114,8 @@ def score_dataset(
     of ``workers`` processes (default: one per core, one thread each) runs for the call.
     ``partitions``: partitions after the shuffle, used only when series span files (default: one per file).
     ``model_dir`` or ``model``: a model artefact directory or a loaded model (default: the bundled model);
-    its artefact files go to every worker, which loads them once.
+    its artefact files go to every worker, which loads them once. ``country`` as in ``detector.iter_scores``
+    (None: the zone's country, and each result's data quality says so).
     """
     import dask.dataframe as dd
 

@@ -108,7 +108,9 @@ def recalibrate_cmd(
     ] = None,
     unit: Annotated[str | None, typer.Option(help="unit of --data (else its 'unit' column)")] = None,
     tz: Annotated[str | None, typer.Option("--tz", help="zone of naive timestamps in --data")] = None,
-    country: Annotated[str, typer.Option(help="holiday calendar of --data")] = "IR",
+    country: Annotated[
+        str | None, typer.Option(help="holiday calendar of --data; default: the country of --tz, as in score")
+    ] = None,
     budget: Annotated[int, typer.Option(min=1, help="inspection budget K: precision among the top K")] = 20,
     folds: Annotated[int, typer.Option(min=2, help="cross-validation folds for the before/after figures")] = 5,
     prior_strength: Annotated[

@@ -23,13 +23,14 @@ from detector.service.deps import Registry
 from detector.service.logs import fields
 from detector.service.settings import Settings
 from detector.service.store import DONE, FAILED, QUEUED, Job, Store
+from detector.service.validation import request_terms
 
 log = logging.getLogger(__name__)
 
 
 def public_message(exc: Exception, job: Job) -> str:
     """``exc`` as the job's user may read it: the upload's path on the server becomes the name it was uploaded as."""
-    message, path = str(exc), Path(job.upload_path)
+    message, path = request_terms(str(exc), "form"), Path(job.upload_path)
     for form in dict.fromkeys((str(path.resolve()), str(path), path.name)):  # longest first
         message = message.replace(form, job.filename)
     return message
@@ -164,6 +165,8 @@ class JobWorker:
                     return
                 if row["series_id"] in done:
                     continue
+                if row["error"]:  # the engine names Python arguments (tz=); the upload form names its fields
+                    row = {**row, "error": request_terms(str(row["error"]), "form")}
                 self.store.add_result(job.id, str(row["series_id"]), row, str(row["error"]) or None)
         except detector.DetectorError as exc:  # the whole table is unusable (e.g. unknown unit or zone)
             self.store.finish_job(job.id, FAILED, public_message(exc, job))

@@ -10,7 +10,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 import detector
-from detector.service.validation import check_country
+from detector.service.validation import COUNTRY_FIELD, check_country
 
 FiniteOrGap = Annotated[float | None, Field(allow_inf_nan=False)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -96,7 +96,7 @@ class ScoreIn(BaseModel):
     values: list[FiniteOrGap] = Field(..., description="load per timestamp; null is a gap")
     temperature: list[FiniteOrGap] | None = Field(None, description="°C per timestamp; null is a gap")
     model: str | None = Field(None, max_length=100, description="model version (GET /v1/models); default model")
-    country: str = Field("IR", min_length=2, max_length=3, description="holiday calendar, ISO 3166 code")
+    country: str | None = Field(None, min_length=2, max_length=3, description=COUNTRY_FIELD)
     threshold: float | None = Field(None, ge=0.0, le=1.0, description="flag at this probability instead")
     include_expected: bool = Field(False, description="also return the hourly expected-load curve")
     peers: Literal["auto", "none"] | PeerIds = Field(
@@ -113,8 +113,8 @@ class ScoreIn(BaseModel):
 
     @field_validator("country")
     @classmethod
-    def _country_known(cls, country: str) -> str:
-        return check_country(country)
+    def _country_known(cls, country: str | None) -> str | None:
+        return check_country(country) if country is not None else None
 
 
 class ScoreCsvQuery(BaseModel):
@@ -134,14 +134,14 @@ class ScoreCsvQuery(BaseModel):
         None, max_length=64, description="IANA zone: local time of naive timestamps and of the calendar"
     )
     model: str | None = Field(None, max_length=100, description="model version (GET /v1/models); default model")
-    country: str = Field("IR", min_length=2, max_length=3, description="holiday calendar, ISO 3166 code")
+    country: str | None = Field(None, min_length=2, max_length=3, description=COUNTRY_FIELD)
     threshold: float | None = Field(None, ge=0.0, le=1.0, description="flag at this probability instead")
     include_expected: bool = Field(False, description="also return the hourly expected-load curve")
 
     @field_validator("country")
     @classmethod
-    def _country_known(cls, country: str) -> str:
-        return check_country(country)
+    def _country_known(cls, country: str | None) -> str | None:
+        return check_country(country) if country is not None else None
 
     @classmethod
     def openapi_parameters(cls) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -14,6 +15,13 @@ from detector.service.problems import ProblemError, show
 _JSON_FIELDS = {"load": "values", "timestamp": "timestamps", "tz": "timezone"}
 
 
+# How every request model and form describes ``country`` (its default is the same everywhere).
+COUNTRY_FIELD = (
+    "holiday calendar, ISO 3166 code; default: the country of `timezone` (America/Chicago: US), or IR for a zone "
+    "of no country (UTC); the result's warnings say which"
+)
+
+
 def check_country(country: str) -> str:
     """The holiday calendar must exist (the holidays package would otherwise fail deep inside scoring)."""
     if country.upper() not in holidays.list_supported_countries():
@@ -21,7 +29,7 @@ def check_country(country: str) -> str:
     return country.upper()
 
 
-def check_options(unit: str | None, timezone: str | None, country: str) -> None:
+def check_options(unit: str | None, timezone: str | None, country: str | None) -> None:
     """Upload options, checked before the file is accepted (422 naming the field)."""
     if unit is not None and unit.strip().lower() not in {u.lower() for u in detector.UNITS}:
         raise ProblemError(
@@ -44,6 +52,8 @@ def check_options(unit: str | None, timezone: str | None, country: str) -> None:
                 field="timezone",
                 value=timezone,
             ) from exc
+    if country is None:
+        return
     try:
         check_country(country)
     except ValueError as exc:
@@ -52,12 +62,34 @@ def check_options(unit: str | None, timezone: str | None, country: str) -> None:
         ) from exc
 
 
+# The engine's phrases that name a Python argument -> how each kind of request names the same input.
+_ARGUMENT_PHRASES = {
+    "give tz (e.g. tz='Asia/Tehran')": {
+        "json": 'give timezone (e.g. "timezone": "Asia/Tehran")',
+        "query": "give the timezone query parameter (e.g. timezone=Asia/Tehran)",
+        "form": "give the timezone form field (e.g. Asia/Tehran)",
+    },
+    "pass unit= (e.g. 'kW')": {
+        "json": 'give unit (e.g. "unit": "kW")',
+        "query": "give the unit query parameter (e.g. unit=kW)",
+        "form": "give the unit form field (e.g. kW)",
+    },
+}
+
+
+def request_terms(message: str, kind: Literal["json", "query", "form"]) -> str:
+    """``message`` with the engine's argument names (``tz=``, ``unit=``) as a ``kind`` request names them."""
+    for python, named in _ARGUMENT_PHRASES.items():
+        message = message.replace(python, named[kind])
+    return message
+
+
 def json_problem(exc: detector.InputValidationError) -> ProblemError:
     """An ingest error on a one-series JSON body: data row N is array index N - 1 (``values[16]: ...``)."""
     field = _JSON_FIELDS.get(exc.field, exc.field)
     index = exc.row - 1 if exc.row is not None else None
     where = f"{field}[{index}]" if index is not None else field
-    reason = re.sub(r"\brow (\d+)", lambda m: f"{field}[{int(m.group(1)) - 1}]", exc.reason)
+    reason = re.sub(r"\brow (\d+)", lambda m: f"{field}[{int(m.group(1)) - 1}]", request_terms(exc.reason, "json"))
     detail = f"{where}: {reason} (got {show(exc.value)})"
     if exc.more:
         detail += f"; {exc.more} more like this"
@@ -73,7 +105,7 @@ def csv_problem(exc: detector.InputValidationError) -> ProblemError:
         return ProblemError(400, "malformed-csv", "Malformed CSV", f"body: {exc.reason}", field="body")
     field = "timezone" if exc.field == "tz" else exc.field  # the query parameter's name
     where = f"row {exc.row}, " if exc.row is not None else ""
-    detail = f"{where}field {field!r}: {exc.reason} (got {show(exc.value)})"
+    detail = f"{where}field {field!r}: {request_terms(exc.reason, 'query')} (got {show(exc.value)})"
     if exc.more:
         detail += f"; {exc.more} more row{'s' if exc.more > 1 else ''} like this"
     extra = {"row": exc.row} if exc.row is not None else {}

@@ -177,8 +177,11 @@ def test_errors_are_shown_as_the_problem_detail(page: Page, server: Server) -> N
     page.click("#paste-form button[type=submit]")  # two readings: the job runs, the series fails
     page.wait_for_selector("body[data-ready=list]")
     expect(page.locator("#job-state")).to_contain_text("1 failed")
-    page.check("#filters input[name=errors]")
+    # Failed series are listed with their reason by default; the box hides them
+    expect(page.locator("#filters input[name=errors]")).to_be_checked()
     expect(page.locator("#list tbody tr.failed")).to_contain_text("need")
+    page.uncheck("#filters input[name=errors]")
+    expect(page.locator("#list tbody tr.failed")).to_have_count(0)
 
 
 def test_paste_one_series(page: Page, server: Server) -> None:
@@ -194,6 +197,9 @@ def test_paste_one_series(page: Page, server: Server) -> None:
     page.fill("#paste-form textarea", "\n".join(lines))
     page.fill("#paste-form input[name=series_id]", "pasted-feeder")
     page.fill("#paste-form input[name=unit]", "MW")
+    country = page.locator("#paste-form input[name=country]")  # optional: empty means the zone's country
+    expect(country).to_have_value("")
+    expect(country).to_have_attribute("placeholder", "from the zone")
     page.click("#paste-form button[type=submit]")
     page.wait_for_selector("body[data-ready=list]")
     expect(page.locator("#job-state")).to_contain_text("done: 1 series")
@@ -201,6 +207,26 @@ def test_paste_one_series(page: Page, server: Server) -> None:
     page.wait_for_selector("body[data-ready=series]")
     assert page.evaluate("chart.data[0].length") == 35 * 24
     expect(page.locator("#quality")).to_contain_text("840 hours (35 days)")
+    expect(page.locator("#quality")).to_contain_text("holiday calendar: IR, inferred from the zone Asia/Tehran")
+
+
+def test_the_paste_form_sends_its_country(page: Page, server: Server) -> None:
+    """A country typed in the paste form is the job's holiday calendar (no note: nothing was inferred)."""
+    one = pd.read_parquet(SAMPLE / "tehran_feeders.parquet").query("series_id == 'feeder-0013'").head(35 * 24)
+    page.goto(server.url + "/")
+    use_key(page, KEY)
+    expect(page.locator("#key-state")).to_contain_text("✓")
+    lines = [f"{t.isoformat()},{v}" for t, v in zip(one.timestamp, one.load, strict=True)]
+    page.fill("#paste-form textarea", "\n".join(lines))
+    page.fill("#paste-form input[name=series_id]", "pasted-es")
+    page.fill("#paste-form input[name=unit]", "MW")
+    page.fill("#paste-form input[name=timezone]", "Europe/Madrid")
+    page.fill("#paste-form input[name=country]", "es")
+    page.click("#paste-form button[type=submit]")
+    page.wait_for_selector("body[data-ready=list]")
+    job_id = page.url.split("/jobs/")[1].split("?")[0]
+    options = httpx.get(f"{server.url}/v1/jobs/{job_id}", headers={"X-API-Key": KEY}).json()["options"]
+    assert (options["country"], options["timezone"]) == ("ES", "Europe/Madrid")
 
 
 def test_a_running_job_shows_what_is_scored_so_far(page: Page, server: Server, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from detector.claims import MAX_PEERS, RIGS, Claim, render
 from detector.service.deps import KeyDep, SettingsDep
 from detector.service.problems import ProblemError, from_validation
 from detector.service.schemas import FiniteOrGap, problem_responses
-from detector.service.validation import check_country, json_problem
+from detector.service.validation import COUNTRY_FIELD, check_country, json_problem
 
 router = APIRouter(prefix="/v1", tags=["claims"])
 _PROBLEMS = problem_responses(401, 403, 413, 422, 429)
@@ -57,14 +57,14 @@ class VerifyIn(BaseModel):
     peers: list[SeriesIn] = Field(default_factory=list, max_length=MAX_PEERS * 4)
     unit: str = Field(..., max_length=16, description="unit of every series: W, kW, MW, GW or Wh, kWh, MWh")
     timezone: str | None = Field(None, max_length=64, description="IANA zone of local time")
-    country: str = Field("IR", min_length=2, max_length=3, description="holiday calendar, ISO 3166 code")
+    country: str | None = Field(None, min_length=2, max_length=3, description=COUNTRY_FIELD)
     confidence: float = Field(0.9, ge=0.5, lt=1.0)
     tolerance: float = Field(0.15, ge=0.0, lt=1.0, description="slack granted to the claim")
 
     @field_validator("country")
     @classmethod
-    def _country_known(cls, country: str) -> str:
-        return check_country(country)
+    def _country_known(cls, country: str | None) -> str | None:
+        return check_country(country) if country is not None else None
 
 
 class Interval(BaseModel):
@@ -111,6 +111,9 @@ class VerifyOut(BaseModel):
     flatness: float | None
     hourly_excess: list[float]
     curtailment: CurtailmentOut | None
+    notes: list[str] = Field(
+        default_factory=list, description="how the check was set up, e.g. the holiday calendar taken from the zone"
+    )
 
 
 def _series(body: SeriesIn, unit: str, tz: str | None, where: str) -> detector.LoadSeries:

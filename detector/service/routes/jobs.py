@@ -23,7 +23,7 @@ from detector.service.plots import render, render_html
 from detector.service.problems import ProblemError
 from detector.service.schemas import JobCounts, JobOut, JobsPage, ResultsPage, problem_responses, utc
 from detector.service.store import Job, Store, new_job_id
-from detector.service.validation import check_options
+from detector.service.validation import COUNTRY_FIELD, check_options
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 SUFFIXES = (".csv.gz", ".csv", ".txt", ".parquet", ".pq")
@@ -151,7 +151,7 @@ def create_job(
     tenant: TenantDep,
     unit: Annotated[str | None, Form(max_length=16, description="unit of every series, else a 'unit' column")] = None,
     timezone: Annotated[str | None, Form(max_length=64, description="IANA zone of naive timestamps")] = None,
-    country: Annotated[str, Form(max_length=3, description="holiday calendar, ISO 3166 code")] = "IR",
+    country: Annotated[str | None, Form(max_length=3, description=COUNTRY_FIELD)] = None,
     threshold: Annotated[float | None, Form(ge=0.0, le=1.0, description="flag at this probability")] = None,
     model: Annotated[str | None, Form(max_length=100, description="model version; default model")] = None,
     peers: Annotated[
@@ -177,7 +177,7 @@ def create_job(
     options = {
         "unit": unit,
         "timezone": timezone,
-        "country": country.upper(),
+        "country": country.upper() if country is not None else None,  # None: the zone's, as at scoring
         "threshold": threshold,
         "model": model,
         "peers": peers,

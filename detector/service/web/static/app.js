@@ -218,7 +218,7 @@ function initUpload() {
     try {
       const sid = f.series_id.value.trim() || "pasted";
       const file = new File([pastedCsv(f.rows.value, sid)], `${sid}.csv`, { type: "text/csv" });
-      submitJob(paste, file, { unit: f.unit.value.trim(), timezone: f.timezone.value.trim() });
+      submitJob(paste, file, { unit: f.unit.value.trim(), timezone: f.timezone.value.trim(), country: f.country.value.trim() });
     } catch (err) {
       showError(err);
     }

@@ -1,0 +1,100 @@
+"""Axes a person can read: dates in the series' local time (Solar Hijri in Iran), power in k/M/G units.
+
+Shared by the service's plots and the claim plots; the figures themselves stay with their owners.
+Ticks are placed in the local zone (a tick at UTC midnight reads 18:00 in Chicago), months for long spans.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter, MonthLocator, date2num, num2date
+from matplotlib.ticker import FixedFormatter, FixedLocator, ScalarFormatter
+
+from detector.features.calendar import SOLAR_HIJRI_MONTHS, solar_hijri
+from detector.ingest.units import display_unit, watts_per
+
+SOLAR_HIJRI_COUNTRIES = frozenset({"IR", "AF"})  # where dates read Solar Hijri first (as ``date_text``)
+MONTH_TICKS_FROM_DAYS = 90  # spans at least this long get one tick per month (or every few months)
+
+
+def power_scale(values: np.ndarray | pd.Series, unit: str) -> tuple[str, float]:
+    """The unit to draw ``values`` (in ``unit``) in, and the factor that converts them: 2980 MW -> ("GW", 0.001)."""
+    arr = np.asarray(values, dtype=float)
+    finite = arr[np.isfinite(arr)]
+    top = float(np.abs(finite).max()) if finite.size else 0.0
+    shown = display_unit(top, unit)
+    return shown, watts_per(unit) / watts_per(shown)
+
+
+def plain_numbers(ax: Axes) -> None:
+    """Y tick labels as plain numbers: no "+2.98e3" offset or "1e3" multiplier above the axis."""
+    formatter = ScalarFormatter(useOffset=False)
+    formatter.set_scientific(False)
+    ax.yaxis.set_major_formatter(formatter)
+
+
+def date_axis(ax: Axes, start: pd.Timestamp, end: pd.Timestamp, tz: str, country: str) -> None:
+    """Date ticks for ``start``..``end`` at local midnights of ``tz``: months for long spans, days for short ones.
+
+    Where ``country`` reads dates Solar Hijri (Iran), the ticks are the first days of Solar Hijri months
+    (or every few days for short spans), labelled with the Solar Hijri date over the Gregorian one.
+    """
+    zone = ZoneInfo(tz)
+    first, last = start.tz_convert(tz), end.tz_convert(tz)
+    days = (last - first).days
+    if country.upper() in SOLAR_HIJRI_COUNTRIES and _solar_hijri_ticks(ax, first, last, zone):
+        return
+    if days >= MONTH_TICKS_FROM_DAYS:
+        every = 1 + days // 400  # a tick per month up to about a year, then every 2, 3, ... months
+        ax.xaxis.set_major_locator(MonthLocator(interval=every, tz=zone))
+        ax.xaxis.set_major_formatter(_MonthFormatter(zone))
+        return
+    locator = AutoDateLocator(tz=zone, minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, tz=zone))
+
+
+class _MonthFormatter(DateFormatter):
+    """ "Apr", "May", ... with the year under January and under the first tick."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        super().__init__("%b", tz=zone)
+
+    def format_ticks(self, values: list[float]) -> list[str]:
+        stamps = [num2date(v, tz=self.tz) for v in values]
+        return [f"{t:%b}\n{t.year}" if i == 0 or t.month == 1 else f"{t:%b}" for i, t in enumerate(stamps)]
+
+
+def _solar_hijri_ticks(ax: Axes, first: pd.Timestamp, last: pd.Timestamp, zone: ZoneInfo) -> bool:
+    """Fixed ticks at local midnights named in the Solar Hijri calendar; False when it has no dates for the span."""
+    day, stop = first.date() + timedelta(days=1), last.date()
+    span = (stop - day).days
+    picked: list[tuple[date, tuple[int, int, int]]] = []
+    step = max(1, span // 8)
+    for i in range(span + 1):
+        d = day + timedelta(days=i)
+        sh = solar_hijri(d)
+        if sh is None:
+            return False
+        if (span >= MONTH_TICKS_FROM_DAYS // 2 and sh[2] == 1) or (span < MONTH_TICKS_FROM_DAYS // 2 and i % step == 0):
+            picked.append((d, sh))
+    if len(picked) > 14:  # several years: every few months
+        keep = 1 + len(picked) // 14
+        picked = picked[::keep]
+    if not picked:
+        return False
+    where = [float(date2num(pd.Timestamp(d).tz_localize(zone))) for d, _ in picked]
+    labels, shown_year = [], None
+    for d, (year, month, dom) in picked:
+        name = SOLAR_HIJRI_MONTHS[month - 1] if dom == 1 else f"{dom} {SOLAR_HIJRI_MONTHS[month - 1]}"
+        under = "" if year == shown_year else f"\n{year}"  # the year under the first tick and where it changes
+        shown_year = year
+        labels.append(f"{name}\n{d.day} {d:%b}{under}")
+    ax.xaxis.set_major_locator(FixedLocator(where))
+    ax.xaxis.set_major_formatter(FixedFormatter(labels))
+    return True
