@@ -165,11 +165,13 @@ def simulated_set(kind: str, *, n_series: int, seed: int, days: int = 365) -> La
 OTHER_LENGTHS = (60, 182, 730)  # days: analysts post two months to several years, not only one year
 
 
-def sets(split: str, *, scale: float = 1.0) -> list[LabelledSet]:
+def sets(split: str, *, scale: float = 1.0, length_real_scale: float | None = None) -> list[LabelledSet]:
     """All one-year benchmark sets of one split (``scale`` shrinks them for quick runs).
 
     The TRAIN split also holds windows of ``OTHER_LENGTHS`` days, so the model meets short and long
     inputs; the held-out figures stay on one-year windows (``length_sets`` holds the other lengths).
+    ``length_real_scale`` sizes the real windows of those lengths apart (default: ``scale / 3``, as the
+    simulated ones): their own operating points need dozens of real negatives of each kind.
     """
     base_seed = 0 if split == "train" else 1000
     out = [
@@ -181,12 +183,21 @@ def sets(split: str, *, scale: float = 1.0) -> list[LabelledSet]:
             if SOURCES[source].train or split != "train":
                 out.append(real_set(source, split=split, per_series=max(2, int(12 * scale)), seed=base_seed + 10 + i))
     if split == "train":
-        out += length_sets("train", scale=scale / 3)
+        out += length_sets("train", scale=scale / 3, real_scale=length_real_scale)
     return out
 
 
-def length_sets(split: str, *, scale: float = 1.0, lengths: tuple[int, ...] = OTHER_LENGTHS) -> list[LabelledSet]:
-    """Simulated and real sets of each length in ``lengths`` (days); seeds apart from ``sets``'."""
+def length_sets(
+    split: str,
+    *,
+    scale: float = 1.0,
+    lengths: tuple[int, ...] = OTHER_LENGTHS,
+    real_scale: float | None = None,
+) -> list[LabelledSet]:
+    """Simulated and real sets of each length in ``lengths`` (days); seeds apart from ``sets``'.
+
+    ``real_scale`` sizes the real sets apart from the simulated ones (default: ``scale``).
+    """
     base_seed = 500 if split == "train" else 2000
     out: list[LabelledSet] = []
     for j, days in enumerate(lengths):
@@ -199,9 +210,8 @@ def length_sets(split: str, *, scale: float = 1.0, lengths: tuple[int, ...] = OT
             continue
         for i, source in enumerate(SOURCES):
             if SOURCES[source].train or split != "train":
-                labelled = real_set(
-                    source, split=split, per_series=max(2, int(4 * scale)), seed=seed + 10 + i, days=days
-                )
+                per_series = max(2, int(4 * (scale if real_scale is None else real_scale)))
+                labelled = real_set(source, split=split, per_series=per_series, seed=seed + 10 + i, days=days)
                 if len(labelled.loads):
                     out.append(labelled)
     return out

@@ -4,7 +4,8 @@ python benchmarks/operating_point.py FEATURES.npz   (written by ``train_default.
 
 Refits the model exactly as ``train_default.py`` does (``fit_model`` on the saved matrix, seconds instead of
 minutes) and prints, per context (alone / with peers), the threshold, the out-of-fold flag rate of every
-look-alike kind and of clean windows at it, the kind whose limit sets it, and the mining recall at it.
+look-alike kind and of clean windows at it, the kind whose limit sets it, and the mining recall at it; with the
+saved lengths, also per length context (``alone/short``, ``alone/long``...).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
+from detector.artifacts import length_context
 from detector.models.classifier import Calibrator
 from detector.models.signature import FEATURES
 from detector.pipeline import CONTEXT_MAX_FPR, CONTEXT_MAX_LOOKALIKE, fit_model, oof_margins
@@ -23,15 +25,17 @@ from detector.pipeline import CONTEXT_MAX_FPR, CONTEXT_MAX_LOOKALIKE, fit_model,
 def main(features: Path, folds: int = 5, seed: int = 0) -> None:
     data = np.load(features, allow_pickle=False)
     x, y, ids, kinds = data["x"], data["y"], [str(i) for i in data["ids"]], data["scenarios"].astype(str)
-    model = fit_model(x, y, ids, folds=folds, random_state=seed, scenarios=list(kinds))
+    days = data["days"] if "days" in data.files else None
+    model = fit_model(x, y, ids, folds=folds, random_state=seed, scenarios=list(kinds), days=days)
     margin, _ = oof_margins(x, y, ids, folds=folds, random_state=seed)  # the margins fit_model calibrated on
     p = Calibrator.fit(margin, y)(margin)
     real = np.array([not i.startswith("sim-") for i in ids])
     peers = x[:, FEATURES.index("n_peers")] > 0
+    lengths = np.array([length_context(int(d)) for d in days] if days is not None else [""] * len(y))
     out = {}
-    for context, rows in (("alone", ~peers), ("peers", peers)):
-        t = model.metadata["thresholds"][context]
-        sel = rows & real
+    for key, t in model.metadata["thresholds"].items():
+        context, _, bucket = key.partition("/")
+        sel = (peers if context == "peers" else ~peers) & real & (lengths == bucket)
         rates = {
             k: round(float((p[sel & (kinds == k) & (y == 0)] >= t).mean()), 3)
             for k in sorted(set(kinds[sel & (y == 0)]))
@@ -41,7 +45,7 @@ def main(features: Path, folds: int = 5, seed: int = 0) -> None:
             v = np.sort(p[sel & (kinds == k) & (y == 0)])
             limit = CONTEXT_MAX_FPR if k == "clean" else CONTEXT_MAX_LOOKALIKE
             need[k] = round(float(v[len(v) - int(np.floor(limit * len(v))) - 1]), 3) if len(v) >= 10 else None
-        out[context] = {
+        out[key] = {
             "threshold": round(t, 3),
             "windows": int(sel.sum()),
             "flag_rate": rates,

@@ -39,14 +39,18 @@ def main(
     out: Path = DEFAULT_DIR,
     seed: int = 0,
     save_features: Path | None = None,
+    length_real_scale: float = 6.0,
 ) -> None:
     """``same_day_every``: every that many peer rounds, all farms of a source-year switch on the same day (0: never).
+
+    ``length_real_scale`` sizes the real 60-, 182- and 730-day windows, which set the operating points of short
+    and long inputs (2.0 until the length contexts: 8 windows per series, too few negatives of each kind).
 
     ``save_features`` keeps the training matrix (``.npz``: x, y, ids, scenarios, set names) for refits in seconds.
     """
     logging.basicConfig(level=logging.WARNING)
     t0 = time.perf_counter()
-    data = sets("train", scale=scale)
+    data = sets("train", scale=scale, length_real_scale=length_real_scale)
     data += [
         peer_set(
             source,
@@ -59,11 +63,13 @@ def main(
         for r in range(peer_rounds)
         for i, (source, years) in enumerate(PEER_YEARS.items())
     ]
-    x, y, ids, scenarios = training_matrix(data)
+    x, y, ids, scenarios, days = training_matrix(data)
     names = [s.name for s in data]
     if save_features is not None:
-        np.savez_compressed(save_features, x=x, y=y, ids=np.array(ids), scenarios=np.array(scenarios), sets=names)
-    model = fit_model(x, y, ids, name="default", random_state=seed, set_names=names, scenarios=scenarios)
+        np.savez_compressed(
+            save_features, x=x, y=y, ids=np.array(ids), scenarios=np.array(scenarios), sets=names, days=days
+        )
+    model = fit_model(x, y, ids, name="default", random_state=seed, set_names=names, scenarios=scenarios, days=days)
     save_model(model, out)
     print(
         json.dumps(

@@ -21,7 +21,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from sklearn.model_selection import StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
-from detector.artifacts import MiningModel, load_model
+from detector.artifacts import MiningModel, length_context, load_model
 from detector.errors import DataSufficiencyError, DetectorError
 from detector.features.peers import PeerPool
 from detector.ingest import (
@@ -315,8 +315,8 @@ def iter_signatures(
             yield sid, DataSufficiencyError(f"series could not be modelled: {exc}", series_id=sid)
 
 
-def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Signature features and labels for every accepted series of a labelled set.
+def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, list[str], list[int]]:
+    """Signature features, labels, ids and length in local days of every accepted series of a labelled set.
 
     A set whose every series is rejected is a ``DataSufficiencyError`` quoting the first rejection.
     """
@@ -325,7 +325,7 @@ def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, list[str]]:
     if note:
         log.info("training set %s: %s", data.name, note)
     pool = PeerPool(load_peers(data.peers, unit=data.unit, tz=data.tz), country) if data.peers is not None else None
-    rows, ys, ids = [], [], []
+    rows, ys, ids, days = [], [], [], []
     first_error: DetectorError | None = None
     for sid, series in iter_series(data.loads, unit=data.unit, tz=data.tz):
         if isinstance(series, DetectorError):
@@ -336,9 +336,10 @@ def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, list[str]]:
         rows.append(sig.features)
         ys.append(int(labels[sid]))
         ids.append(f"{data.name}/{sid}")
+        days.append(len(sig.view.mean))
     if not rows and first_error is not None:
         raise DataSufficiencyError(f"training set {data.name}: every series was rejected; the first: {first_error}")
-    return np.array(rows), np.array(ys), ids
+    return np.array(rows), np.array(ys), ids, days
 
 
 def _pick_threshold(p: np.ndarray, y: np.ndarray) -> float:
@@ -424,7 +425,7 @@ def train(
     which gives the isotonic map and the operating point several times the data a single
     hold-out split would. The shipped classifier is then refit on everything.
     """
-    x, y, ids, scenarios = training_matrix(sets)
+    x, y, ids, scenarios, days = training_matrix(sets)
     return fit_model(
         x,
         y,
@@ -434,11 +435,14 @@ def train(
         random_state=random_state,
         set_names=[s.name for s in sets],
         scenarios=scenarios,
+        days=days,
     )
 
 
-def training_matrix(sets: Sequence[LabelledSet]) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
-    """Features, labels, ids (``set/series_id``) and scenario of every accepted series of ``sets``.
+def training_matrix(
+    sets: Sequence[LabelledSet],
+) -> tuple[np.ndarray, np.ndarray, list[str], list[str], np.ndarray]:
+    """Features, labels, ids (``set/series_id``), scenario and length in days of every accepted series of ``sets``.
 
     The slow part of ``train`` (minutes for the default model); kept apart so researchers can save it once
     and refit classifiers and operating points on it in seconds (``fit_model``).
@@ -448,11 +452,12 @@ def training_matrix(sets: Sequence[LabelledSet]) -> tuple[np.ndarray, np.ndarray
     y = np.concatenate([p[1] for p in parts])
     ids = [i for p in parts for i in p[2]]
     scenarios: list[str] = []
-    for s, (_, _, set_ids) in zip(sets, parts, strict=True):
+    for s, (_, _, set_ids, _) in zip(sets, parts, strict=True):
         # Looked up set by set: sets may share a name (rounds of one source), so ids repeat across sets.
         kinds = dict(zip(s.truth["series_id"], s.truth["scenario"], strict=True)) if "scenario" in s.truth else {}
         scenarios += [str(kinds.get(i.removeprefix(f"{s.name}/"), "clean")) for i in set_ids]
-    return x, y, ids, scenarios
+    days = np.array([d for p in parts for d in p[3]], dtype=np.int64)
+    return x, y, ids, scenarios, days
 
 
 def oof_margins(
@@ -483,8 +488,13 @@ def fit_model(
     random_state: int = 0,
     set_names: Sequence[str] = (),
     scenarios: Sequence[str] | None = None,
+    days: Sequence[int] | np.ndarray | None = None,
 ) -> MiningModel:
-    """``train`` on features already extracted (rows of ``x`` named ``set/series_id`` by ``ids``)."""
+    """``train`` on features already extracted (rows of ``x`` named ``set/series_id`` by ``ids``).
+
+    ``days`` (each row's length in local days) splits the operating points by input length too
+    (``length_context``); without it every row counts as a one-year input.
+    """
     margin, folds = oof_margins(x, y, ids, folds=folds, random_state=random_state)
     calibrator = Calibrator.fit(margin, y)
     p_oof = calibrator(margin)
@@ -492,10 +502,17 @@ def fit_model(
     with_peers = x[:, FEATURES.index("n_peers")] > 0
     real = np.array([not i.startswith("sim-") for i in ids])
     kinds = np.array(list(scenarios) if scenarios is not None else ["clean"] * len(y), dtype=object)
-    thresholds = {
-        context: _context_threshold(p_oof[rows & real], y[rows & real], kinds[rows & real], threshold)
-        for context, rows in (("alone", ~with_peers), ("peers", with_peers))
-    }
+    lengths = np.array([length_context(int(d)) for d in days] if days is not None else [""] * len(y))
+    thresholds: dict[str, float] = {}
+    for context, rows in (("alone", ~with_peers), ("peers", with_peers)):
+        year = rows & real & (lengths == "")
+        thresholds[context] = _context_threshold(p_oof[year], y[year], kinds[year], threshold)
+        for bucket in sorted(set(lengths[rows & real]) - {""}):
+            sel = rows & real & (lengths == bucket)
+            # A bucket with too few real negatives takes the one-year operating point (no key written).
+            t = _context_threshold(p_oof[sel], y[sel], kinds[sel], np.nan)
+            if np.isfinite(t):
+                thresholds[f"{context}/{bucket}"] = t
     clf = SignatureClassifier(random_state=random_state).fit(x, y)
     digest = hashlib.sha256(x.tobytes() + y.tobytes() + "\n".join(ids).encode()).hexdigest()
     # The version also changes with the operating points, which depend on the look-alike kinds as well.

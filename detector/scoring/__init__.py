@@ -179,7 +179,7 @@ def score_series(
     """
     sig, cal, used = signature_of(series, country, peers)
     p = float(model.probability(sig.features)[0])
-    thr = model.threshold_for(sig.features) if threshold is None else float(threshold)
+    thr = model.threshold_for(sig.features, len(sig.view.mean)) if threshold is None else float(threshold)
     segments = _segments(series, sig, cal, p, country, bool(used))
     peak = max((seg.excess_load for seg in segments), default=0.0)
     # Rig counts only for a flagged series: a count on an unflagged rise reads as a finding.

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from detector import simulate
-from detector.pipeline import LabelledSet, _context_threshold, training_matrix
+from detector.artifacts import length_context
+from detector.models.signature import FEATURES
+from detector.pipeline import LabelledSet, _context_threshold, fit_model, training_matrix
 
 
 def test_threshold_meets_the_clean_and_the_lookalike_limits() -> None:
@@ -38,7 +40,38 @@ def test_each_training_row_keeps_its_own_scenario_when_sets_share_a_name() -> No
         fleet = simulate.make_fleet(kind="feeder", n_series=4, days=60, mining_share=share, seed=seed)
         rounds.append(LabelledSet("feeders-peers", fleet.loads, fleet.truth, fleet.unit, fleet.tz, "IR"))
     assert list(rounds[0].truth.scenario) != list(rounds[1].truth.scenario)
-    _, y, ids, scenarios = training_matrix(rounds)
+    _, y, ids, scenarios, _ = training_matrix(rounds)
     assert ids == [f"feeders-peers/{sid}" for r in rounds for sid in r.truth.series_id]
     assert scenarios == [s for r in rounds for s in r.truth.scenario]
     assert list(y) == [int(s in simulate.MINING) for s in scenarios]
+
+
+def test_inputs_of_other_lengths_get_their_own_operating_point() -> None:
+    """Two-year inputs give the shift search twice the days: clean windows score higher than one-year ones.
+
+    A long context learns its own threshold from its own windows; a length with too few keeps the year's.
+    """
+    rng = np.random.default_rng(1)
+    n_year, n_long, n_short = 300, 300, 20
+    days = np.r_[np.full(n_year, 365), np.full(n_long, 730), np.full(n_short, 60)]
+    y = np.r_[np.zeros(200, int), np.ones(100, int), np.zeros(200, int), np.ones(100, int), np.zeros(n_short, int)]
+    margin = np.r_[rng.normal(-2, 1, 200), rng.normal(2, 1, 100), rng.normal(-1, 1, 200), rng.normal(2.5, 1, 100)]
+    margin = np.r_[margin, rng.normal(-2, 1, n_short)]
+    x = np.zeros((len(y), len(FEATURES)))
+    x[:, 0] = margin  # t_box: the trees find it
+    ids = [f"real/base{i}/w" for i in range(len(y))]
+    model = fit_model(x, y, ids, scenarios=["clean" if v == 0 else "step" for v in y], days=days)
+    table = model.metadata["thresholds"]
+    assert set(table) == {"alone", "peers", "alone/long"}  # 20 short windows are too few
+    assert table["peers"] == model.threshold  # no window scored with peers: the model-wide threshold
+    p = model.probability(x)
+    long_clean = p[(days == 730) & (y == 0)]
+    assert (long_clean >= table["alone/long"]).mean() <= 0.01
+    assert (long_clean >= table["alone"]).mean() > 0.01  # the year's threshold would flag too many of them
+    features = x[0]
+    assert model.threshold_for(features, 730) == table["alone/long"]
+    assert model.threshold_for(features, 365) == model.threshold_for(features) == table["alone"]
+    assert model.threshold_for(features, 60) == table["alone"]
+    assert length_context(299) == "short"
+    assert length_context(300) == length_context(400) == ""
+    assert length_context(401) == "long"
