@@ -26,10 +26,17 @@ from detector.service.store import DONE, FAILED, QUEUED, Job, Store
 from detector.service.validation import request_terms
 
 log = logging.getLogger(__name__)
+# The reader's limits (detector.read_table's arguments) -> the settings that set them for jobs.
+_LIMIT_SETTINGS = {"max_bytes": "DETECTOR_JOB_MAX_BYTES", "max_rows": "DETECTOR_JOB_MAX_ROWS"}
 
 
 def public_message(exc: Exception, job: Job) -> str:
-    """``exc`` as the job's user may read it: the upload's path on the server becomes the name it was uploaded as."""
+    """``exc`` as the job's user may read it: the upload's path on the server becomes the name it was uploaded as;
+    a limit is named by its setting."""
+    if isinstance(exc, detector.LimitExceededError):
+        name = _LIMIT_SETTINGS.get(exc.limit, exc.limit)
+        limit = f"{name} = {exc.maximum:,} {exc.what}"
+        return f"{job.filename}: over this server's limit {limit}; split it into smaller jobs"
     message, path = request_terms(str(exc), "form"), Path(job.upload_path)
     for form in dict.fromkeys((str(path.resolve()), str(path), path.name)):  # longest first
         message = message.replace(form, job.filename)
@@ -137,7 +144,9 @@ class JobWorker:
         opts = json.loads(job.options)
         try:
             model = self.registry.get(opts.get("model"))
-            frame = detector.read_table(Path(job.upload_path))
+            frame = detector.read_table(
+                Path(job.upload_path), max_bytes=self.settings.job_max_bytes, max_rows=self.settings.job_max_rows
+            )
         except detector.DetectorError as exc:
             self._log_start(job, None)
             self.store.finish_job(job.id, FAILED, public_message(exc, job))

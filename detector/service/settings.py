@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(32 * 2**20, ge=1024, description="largest request body for /v1/score")
     max_upload_bytes: int = Field(200 * 2**20, ge=1024, description="largest upload for /v1/jobs")
     max_points: int = Field(600_000, ge=1, description="most readings per series in /v1/score (a year at 1 min)")
+    job_max_bytes: int = Field(
+        1 << 30, ge=1024, description="most bytes a job reads from its upload, uncompressed (a .csv.gz expands)"
+    )
+    job_max_rows: int = Field(5_000_000, ge=1, description="most data rows a job reads from its upload")
     cors_origins: list[str] = Field(default_factory=list, description="allowed browser origins; empty: CORS off")
     job_lease_seconds: float = Field(30.0, gt=0, description="a running job silent this long is taken over")
     job_max_attempts: int = Field(3, ge=1, description="times a job is started before it is marked failed")
