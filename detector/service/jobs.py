@@ -1,7 +1,8 @@
 """Background scoring of uploaded files: a worker thread that claims jobs from the database.
 
 Each series' result is committed as it is produced (progress is visible and nothing done is lost).
-A job whose worker died (its lease, ``heartbeat_at``, went stale) is claimed again and resumed:
+The worker renews a job's lease (``heartbeat_at``) every third of ``job_lease_seconds`` while it runs; a job
+whose worker died (its lease went stale) is claimed again and resumed:
 series already written are skipped; after ``job_max_attempts`` starts it is marked failed with the reason.
 Each run of a job logs a ``job_started`` and a ``job_ended`` line (JSON fields: id, tenant, series, seconds,
 outcome), never an API key or an upload's path.
@@ -14,6 +15,8 @@ import logging
 import shutil
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -82,11 +85,33 @@ class JobWorker:
         """Score ``job`` (``_score``); a JSON log line when it starts and one when it ends, however it ends."""
         began = time.perf_counter()
         try:
-            self._score(job)
+            with self._leased(job.id):
+                self._score(job)
         except Exception:
             log.exception("job %s failed unexpectedly", job.id)
             self.store.finish_job(job.id, FAILED, "internal error while scoring; see the server log")
         self._log_end(job.id, time.perf_counter() - began)
+
+    @contextmanager
+    def _leased(self, job_id: str) -> Iterator[None]:
+        """Renew the job's lease every third of it while the block runs (reading a big upload, a slow series),
+        so no other worker or process takes the job over while this one is still on it."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(self.settings.job_lease_seconds / 3):
+                try:
+                    self.store.heartbeat(job_id)
+                except Exception:  # database briefly unavailable: the next beat tries again
+                    log.warning("job %s: could not renew its lease", job_id, exc_info=True)
+
+        thread = threading.Thread(target=beat, name=f"lease-{job_id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def _log_start(self, job: Job, series: int | None) -> None:
         """The line a job starts with; ``series`` is None when the upload could not be read."""
@@ -183,16 +208,8 @@ class JobWorker:
         self.store.finish_job(job.id, DONE)
 
     def _dask_rows(self, job: Job, model: detector.MiningModel, args: dict[str, Any]) -> list[dict[str, Any]]:
-        """Score the upload on the Dask cluster (DETECTOR_JOB_ENGINE=dask); the lease is kept fresh meanwhile."""
+        """Score the upload on the Dask cluster (DETECTOR_JOB_ENGINE=dask); ``run`` keeps the lease fresh meanwhile."""
         out = self.settings.data_dir / "jobs" / job.id
-        beat = threading.Event()
-
-        def heartbeat() -> None:
-            while not beat.wait(self.settings.job_lease_seconds / 3):
-                self.store.heartbeat(job.id)
-
-        thread = threading.Thread(target=heartbeat, name=f"lease-{job.id}", daemon=True)
-        thread.start()
         try:
             run = detector.score_dataset(
                 job.upload_path,
@@ -204,6 +221,4 @@ class JobWorker:
             )
             return detector.read_results(run.results)
         finally:
-            beat.set()
-            thread.join()
             shutil.rmtree(out, ignore_errors=True)

@@ -234,7 +234,7 @@ class Store:
             )
 
     def heartbeat(self, job_id: str) -> None:
-        """Refresh a running job's lease while it is scored elsewhere (the Dask engine) and no row is written."""
+        """Renew a running job's lease (the worker does, every third of the lease, while it runs the job)."""
         with self.session() as s:
             s.execute(update(Job).where(Job.id == job_id, Job.state == RUNNING).values(heartbeat_at=now()))
 
