@@ -3,7 +3,9 @@
 Each series' result is committed as it is produced (progress is visible and nothing done is lost).
 The worker renews a job's lease (``heartbeat_at``) every third of ``job_lease_seconds`` while it runs; a job
 whose worker died (its lease went stale) is claimed again and resumed:
-series already written are skipped; after ``job_max_attempts`` starts it is marked failed with the reason.
+series already written are skipped; after ``job_max_attempts`` starts it is marked failed with the reason. A full
+or unwritable disk while writing (ENOSPC, EACCES, ...) pauses the job instead: queued again, claimed after
+``job_retry_seconds``, that start counted in ``attempts`` and ``pauses`` but never held against it.
 Each run of a job logs a ``job_started`` and a ``job_ended`` line (JSON fields: id, tenant, series, seconds,
 outcome), never an API key or an upload's path.
 """
@@ -25,6 +27,7 @@ import detector
 from detector.service.deps import Registry
 from detector.service.logs import fields
 from detector.service.settings import Settings
+from detector.service.storage import disk_fault
 from detector.service.store import DONE, FAILED, QUEUED, Job, Store
 from detector.service.validation import request_terms
 
@@ -87,9 +90,15 @@ class JobWorker:
         try:
             with self._leased(job.id):
                 self._score(job)
-        except Exception:
-            log.exception("job %s failed unexpectedly", job.id)
-            self.store.finish_job(job.id, FAILED, "internal error while scoring; see the server log")
+        except Exception as exc:
+            fault = disk_fault(exc)
+            if fault is None:
+                log.exception("job %s failed unexpectedly", job.id)
+                self.store.finish_job(job.id, FAILED, "internal error while scoring; see the server log")
+            else:  # a full or unwritable disk passes: pause the job, a later start resumes it
+                retry = self.settings.job_retry_seconds
+                log.warning("job %s paused: %s while writing; retried in %g s", job.id, fault, retry)
+                self.store.pause(job.id, timedelta(seconds=retry))
         self._log_end(job.id, time.perf_counter() - began)
 
     @contextmanager
@@ -158,12 +167,13 @@ class JobWorker:
 
     def _score(self, job: Job) -> None:
         """Score ``job``'s upload, writing each series as it finishes; skip series already written."""
-        if job.attempts > self.settings.job_max_attempts:
+        crashes = job.attempts - job.pauses  # starts not ended by a disk fault (which passes)
+        if crashes > self.settings.job_max_attempts:
             self._log_start(job, job.total)
             self.store.finish_job(
                 job.id,
                 FAILED,
-                f"interrupted {job.attempts - 1} times (the server stopped while scoring it); not retried",
+                f"interrupted {crashes - 1} times (the server stopped while scoring it); not retried",
             )
             return
         opts = json.loads(job.options)
