@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     api_keys: list[str] = Field(default_factory=list, description="extra plaintext keys (e.g. for containers)")
     rate_limit_per_second: float = Field(20.0, gt=0, description="sustained requests per second per API key")
     rate_limit_burst: int = Field(40, ge=1, description="requests a key may send at once before it is throttled")
+    auth_fail_limit: int = Field(10, ge=1, description="wrong API keys one client address may send per window")
+    auth_fail_window_seconds: float = Field(60.0, gt=0, description="the window of auth_fail_limit")
     max_body_bytes: int = Field(32 * 2**20, ge=1024, description="largest request body for /v1/score")
     max_upload_bytes: int = Field(200 * 2**20, ge=1024, description="largest upload for /v1/jobs")
     max_points: int = Field(600_000, ge=1, description="most readings per series in /v1/score (a year at 1 min)")
