@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         DataSufficiencyError,
         DetectorError,
         InputValidationError,
+        LimitExceededError,
         ModelNotFoundError,
     )
     from detector.evaluation import evaluate
@@ -58,6 +59,7 @@ _WHERE: dict[str, tuple[str, str | None]] = {
     "DataSufficiencyError": ("detector.errors", "DataSufficiencyError"),
     "DetectorError": ("detector.errors", "DetectorError"),
     "InputValidationError": ("detector.errors", "InputValidationError"),
+    "LimitExceededError": ("detector.errors", "LimitExceededError"),
     "ModelNotFoundError": ("detector.errors", "ModelNotFoundError"),
     "evaluate": ("detector.evaluation", "evaluate"),
     "escape_cell": ("detector.export", "escape_cell"),
@@ -101,6 +103,7 @@ __all__ = [
     "FeederBalance",
     "InputValidationError",
     "LabelledSet",
+    "LimitExceededError",
     "LoadSeries",
     "MiningModel",
     "ModelNotFoundError",

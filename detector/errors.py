@@ -58,3 +58,14 @@ class ModelNotFoundError(DetectorError, LookupError):
 
 class ArtifactError(DetectorError):
     """A model artefact that is corrupt, tampered with or of an unknown schema version."""
+
+
+class LimitExceededError(DetectorError):
+    """An input over a limit its reader was given (``limit``: the argument's name, ``maximum`` its value)."""
+
+    def __init__(self, *, limit: str, maximum: int, what: str) -> None:
+        self.limit, self.maximum, self.what = limit, maximum, what
+        super().__init__(f"input is over the limit {limit} = {maximum:,} {what}; reading stopped there")
+
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        return functools.partial(type(self), limit=self.limit, maximum=self.maximum, what=self.what), ()

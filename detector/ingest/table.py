@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from detector.errors import InputValidationError
+from detector.errors import InputValidationError, LimitExceededError
+from detector.ingest.bounded import check_parquet_size, open_counted
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("series_id", "timestamp", "load")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("temperature", "unit")
@@ -29,19 +30,29 @@ MAX_LOAD = 1e15
 # Timestamps outside these years are typing errors, and beyond 2262 they do not fit pandas' nanoseconds.
 TIME_RANGE: tuple[pd.Timestamp, pd.Timestamp] = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-01-01"))
 CSV_DTYPES: dict[str, type] = {"series_id": str, "timestamp": str, "unit": str}
+_BOUNDED_CHUNK_ROWS = 100_000  # rows per read of a file read within limits (a few MB of text)
 # An ISO 8601 timestamp that carries its own offset: ends in Z or +hh:mm / -hhmm / +hh.
 _OFFSET_RE = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
 
 
-def read_table(source: str | Path | pd.DataFrame | IO[bytes], *, series_id: str | None = None) -> pd.DataFrame:
+def read_table(
+    source: str | Path | pd.DataFrame | IO[bytes],
+    *,
+    series_id: str | None = None,
+    max_bytes: int | None = None,
+    max_rows: int | None = None,
+) -> pd.DataFrame:
     """Read CSV (optionally gzipped) or Parquet, or take a DataFrame or a seekable stream of UTF-8 CSV text
     (e.g. an HTTP body); check the columns exist.
 
     ``series_id``: the id of every row of a table without a ``series_id`` column (one series); None: that
-    column is required.
+    column is required. ``max_bytes`` (uncompressed) and ``max_rows`` (data rows) bound a file: they are
+    counted as it is read, and ``LimitExceededError`` stops the read at the first one passed.
     """
     if isinstance(source, pd.DataFrame):
         frame = source.reset_index(drop=True)
+    elif isinstance(source, str | Path) and (max_bytes is not None or max_rows is not None):
+        frame = _read_bounded(file_path(source), series_id, max_bytes, max_rows)
     elif isinstance(source, str | Path):
         path = file_path(source)
         if not path.is_dir():
@@ -60,6 +71,28 @@ def read_table(source: str | Path | pd.DataFrame | IO[bytes], *, series_id: str 
     if len(frame) == 0:
         raise InputValidationError(field="load", value=0, reason="input has no data rows")
     return frame
+
+
+def _read_bounded(path: Path, series_id: str | None, max_bytes: int | None, max_rows: int | None) -> pd.DataFrame:
+    """A file read whole within limits: CSV in chunks through a counted stream, Parquet after its footer's sizes."""
+    with read_errors(path):
+        if is_parquet(path):
+            if not path.is_dir():  # an upload is one file; a directory is the caller's own data
+                check_columns(header(path), series_id)
+                check_parquet_size(path, max_bytes, max_rows)
+            return pd.read_parquet(path)
+        with open_counted(path, max_bytes) as handle:  # the header too: one 'line' may be the whole bomb
+            names = header(handle)  # type: ignore[arg-type]
+        check_columns(names, series_id)
+        chunks: list[pd.DataFrame] = []
+        rows, step = 0, _BOUNDED_CHUNK_ROWS if max_rows is None else min(_BOUNDED_CHUNK_ROWS, max_rows + 1)
+        with open_counted(path, max_bytes) as handle, pd.read_csv(handle, dtype=CSV_DTYPES, chunksize=step) as reader:
+            for chunk in reader:
+                rows += len(chunk)
+                if max_rows is not None and rows > max_rows:
+                    raise LimitExceededError(limit="max_rows", maximum=max_rows, what="data rows")
+                chunks.append(chunk)
+    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=names)
 
 
 def file_path(source: str | Path) -> Path:

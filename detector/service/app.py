@@ -97,6 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    app.state.auth_failures = RateLimiter(
+        settings.auth_fail_limit / settings.auth_fail_window_seconds, settings.auth_fail_limit
+    )
     problems.install(app)
     app.include_router(score.router)
     app.include_router(jobs.router)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -24,12 +24,26 @@ err = Console(stderr=True)
 
 
 def _store(settings: Settings) -> Store:
+    """The database, tables made; a data folder or database it cannot use is one stderr line and exit 2."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from detector.service.store import Store  # SQLAlchemy only when a service command runs
 
-    settings.make_dirs()
-    store = Store(settings.db_url())
-    store.create_all()
+    try:
+        settings.make_dirs()
+        store = Store(settings.db_url())
+        store.create_all()
+    except OSError as exc:
+        _refuse(f"cannot use the data folder {settings.data_dir.resolve()}: {(exc.strerror or str(exc)).lower()}")
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or type(exc).__name__
+        _refuse(f"cannot open the database (data folder {settings.data_dir.resolve()}): {reason}")
     return store
+
+
+def _refuse(message: str) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
 
 
 @keys_app.command("create")
@@ -120,6 +134,11 @@ def serve(
     settings = Settings()
     host, port, workers = host or settings.host, port or settings.port, workers or settings.workers
     store = _store(settings)
+    from detector.service.storage import unwritable
+
+    problem = unwritable(settings)  # e.g. a read-only folder whose database opens but takes no upload
+    if problem is not None:
+        _refuse(f"cannot use the data folder {settings.data_dir.resolve()}: {problem}")
     if not settings.api_keys and not store.has_active_keys():
         _hand_over_first_key(store.create_key("first key (created by detector serve)"), settings)
     store.engine.dispose()

@@ -49,14 +49,14 @@ class RateLimiter:
     _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def acquire(self, key: str) -> float:
-        """0 if the request may go ahead, else the seconds until it may."""
+    def acquire(self, key: str, take: bool = True) -> float:
+        """0 if the request may go ahead (a token is taken unless ``take`` is False), else the seconds until it may."""
         now = time.monotonic()
         with self._lock:
             tokens, last = self._buckets.get(key, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - last) * self.rate)
             if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, now)
+                self._buckets[key] = (tokens - (1.0 if take else 0.0), now)
                 return 0.0
             self._buckets[key] = (tokens, now)
             return (1.0 - tokens) / self.rate
@@ -89,11 +89,33 @@ class Caller:
     tenant: str
 
 
-def authenticate(state: Any, key: str) -> Caller:
+def authenticate(state: Any, key: str, client: str = "") -> Caller:
     """401 without a known key, 403 for a revoked one, 429 over the rate limit; else who is calling.
 
-    Called by the middleware for every /v1 request, before any body is read.
+    Called by the middleware for every /v1 request, before any body is read. ``client`` (the address the request
+    came from) may send ``auth_fail_limit`` unknown or revoked keys per ``auth_fail_window_seconds``; past that,
+    every request from it is a 429 until the window lets one more through (guessing keys stays slow).
     """
+    blocked = state.auth_failures.acquire(client, take=False)
+    if blocked > 0:
+        raise ProblemError(
+            429,
+            "rate-limited",
+            "Too many requests",
+            f"too many requests with a wrong API key from this address (at most {state.settings.auth_fail_limit} "
+            f"per {state.settings.auth_fail_window_seconds:g} s)",
+            headers={"Retry-After": str(max(1, math.ceil(blocked)))},
+        )
+    try:
+        return _check_key(state, key)
+    except ProblemError as exc:
+        if exc.status in (401, 403) and key:  # a wrong key, not a missing one
+            state.auth_failures.acquire(client)
+        raise
+
+
+def _check_key(state: Any, key: str) -> Caller:
+    """The key's caller, or the 401/403/429 problem for it."""
     if not key:
         raise ProblemError(
             401,

@@ -1,8 +1,11 @@
 """Background scoring of uploaded files: a worker thread that claims jobs from the database.
 
 Each series' result is committed as it is produced (progress is visible and nothing done is lost).
-A job whose worker died (its lease, ``heartbeat_at``, went stale) is claimed again and resumed:
-series already written are skipped; after ``job_max_attempts`` starts it is marked failed with the reason.
+The worker renews a job's lease (``heartbeat_at``) every third of ``job_lease_seconds`` while it runs; a job
+whose worker died (its lease went stale) is claimed again and resumed:
+series already written are skipped; after ``job_max_attempts`` starts it is marked failed with the reason. A full
+or unwritable disk while writing (ENOSPC, EACCES, ...) pauses the job instead: queued again, claimed after
+``job_retry_seconds``, that start counted in ``attempts`` and ``pauses`` but never held against it.
 Each run of a job logs a ``job_started`` and a ``job_ended`` line (JSON fields: id, tenant, series, seconds,
 outcome), never an API key or an upload's path.
 """
@@ -14,6 +17,8 @@ import logging
 import shutil
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,14 +27,22 @@ import detector
 from detector.service.deps import Registry
 from detector.service.logs import fields
 from detector.service.settings import Settings
+from detector.service.storage import disk_fault
 from detector.service.store import DONE, FAILED, QUEUED, Job, Store
 from detector.service.validation import request_terms
 
 log = logging.getLogger(__name__)
+# The reader's limits (detector.read_table's arguments) -> the settings that set them for jobs.
+_LIMIT_SETTINGS = {"max_bytes": "DETECTOR_JOB_MAX_BYTES", "max_rows": "DETECTOR_JOB_MAX_ROWS"}
 
 
 def public_message(exc: Exception, job: Job) -> str:
-    """``exc`` as the job's user may read it: the upload's path on the server becomes the name it was uploaded as."""
+    """``exc`` as the job's user may read it: the upload's path on the server becomes the name it was uploaded as;
+    a limit is named by its setting."""
+    if isinstance(exc, detector.LimitExceededError):
+        name = _LIMIT_SETTINGS.get(exc.limit, exc.limit)
+        limit = f"{name} = {exc.maximum:,} {exc.what}"
+        return f"{job.filename}: over this server's limit {limit}; split it into smaller jobs"
     message, path = request_terms(str(exc), "form"), Path(job.upload_path)
     for form in dict.fromkeys((str(path.resolve()), str(path), path.name)):  # longest first
         message = message.replace(form, job.filename)
@@ -75,11 +88,39 @@ class JobWorker:
         """Score ``job`` (``_score``); a JSON log line when it starts and one when it ends, however it ends."""
         began = time.perf_counter()
         try:
-            self._score(job)
-        except Exception:
-            log.exception("job %s failed unexpectedly", job.id)
-            self.store.finish_job(job.id, FAILED, "internal error while scoring; see the server log")
+            with self._leased(job.id):
+                self._score(job)
+        except Exception as exc:
+            fault = disk_fault(exc)
+            if fault is None:
+                log.exception("job %s failed unexpectedly", job.id)
+                self.store.finish_job(job.id, FAILED, "internal error while scoring; see the server log")
+            else:  # a full or unwritable disk passes: pause the job, a later start resumes it
+                retry = self.settings.job_retry_seconds
+                log.warning("job %s paused: %s while writing; retried in %g s", job.id, fault, retry)
+                self.store.pause(job.id, timedelta(seconds=retry))
         self._log_end(job.id, time.perf_counter() - began)
+
+    @contextmanager
+    def _leased(self, job_id: str) -> Iterator[None]:
+        """Renew the job's lease every third of it while the block runs (reading a big upload, a slow series),
+        so no other worker or process takes the job over while this one is still on it."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(self.settings.job_lease_seconds / 3):
+                try:
+                    self.store.heartbeat(job_id)
+                except Exception:  # database briefly unavailable: the next beat tries again
+                    log.warning("job %s: could not renew its lease", job_id, exc_info=True)
+
+        thread = threading.Thread(target=beat, name=f"lease-{job_id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def _log_start(self, job: Job, series: int | None) -> None:
         """The line a job starts with; ``series`` is None when the upload could not be read."""
@@ -126,18 +167,21 @@ class JobWorker:
 
     def _score(self, job: Job) -> None:
         """Score ``job``'s upload, writing each series as it finishes; skip series already written."""
-        if job.attempts > self.settings.job_max_attempts:
+        crashes = job.attempts - job.pauses  # starts not ended by a disk fault (which passes)
+        if crashes > self.settings.job_max_attempts:
             self._log_start(job, job.total)
             self.store.finish_job(
                 job.id,
                 FAILED,
-                f"interrupted {job.attempts - 1} times (the server stopped while scoring it); not retried",
+                f"interrupted {crashes - 1} times (the server stopped while scoring it); not retried",
             )
             return
         opts = json.loads(job.options)
         try:
             model = self.registry.get(opts.get("model"))
-            frame = detector.read_table(Path(job.upload_path))
+            frame = detector.read_table(
+                Path(job.upload_path), max_bytes=self.settings.job_max_bytes, max_rows=self.settings.job_max_rows
+            )
         except detector.DetectorError as exc:
             self._log_start(job, None)
             self.store.finish_job(job.id, FAILED, public_message(exc, job))
@@ -174,16 +218,8 @@ class JobWorker:
         self.store.finish_job(job.id, DONE)
 
     def _dask_rows(self, job: Job, model: detector.MiningModel, args: dict[str, Any]) -> list[dict[str, Any]]:
-        """Score the upload on the Dask cluster (DETECTOR_JOB_ENGINE=dask); the lease is kept fresh meanwhile."""
+        """Score the upload on the Dask cluster (DETECTOR_JOB_ENGINE=dask); ``run`` keeps the lease fresh meanwhile."""
         out = self.settings.data_dir / "jobs" / job.id
-        beat = threading.Event()
-
-        def heartbeat() -> None:
-            while not beat.wait(self.settings.job_lease_seconds / 3):
-                self.store.heartbeat(job.id)
-
-        thread = threading.Thread(target=heartbeat, name=f"lease-{job.id}", daemon=True)
-        thread.start()
         try:
             run = detector.score_dataset(
                 job.upload_path,
@@ -195,6 +231,4 @@ class JobWorker:
             )
             return detector.read_results(run.results)
         finally:
-            beat.set()
-            thread.join()
             shutil.rmtree(out, ignore_errors=True)

@@ -75,7 +75,8 @@ class Gate:
                     )
                 key = headers.get(b"x-api-key", b"").decode("latin-1")
                 state = scope["app"].state
-                scope.setdefault("state", {})["caller"] = await to_thread.run_sync(authenticate, state, key)
+                client = scope["client"][0] if scope.get("client") else ""
+                scope.setdefault("state", {})["caller"] = await to_thread.run_sync(authenticate, state, key, client)
             if length is not None and length.isdigit() and int(length) > limit:
                 raise _too_large(limit)
         except ProblemError as exc:

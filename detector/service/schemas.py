@@ -342,6 +342,7 @@ _PROBLEM_TEXT = {
     413: "body, upload or series too large",
     422: "invalid input, naming field, index and value",
     429: "rate limit exceeded (see Retry-After)",
+    503: "the server's storage is full or unwritable; try again later (see Retry-After)",
 }
 
 

@@ -24,12 +24,24 @@ class Settings(BaseSettings):
     api_keys: list[str] = Field(default_factory=list, description="extra plaintext keys (e.g. for containers)")
     rate_limit_per_second: float = Field(20.0, gt=0, description="sustained requests per second per API key")
     rate_limit_burst: int = Field(40, ge=1, description="requests a key may send at once before it is throttled")
+    auth_fail_limit: int = Field(10, ge=1, description="wrong API keys one client address may send per window")
+    auth_fail_window_seconds: float = Field(60.0, gt=0, description="the window of auth_fail_limit")
     max_body_bytes: int = Field(32 * 2**20, ge=1024, description="largest request body for /v1/score")
     max_upload_bytes: int = Field(200 * 2**20, ge=1024, description="largest upload for /v1/jobs")
     max_points: int = Field(600_000, ge=1, description="most readings per series in /v1/score (a year at 1 min)")
+    min_free_bytes: int = Field(
+        100 * 2**20, ge=0, description="/readyz is not ready while the data folder's disk has less free space"
+    )
+    job_max_bytes: int = Field(
+        1 << 30, ge=1024, description="most bytes a job reads from its upload, uncompressed (a .csv.gz expands)"
+    )
+    job_max_rows: int = Field(5_000_000, ge=1, description="most data rows a job reads from its upload")
     cors_origins: list[str] = Field(default_factory=list, description="allowed browser origins; empty: CORS off")
     job_lease_seconds: float = Field(30.0, gt=0, description="a running job silent this long is taken over")
-    job_max_attempts: int = Field(3, ge=1, description="times a job is started before it is marked failed")
+    job_max_attempts: int = Field(
+        3, ge=1, description="times a job is started before it is marked failed (starts ended by a full disk: not)"
+    )
+    job_retry_seconds: float = Field(30.0, gt=0, description="a job paused by a full or unwritable disk waits this")
     job_poll_seconds: float = Field(0.5, gt=0)
     run_worker: bool = Field(True, description="score uploaded jobs in this process")
     job_engine: Literal["local", "dask"] = Field(

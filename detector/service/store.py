@@ -75,6 +75,14 @@ class Store:
         """Create missing tables, and add the tenant columns to tables made before them."""
         Base.metadata.create_all(self.engine)
         self._add_tenants()
+        self._add_pauses()
+
+    def _add_pauses(self) -> None:
+        """Give a jobs table from before disk-fault pauses its ``pauses`` column (0 for every old job)."""
+        if "pauses" in {c["name"] for c in inspect(self.engine).get_columns("jobs")}:
+            return
+        with suppress(DBAPIError), self.engine.begin() as conn:  # another process may add it meanwhile
+            conn.execute(text("ALTER TABLE jobs ADD COLUMN pauses INTEGER NOT NULL DEFAULT 0"))
 
     def _add_tenants(self) -> None:
         """Give a database from before tenants its ``tenant`` columns and each old row its owner, once.
@@ -198,12 +206,14 @@ class Store:
             return int(total), list(s.scalars(query).all())
 
     def claim_job(self, lease: timedelta) -> Job | None:
-        """Take the oldest queued job, or a running one whose worker went silent (crash); None if none.
+        """Take the oldest queued job (a paused one once its pause is over), or a running one whose worker went
+        silent (crash); None if none.
 
         The conditional UPDATE makes the claim atomic across threads, processes and hosts.
         """
         cutoff = now() - lease
-        claimable = or_(Job.state == QUEUED, (Job.state == RUNNING) & (Job.heartbeat_at < cutoff))
+        queued = (Job.state == QUEUED) & or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < now())  # not paused
+        claimable = or_(queued, (Job.state == RUNNING) & (Job.heartbeat_at < cutoff))
         with self.session() as s:
             candidates = s.scalars(select(Job.id).where(claimable).order_by(Job.created_at).limit(5)).all()
         for job_id in candidates:
@@ -233,8 +243,18 @@ class Store:
                 update(Job).where(Job.id == job_id).values(state=QUEUED, attempts=Job.attempts - 1, heartbeat_at=None)
             )
 
+    def pause(self, job_id: str, delay: timedelta) -> None:
+        """Hand a running job back after a disk fault, to be claimed again after ``delay``; the start counts in
+        ``attempts`` and in ``pauses``, which ``job_max_attempts`` does not hold against it."""
+        with self.session() as s:
+            s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.state == RUNNING)
+                .values(state=QUEUED, pauses=Job.pauses + 1, heartbeat_at=now() + delay)
+            )
+
     def heartbeat(self, job_id: str) -> None:
-        """Refresh a running job's lease while it is scored elsewhere (the Dask engine) and no row is written."""
+        """Renew a running job's lease (the worker does, every third of the lease, while it runs the job)."""
         with self.session() as s:
             s.execute(update(Job).where(Job.id == job_id, Job.state == RUNNING).values(heartbeat_at=now()))
 

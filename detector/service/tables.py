@@ -72,7 +72,9 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Running: the lease, renewed while the job runs. Queued after a pause (disk full): not claimed before it.
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    pauses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # starts ended by a disk fault
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"), nullable=True)
     tenant: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
 

@@ -20,6 +20,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "job_poll_seconds": 0.05,
         "rate_limit_per_second": 1000.0,
         "rate_limit_burst": 1000,
+        "auth_fail_limit": 1000,
     }
     return Settings(**{**base, **overrides})
 

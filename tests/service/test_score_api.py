@@ -295,7 +295,7 @@ def test_system_endpoints(client: TestClient) -> None:
     assert client.get("/healthz", headers={"X-API-Key": ""}).json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"model": True, "database": True, "worker": True}
+    assert ready.json()["checks"] == {"model": True, "database": True, "worker": True, "storage": True}
     models = client.get("/v1/models").json()
     assert [m["default"] for m in models] == [True]
     assert models[0]["threshold"] > 0

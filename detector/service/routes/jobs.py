@@ -11,7 +11,7 @@ import os
 import shutil
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, BinaryIO, Literal
 
 import pandas as pd
 import pyarrow as pa
@@ -22,6 +22,7 @@ from detector.service.deps import KeyDep, Registry, RegistryDep, SettingsDep, St
 from detector.service.plots import render, render_html
 from detector.service.problems import ProblemError
 from detector.service.schemas import JobCounts, JobOut, JobsPage, ResultsPage, problem_responses, utc
+from detector.service.storage import disk_fault
 from detector.service.store import Job, Store, new_job_id
 from detector.service.validation import COUNTRY_FIELD, check_options
 
@@ -139,7 +140,7 @@ def _suffix(filename: str) -> str:
     "",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobOut,
-    responses=problem_responses(401, 403, 404, 413, 422, 429),
+    responses=problem_responses(401, 403, 404, 413, 422, 429, 503),
 )
 def create_job(
     file: Annotated[UploadFile, File(description="long table: series_id, timestamp, load[, temperature][, unit]")],
@@ -168,12 +169,6 @@ def create_job(
     registry.get(model)  # unknown model: 404 now, not a failed job later
     job_id = new_job_id()
     final = settings.upload_dir / f"{job_id}{suffix}"
-    partial = final.with_name(final.name + ".part")
-    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:  # private
-        shutil.copyfileobj(file.file, out, length=1 << 20)
-        out.flush()
-        os.fsync(out.fileno())
-    partial.replace(final)  # atomic: a crash leaves no half file under the final name
     options = {
         "unit": unit,
         "timezone": timezone,
@@ -182,11 +177,40 @@ def create_job(
         "model": model,
         "peers": peers,
     }
-    store.add_job(job_id, file.filename or final.name, str(final.resolve()), options, key_id, tenant)
+    try:
+        _store_upload(file.file, final)
+        store.add_job(job_id, file.filename or final.name, str(final.resolve()), options, key_id, tenant)
+    except Exception as exc:
+        final.unlink(missing_ok=True)  # no job names it
+        fault = disk_fault(exc)
+        if fault is None:
+            raise
+        raise ProblemError(
+            503,
+            "storage-unavailable",
+            "Storage unavailable",
+            f"the server cannot store the upload now ({fault}); try again later",
+            headers={"Retry-After": "60"},
+        ) from exc
     response.headers["Location"] = f"/v1/jobs/{job_id}"
     job = store.get_job(job_id)
     assert job is not None
     return _job_out(job)
+
+
+def _store_upload(source: BinaryIO, final: Path) -> None:
+    """Write an upload under ``final``, private (0600), durably (fsync) and atomically (a ``.part`` file renamed);
+    if the write fails the ``.part`` file is removed."""
+    partial = final.with_name(final.name + ".part")
+    try:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+            shutil.copyfileobj(source, out, length=1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(final)  # atomic: a crash leaves no half file under the final name
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def _cursor(job: Job) -> str:

@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from detector.service.deps import KeyDep, RegistryDep
 from detector.service.schemas import ModelOut, problem_responses
+from detector.service.storage import nearly_full, unwritable
 
 router = APIRouter()
 
@@ -36,7 +37,8 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", tags=["system"], responses={503: {"description": "not ready; the body says what is missing"}})
 def readyz(request: Request) -> JSONResponse:
-    """Ready when the database answers, a model is loaded and the job worker runs."""
+    """Ready when the database answers, a model is loaded, the job worker runs and the data folder takes files
+    (writable, not nearly full); when not, ``reasons`` says what is wrong (never a path)."""
     state = request.app.state
     checks = {"model": bool(getattr(state, "registry", None))}
     try:
@@ -44,10 +46,14 @@ def readyz(request: Request) -> JSONResponse:
     except Exception:  # any driver error means "not ready", never a 500
         checks["database"] = False
     checks["worker"] = state.worker.alive if state.settings.run_worker else True
+    storage = unwritable(state.settings) or nearly_full(state.settings)
+    checks["storage"] = storage is None
     ready = all(checks.values())
-    return JSONResponse(
-        {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
-    )
+    body: dict[str, object] = {"status": "ready" if ready else "not ready", "checks": checks}
+    if not ready:
+        failed = [name for name, ok in checks.items() if not ok]
+        body["reasons"] = [storage if name == "storage" else f"{name} not ready" for name in failed]
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 @router.get("/metrics", tags=["system"], response_class=Response)

@@ -1,0 +1,156 @@
+"""Filesystem faults (issue 15): a full or unwritable disk pauses a job instead of failing it, a failed upload
+leaves no .part file, /readyz is not ready while the data folder cannot take files, and `detector serve` on a
+folder it cannot use says so in one line."""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from service_harness import make_settings, wait_done
+from sqlalchemy.exc import OperationalError
+from typer.testing import CliRunner
+
+from detector.cli import app as cli
+from detector.service import storage
+from detector.service.app import create_app
+from detector.service.store import Store
+
+AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+ROOT_REASON = "running as root: file modes do not stop root from writing"
+
+
+@pytest.fixture
+def app_client(tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(make_settings(tmp_path, job_retry_seconds=0.1, job_max_attempts=1))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        c.headers["X-API-Key"] = app.state.store.create_key("t")
+        yield c
+
+
+def test_a_full_disk_while_writing_pauses_the_job_and_every_series_completes_once(
+    app_client: TestClient, feeders: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real, calls = Store.add_result, []
+
+    def flaky(self: Store, *args: Any) -> bool:
+        calls.append(args[1])
+        if len(calls) in (2, 3, 5):  # the disk is full now and then, and has room again
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, *args)
+
+    monkeypatch.setattr(Store, "add_result", flaky)
+    four = feeders[feeders.series_id.isin(sorted(feeders.series_id.unique())[:4])]
+    r = app_client.post("/v1/jobs", files={"file": ("f.parquet", four.to_parquet(index=False))}, data={"peers": "none"})
+    job = wait_done(app_client, r.json()["id"])
+    assert job["state"] == "done", job  # job_max_attempts=1: the three pauses are not held against it
+    assert job["error"] is None
+    assert job["counts"]["done"] == 4
+    rows = app_client.get(f"/v1/jobs/{job['id']}/results").json()["items"]
+    assert sorted(row["series_id"] for row in rows) == sorted(four.series_id.unique())
+    stored = app_client.app.state.store.get_job(job["id"])  # type: ignore[attr-defined]
+    assert (stored.attempts, stored.pauses) == (4, 3)  # each pause counted as a start
+
+
+def test_disk_faults_are_told_from_bugs() -> None:
+    full = OperationalError("INSERT ...", {}, sqlite3.OperationalError("database or disk is full"))
+    assert storage.disk_fault(full) == "database or disk is full"
+    assert storage.disk_fault(PermissionError(errno.EACCES, "Permission denied", "/srv/data/x")) == "permission denied"
+    assert storage.disk_fault(ValueError("no")) is None
+    assert storage.disk_fault(OSError(errno.ECONNRESET, "reset")) is None
+
+
+def test_an_upload_that_cannot_be_written_leaves_no_part_file_and_answers_503(
+    app_client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def half_then_full(source: IO[bytes], out: IO[bytes], length: int = 0) -> None:
+        out.write(source.read(10))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("detector.service.routes.jobs.shutil.copyfileobj", half_then_full)
+    r = app_client.post("/v1/jobs", files={"file": ("f.csv", b"series_id,timestamp,load\n" * 100)})
+    assert r.status_code == 503
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.headers["retry-after"] == "60"
+    assert r.json()["detail"] == "the server cannot store the upload now (no space left on device); try again later"
+    assert list((tmp_path / "uploads").iterdir()) == []
+    assert app_client.get("/v1/jobs").json()["total"] == 0
+
+
+def _not_ready(client: TestClient) -> list[str]:
+    r = client.get("/readyz")
+    assert r.status_code == 503
+    assert r.json()["checks"]["storage"] is False
+    return list(r.json()["reasons"])
+
+
+def test_readyz_is_not_ready_while_the_uploads_folder_is_unwritable(
+    app_client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert app_client.get("/readyz").status_code == 200
+    real = tempfile.mkstemp
+
+    def refuse_uploads(*args: Any, dir: Path, **kwargs: Any) -> tuple[int, str]:  # mkstemp names it dir
+        if Path(dir).name == "uploads":
+            raise PermissionError(errno.EACCES, "Permission denied", str(dir))
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(storage.tempfile, "mkstemp", refuse_uploads)
+    assert _not_ready(app_client) == ["uploads folder is not writable (permission denied)"]
+    monkeypatch.undo()
+    assert app_client.get("/readyz").status_code == 200
+
+
+@pytest.mark.skipif(AS_ROOT, reason=ROOT_REASON)
+def test_readyz_is_not_ready_on_a_real_read_only_uploads_folder(app_client: TestClient, tmp_path: Path) -> None:
+    (tmp_path / "uploads").chmod(0o500)
+    try:
+        reasons = _not_ready(app_client)
+    finally:
+        (tmp_path / "uploads").chmod(0o700)
+    assert reasons == ["uploads folder is not writable (permission denied)"]
+    assert str(tmp_path) not in str(reasons)
+
+
+def test_readyz_is_not_ready_while_the_disk_is_nearly_full(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path, min_free_bytes=2**62, run_worker=False))
+    with TestClient(app) as client:
+        (reason,) = _not_ready(client)
+    assert reason.startswith("data folder nearly full (")
+    assert reason.endswith("MiB free, DETECTOR_MIN_FREE_BYTES is 4,611,686,018,427,387,904)")
+    assert str(tmp_path) not in reason
+
+
+def _serve(data_dir: Path) -> Any:
+    return CliRunner().invoke(cli, ["serve"], env={"DETECTOR_DATA_DIR": str(data_dir)})
+
+
+def test_serve_on_a_data_folder_it_cannot_make_says_so_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    result = _serve(tmp_path / "a-file" / "data")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"error: cannot use the data folder {tmp_path / 'a-file' / 'data'}: not a directory"
+    ]
+
+
+@pytest.mark.skipif(AS_ROOT, reason=ROOT_REASON)
+def test_serve_on_a_read_only_data_folder_says_so_in_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o500)
+    try:
+        result = _serve(data)
+    finally:
+        data.chmod(0o700)
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"error: cannot use the data folder {data}")
+    assert "Traceback" not in result.output
