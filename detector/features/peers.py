@@ -118,11 +118,11 @@ class PeerPool:
     """
 
     def __init__(self, series: Sequence[LoadSeries], country: str) -> None:
-        from detector.features.calendar import CalendarSpec, calendar_features
+        from detector.features.calendar import CalendarSpec, grid_calendar
 
         self.levels: dict[str, tuple[int, np.ndarray]] = {}
         for s in series[:MAX_CANDIDATES]:
-            cal = calendar_features(s.index, CalendarSpec(tz=s.tz, country=country))
+            cal = grid_calendar(s.start, len(s.load), CalendarSpec(tz=s.tz, country=country))
             self.levels[s.series_id] = (_epoch_day(s), daily_levels(s.load, cal))
 
     def __len__(self) -> int:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from detector.errors import DetectorError, InputValidationError
+from detector.ingest.fast import clean_series_arrays
 from detector.ingest.series import MAX_FILL_HOURS, MIN_DAYS, LoadSeries, QualityReport, to_hourly
 from detector.ingest.stream import CHUNK_ROWS, count_series, iter_blocks
 from detector.ingest.table import CheckedTable, check_rows, check_zone, file_path, first_problem, read_table
@@ -91,6 +92,10 @@ def block_series(
     """Check one block from ``read_blocks`` (vectorised) and yield each of its series or its error."""
     unit_arg = _unit_arg(unit)
     zone = check_zone(tz)
+    quick = _quick_series(row0, frame, unit_arg, zone, min_days)
+    if quick is not None:
+        yield quick
+        return
     table = check_rows(frame, row0)
     cols = _Columns.of(table)
     sids = table.frame["series_id"].fillna("")
@@ -185,14 +190,49 @@ def _one_series(
         raise problem
     pos = rows + table.row0  # 0-based input positions, for error messages
     unit = unit_arg if unit_arg is not None else _series_unit(cols.unit[rows], pos, sid)  # type: ignore[index]
-    warnings: list[str] = []
     ts = _utc_times(cols.ts_utc[rows], cols.ts_naive[rows], cols.ts_raw[rows], pos, sid, zone)
+    temp = cols.temperature[rows] if cols.temperature is not None else None
+    return _canonical(sid, pos, ts, cols.load[rows], temp, unit, zone, min_days)
+
+
+def _quick_series(
+    row0: int, frame: pd.DataFrame, unit_arg: Unit | None, zone: str | None, min_days: float
+) -> tuple[str, LoadSeries] | None:
+    """A block of one clean series with offset timestamps, without ``check_rows`` (see ``ingest.fast``).
+
+    None when the block needs the general path: anything ``check_rows`` would flag, naive timestamps, a
+    ``unit`` column, several series, or an error on the way (the general path then reports it as always).
+    """
+    if unit_arg is None:
+        return None
+    clean = clean_series_arrays(frame)
+    if clean is None:
+        return None
+    pos = np.arange(len(frame)) + row0
+    try:
+        series = _canonical(clean.series_id, pos, clean.ts_ns, clean.load, clean.temperature, unit_arg, zone, min_days)
+    except DetectorError:
+        return None
+    return clean.series_id, series
+
+
+def _canonical(
+    sid: str,
+    pos: np.ndarray,
+    ts: np.ndarray,
+    load: np.ndarray,
+    temp: np.ndarray | None,
+    unit: Unit,
+    zone: str | None,
+    min_days: float,
+) -> LoadSeries:
+    """Readings in input order (UTC nanoseconds, 0-based input positions) -> sorted, de-duplicated, hourly."""
+    warnings: list[str] = []
     if zone is None:
         warnings.append("no time zone given: calendar features use UTC")
     order = np.argsort(ts, kind="stable")
-    rows, pos, ts = rows[order], pos[order], ts[order]
-    load = cols.load[rows]
-    temp = cols.temperature[rows] if cols.temperature is not None else None
+    pos, ts, load = pos[order], ts[order], load[order]
+    temp = temp[order] if temp is not None else None
     pos, ts, load, temp, dropped = _drop_duplicates(pos, ts, load, temp, sid)
     return to_hourly(
         series_id=sid,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from detector.artifacts import MiningModel
-from detector.features.calendar import Calendar, CalendarSpec, calendar_features
+from detector.features.calendar import Calendar, CalendarSpec, grid_calendar
 from detector.features.peers import PeerPool, drop_stepping, over_mean
 from detector.ingest.series import LoadSeries
 from detector.ingest.units import convert_power
@@ -34,7 +34,7 @@ def signature_of(
     series: LoadSeries, country: str, peers: PeerPool | Sequence[LoadSeries] | None = None
 ) -> tuple[Signature, Calendar, list[str]]:
     """Signature of a canonical series on its local calendar, with the ids of the peers it used."""
-    cal = calendar_features(series.index, CalendarSpec(tz=series.tz, country=country))
+    cal = grid_calendar(series.start, len(series.load), CalendarSpec(tz=series.tz, country=country))
     if not peers:
         return extract(series.load, cal, series.temperature), cal, []
     alone = search(series.load, cal, series.temperature)

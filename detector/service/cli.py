@@ -121,10 +121,25 @@ def _hand_over_first_key(key: str, settings: Settings) -> None:
     )
 
 
+def _shared_metrics(settings: Settings) -> None:
+    """Several workers: prometheus_client's multiprocess mode, so /metrics sums every worker's counters.
+
+    Each worker writes its values to files in ``<data_dir>/metrics`` (the variable must be set before the workers
+    import prometheus_client); files of an earlier run are removed first, or their counts would be added in.
+    """
+    folder = (settings.data_dir / "metrics").resolve()
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for old in folder.glob("*.db"):
+        old.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default 127.0.0.1; DETECTOR_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default 8000; DETECTOR_PORT)")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="worker processes (DETECTOR_WORKERS)")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=0, help="worker processes; 0: one per available core (DETECTOR_WORKERS)")
+    ] = None,
 ) -> None:
     """Run the HTTP scoring service (OpenAPI docs at /docs). Settings: DETECTOR_* environment variables."""
     import uvicorn
@@ -132,7 +147,12 @@ def serve(
     from detector.service.logs import log_config
 
     settings = Settings()
-    host, port, workers = host or settings.host, port or settings.port, workers or settings.workers
+    host, port = host or settings.host, port or settings.port
+    workers = settings.workers if workers is None else workers
+    if workers == 0:
+        from detector.score_cli import available_cores
+
+        workers = available_cores()
     store = _store(settings)
     from detector.service.storage import unwritable
 
@@ -144,6 +164,8 @@ def serve(
     store.engine.dispose()
     err.print(f"detector service on http://{host}:{port} (docs at /docs); data in {settings.data_dir.resolve()}")
     os.environ.setdefault("DETECTOR_DATA_DIR", str(settings.data_dir.resolve()))  # workers see the same data
+    if workers > 1:
+        _shared_metrics(settings)
     uvicorn.run(
         "detector.service.app:app_from_env",
         factory=True,

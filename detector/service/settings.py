@@ -16,7 +16,12 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
-    workers: int = Field(1, ge=1, description="uvicorn worker processes (rate limits and metrics are per process)")
+    workers: int = Field(
+        1,
+        ge=0,
+        description="uvicorn worker processes; 0: one per available core (make serve). /metrics sums every worker; "
+        "the rate limit is per worker, so a key may reach workers x rate_limit_per_second",
+    )
     data_dir: Path = Path("data")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file <data_dir>/detector.db")
     model_dir: Path | None = Field(None, description="default model artefact (default: the bundled model)")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
 from detector.service.deps import KeyDep, RegistryDep
 from detector.service.schemas import ModelOut, problem_responses
@@ -58,5 +60,9 @@ def readyz(request: Request) -> JSONResponse:
 
 @router.get("/metrics", tags=["system"], response_class=Response)
 def metrics(request: Request) -> Response:
-    """Prometheus text format (this process's counters)."""
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus text format: this process's counters, or every worker's summed when several serve."""
+    registry = request.app.state.metrics.registry
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # set by `detector serve` for more than one worker
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
