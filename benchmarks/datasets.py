@@ -229,12 +229,15 @@ def peer_set(
     split_peers_only: bool = False,
     years: tuple[int, ...] | None = None,
     same_day: bool = False,
+    two_years: bool = False,
 ) -> LabelledSet:
     """Every series of ``source`` in each calendar year of ``SOURCES``; a random scenario injected into a share
     ``event_share`` of them (the rest stay clean); the year's other series are its peers
     (``LabelledSet.peers``). Truth (and scoring) only for ``split``'s series: the other split's series serve
     as peers only, never as labelled examples. With ``same_day``, every farm of a year switches on the same
-    day, so a target's best peers step with it.
+    day, so a target's best peers step with it. With ``two_years``, each window is the year and the next
+    (years whose next year is not in ``years`` are skipped): two-year provinces, for the long inputs'
+    operating point with peers.
     """
     src = SOURCES[source]
     targets = set(src.train if split == "train" else src.held_out)
@@ -251,9 +254,13 @@ def peer_set(
     for sid, group in raw.groupby("series_id", sort=True):
         hourly = group.set_index("timestamp")[["load", *(["temperature"] if "temperature" in group else [])]]
         hourly = hourly.resample("h").mean()
-        for year in years or src.years:
-            w = hourly[hourly.index.year == year].interpolate(limit=3)
-            if len(w) < 8000 or w["load"].isna().mean() > 0.2:
+        span = years or src.years
+        for year in span:
+            if two_years and year + 1 not in span:
+                continue
+            last = year + 1 if two_years else year
+            w = hourly[(hourly.index.year >= year) & (hourly.index.year <= last)].interpolate(limit=3)
+            if len(w) < 8000 * (last - year + 1) or w["load"].isna().mean() > 0.2:
                 continue
             scenario = simulate.SCENARIOS[int(rng.integers(len(simulate.SCENARIOS)))]
             scenario = scenario if rng.random() < event_share else "clean"
@@ -265,4 +272,5 @@ def peer_set(
     everything = pd.concat(frames, ignore_index=True)
     truth_frame = pd.DataFrame(truth)
     loads = everything[everything.series_id.isin(set(truth_frame.series_id))] if len(truth_frame) else everything[:0]
-    return LabelledSet(f"{source}-{split}-peers", loads, truth_frame, src.unit, src.tz, src.country, peers=everything)
+    name = f"{source}-{split}-peers" + ("-2y" if two_years else "")
+    return LabelledSet(name, loads, truth_frame, src.unit, src.tz, src.country, peers=everything)

@@ -40,11 +40,15 @@ def main(
     seed: int = 0,
     save_features: Path | None = None,
     length_real_scale: float = 6.0,
+    two_year_peer_rounds: int = 8,
 ) -> None:
     """``same_day_every``: every that many peer rounds, all farms of a source-year switch on the same day (0: never).
 
     ``length_real_scale`` sizes the real 60-, 182- and 730-day windows, which set the operating points of short
     and long inputs (2.0 until the length contexts: 8 windows per series, too few negatives of each kind).
+
+    ``two_year_peer_rounds`` adds provinces of two-year windows (each year and the next), scored with peers: the
+    operating point of long inputs with peers (``peers/long``) needs them.
 
     ``save_features`` keeps the training matrix (``.npz``: x, y, ids, scenarios, set names) for refits in seconds.
     """
@@ -61,6 +65,11 @@ def main(
             same_day=same_day_every > 0 and r % same_day_every == same_day_every - 1,
         )
         for r in range(peer_rounds)
+        for i, (source, years) in enumerate(PEER_YEARS.items())
+    ]
+    data += [
+        peer_set(source, split="train", seed=900 + 10 * r + i, split_peers_only=True, years=years, two_years=True)
+        for r in range(two_year_peer_rounds)
         for i, (source, years) in enumerate(PEER_YEARS.items())
     ]
     x, y, ids, scenarios, days = training_matrix(data)
