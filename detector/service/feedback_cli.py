@@ -14,9 +14,11 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 import detector
 from detector.feedback import LoadSource, OutcomeFileError, RecalibrationReport, recalibrate
+from detector.score_cli import fail
 from detector.service.settings import Settings
 
 outcomes_app = typer.Typer(
@@ -27,8 +29,12 @@ err = Console(stderr=True)
 
 
 def _fail(exc: Exception) -> None:
-    err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+    """One line on stderr, exit 2, as every command answers: flags named, the message never read as markup."""
+    fail(exc)
+
+
+def _error_line(message: object) -> Text:
+    return Text.assemble(("error:", "red"), " ", str(message))  # a value like '[red]x' stays as it was sent
 
 
 @outcomes_app.command("import")
@@ -57,7 +63,7 @@ def import_cmd(
         added, skipped = feedback.import_outcomes(_store(Settings()), path, recorded_by=by, tenant=tenant)
     except OutcomeFileError as exc:
         for e in exc.errors[:10]:
-            err.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
+            err.print(_error_line(e), highlight=False, soft_wrap=True)
         if len(exc.errors) > 10:
             err.print(f"... and {len(exc.errors) - 10} more bad rows", highlight=False)
         err.print(f"{len(exc.errors)} bad rows; nothing imported", highlight=False)

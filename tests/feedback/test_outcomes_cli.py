@@ -154,3 +154,26 @@ def test_create_all_adds_the_outcomes_table_to_an_existing_database(tmp_path: Pa
     assert "outcomes" in inspect(new.engine).get_table_names()
     assert new.find_key(key) is not None  # existing rows untouched
     assert new.outcomes() == (0, [])
+
+
+def test_a_value_that_looks_like_markup_is_printed_as_sent(data_dir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "markup.csv"
+    bad.write_text(HEADER + "feeder-0001,[red]maybe,,,anna,\n")
+    r = runner.invoke(app, ["outcomes", "import", str(bad)])
+    assert r.exit_code == 2
+    assert (
+        "error: row 1, field 'outcome': outcome must be one of mining, not_mining, not_inspected (got '[red]maybe')"
+        in r.output.splitlines()
+    )
+
+
+def test_recalibrate_names_the_flag_a_load_file_needs(data_dir: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["outcomes", "import", str(FIELD / "outcomes.csv")]).exit_code == 0
+    loads = tmp_path / "loads.csv"
+    pd.read_parquet(FIELD / "field.parquet").drop(columns="unit", errors="ignore").head(2000).to_csv(loads, index=False)
+    r = runner.invoke(app, ["recalibrate", "--out", str(tmp_path / "m"), "--data", str(loads), "--tz", "Asia/Tehran"])
+    assert r.exit_code == 2
+    assert (
+        "error: field '--unit': the unit is required: pass --unit (e.g. --unit kW) or add a 'unit' column (got None)"
+        in r.output.splitlines()
+    )
