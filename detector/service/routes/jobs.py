@@ -28,25 +28,7 @@ from detector.service.validation import COUNTRY_FIELD, check_options
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 SUFFIXES = (".csv.gz", ".csv", ".txt", ".parquet", ".pq")
-# The CLI's score-file contract: the first six columns are public, the rest follow in this order.
-RESULT_COLUMNS = (
-    "series_id",
-    "score",
-    "flagged",
-    "onset",
-    "end",
-    "excess_load",
-    "unit",
-    "rigs",
-    "threshold",
-    "evidence",
-    "data_quality",
-    "model_version",
-    "error",
-    "excess_low",
-    "excess_high",
-    "peers",
-)
+RESULT_COLUMNS = detector.ScoreReport.ROW_COLUMNS  # the CLI's score-file contract, one list for both
 
 
 def _job_or_404(store: Store, job_id: str, tenant: str) -> Job:
