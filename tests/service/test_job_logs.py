@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,13 +31,22 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 
 
 def _lines(caplog: pytest.LogCaptureFixture, job_id: str) -> list[dict[str, Any]]:
-    """The job's log records as the server writes them: JSON lines."""
+    """The job's log records as the server writes them: JSON lines.
+
+    The end line is written after the job's state is stored (it reads the state back), so a client can see
+    "done" a moment before the line exists: wait for the end line, up to 10 s, rather than race the worker.
+    """
     formatter = JsonFormatter()
-    return [
-        json.loads(formatter.format(r))
-        for r in caplog.records
-        if r.name == WORKER and getattr(r, "fields", {}).get("job_id") == job_id
-    ]
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [
+            json.loads(formatter.format(r))
+            for r in caplog.records
+            if r.name == WORKER and getattr(r, "fields", {}).get("job_id") == job_id
+        ]
+        if any(line["event"] == "job_ended" for line in lines) or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.02)
 
 
 def _assert_no_secrets(caplog: pytest.LogCaptureFixture, service: dict[str, Any]) -> None:
