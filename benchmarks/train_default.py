@@ -32,28 +32,10 @@ PEER_YEARS = {
 }
 
 
-def main(
-    scale: float = 6.0,
-    peer_rounds: int = 24,
-    same_day_every: int = 0,
-    out: Path = DEFAULT_DIR,
-    seed: int = 0,
-    save_features: Path | None = None,
-    length_real_scale: float = 6.0,
-    two_year_peer_rounds: int = 8,
-) -> None:
-    """``same_day_every``: every that many peer rounds, all farms of a source-year switch on the same day (0: never).
-
-    ``length_real_scale`` sizes the real 60-, 182- and 730-day windows, which set the operating points of short
-    and long inputs (2.0 until the length contexts: 8 windows per series, too few negatives of each kind).
-
-    ``two_year_peer_rounds`` adds provinces of two-year windows (each year and the next), scored with peers: the
-    operating point of long inputs with peers (``peers/long``) needs them.
-
-    ``save_features`` keeps the training matrix (``.npz``: x, y, ids, scenarios, set names) for refits in seconds.
-    """
-    logging.basicConfig(level=logging.WARNING)
-    t0 = time.perf_counter()
+def _training_rows(
+    scale: float, peer_rounds: int, same_day_every: int, length_real_scale: float, two_year_peer_rounds: int
+) -> tuple[np.ndarray, np.ndarray, list[str], list[str], np.ndarray, list[str]]:
+    """Signature rows of every training set (the slow part: minutes) and the sets' names."""
     data = sets("train", scale=scale, length_real_scale=length_real_scale)
     data += [
         peer_set(
@@ -73,11 +55,47 @@ def main(
         for i, (source, years) in enumerate(PEER_YEARS.items())
     ]
     x, y, ids, scenarios, days = training_matrix(data)
-    names = [s.name for s in data]
-    if save_features is not None:
-        np.savez_compressed(
-            save_features, x=x, y=y, ids=np.array(ids), scenarios=np.array(scenarios), sets=names, days=days
+    return x, y, ids, scenarios, days, [s.name for s in data]
+
+
+def main(
+    scale: float = 6.0,
+    peer_rounds: int = 24,
+    same_day_every: int = 0,
+    out: Path = DEFAULT_DIR,
+    seed: int = 0,
+    save_features: Path | None = None,
+    length_real_scale: float = 6.0,
+    two_year_peer_rounds: int = 8,
+    from_features: Path | None = None,
+) -> None:
+    """``same_day_every``: every that many peer rounds, all farms of a source-year switch on the same day (0: never).
+
+    ``length_real_scale`` sizes the real 60-, 182- and 730-day windows, which set the operating points of short
+    and long inputs (2.0 until the length contexts: 8 windows per series, too few negatives of each kind).
+
+    ``two_year_peer_rounds`` adds provinces of two-year windows (each year and the next), scored with peers: the
+    operating point of long inputs with peers (``peers/long``) needs them.
+
+    ``save_features`` keeps the training matrix (``.npz``: x, y, ids, scenarios, set names, days) for refits in
+    seconds; ``from_features`` refits from such a file (the same model as the full run that wrote it, when the
+    signature code is unchanged: the training rows are the slow part, the fit is deterministic).
+    """
+    logging.basicConfig(level=logging.WARNING)
+    t0 = time.perf_counter()
+    if from_features is not None:
+        saved = np.load(from_features, allow_pickle=False)
+        x, y, days = saved["x"], saved["y"], saved["days"]
+        ids, scenarios = [str(i) for i in saved["ids"]], [str(k) for k in saved["scenarios"]]
+        names = [str(n) for n in saved["sets"]]
+    else:
+        x, y, ids, scenarios, days, names = _training_rows(
+            scale, peer_rounds, same_day_every, length_real_scale, two_year_peer_rounds
         )
+        if save_features is not None:
+            np.savez_compressed(
+                save_features, x=x, y=y, ids=np.array(ids), scenarios=np.array(scenarios), sets=names, days=days
+            )
     model = fit_model(x, y, ids, name="default", random_state=seed, set_names=names, scenarios=scenarios, days=days)
     save_model(model, out)
     print(
