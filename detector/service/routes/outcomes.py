@@ -36,6 +36,7 @@ class OutcomeIn(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,  # JSON types as documented: 0 is no boolean, "1.5" no number
         json_schema_extra={
             "examples": [
                 {
