@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -132,10 +132,12 @@ def _time(raw: Mapping[str, Any], name: str, row: int | None, *, date_ok: bool) 
     value = raw.get(name)
     if value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and pd.isna(value)):
         return None
-    try:  # ISO 8601 only: 01/07/2023 is January in one country and July in another
-        ts = pd.Timestamp(datetime.fromisoformat(value.strip()) if isinstance(value, str) else value)
-    except (ValueError, TypeError):
-        ts = None
+    ts = None
+    if isinstance(value, str | date):  # a number is no date-time: 0 would be read as 1970-01-01
+        try:  # ISO 8601 only: 01/07/2023 is January in one country and July in another
+            ts = pd.Timestamp(datetime.fromisoformat(value.strip()) if isinstance(value, str) else value)
+        except (ValueError, TypeError):
+            ts = None
     if ts is None or pd.isna(ts):
         raise InputValidationError(
             row=row, field=name, value=value, reason="not an ISO 8601 date-time, e.g. 2024-03-20T09:00+03:30"

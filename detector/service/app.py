@@ -9,21 +9,19 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from threadpoolctl import threadpool_limits
 
 import detector
-from detector.service import problems, web
-from detector.service.deps import RateLimiter, Registry
+from detector.service import openapi, problems, web
+from detector.service.deps import RateLimiter, Registry, check_media_type, check_query_once
 from detector.service.jobs import JobWorker
 from detector.service.middleware import Gate, Metrics, SameOriginDocs
 from detector.service.routes import balance as balance_routes
 from detector.service.routes import claims, jobs, outcomes, score, series, system
-from detector.service.schemas import ScoreIn
 from detector.service.settings import Settings
 from detector.service.store import Store, hash_key
 
@@ -101,15 +99,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.auth_fail_limit / settings.auth_fail_window_seconds, settings.auth_fail_limit
     )
     problems.install(app)
-    app.include_router(score.router)
-    app.include_router(jobs.router)
-    app.include_router(series.router)
-    app.include_router(outcomes.router)
-    app.include_router(balance_routes.router)
-    app.include_router(claims.router)
-    app.include_router(system.router)
+    for router in (score, jobs, series, outcomes, balance_routes, claims, system):
+        # 415 for a body of another media type, 422 for a repeated query parameter
+        app.include_router(router.router, dependencies=[Depends(check_media_type), Depends(check_query_once)])
     web.install(app)  # the analyst's page at / (HTML shells and static assets; data from /v1)
-    _document_raw_bodies(app)
+    openapi.install(app)  # the document says what the server does: raw bodies, every error as problem+json
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
@@ -117,24 +111,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Gate, settings=settings, metrics=metrics)
     app.add_middleware(SameOriginDocs, paths=("/docs", "/redoc"))
     return app
-
-
-def _document_raw_bodies(app: FastAPI) -> None:
-    """Add the request models that routes parse themselves (``/v1/score``) to the OpenAPI components."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = build()
-            defs = schema.setdefault("components", {}).setdefault("schemas", {})
-            score_in = ScoreIn.model_json_schema(ref_template="#/components/schemas/{model}")
-            defs.update(score_in.pop("$defs", {}))  # PeerSeriesIn
-            defs["ScoreIn"] = score_in
-            claims.document(defs)
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_env() -> FastAPI:

@@ -34,7 +34,7 @@ _EXAMPLE_IN = {
 class SeriesIn(BaseModel):
     """One feeder or meter as parallel arrays; ``null`` in ``values`` is a missing read."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     id: str = Field(..., min_length=1, max_length=200, description="feeder or meter id")
     timestamps: list[str] = Field(..., description="ISO 8601, with an offset or naive local time plus `timezone`")
@@ -44,7 +44,7 @@ class SeriesIn(BaseModel):
 class MappingRowIn(BaseModel):
     """Meter ``meter_id`` is on feeder ``feeder_id`` from ``valid_from`` (inclusive) to ``valid_to`` (exclusive)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     meter_id: str = Field(..., min_length=1, max_length=200)
     feeder_id: str = Field(..., min_length=1, max_length=200)
@@ -55,7 +55,7 @@ class MappingRowIn(BaseModel):
 class BalanceIn(BaseModel):
     """Feeder loads, the billed meters under them and the mapping between the two."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE_IN]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [_EXAMPLE_IN]})
 
     timezone: str | None = Field(
         None, max_length=64, description="IANA zone: local time of naive timestamps and of the hour-of-day shape"

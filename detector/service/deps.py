@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
 import detector
-from detector.service.problems import ProblemError
+from detector.service.problems import ProblemError, show
 from detector.service.settings import Settings
 from detector.service.store import SETTINGS_TENANT, Store, hash_key
 
@@ -159,3 +159,49 @@ def require_tenant(request: Request, _: Annotated[str | None, Depends(_header)])
 
 KeyDep = Annotated[int | None, Depends(require_key)]
 TenantDep = Annotated[str, Depends(require_tenant)]
+
+
+def body_media_types(operation: dict[str, Any]) -> tuple[str, ...]:
+    """The media types an OpenAPI operation's request body may have (none: it takes no body)."""
+    return tuple(operation.get("requestBody", {}).get("content", {}))
+
+
+def check_media_type(request: Request) -> None:
+    """415 for a body whose Content-Type the operation's OpenAPI document does not list (a missing one too).
+
+    The accepted types are read from the document itself, so what /docs says a route takes and what it takes
+    cannot drift apart. Routes without a documented body are not checked.
+    """
+    route = request.scope.get("route")
+    path = getattr(route, "path_format", None)
+    operation = request.app.openapi()["paths"].get(path, {}).get(request.method.lower(), {})
+    accepted = body_media_types(operation)
+    if not accepted:
+        return
+    sent = request.headers.get("content-type")
+    media = (sent or "").split(";")[0].strip().lower()
+    if media not in accepted:
+        raise ProblemError(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            f"Content-Type: this operation takes {' or '.join(accepted)} (got {show(sent)})",
+            field="Content-Type",
+            value=sent,
+        )
+
+
+def check_query_once(request: Request) -> None:
+    """422 for a query parameter given more than once: no /v1 parameter is a list, and FastAPI would keep the last."""
+    seen = request.query_params.multi_items()
+    for name in dict.fromkeys(name for name, _ in seen):
+        values = [value for key, value in seen if key == name]
+        if len(values) > 1:
+            raise ProblemError(
+                422,
+                "invalid-input",
+                "Invalid input",
+                f"{name}: give this query parameter once (got {len(values)} values)",
+                field=name,
+                value=values[:10],
+            )

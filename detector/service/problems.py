@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 import detector
 
@@ -31,6 +32,7 @@ _TITLES = {
 
 
 _LOCATIONS = ("body", "query", "path", "header", "cookie")
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 class ProblemError(Exception):
@@ -172,7 +174,24 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     title = _TITLES.get(exc.status_code, "Error")
     kind = title.lower().replace(" ", "-")
     detail = exc.detail if isinstance(exc.detail, str) else title
-    return problem_response(request, ProblemError(exc.status_code, kind, title, detail, headers=exc.headers))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # Starlette names only the first route that matched the path
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem_response(request, ProblemError(exc.status_code, kind, title, detail, headers=headers))
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on this request's path (GET, HEAD and POST on /v1/outcomes).
+
+    Each method is tried against the routes' public ``matches``: FastAPI's included routers do not expose
+    their routes' methods, and Starlette's own Allow header names only the first route whose path matched.
+    """
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

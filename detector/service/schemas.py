@@ -6,18 +6,36 @@ import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 import detector
+from detector.service.problems import MEDIA_TYPE
 from detector.service.validation import COUNTRY_FIELD, check_country
 
 FiniteOrGap = Annotated[float | None, Field(allow_inf_nan=False)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
-# Three readings of the at least 28 days (672 hourly readings) a real request needs: "Try it out" on /docs
-# answers with the insufficient-data problem, which shows the error format too.
-_EXAMPLE_TS = ["2024-03-20T00:00:00+03:30", "2024-03-20T01:00:00+03:30", "2024-03-20T02:00:00+03:30"]
+
+def example_series(days: int = 29) -> dict[str, Any]:
+    """The documented request example: a feeder's hourly load (MW) and temperature over ``days`` days.
+
+    29 days: just over the 28 a series needs, so "Try it out" on /docs (and any client replaying the
+    example) gets a score, not a 422. A daily cycle with one gap (null), no randomness.
+    """
+    stamps = pd.date_range("2024-03-20", periods=days * 24, freq="h", tz="Asia/Tehran")
+    daily = np.sin(2 * np.pi * (stamps.hour.to_numpy() - 8) / 24)
+    values: list[float | None] = np.round(1.6 + 0.25 * daily, 3).tolist()
+    values[2] = None
+    return {
+        "series_id": "feeder-17",
+        "timestamps": [t.isoformat() for t in stamps],
+        "values": values,
+        "temperature": np.round(12.0 + 5.0 * daily, 1).tolist(),
+    }
+
+
 _EXAMPLE_OUT = {
     "series_id": "feeder-0001",
     "score": 0.98,
@@ -55,7 +73,7 @@ PeerIds = Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_lengt
 class PeerSeriesIn(BaseModel):
     """Another series of the same body (same unit and zone), a candidate peer of the scored one."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     series_id: str = Field(..., min_length=1, max_length=200, description="its id, as named in `peers`")
     timestamps: list[str] = Field(..., min_length=1, description="ISO 8601, as the scored series' timestamps")
@@ -73,18 +91,8 @@ class ScoreIn(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "series_id": "feeder-17",
-                    "unit": "MW",
-                    "timezone": "Asia/Tehran",
-                    "timestamps": _EXAMPLE_TS,
-                    "values": [1.71, 1.64, None],
-                    "temperature": [12.5, 11.9, 11.2],
-                }
-            ]
-        },
+        strict=True,  # JSON types as documented: 0 is no boolean, "1.5" no number
+        json_schema_extra={"examples": [{"unit": "MW", "timezone": "Asia/Tehran", **example_series()}]},
     )
 
     series_id: str = Field("series", min_length=1, max_length=200, description="region, feeder or meter id")
@@ -333,25 +341,31 @@ class Problem(BaseModel):
     value: Any = None
 
 
-_PROBLEM_TEXT = {
-    400: "malformed JSON",
+PROBLEM_TEXT = {
+    400: "more than one X-API-Key header",
     401: "no or unknown API key",
     403: "revoked API key",
     404: "unknown job, series or model",
     409: "the series failed or the job has not reached it",
     413: "body, upload or series too large",
+    415: "the body's Content-Type is not one this operation takes",
     422: "invalid input, naming field, index and value",
     429: "rate limit exceeded (see Retry-After)",
     503: "the server's storage is full or unwritable; try again later (see Retry-After)",
 }
 
 
+def problem_content() -> dict[str, Any]:
+    """OpenAPI ``content`` of an error response: a ``Problem`` as ``application/problem+json`` (what is sent)."""
+    return {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries: these status codes answer with a problem document."""
-    return {
-        code: {"model": Problem, "content": {"application/problem+json": {}}, "description": _PROBLEM_TEXT[code]}
-        for code in codes
-    }
+    """OpenAPI ``responses`` entries: these status codes answer with a problem document.
+
+    ``openapi.install`` adds the ones every /v1 operation can give (400, 401, 403, 429, and 415 with a body).
+    """
+    return {code: {"description": PROBLEM_TEXT[code], "content": problem_content()} for code in codes}
 
 
 def utc(ts: datetime | None) -> datetime | None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from typer.testing import CliRunner
 
 import detector
@@ -147,7 +150,30 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
         ],
     )
     assert r.exit_code == 0, r.output
-    assert (tmp_path / "report.json").exists()
+    report = json.loads((tmp_path / "report.json").read_text())
+    # The figures are read back and recomputed from `detector score` with the trained model on the same file
+    # (each series alone, as evaluate scores a set without a peers table).
+    out = tmp_path / "scores.csv"
+    args = ["score", str(tmp_path / "feeder.parquet"), "--model", str(tmp_path / "model"), "--peers", "none"]
+    r = runner.invoke(app, [*args, "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    truth = pd.read_csv(tmp_path / "feeder.truth.csv").set_index("series_id")
+    scores = pd.read_csv(out).set_index("series_id").join(truth[["label", "scenario"]])
+    assert scores.model_version.unique().tolist() == [detector.load_model(tmp_path / "model").version]
+    y, p = scores.label.to_numpy(), scores.score.to_numpy()
+    flag = p >= detector.load_model(tmp_path / "model").threshold
+    overall = report["overall"]
+    assert (overall["n"], overall["n_positive"]) == (24, int(truth.label.sum()))
+    assert overall["average_precision"] == pytest.approx(average_precision_score(y, p), abs=1e-6)
+    assert overall["roc_auc"] == pytest.approx(roc_auc_score(y, p), abs=1e-6)
+    assert overall["brier"] == pytest.approx(brier_score_loss(y, p), abs=1e-6)
+    assert overall["recall"] == pytest.approx((flag & (y == 1)).sum() / (y == 1).sum())
+    assert overall["fpr"] == pytest.approx((flag & (y == 0)).sum() / (y == 0).sum())
+    negatives = scores[scores.label == 0]
+    expected_rates = negatives.groupby("scenario")["flagged"].mean().round(4).to_dict()
+    assert report["flag_rate_by_lookalike"] == pytest.approx(expected_rates)
+    in_bin = np.clip(np.digitize(p, np.linspace(0, 1, 11)) - 1, 0, 9)
+    assert [b["n"] for b in report["reliability"]] == np.bincount(in_bin, minlength=10).tolist()
 
 
 def test_a_series_dated_in_year_9999_fails_alone_without_a_traceback(tmp_path: Path) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -81,10 +85,30 @@ def test_lookalikes_on_a_feeder_are_not_flagged(scenario: str) -> None:
     assert not report.flagged, (scenario, report.score, report.evidence)
 
 
-def test_same_input_same_answer() -> None:
-    a = detector.score(SAMPLE / "tehran_regions.parquet", tz="Asia/Tehran")
-    b = detector.score(SAMPLE / "tehran_regions.parquet", tz="Asia/Tehran")
-    assert [r.score for r in a] == [r.score for r in b]
+def _answer(path: str) -> list[list[object]]:
+    """What ``detector.score`` says about each series of ``path``, as JSON would carry it (floats to the bit)."""
+    reports = detector.score(path, tz="Asia/Tehran")
+    rows = [[r.series_id, r.score, r.flagged, str(r.onset), r.excess_load, list(r.evidence)] for r in reports]
+    return json.loads(json.dumps(rows))  # type: ignore[no-any-return]
+
+
+def test_same_input_same_answer_in_separate_processes(tmp_path: Path) -> None:
+    """A fresh interpreter (another hash seed) gives this one's scores, onsets, sizes and evidence, to the bit."""
+    regions = pd.read_parquet(SAMPLE / "tehran_regions.parquet")
+    path = str(tmp_path / "two.parquet")
+    regions[regions.series_id.isin(["region-0000", "region-0004"])].to_parquet(path)
+    code = f"import json, sys; from {__name__} import _answer; print(json.dumps(_answer(sys.argv[1])))"
+    there = subprocess.Popen(
+        [sys.executable, "-c", code, path],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "1", "PYTHONPATH": str(Path(__file__).parent)},
+    )
+    here = _answer(path)  # while the other process scores
+    out, _ = there.communicate(timeout=300)
+    assert there.returncode == 0
+    assert [row[0] for row in here] == ["region-0000", "region-0004"]
+    assert json.loads(out) == here
 
 
 def test_expected_load_tracks_the_load_without_the_block() -> None:

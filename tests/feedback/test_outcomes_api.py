@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+
+from detector.feedback import read_outcomes
+from detector.feedback.outcomes import OutcomeFileError
 
 BODY: dict[str, Any] = {
     "series_id": "feeder-0000",
@@ -60,7 +64,7 @@ def test_outcome_on_a_job_takes_the_jobs_model_version(client: TestClient, job: 
             {"segment_start": "last tuesday"},
             422,
             "invalid-input",
-            "segment_start: Input should be a valid datetime or date, invalid character in year (got 'last tuesday')",
+            "segment_start: not an ISO 8601 date-time, e.g. 2023-09-03T05:30:00Z (got 'last tuesday')",
         ),
         (
             {"segment_start": "2999-01-01T00:00:00Z"},
@@ -135,3 +139,23 @@ def test_nul_characters_are_refused_before_the_database(client: TestClient) -> N
     r = client.post("/v1/outcomes", json={**BODY, "note": "a\x00b"})
     assert r.status_code == 422
     assert r.json()["detail"] == "field 'note': contains a NUL character (got 'a\\x00b')"
+
+
+@pytest.mark.parametrize("number", [0, "0", 1.5e9])
+def test_a_number_is_no_segment_start(client: TestClient, number: object) -> None:
+    r = client.post("/v1/outcomes", json={"series_id": "feeder-0001", "outcome": "mining", "segment_start": number})
+    assert (r.status_code, r.headers["content-type"]) == (422, "application/problem+json")
+    body = r.json()
+    assert body["detail"] == f"segment_start: not an ISO 8601 date-time, e.g. 2023-09-03T05:30:00Z (got {number!r})"
+    assert (body["field"], body["value"]) == ("segment_start", number)
+    listed = client.get("/v1/outcomes", params={"series_id": "feeder-0001"}).json()
+    assert all(o["segment_start"] != "1970-01-01T00:00:00Z" for o in listed["items"])
+
+
+def test_a_number_is_no_segment_start_in_an_outcome_table_either() -> None:
+    table = pd.DataFrame({"series_id": ["feeder-0001"], "outcome": ["mining"], "segment_start": [0]})
+    with pytest.raises(OutcomeFileError) as caught:
+        read_outcomes(table, recorded_by="tests")
+    assert str(caught.value) == (
+        "row 1, field 'segment_start': not an ISO 8601 date-time, e.g. 2024-03-20T09:00+03:30 (got 0); nothing imported"
+    )

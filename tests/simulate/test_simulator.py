@@ -43,8 +43,29 @@ def test_mining_excess_equals_injected_power(scenario: str) -> None:
     assert int(np.argmax(running)) == ev.start
     on = running & (s.load > 0)  # outside outages the load is base + rigs
     np.testing.assert_allclose((s.load - s.base)[on & (s.base > 0)].mean(), ev.excess, rtol=0.05)
-    if ev.end is not None:
-        assert not running[ev.end :].any() or scenario == "seasonal"
+    if ev.end is None:  # still on when the data ends
+        assert running[-1]
+    else:  # on until the hour before ``end``, off from then on
+        assert running[ev.end - 1]
+        assert not running[ev.end :].any()
+
+
+def _runs(on: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) hour ranges where ``on`` holds."""
+    edges = np.flatnonzero(np.diff(np.r_[0, on.astype(int), 0]))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def test_seasonal_mining_runs_a_season_then_returns_a_year_after_its_onset() -> None:
+    s = simulate.make_series("f", kind="feeder", scenario="seasonal", days=800, size=0.2, rng=np.random.default_rng(1))
+    ev = s.event
+    runs = _runs(ev.component > 0)
+    assert len(runs) == 2
+    (on1, off1), (on2, off2) = runs
+    assert on1 == ev.start
+    assert 90 * 24 <= off1 - on1 < 180 * 24
+    assert on2 == ev.start + 365 * 24
+    assert ev.end == off2 < len(s.load)  # this seed: the second season ends inside the data
 
 
 def test_staircase_reaches_full_power_in_batches() -> None:

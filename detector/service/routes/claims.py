@@ -19,10 +19,10 @@ router = APIRouter(prefix="/v1", tags=["claims"])
 _PROBLEMS = problem_responses(401, 403, 413, 422, 429)
 
 
-class SeriesIn(BaseModel):
+class ClaimSeriesIn(BaseModel):
     """One series as parallel arrays (as in POST /v1/score); ``null`` is a gap."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     series_id: str = Field("series", min_length=1, max_length=200)
     timestamps: list[str]
     values: list[FiniteOrGap]
@@ -32,7 +32,7 @@ class SeriesIn(BaseModel):
 class ClaimIn(BaseModel):
     """The claim: rigs (with ``rig_model`` or ``kw_per_rig``) or total ``power_kw``, since ``start``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     start: str = Field(..., max_length=40, description="claimed start, local date or time (ISO 8601)")
     rigs: float | None = Field(None, description="number of rigs claimed")
     rig_model: str | None = Field(None, max_length=40, description=f"one of {', '.join(RIGS)}")
@@ -51,10 +51,10 @@ class ClaimIn(BaseModel):
 class VerifyIn(BaseModel):
     """A site's or region's load, the claim about it, and optionally peers: places without the claim."""
 
-    model_config = ConfigDict(extra="forbid")
-    series: SeriesIn
+    model_config = ConfigDict(extra="forbid", strict=True)
+    series: ClaimSeriesIn
     claim: ClaimIn
-    peers: list[SeriesIn] = Field(default_factory=list, max_length=MAX_PEERS * 4)
+    peers: list[ClaimSeriesIn] = Field(default_factory=list, max_length=MAX_PEERS * 4)
     unit: str = Field(..., max_length=16, description="unit of every series: W, kW, MW, GW or Wh, kWh, MWh")
     timezone: str | None = Field(None, max_length=64, description="IANA zone of local time")
     country: str | None = Field(None, min_length=2, max_length=3, description=COUNTRY_FIELD)
@@ -116,7 +116,7 @@ class VerifyOut(BaseModel):
     )
 
 
-def _series(body: SeriesIn, unit: str, tz: str | None, where: str) -> detector.LoadSeries:
+def _series(body: ClaimSeriesIn, unit: str, tz: str | None, where: str) -> detector.LoadSeries:
     try:
         return detector.from_arrays(
             body.series_id, body.timestamps, body.values, unit=unit, tz=tz, temperature=body.temperature
@@ -196,10 +196,3 @@ def _verify(body: VerifyIn, fmt: str) -> Any:
             k: (None if isinstance(v, float) and v != v else v) for k, v in out["curtailment"].items()
         }
     return VerifyOut.model_validate(out)
-
-
-def document(schema_defs: dict[str, Any]) -> None:
-    """Add the raw-parsed request body to the OpenAPI components (called by the app's schema builder)."""
-    schema = VerifyIn.model_json_schema(ref_template="#/components/schemas/{model}")
-    schema_defs.update(schema.pop("$defs", {}))
-    schema_defs["VerifyIn"] = schema

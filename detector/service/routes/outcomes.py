@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from detector.feedback import Outcome, UnknownReferenceError
 from detector.service import feedback
@@ -18,11 +18,25 @@ router = APIRouter(prefix="/v1/outcomes", tags=["outcomes"])
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 
 
+def _iso_text(value: object) -> object:
+    """ISO 8601 text with an offset only: pydantic would read a number as seconds since 1970 (0 was 1970-01-01)."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError("not an ISO 8601 date-time, e.g. 2023-09-03T05:30:00Z") from None
+    if parsed.tzinfo is None:
+        raise ValueError("Input should have timezone info")
+    return parsed
+
+
 class OutcomeIn(BaseModel):
     """One inspection outcome. Who and when are taken from the API key and the clock."""
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,  # JSON types as documented: 0 is no boolean, "1.5" no number
         json_schema_extra={
             "examples": [
                 {
@@ -42,7 +56,9 @@ class OutcomeIn(BaseModel):
         ..., description="confirmed mining, no mining found, or could not inspect"
     )
     job_id: str | None = Field(None, max_length=64, description="the job whose result was inspected")
-    segment_start: AwareDatetime | None = Field(None, description="start of the inspected segment; null: the series")
+    segment_start: Annotated[AwareDatetime | None, BeforeValidator(_iso_text)] = Field(
+        None, description="start of the inspected segment (ISO 8601 with an offset); null: the series"
+    )
     model_version: str | None = Field(
         None, max_length=100, description="model whose result was inspected (default: the job's)"
     )

@@ -18,11 +18,18 @@ from pydantic import ValidationError
 import detector
 from detector.service.deps import KeyDep, Registry, RegistryDep, SettingsDep
 from detector.service.problems import ProblemError, from_validation, show
-from detector.service.schemas import PeerSeriesIn, ScoreCsvQuery, ScoreIn, ScoreOut, problem_responses
+from detector.service.schemas import (
+    PeerSeriesIn,
+    ScoreCsvQuery,
+    ScoreIn,
+    ScoreOut,
+    example_series,
+    problem_responses,
+)
 from detector.service.validation import csv_problem, json_problem
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
-_PROBLEMS = problem_responses(400, 401, 403, 404, 413, 422, 429)
+_PROBLEMS = problem_responses(401, 403, 404, 413, 422, 429)
 
 
 def _check_lengths(body: ScoreIn | PeerSeriesIn, max_points: int, where: str = "") -> None:
@@ -96,11 +103,10 @@ def _peer_series(body: ScoreIn, max_points: int) -> list[PeerSeriesIn]:
 # The body is read raw and parsed by pydantic-core in one pass (about 1 ms for a year of hourly load,
 # against 5 ms for json.loads + validation; NaN and Infinity still reach the finite-number check with
 # their index). The schema is declared here so /docs and the OpenAPI file still describe it.
-_CSV_EXAMPLE = (
-    "series_id,timestamp,load,temperature\n"
-    "feeder-17,2024-03-20T00:00:00+03:30,1.71,12.5\n"
-    "feeder-17,2024-03-20T01:00:00+03:30,1.64,11.9\n"
-    "feeder-17,2024-03-20T02:00:00+03:30,,11.2\n"
+_EXAMPLE = example_series()
+_CSV_EXAMPLE = "series_id,timestamp,load,temperature,unit\n" + "".join(
+    f"{_EXAMPLE['series_id']},{t},{'' if v is None else v},{c},MW\n"
+    for t, v, c in zip(_EXAMPLE["timestamps"], _EXAMPLE["values"], _EXAMPLE["temperature"], strict=True)
 )
 _BODY = {
     "required": True,
@@ -143,6 +149,7 @@ async def score_series(request: Request, registry: RegistryDep, settings: Settin
         query = _csv_query(request)
         metrics = request.app.state.metrics
         return await run_in_threadpool(_score_csv, await request.body(), query, registry, settings.max_points, metrics)
+    _no_query(request)
     try:
         body = ScoreIn.model_validate_json(await request.body())
     except ValidationError as exc:
@@ -206,6 +213,22 @@ def _score_frame(
         raise
     counter.labels("flagged" if report.flagged else "clear").inc()
     return ScoreOut.of(report, with_expected=opts.include_expected)
+
+
+def _no_query(request: Request) -> None:
+    """A JSON body carries its options itself: a query parameter would be ignored, so it is a 422 instead."""
+    if not request.query_params:
+        return
+    name, value = next(iter(request.query_params.items()))
+    raise ProblemError(
+        422,
+        "invalid-input",
+        "Invalid input",
+        f"{name}: query parameters go with a text/csv body; a JSON body names its options in the body"
+        f" (got {show(value)})",
+        field=name,
+        value=value,
+    )
 
 
 def _csv_query(request: Request) -> ScoreCsvQuery:

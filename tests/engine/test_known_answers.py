@@ -1,0 +1,154 @@
+"""Known answers for the engine's core functions (issue 17): the shift search, its design, calibration, threshold.
+
+In the style of ruptures' tests: signals built with a known breakpoint and size, so the answer is known exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from detector.models.changepoint import box_scan, design
+from detector.models.classifier import Calibrator
+from detector.pipeline import MAX_VALIDATION_FPR, _pick_threshold
+
+N_DAYS = 365
+
+
+def _calendar(n: int = N_DAYS, seed: int = 0) -> dict[str, np.ndarray]:
+    """A year of days from 20 March: Fridays off, six holidays, a seasonal temperature with noise (°C)."""
+    rng = np.random.default_rng(seed)
+    day = np.arange(n)
+    doy = (day + 79) % 365 + 1
+    return {
+        "off_day": day % 7 == 4,
+        "holiday": np.isin(day, [0, 1, 12, 13, 80, 200]),
+        "temp": 18 + 12 * np.sin(2 * np.pi * (doy - 110) / 365) + rng.normal(0, 2, n),
+        "doy": doy,
+    }
+
+
+def _daily(start: int, end: int, delta: float, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Daily level = calendar and weather terms + ``delta`` on days [start, end) + noise (sd 0.05); its design."""
+    cal = _calendar()
+    x = design(N_DAYS, cal["off_day"], cal["holiday"], cal["temp"], cal["doy"])
+    rng = np.random.default_rng(seed)
+    beta = rng.normal(0, 0.3, x.shape[1])
+    beta[0] = 10.0
+    box = np.zeros(N_DAYS)
+    box[start:end] = delta
+    return x @ beta + box + rng.normal(0, 0.05, N_DAYS), x
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "delta"),
+    [(100, 160, 0.5), (30, 60, 1.0), (250, 330, 0.2), (200, N_DAYS, 0.3)],  # the last is still on at the end
+)
+def test_box_scan_finds_an_injected_box_exactly(start: int, end: int, delta: float) -> None:
+    z, x = _daily(start, end, delta)
+    box = box_scan(z, x)
+    assert (box.start, box.end) == (start, end)
+    assert box.delta == pytest.approx(delta, rel=0.08)
+    assert box.t > 10
+
+
+def test_box_scan_reports_days_of_the_input_when_days_are_missing() -> None:
+    z, x = _daily(100, 160, 0.5)
+    z[[5, 99, 120, 121, 300]] = np.nan  # dropped rows: the box is still named in the input's day numbers
+    box = box_scan(z, x)
+    assert (box.start, box.end) == (100, 160)
+
+
+def test_box_scan_finds_only_positive_boxes_and_no_strong_one_in_noise() -> None:
+    z, x = _daily(100, 160, -0.5)  # load that drops is no mining block: what is found is a rise, elsewhere
+    dropped = box_scan(z, x)
+    assert dropped.delta > 0
+    assert (dropped.start, dropped.end) != (100, 160)
+    quiet, _ = _daily(0, 0, 0.0)
+    assert box_scan(quiet, x).t < 6
+
+
+def test_box_scan_honours_min_days_and_edge() -> None:
+    z, x = _daily(100, 105, 1.0)  # five days: shorter than the 14 a box needs
+    box = box_scan(z, x, min_days=14, edge=7)
+    assert box.end - box.start >= 14
+    assert box.start >= 7
+    assert box.end == N_DAYS or box.end <= N_DAYS - 7
+
+
+def test_design_with_temperature_has_the_documented_columns_and_no_nan() -> None:
+    cal = _calendar()
+    temp = cal["temp"].copy()
+    temp[::10] = np.nan  # 10 % missing: filled, not spread as NaN
+    x = design(N_DAYS, cal["off_day"], cal["holiday"], temp, cal["doy"])
+    # intercept, off day, holiday, six hinges, the blended temperature, today minus the blend
+    assert x.shape == (N_DAYS, 11)
+    assert np.isfinite(x).all()
+    np.testing.assert_array_equal(x[:, 0], 1.0)
+    np.testing.assert_array_equal(x[:, 1], cal["off_day"].astype(float))
+    np.testing.assert_array_equal(x[:, 2], cal["holiday"].astype(float))
+    assert np.abs(x).max(0) == pytest.approx(np.ones(11))  # each column scaled to max |value| 1
+    assert (x[:, 3:9] >= 0).all()  # hinges are clipped at zero
+    extremes = design(N_DAYS, cal["off_day"], cal["holiday"], temp, cal["doy"], cal["temp"] + 5, cal["temp"] - 5)
+    assert extremes.shape == (N_DAYS, 17)  # three hinges each for the day's maximum and minimum
+    assert np.isfinite(extremes).all()
+
+
+@pytest.mark.parametrize("temp", [None, "mostly missing"])
+def test_design_without_temperature_uses_a_smooth_season(temp: str | None) -> None:
+    cal = _calendar()
+    t = None if temp is None else np.where(np.arange(N_DAYS) % 3 == 0, cal["temp"], np.nan)
+    x = design(N_DAYS, cal["off_day"], cal["holiday"], t, cal["doy"])
+    assert x.shape == (N_DAYS, 7)  # intercept, off day, holiday, cos/sin of the year and of half a year
+    assert np.isfinite(x).all()
+    season = np.cos(2 * np.pi * cal["doy"] / 365.25)
+    np.testing.assert_allclose(x[:, 3], season / np.abs(season).max())
+    np.testing.assert_allclose(np.abs(x[:, 3:]).max(0), 1.0)
+
+
+def test_calibrator_is_monotone_maps_into_0_1_and_matches_observed_rates() -> None:
+    rng = np.random.default_rng(4)
+    margin = rng.normal(0, 2, 4000)
+    labels = (rng.random(4000) < 1 / (1 + np.exp(-margin))).astype(int)
+    cal = Calibrator.fit(margin, labels)
+    grid = np.concatenate([[-700.0, -50.0], np.linspace(-8, 8, 2001), [50.0, 700.0]])
+    p = cal(grid)
+    assert ((p >= 0) & (p <= 1)).all()
+    assert (np.diff(p) >= 0).all()
+    assert p[0] < 0.05
+    assert p[-1] > 0.95
+    fitted = cal(margin)
+    for lo, hi in [(-9, -2), (-2, 0), (0, 2), (2, 9)]:
+        sel = (margin >= lo) & (margin < hi)
+        assert fitted[sel].mean() == pytest.approx(labels[sel].mean(), abs=0.02)
+
+
+def test_calibrator_breaks_ties_inside_a_step_by_less_than_a_thousandth() -> None:
+    cal = Calibrator(np.array([-1.0, 1.0]), np.array([0.2, 0.2]))  # one flat step
+    p = cal(np.array([-0.5, 0.0, 0.5]))
+    assert p[0] < p[1] < p[2]
+    assert np.abs(p - 0.2).max() <= 1e-3
+
+
+def test_pick_threshold_keeps_the_false_positive_rate_within_its_limit() -> None:
+    rng = np.random.default_rng(5)
+    y = np.r_[np.zeros(500, int), np.ones(100, int)]
+    p = np.r_[rng.beta(2, 5, 500), rng.beta(5, 2, 100)]
+    t = _pick_threshold(p, y)
+    flag = p >= t
+    assert flag[y == 0].mean() <= MAX_VALIDATION_FPR
+    # and it is the best F1 among the thresholds that keep to the limit
+    f1 = {}
+    for c in np.unique(p):
+        f = p >= c
+        if f[y == 0].mean() <= MAX_VALIDATION_FPR:
+            f1[c] = 2 * (f & (y == 1)).sum() / (f.sum() + (y == 1).sum())
+    assert t == max(f1, key=lambda c: (f1[c], -c))
+
+
+def test_pick_threshold_known_answer() -> None:
+    # 100 negatives at 0.1..0.6 (two of them high, at 0.9 and 0.95), 10 positives at 0.7..0.99.
+    y = np.r_[np.zeros(100, int), np.ones(10, int)]
+    p = np.r_[np.linspace(0.1, 0.6, 98), [0.9, 0.95], np.linspace(0.7, 0.99, 10)]
+    # 0.7 flags all 10 miners and the two high negatives (FPR 2 %, at the limit): F1 = 20 / 22
+    assert _pick_threshold(p, y) == pytest.approx(0.7)
