@@ -314,20 +314,22 @@ def iter_signatures(
     country: str | None = None,
     min_days: float = MIN_DAYS,
     peers: Source | str | None = "auto",
+    calendar: str = "gregorian",
 ) -> Iterator[tuple[str, np.ndarray | DetectorError]]:
     """Signature features of every series (the classifier's input, as ``score`` computes it), or its error.
 
     The features do not depend on a model: recalibration uses them to get any model's decision values.
-    ``peers`` and ``country`` as in ``iter_scores``, so the features are those scoring the same input would use.
+    ``peers``, ``country`` and ``calendar`` as in ``iter_scores``, so the features are those scoring the same
+    input would use.
     """
     country, _ = calendar_country(country, tz)
     peers = _resolve_peers(source, peers)
     pool = None
     checked: Iterable[tuple[str, LoadSeries | DetectorError]]
     if peers is None:
-        checked = iter_series(source, unit=unit, tz=tz, min_days=min_days)
+        checked = iter_series(source, unit=unit, tz=tz, min_days=min_days, calendar=calendar)
     else:
-        checked, pool = _with_peer_pool(source, peers, unit, tz, country, min_days)
+        checked, pool = _with_peer_pool(source, peers, unit, tz, country, min_days, calendar=calendar)
     for sid, series in checked:
         if isinstance(series, DetectorError):
             yield sid, series
