@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 NOWRUZ = {
@@ -21,6 +22,7 @@ NOWRUZ = {
     1406: date(2027, 3, 21),
 }
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+EVENING = (19, 20, 21, 22)  # the curtailment hours of ``mehr_site``
 
 
 def solar_hijri_day(day: date) -> tuple[int, int, int]:
@@ -40,3 +42,15 @@ def solar_hijri_texts(utc: pd.Series, tz: str, persian: bool = False) -> list[st
         text = f"{y:04d}/{m:02d}/{d:02d} {ts.hour:02d}:{ts.minute:02d}"
         out.append(text.translate(PERSIAN_DIGITS) if persian else text)
     return out
+
+
+def mehr_site(tz: str = "Asia/Tehran") -> pd.DataFrame:
+    """A dedicated 10 MW farm (3,077 S19s) that switches off 19:00-23:00 (``EVENING``) exactly on the days of
+    Mehr 1402 (23 September to 22 October 2023), May to December 2023; ISO timestamps with offsets, MW."""
+    idx = pd.date_range(
+        pd.Timestamp("2023-05-01", tz=tz), pd.Timestamp("2024-01-01", tz=tz), freq="h", inclusive="left"
+    )
+    load = 10.0 + np.random.default_rng(0).normal(0, 0.1, len(idx))
+    mehr = np.array([solar_hijri_day(t.date())[1] == 7 for t in idx])
+    load[mehr & np.isin(idx.hour, EVENING)] = 0.2
+    return pd.DataFrame({"series_id": "site", "timestamp": idx.map(lambda t: t.isoformat()), "load": load})

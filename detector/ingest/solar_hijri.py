@@ -129,3 +129,37 @@ def solar_hijri_date(day: date) -> tuple[int, int, int]:
     """(year, month, day) of a Gregorian date in the Solar Hijri calendar."""
     sh = jdatetime.date.fromgregorian(date=day)
     return sh.year, sh.month, sh.day
+
+
+# Month names as Iranian exports and rules write them: the transliterations in common use, and Persian script.
+_MONTH_SPELLINGS: dict[str, int] = {
+    **{name.lower(): i for i, name in enumerate(MONTHS, start=1)},
+    **dict.fromkeys(("ordibehesht", "ordibehasht", "ordibahesht"), 2),
+    **dict.fromkeys(("khordad", "khordaad", "khurdad"), 3),
+    **dict.fromkeys(("mordad", "mordaad", "amordad", "amurdad"), 5),
+    **dict.fromkeys(("shahrivar", "shahriwar", "shahrewar"), 6),
+    **dict.fromkeys(("aban", "aaban", "abaan", "aabaan"), 8),
+    **dict.fromkeys(("azar", "aazar", "azer"), 9),
+    **dict.fromkeys(("dey", "dei", "day"), 10),
+    **dict.fromkeys(("esfand", "isfand", "espand"), 12),
+    **{
+        name: i
+        for i, name in enumerate(
+            ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"),
+            start=1,
+        )
+    },
+}
+
+
+def month_number(name: str) -> int | None:
+    """1..12 for a Solar Hijri month name (case-insensitive, common spellings, Persian script); else None."""
+    return _MONTH_SPELLINGS.get(name.strip().lower().replace("ي", "ی"))
+
+
+def months_of(local: pd.DatetimeIndex) -> np.ndarray:
+    """The Solar Hijri month (1..12) of each local time; each distinct date converted once."""
+    days = local.tz_localize(None).normalize() if local.tz is not None else local.normalize()
+    uniq, inverse = np.unique(days.to_numpy(), return_inverse=True)
+    months = [solar_hijri_date(pd.Timestamp(d).date())[1] for d in uniq]
+    return np.asarray(months, dtype=np.int64)[inverse]

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from service_harness import wait_done
 
-from tests.solar_hijri_text import solar_hijri_texts
+from tests.solar_hijri_text import EVENING, mehr_site, solar_hijri_texts
 
 TZ = "Asia/Tehran"
 LOCAL = ("onset_local", "end_local")
@@ -128,3 +128,32 @@ def test_job_in_solar_hijri_has_local_dates_in_results_and_series(
     assert series.json()["report"]["onset_local"] == mined["onset_local"]
     csv_text = client.get(f"/v1/jobs/{job['id']}/results?format=csv").text
     assert csv_text.splitlines()[0].endswith(",peers,onset_local,end_local")
+
+
+def test_verify_takes_curtailment_months_by_persian_name(client: TestClient) -> None:
+    site_frame = mehr_site()  # sheds 19:00-23:00 in Mehr only (tests/claims/test_solar_hijri_months.py)
+    body: dict[str, Any] = {
+        "series": {"series_id": "site", "timestamps": list(site_frame.timestamp), "values": list(site_frame.load)},
+        "claim": {
+            "start": "2023-05-01",
+            "rigs": 3077,
+            "rig_model": "S19",
+            "dedicated": True,
+            "curtail_hours": list(EVENING),
+            "curtail_months": "Mehr",
+        },
+        "unit": "MW",
+        "timezone": TZ,
+    }
+    response = client.post("/v1/verify", json=body)
+    assert response.status_code == 200, response.text
+    curtailment = response.json()["curtailment"]
+    assert (curtailment["verdict"], curtailment["months"], curtailment["calendar"]) == ("complies", [7], "solar-hijri")
+    by_number = {**body, "claim": {**body["claim"], "curtail_months": [7], "curtail_calendar": "solar-hijri"}}
+    assert client.post("/v1/verify", json=by_number).json()["curtailment"] == curtailment
+    bad = client.post("/v1/verify", json={**body, "claim": {**body["claim"], "curtail_months": "Tir-Summer"}})
+    assert bad.status_code == 422
+    assert bad.json()["detail"] == (
+        "claim.curtail_months: use Solar Hijri month names like Tir-Shahrivar or Tir,Mordad (Farvardin to Esfand) "
+        "(got 'Tir-Summer')"
+    )
