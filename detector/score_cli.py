@@ -37,8 +37,7 @@ TZ_HELP = (
 )
 CALENDAR_HELP = (
     "how INPUT writes its timestamps: gregorian (ISO 8601) or solar-hijri (local Solar Hijri date-times such as "
-    "1402/08/17 14:00, ASCII or Persian digits, read in --tz, which it needs); solar-hijri also writes "
-    "onset_local and end_local in that calendar"
+    "1402/08/17 14:00, ASCII or Persian digits, read in --tz, which it needs)"
 )
 COUNTRY_HELP = (
     "holiday calendar, ISO 3166 code; default: the country of --tz (America/Chicago: US, Asia/Tehran: IR), or IR "
@@ -126,7 +125,9 @@ def score_cmd(
     unit: Annotated[str | None, typer.Option(help="W, kW, MW, GW or Wh, kWh, MWh (else a 'unit' column)")] = None,
     country: Annotated[str | None, typer.Option(help=COUNTRY_HELP)] = None,
     threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="flag at this probability")] = None,
-    calendar: Annotated[str, typer.Option(help=CALENDAR_HELP)] = "gregorian",
+    calendar: Annotated[
+        str, typer.Option(help=CALENDAR_HELP + "; solar-hijri also fills the score file's onset_local and end_local")
+    ] = "gregorian",
     top: Annotated[int | None, typer.Option(min=1, help="flag the K highest scores (inspection budget)")] = None,
     segments: Annotated[Path | None, typer.Option(help="also write one row per segment (CSV)")] = None,
     peers: Annotated[
