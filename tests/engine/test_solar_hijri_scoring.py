@@ -112,3 +112,14 @@ def test_cli_errors_name_the_flags_and_the_row(loads: tuple[pd.DataFrame, pd.Dat
     assert bad_row.output == (
         "failed: row 5, field 'timestamp': Esfand 1400 has 29 days (got '1400/12/30 00:00') [series 'feeder-0000']\n"
     )
+
+
+def test_cli_check_reads_the_export_as_score_does(loads: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path) -> None:
+    _, hijri = loads
+    hijri.to_csv(tmp_path / "hijri.csv", index=False)
+    args = ["check", str(tmp_path / "hijri.csv"), "--tz", TZ, "--out", str(tmp_path / "q.csv")]
+    assert runner.invoke(app, args).exit_code == 1  # read as ISO, every series is rejected
+    assert runner.invoke(app, [*args, "--calendar", "solar-hijri"]).exit_code == 0
+    quality = pd.read_csv(tmp_path / "q.csv")
+    assert list(quality["series_id"]) == ["feeder-0000", "feeder-0001", "feeder-0002"]
+    assert (quality["coverage"] == 1.0).all()
