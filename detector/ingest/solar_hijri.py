@@ -12,6 +12,7 @@ persiantools (the other candidate) gave the same date for every day 1901-2099 wh
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import jdatetime
@@ -42,7 +43,7 @@ NOT_A_DATE = f"timestamp is not a Solar Hijri date-time such as {EXAMPLE}"
 # Persian (U+06F0..) and Arabic-Indic (U+0660..) digits -> ASCII; exports use either.
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 # year/month/day (or with '-'), a space or 'T', hour:minute[:second]
-_PATTERN = r"^(\d{4})[/-](\d{1,2})[/-](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$"
+_LAYOUT = re.compile(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?", re.ASCII)
 
 
 def check_calendar(calendar: str, tz: str | None) -> str:
@@ -85,34 +86,34 @@ def parse_timestamps(raw: pd.Series) -> tuple[pd.Series, list[tuple[str, np.ndar
 
     A text not in the layout (see ``NOT_A_DATE``) is NaT and not in the problems: the caller reports it
     as any unreadable timestamp. A text in the layout naming no real date or time is NaT and listed as
-    ``(reason, rows)``, e.g. ``("Esfand 1402 has 29 days", mask)``. Each distinct date is converted once.
+    ``(reason, rows)``, e.g. ``("Esfand 1402 has 29 days", mask)``. Each distinct text is read once.
     """
-    text = raw.astype("string").str.strip().str.translate(_DIGITS)
-    parts = text.str.extract(_PATTERN).astype("float64")
-    ok = parts[[0, 1, 2, 3, 4]].notna().all(axis=1).to_numpy()
-    y, m, d, hh, mm = (parts[i].to_numpy() for i in range(5))
-    ss = parts[5].fillna(0).to_numpy()
-    bad_time = ok & ((hh > 23) | (mm > 59) | (ss > 59))
-    reasons = np.where(bad_time, "time of day must be 00:00 to 23:59:59", "").astype(object)
-    key = np.where(ok, y * 10_000 + m * 100 + d, -1).astype(np.int64)  # one conversion per distinct date
-    codes, uniq = pd.factorize(key)
-    day_of = np.full(len(uniq), np.nan)  # days since 1970-01-01, NaN for no date
-    why = np.full(len(uniq), "", dtype=object)
-    for i, k in enumerate(uniq):
-        if k < 0:
+    codes, texts = pd.factorize(raw)  # exports repeat each timestamp once per series: read each text once
+    seconds = np.full(len(texts) + 1, np.nan)  # local seconds since 1970; the last slot is a missing value's
+    why = np.full(len(texts) + 1, "", dtype=object)
+    days: dict[tuple[int, int, int], int | str] = {}  # Gregorian day number, or why it is no date
+    for i, text in enumerate(texts):
+        found = _LAYOUT.fullmatch(str(text).strip().translate(_DIGITS))
+        if found is None:
+            continue  # not in the layout: the caller's unreadable-timestamp problem
+        year, month, day, hh, mm, ss = (int(g) if g else 0 for g in found.groups())
+        if hh > 23 or mm > 59 or ss > 59:
+            why[i] = "time of day must be 00:00 to 23:59:59"
             continue
-        year, month, day = int(k) // 10_000, int(k) // 100 % 100, int(k) % 100
-        problem = _date_problem(year, month, day)
-        if problem is None:
-            day_of[i] = (jdatetime.date(year, month, day).togregorian() - date(1970, 1, 1)).days
+        key = (year, month, day)
+        if key not in days:
+            problem = _date_problem(year, month, day)
+            days[key] = problem or (jdatetime.date(year, month, day).togregorian() - date(1970, 1, 1)).days
+        if isinstance(days[key], str):
+            why[i] = days[key]
         else:
-            why[i] = problem
-    reasons = np.where(reasons == "", why[codes], reasons)
-    seconds = day_of[codes] * 86_400 + hh * 3_600 + mm * 60 + ss
-    valid = ok & (reasons == "") & np.isfinite(seconds)
-    micros = np.where(valid, seconds, 0).astype(np.int64) * 1_000_000
+            seconds[i] = int(days[key]) * 86_400 + hh * 3_600 + mm * 60 + ss
+    at = seconds[codes]  # codes of missing values are -1: the last slot
+    reasons = why[codes]
+    valid = np.isfinite(at)
+    micros = np.where(valid, at, 0).astype(np.int64) * 1_000_000
     naive = pd.Series(np.where(valid, micros, np.iinfo(np.int64).min).view("datetime64[us]"), index=raw.index)
-    problems = [(str(r), reasons == r) for r in pd.unique(reasons[reasons != ""])]
+    problems = [(str(r), reasons == r) for r in pd.unique(why[why != ""])]
     return naive, problems
 
 

@@ -84,6 +84,10 @@ def test_same_series_as_iso_across_the_dst_changes_of_1401(table: Callable[..., 
             "17 Aban 1402",
             "timestamp is not a Solar Hijri date-time such as 1402/08/17 14:00 (got '17 Aban 1402')",
         ),
+        (
+            "1402/08/17 14:00+03:30",  # local time only: an offset belongs to ISO input
+            "timestamp is not a Solar Hijri date-time such as 1402/08/17 14:00 (got '1402/08/17 14:00+03:30')",
+        ),
         (None, "timestamp is not a Solar Hijri date-time such as 1402/08/17 14:00 (got None)"),
     ],
 )
