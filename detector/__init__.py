@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from detector.evaluation import evaluate
     from detector.export import escape_cell, escape_formulas
     from detector.features.calendar import CalendarSpec
-    from detector.ingest import UNITS, LoadSeries, QualityReport, from_arrays, iter_series, load, read_table
+    from detector.ingest import CALENDARS, UNITS, LoadSeries, QualityReport, from_arrays, iter_series, load, read_table
     from detector.ingest.units import power_text
     from detector.models.baselines import BASELINES
     from detector.pipeline import LabelledSet, iter_scores, metrics, score, score_block, train
@@ -65,6 +65,7 @@ _WHERE: dict[str, tuple[str, str | None]] = {
     "escape_cell": ("detector.export", "escape_cell"),
     "escape_formulas": ("detector.export", "escape_formulas"),
     "CalendarSpec": ("detector.features.calendar", "CalendarSpec"),
+    "CALENDARS": ("detector.ingest", "CALENDARS"),
     "UNITS": ("detector.ingest", "UNITS"),
     "LoadSeries": ("detector.ingest", "LoadSeries"),
     "QualityReport": ("detector.ingest", "QualityReport"),
@@ -91,6 +92,7 @@ _WHERE: dict[str, tuple[str, str | None]] = {
 
 __all__ = [
     "BASELINES",
+    "CALENDARS",
     "RIGS",
     "RIG_KW",
     "UNITS",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,6 +33,8 @@ from detector.features import peers as peer_features
 from detector.features.calendar import Calendar, CalendarSpec, calendar_features, date_text
 from detector.features.daily import DailyView, daily_view, quiet
 from detector.ingest.series import LoadSeries
+from detector.ingest.solar_hijri import CALENDARS, month_number, months_of
+from detector.ingest.solar_hijri import MONTHS as SOLAR_HIJRI_MONTHS
 from detector.ingest.units import convert_power, power_text
 from detector.models.changepoint import design
 from detector.rigs import RIGS
@@ -63,6 +66,8 @@ class Claim:
     ``curtail_hours`` (local hours, e.g. 19..22) with ``curtail_share`` (1.0 = switch off), in the local
     months ``curtail_months`` (1..12; empty = all year, e.g. 6..9 for a summer peak rule), is a
     peak-hour curtailment the miner must honour; ``licensed_kw`` the capacity it may draw.
+    ``curtail_calendar`` "solar-hijri": ``curtail_months`` are Solar Hijri months (4..6 = Tir to Shahrivar, which
+    run from about 22 June to 22 September), matched by each local day's Solar Hijri date.
     """
 
     start: str | pd.Timestamp
@@ -76,6 +81,7 @@ class Claim:
     curtail_share: float = 1.0
     curtail_months: tuple[int, ...] = ()
     dedicated: bool = False
+    curtail_calendar: str = "gregorian"  # the calendar of curtail_months: gregorian or solar-hijri
 
     def rig_kw(self, rig_table: dict[str, float] | None = None) -> float:
         """kW per rig: ``kw_per_rig``, else the table's entry for ``rig_model``, else an S19's."""
@@ -111,6 +117,12 @@ class Claim:
         bad_months = [m for m in self.curtail_months if not 1 <= m <= 12]
         if bad_months:
             raise InputValidationError(field="curtail_months", value=bad_months[0], reason="months must be 1..12")
+        if self.curtail_calendar not in CALENDARS:
+            raise InputValidationError(
+                field="curtail_calendar",
+                value=self.curtail_calendar,
+                reason=f"calendar must be one of {', '.join(CALENDARS)}",
+            )
         if len(set(self.curtail_hours)) >= 24:
             raise InputValidationError(
                 field="curtail_hours", value=len(self.curtail_hours), reason="curtailment cannot cover all 24 hours"
@@ -150,6 +162,7 @@ class Curtailment:
     verdict: Literal["complies", "does not comply", "undecidable"]
     reason: str
     months: tuple[int, ...] = ()  # local months the rule applies in (empty: all year)
+    calendar: str = "gregorian"  # of ``months``: solar-hijri counts 1 = Farvardin
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -221,6 +234,7 @@ class Verification:
                 "verdict": self.curtailment.verdict,
                 "reason": self.curtailment.reason,
                 "months": list(self.curtailment.months),
+                "calendar": self.curtailment.calendar,
             },
             "notes": list(self.notes),
         }
@@ -298,7 +312,8 @@ def _curtailment(
 ) -> Curtailment:
     """Share of the block shed in the curtailment hours: 1 − (excess there) / (excess in the other hours).
 
-    With ``curtail_months`` only those months' days after the start count (``month``: local month per day).
+    With ``curtail_months`` only those months' days after the start count (``month``: local month per day, in
+    the claim's ``curtail_calendar``).
     """
     hours = np.array(sorted(set(claim.curtail_hours)))
     rest = np.setdiff1d(np.arange(24), hours)
@@ -312,7 +327,8 @@ def _curtailment(
     months = tuple(sorted(set(claim.curtail_months)))
     names = _hours_text(claim.curtail_hours)
     if claim.curtail_months:
-        names += " in " + ", ".join(_MONTHS[m - 1] for m in sorted(set(claim.curtail_months)))
+        labels = SOLAR_HIJRI_MONTHS if claim.curtail_calendar == "solar-hijri" else _MONTHS
+        names += " in " + ", ".join(labels[m - 1] for m in sorted(set(claim.curtail_months)))
     if not block.low > 0:
         return Curtailment(
             tuple(int(h) for h in hours),
@@ -323,6 +339,7 @@ def _curtailment(
             "undecidable",
             f"no block of load is seen outside {names}, so there is nothing to curtail",
             months,
+            claim.curtail_calendar,
         )
     shed, lo, hi = -gap.value / block.value, -gap.high / block.value, -gap.low / block.value
     tol = 0.2  # a fifth of the required shedding: rigs ramp down and back up around the window
@@ -338,7 +355,17 @@ def _curtailment(
         )
     else:
         verdict, why = "undecidable", f"sheds {shed:.0%} in {names}, but the interval {lo:.0%}..{hi:.0%} is too wide"
-    return Curtailment(tuple(int(h) for h in hours), required, shed, lo, hi, verdict, why, months)  # type: ignore[arg-type]
+    return Curtailment(
+        tuple(int(h) for h in hours),
+        required,
+        shed,
+        lo,
+        hi,
+        verdict,  # type: ignore[arg-type]
+        why,
+        months,
+        claim.curtail_calendar,
+    )
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -484,7 +511,8 @@ def _verify(
     curtail = None
     if claim.curtail_hours:
         month = np.zeros(n, dtype=int)
-        month[cal.day] = np.asarray(series.index.tz_convert(series.tz).month)
+        local = series.index.tz_convert(series.tz)
+        month[cal.day] = months_of(local) if claim.curtail_calendar == "solar-hijri" else np.asarray(local.month)
         curtail = _curtailment(view, x, step, claim, zq, HAC_LAGS, claim.dedicated, month)
     if curtail is not None:
         reasons += (f"curtailment: {curtail.verdict}: {curtail.reason}",)
@@ -689,6 +717,30 @@ def parse_months(text: str | None) -> tuple[int, ...]:
     return _cyclic(text, 1, 12, True, "curtail_months", "use months like 6-9 or 6,7,8 (1 = January)")
 
 
+_PERSIAN_HINT = "use Solar Hijri month names like Tir-Shahrivar or Tir,Mordad (Farvardin to Esfand)"
+
+
+def parse_curtail_months(text: str | None) -> tuple[tuple[int, ...], str]:
+    """Months and their calendar: Gregorian numbers (``6-9``, as ``parse_months``) or Solar Hijri month names
+    (``Tir-Shahrivar``, ``Dey-Farvardin`` across Nowruz, ``Tir,Mordad``; case-insensitive, common spellings).
+
+    Names give Solar Hijri month numbers (Tir = 4): the rule is then matched by Solar Hijri date, since those
+    months begin around the 21st-23rd of Gregorian ones. Names and numbers in one rule are an error.
+    """
+    if text is None or not re.search(r"[^\d\s,\-]", str(text)):
+        return parse_months(text), "gregorian"
+    numbers = []
+    for token in re.split(r"([,\-])", str(text)):
+        if token in (",", "-"):
+            numbers.append(token)
+            continue
+        month = month_number(token)
+        if month is None:
+            raise InputValidationError(field="curtail_months", value=text, reason=_PERSIAN_HINT)
+        numbers.append(str(month))
+    return _cyclic("".join(numbers), 1, 12, True, "curtail_months", _PERSIAN_HINT), "solar-hijri"
+
+
 _TRUE, _FALSE = {"true", "1", "yes", "y"}, {"false", "0", "no", "n", ""}
 
 
@@ -730,6 +782,7 @@ def read_claims(source: str | Path | pd.DataFrame) -> list[ClaimRow]:
         if not cell["series_id"]:
             raise InputValidationError(row=i, field="series_id", value="", reason="empty")
         try:
+            curtail_months, curtail_calendar = parse_curtail_months(cell.get("curtail_months"))
             claim = Claim(
                 start=cell["start"],
                 rigs=numbers["rigs"],
@@ -740,8 +793,9 @@ def read_claims(source: str | Path | pd.DataFrame) -> list[ClaimRow]:
                 licensed_kw=numbers["licensed_kw"],
                 curtail_hours=parse_hours(cell.get("curtail_hours")),
                 curtail_share=numbers["curtail_share"] if numbers["curtail_share"] is not None else 1.0,
-                curtail_months=parse_months(cell.get("curtail_months")),
+                curtail_months=curtail_months,
                 dedicated=flag in _TRUE,
+                curtail_calendar=curtail_calendar,
             )
             claim.check()
             claim.rig_kw()

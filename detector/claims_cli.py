@@ -61,7 +61,12 @@ def verify_cmd(
     curtail_hours: Annotated[str | None, typer.Option("--curtail-hours", help="curtailment hours, e.g. 18-22")] = None,
     curtail_share: Annotated[float, typer.Option("--curtail-share", help="share to shed then (1 = off)")] = 1.0,
     curtail_months: Annotated[
-        str | None, typer.Option("--curtail-months", help="local months the rule applies in, e.g. 6-9")
+        str | None,
+        typer.Option(
+            "--curtail-months",
+            help="local months the rule applies in: Gregorian numbers (6-9) or Solar Hijri names (Tir-Shahrivar), "
+            "matched by date in that calendar",
+        ),
     ] = None,
     dedicated: Annotated[bool, typer.Option(help="the series meters the mining site alone")] = False,
     peers: Annotated[
@@ -86,7 +91,7 @@ def verify_cmd(
 
     One claim from the options, or many from ``--claims FILE`` (one results row each with ``--out``).
     """
-    from detector.claims import parse_hours, parse_months, render
+    from detector.claims import parse_curtail_months, parse_hours, render
 
     if claims is not None:
         _verify_many(input_path, claims, out_path, unit, tz, country, confidence, tolerance, rig_table)
@@ -95,6 +100,7 @@ def verify_cmd(
         if start is None:
             raise detector.InputValidationError(field="start", value=None, reason="give --start (or --claims FILE)")
         table = read_rig_table(rig_table) if rig_table is not None else None
+        months, months_calendar = parse_curtail_months(curtail_months)
         claim = detector.Claim(
             start=start,
             rigs=rigs,
@@ -105,8 +111,9 @@ def verify_cmd(
             licensed_kw=licensed_kw,
             curtail_hours=parse_hours(curtail_hours),
             curtail_share=curtail_share,
-            curtail_months=parse_months(curtail_months),
+            curtail_months=months,
             dedicated=dedicated,
+            curtail_calendar=months_calendar,
         )
         claim.check()
         series = detector.load(input_path, unit=unit, tz=tz)

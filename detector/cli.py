@@ -21,7 +21,7 @@ from typer.core import TyperCommand, TyperGroup
 import detector
 from detector.balance_cli import balance_cmd
 from detector.claims_cli import verify_cmd
-from detector.score_cli import COUNTRY_HELP, TZ_HELP, calendar_note, command_line_message, score_cmd
+from detector.score_cli import CALENDAR_HELP, COUNTRY_HELP, TZ_HELP, calendar_note, command_line_message, score_cmd
 from detector.score_cli import fail as _fail
 from detector.score_cli import load_model_opt as _load_model_opt
 
@@ -187,11 +187,12 @@ def check_cmd(
     unit: Annotated[str | None, typer.Option(help="W, kW, MW, GW or Wh, kWh, MWh (else a 'unit' column)")] = None,
     tz: Annotated[str | None, typer.Option("--tz", help="IANA zone: local time of naive timestamps")] = None,
     report: Annotated[Path | None, typer.Option("--out", help="write the data-quality report as CSV")] = None,
+    calendar: Annotated[str, typer.Option(help=CALENDAR_HELP)] = "gregorian",
 ) -> None:
     """Validate a load file: one data-quality row per series, or the error that rejected it."""
     rows: list[dict[str, object]] = []
     try:
-        for sid, result in detector.iter_series(input_path, unit=unit, tz=tz):
+        for sid, result in detector.iter_series(input_path, unit=unit, tz=tz, calendar=calendar):
             if isinstance(result, detector.DetectorError):
                 rows.append({"series_id": sid, "error": command_line_message(str(result))})
             else:

@@ -73,6 +73,7 @@ def iter_scores(
     workers: int = 1,
     chunk_rows: int | None = CHUNK_ROWS,
     peers: Source | str | None = "auto",
+    calendar: str = "gregorian",
 ) -> Iterator[tuple[str, ScoreReport | DetectorError]]:
     """Score every series of ``source``; yield ``(series_id, report or the error that stopped it)``.
 
@@ -91,6 +92,8 @@ def iter_scores(
     report's warnings say so ("holiday calendar: US, inferred from the zone America/Chicago"); a zone of no
     country (UTC, Etc/*) keeps ``detector.zones.DEFAULT_COUNTRY`` (IR) and says that. ``quality["country"]``
     names the calendar used.
+    ``calendar``: how ``source`` writes its timestamps (``detector.ingest.iter_series``); "solar-hijri" also
+    gives each report ``onset_local``/``end_local`` as local Solar Hijri date-times.
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")
@@ -98,19 +101,27 @@ def iter_scores(
     model = model or load_model()
     peers = _resolve_peers(source, peers)
     score = functools.partial(
-        _score_one, model=model, country=country, threshold=threshold, with_expected=with_expected, note=note
+        _score_one,
+        model=model,
+        country=country,
+        threshold=threshold,
+        with_expected=with_expected,
+        note=note,
+        calendar=calendar,
     )
     if peers is not None:
-        checked, pool = _with_peer_pool(source, peers, unit, tz, country, min_days, chunk_rows)
+        checked, pool = _with_peer_pool(source, peers, unit, tz, country, min_days, chunk_rows, calendar)
         for sid, s in checked:
             yield sid, s if isinstance(s, DetectorError) else score(s, peers=pool)
         return
     if workers == 1:
-        for sid, s in iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows):
+        for sid, s in iter_series(
+            source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows, calendar=calendar
+        ):
             yield sid, s if isinstance(s, DetectorError) else score(s)
         return
-    score_block = functools.partial(_score_block, unit=unit, tz=tz, min_days=min_days, score=score)
-    blocks = read_blocks(source, unit=unit, tz=tz, chunk_rows=chunk_rows)
+    score_block = functools.partial(_score_block, unit=unit, tz=tz, min_days=min_days, score=score, calendar=calendar)
+    blocks = read_blocks(source, unit=unit, tz=tz, chunk_rows=chunk_rows, calendar=calendar)
     first, second = next(blocks, None), next(blocks, None)
     if second is None:  # one block: a worker would only add its start-up (seconds) to the same work
         if first is not None:
@@ -159,13 +170,18 @@ def _with_peer_pool(
     country: str,
     min_days: float,
     chunk_rows: int | None = CHUNK_ROWS,
+    calendar: str = "gregorian",
 ) -> tuple[Iterable[tuple[str, LoadSeries | DetectorError]], PeerPool]:
-    """The checked series of ``source`` and the pool of ``peers`` (``source`` itself: read and checked once)."""
+    """The checked series of ``source`` and the pool of ``peers`` (``source`` itself: read and checked once).
+
+    A separate peers table is written in the same ``calendar`` as ``source``.
+    """
+    read = functools.partial(iter_series, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows, calendar=calendar)
     if peers is source:
-        checked = list(iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows))
+        checked = list(read(source))
         return checked, PeerPool([s for _, s in checked if not isinstance(s, DetectorError)], country)
-    pool = PeerPool(load_peers(peers, unit=unit, tz=tz), country)
-    return iter_series(source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows), pool
+    pool = PeerPool(load_peers(peers, unit=unit, tz=tz, calendar=calendar), country)
+    return read(source), pool
 
 
 def score_block(
@@ -178,20 +194,21 @@ def score_block(
     country: str | None = None,
     threshold: float | None = None,
     min_days: float = MIN_DAYS,
+    calendar: str = "gregorian",
 ) -> list[tuple[str, ScoreReport | DetectorError]]:
     """Score a frame of whole series whose first row is input row ``row0 + 1``, as ``iter_scores`` would.
 
     For engines that hand out the blocks themselves (``detector.scale``): the same checks, the same
     per-series scoring and the same errors, with row numbers counted from ``row0``. Table-wide
-    problems (missing columns, no rows, no unit) raise. ``country`` as in ``iter_scores``.
+    problems (missing columns, no rows, no unit) raise. ``country`` and ``calendar`` as in ``iter_scores``.
     """
     country, note = calendar_country(country, tz)
     score = functools.partial(
-        _score_one, model=model, country=country, threshold=threshold, with_expected=False, note=note
+        _score_one, model=model, country=country, threshold=threshold, with_expected=False, note=note, calendar=calendar
     )
     out: list[tuple[str, ScoreReport | DetectorError]] = []
-    for _, checked in read_blocks(frame, unit=unit, tz=tz, chunk_rows=None):
-        out += _score_block(row0, checked, unit=unit, tz=tz, min_days=min_days, score=score)
+    for _, checked in read_blocks(frame, unit=unit, tz=tz, chunk_rows=None, calendar=calendar):
+        out += _score_block(row0, checked, unit=unit, tz=tz, min_days=min_days, score=score, calendar=calendar)
     return out
 
 
@@ -203,16 +220,17 @@ def _score_block(
     tz: str | None,
     min_days: float,
     score: Callable[[LoadSeries], ScoreReport | DetectorError],
+    calendar: str = "gregorian",
 ) -> list[tuple[str, ScoreReport | DetectorError]]:
     """Validate and score one block of whole series (runs in a worker process)."""
-    series = block_series(row0, frame, unit=unit, tz=tz, min_days=min_days)
+    series = block_series(row0, frame, unit=unit, tz=tz, min_days=min_days, calendar=calendar)
     return [(sid, s if isinstance(s, DetectorError) else score(s)) for sid, s in series]
 
 
-def load_peers(peers: Source, *, unit: str | None, tz: str | None) -> list[LoadSeries]:
+def load_peers(peers: Source, *, unit: str | None, tz: str | None, calendar: str = "gregorian") -> list[LoadSeries]:
     """The usable series of a peers table (a broken peer is left out with a warning, never fatal)."""
     pool: list[LoadSeries] = []
-    for sid, s in iter_series(peers, unit=unit, tz=tz, min_days=MIN_DAYS):
+    for sid, s in iter_series(peers, unit=unit, tz=tz, min_days=MIN_DAYS, calendar=calendar):
         if isinstance(s, DetectorError):
             log.warning("peer %s left out: %s", sid, s)
         else:
@@ -229,10 +247,12 @@ def _score_one(
     with_expected: bool,
     peers: PeerPool | None = None,
     note: str | None = None,
+    calendar: str = "gregorian",
 ) -> ScoreReport | DetectorError:
     """Score one series; numerical trouble in it becomes that series' error (also run in worker processes).
 
     The report's quality names the holiday ``country``; ``note`` (where the country came from) joins its warnings.
+    ``calendar``: the input's, kept on the report for its local dates (``onset_local``).
     """
     try:
         report = score_series(
@@ -245,6 +265,7 @@ def _score_one(
         report,
         quality={**report.quality, "country": country},
         warnings=(*report.warnings, note) if note else report.warnings,
+        calendar=calendar,
     )
 
 
@@ -263,6 +284,7 @@ def score(
     threshold: float | None = None,
     with_expected: bool = False,
     peers: Source | str | None = "auto",
+    calendar: str = "gregorian",
 ) -> list[ScoreReport]:
     """Score every series; raise the first series' error (``iter_scores`` keeps going instead)."""
     out = []
@@ -275,6 +297,7 @@ def score(
         threshold=threshold,
         with_expected=with_expected,
         peers=peers,
+        calendar=calendar,
     )
     for _, result in results:
         if isinstance(result, DetectorError):
@@ -291,20 +314,22 @@ def iter_signatures(
     country: str | None = None,
     min_days: float = MIN_DAYS,
     peers: Source | str | None = "auto",
+    calendar: str = "gregorian",
 ) -> Iterator[tuple[str, np.ndarray | DetectorError]]:
     """Signature features of every series (the classifier's input, as ``score`` computes it), or its error.
 
     The features do not depend on a model: recalibration uses them to get any model's decision values.
-    ``peers`` and ``country`` as in ``iter_scores``, so the features are those scoring the same input would use.
+    ``peers``, ``country`` and ``calendar`` as in ``iter_scores``, so the features are those scoring the same
+    input would use.
     """
     country, _ = calendar_country(country, tz)
     peers = _resolve_peers(source, peers)
     pool = None
     checked: Iterable[tuple[str, LoadSeries | DetectorError]]
     if peers is None:
-        checked = iter_series(source, unit=unit, tz=tz, min_days=min_days)
+        checked = iter_series(source, unit=unit, tz=tz, min_days=min_days, calendar=calendar)
     else:
-        checked, pool = _with_peer_pool(source, peers, unit, tz, country, min_days)
+        checked, pool = _with_peer_pool(source, peers, unit, tz, country, min_days, calendar=calendar)
     for sid, series in checked:
         if isinstance(series, DetectorError):
             yield sid, series

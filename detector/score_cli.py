@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Annotated
@@ -34,6 +35,10 @@ TZ_HELP = (
     "IANA zone of local time, e.g. Asia/Tehran: naive timestamps are read in it and the calendar follows it; "
     "default: none, so timestamps need UTC offsets and the calendar is UTC"
 )
+CALENDAR_HELP = (
+    "how INPUT writes its timestamps: gregorian (ISO 8601) or solar-hijri (local Solar Hijri date-times such as "
+    "1402/08/17 14:00, ASCII or Persian digits, read in --tz, which it needs)"
+)
 COUNTRY_HELP = (
     "holiday calendar, ISO 3166 code; default: the country of --tz (America/Chicago: US, Asia/Tehran: IR), or IR "
     "for a zone of no country (UTC); a note (and the results' data quality) says which"
@@ -55,7 +60,7 @@ def calendar_note(country: str | None, tz: str | None) -> str | None:
 
 
 # The engine's messages name Python arguments (``unit=``, ``tz=``); on the command line they name the flags.
-FLAG_FIELDS = {"unit": "--unit", "tz": "--tz", "country": "--country"}
+FLAG_FIELDS = {"unit": "--unit", "tz": "--tz", "country": "--country", "calendar": "--calendar"}
 _ARGUMENT_PHRASES = {  # argument -> (the engine's phrase, the command line's, with {flag} for the flag)
     "unit": ("pass unit= (e.g. 'kW')", "pass {flag} (e.g. {flag} kW)"),
     "tz": ("give tz (e.g. tz='Asia/Tehran')", "give {flag} (e.g. {flag} Asia/Tehran)"),
@@ -120,6 +125,9 @@ def score_cmd(
     unit: Annotated[str | None, typer.Option(help="W, kW, MW, GW or Wh, kWh, MWh (else a 'unit' column)")] = None,
     country: Annotated[str | None, typer.Option(help=COUNTRY_HELP)] = None,
     threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="flag at this probability")] = None,
+    calendar: Annotated[
+        str, typer.Option(help=CALENDAR_HELP + "; solar-hijri also fills the score file's onset_local and end_local")
+    ] = "gregorian",
     top: Annotated[int | None, typer.Option(min=1, help="flag the K highest scores (inspection budget)")] = None,
     segments: Annotated[Path | None, typer.Option(help="also write one row per segment (CSV)")] = None,
     peers: Annotated[
@@ -189,15 +197,15 @@ def score_cmd(
             scheduler,
             partitions,
             note=note,
+            calendar=calendar,
         )
         return
     if workers is not None and workers > 1 and peers_arg != "none":
         which = "with peers (--peers auto) an input of up to 400 series" if peers_arg == "auto" else "the input"
         notice(f"{which} is scored in one process, not {workers}, because peers need the whole input")
     n_workers = workers if workers is not None else available_cores()
-    _score_locally(
-        input_path, out_path, model, tz, unit, country, threshold, top, segments, peers_arg, quiet, n_workers, note=note
-    )
+    run = functools.partial(_score_locally, note=note, calendar=calendar)
+    run(input_path, out_path, model, tz, unit, country, threshold, top, segments, peers_arg, quiet, n_workers)
 
 
 def _score_locally(
@@ -215,6 +223,7 @@ def _score_locally(
     workers: int,
     *,
     note: str | None = None,
+    calendar: str = "gregorian",
 ) -> None:
     """`score` on this machine: the score file from ``detector.iter_scores``, and the segment file if asked."""
     mdl = load_model_opt(model)
@@ -243,6 +252,7 @@ def _score_locally(
                 threshold=threshold,
                 workers=workers,
                 peers=peers,
+                calendar=calendar,
             ):
                 progress.update(task, advance=1, sid=sid)
                 if isinstance(result, detector.DetectorError):
@@ -332,6 +342,7 @@ def _score_on_dask(
     partitions: int | None,
     *,
     note: str | None = None,
+    calendar: str = "gregorian",
 ) -> None:
     """`score --engine dask`: results dataset on the cluster, then the same ranked file as the local engine."""
     if segments is not None:
@@ -348,6 +359,7 @@ def _score_on_dask(
             scheduler=scheduler,
             workers=workers if workers is not None and workers > 1 else None,
             partitions=partitions,
+            calendar=calendar,
         )
     except detector.DetectorError as exc:
         fail(exc)

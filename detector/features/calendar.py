@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from detector.errors import InputValidationError
+from detector.ingest.solar_hijri import MONTHS as SOLAR_HIJRI_MONTHS
 
 # Countries where Ramadan changes daily load shapes enough to model; a parameter elsewhere.
 _RAMADAN_COUNTRIES = frozenset({"IR", "SA", "AE", "EG", "PK", "ID", "MY", "TR", "MA", "DZ", "IQ", "AF"})
@@ -132,20 +133,6 @@ def grid_calendar(start: pd.Timestamp, hours: int, spec: CalendarSpec) -> Calend
     return _grid_calendar(int(pd.Timestamp(start).value), int(hours), spec)
 
 
-SOLAR_HIJRI_MONTHS = (
-    "Farvardin",
-    "Ordibehesht",
-    "Khordad",
-    "Tir",
-    "Mordad",
-    "Shahrivar",
-    "Mehr",
-    "Aban",
-    "Azar",
-    "Dey",
-    "Bahman",
-    "Esfand",
-)
 _SOLAR_HIJRI_COUNTRIES = frozenset({"IR", "AF"})
 
 

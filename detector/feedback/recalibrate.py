@@ -44,6 +44,7 @@ class LoadSource:
     unit: str | None = None
     tz: str | None = None
     country: str | None = None  # None: the zone's country (``detector.calendar_country``)
+    calendar: str = "gregorian"  # how its timestamps are written (``detector.iter_series``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +185,8 @@ def _side(
 def _features(sources: Mapping[str | None, LoadSource]) -> dict[SeriesKey, np.ndarray | DetectorError]:
     out: dict[SeriesKey, np.ndarray | DetectorError] = {}
     for key, src in sources.items():
-        for sid, feats in iter_signatures(src.data, unit=src.unit, tz=src.tz, country=src.country):
+        signatures = iter_signatures(src.data, unit=src.unit, tz=src.tz, country=src.country, calendar=src.calendar)
+        for sid, feats in signatures:
             out[(key, str(sid))] = feats
     return out
 

@@ -16,11 +16,13 @@ import pandas as pd
 from detector.errors import DetectorError, InputValidationError
 from detector.ingest.fast import clean_series_arrays
 from detector.ingest.series import MAX_FILL_HOURS, MIN_DAYS, LoadSeries, QualityReport, to_hourly
+from detector.ingest.solar_hijri import CALENDARS, check_calendar
 from detector.ingest.stream import CHUNK_ROWS, count_series, iter_blocks
 from detector.ingest.table import CheckedTable, check_rows, check_zone, file_path, first_problem, read_table
 from detector.ingest.units import UNITS, Unit, parse_unit
 
 __all__ = [
+    "CALENDARS",
     "CHUNK_ROWS",
     "MAX_FILL_HOURS",
     "MIN_DAYS",
@@ -28,6 +30,7 @@ __all__ = [
     "LoadSeries",
     "QualityReport",
     "block_series",
+    "check_calendar",
     "count_series",
     "from_arrays",
     "iter_series",
@@ -56,24 +59,32 @@ def iter_series(
     tz: str | None = None,
     min_days: float = MIN_DAYS,
     chunk_rows: int | None = CHUNK_ROWS,
+    calendar: str = "gregorian",
 ) -> Iterator[tuple[str, LoadSeries | DetectorError]]:
     """Yield ``(series_id, LoadSeries or the error that rejected it)`` in input order.
 
     Files are read ``chunk_rows`` rows at a time and each series is handed on once all its rows are
     in, so memory stays bounded when rows are grouped by series (see ``detector.ingest.stream``);
     ``chunk_rows=None`` reads the whole file first. A DataFrame is used as it is. Table-wide problems
-    (unreadable file, missing columns, no rows, unknown ``unit``/``tz`` argument) raise at once.
+    (unreadable file, missing columns, no rows, unknown ``unit``/``tz``/``calendar`` argument) raise at once.
+    ``calendar`` "solar-hijri": timestamps are local Solar Hijri date-times (``1402/08/17 14:00``, ASCII or
+    Persian digits) in ``tz``, read as naive ISO local times are (same DST handling); default "gregorian": ISO 8601.
     """
-    for row0, frame in read_blocks(source, unit=unit, tz=tz, chunk_rows=chunk_rows):
-        yield from block_series(row0, frame, unit=unit, tz=tz, min_days=min_days)
+    for row0, frame in read_blocks(source, unit=unit, tz=tz, chunk_rows=chunk_rows, calendar=calendar):
+        yield from block_series(row0, frame, unit=unit, tz=tz, min_days=min_days, calendar=calendar)
 
 
 def read_blocks(
-    source: Source, *, unit: str | None = None, tz: str | None = None, chunk_rows: int | None = CHUNK_ROWS
+    source: Source,
+    *,
+    unit: str | None = None,
+    tz: str | None = None,
+    chunk_rows: int | None = CHUNK_ROWS,
+    calendar: str = "gregorian",
 ) -> Iterator[tuple[int, pd.DataFrame]]:
     """Raw blocks of whole series as ``(input position of the first row, rows)``; table-wide checks raise."""
     unit_arg = _unit_arg(unit)
-    check_zone(tz)
+    check_calendar(calendar, check_zone(tz))
     if isinstance(source, pd.DataFrame):
         blocks: Iterator[tuple[int, pd.DataFrame]] = iter([(0, read_table(source))])
     else:
@@ -87,16 +98,23 @@ def read_blocks(
 
 
 def block_series(
-    row0: int, frame: pd.DataFrame, *, unit: str | None = None, tz: str | None = None, min_days: float = MIN_DAYS
+    row0: int,
+    frame: pd.DataFrame,
+    *,
+    unit: str | None = None,
+    tz: str | None = None,
+    min_days: float = MIN_DAYS,
+    calendar: str = "gregorian",
 ) -> Iterator[tuple[str, LoadSeries | DetectorError]]:
     """Check one block from ``read_blocks`` (vectorised) and yield each of its series or its error."""
     unit_arg = _unit_arg(unit)
     zone = check_zone(tz)
-    quick = _quick_series(row0, frame, unit_arg, zone, min_days)
+    check_calendar(calendar, zone)
+    quick = _quick_series(row0, frame, unit_arg, zone, min_days) if calendar == "gregorian" else None
     if quick is not None:
         yield quick
         return
-    table = check_rows(frame, row0)
+    table = check_rows(frame, row0, calendar)
     cols = _Columns.of(table)
     sids = table.frame["series_id"].fillna("")
     codes, names = pd.factorize(sids, sort=False)
@@ -111,11 +129,16 @@ def block_series(
 
 
 def load(
-    source: Source, *, unit: str | None = None, tz: str | None = None, min_days: float = MIN_DAYS
+    source: Source,
+    *,
+    unit: str | None = None,
+    tz: str | None = None,
+    min_days: float = MIN_DAYS,
+    calendar: str = "gregorian",
 ) -> list[LoadSeries]:
     """Read and validate every series; raise the first series' error (see ``iter_series``)."""
     out: list[LoadSeries] = []
-    for _, result in iter_series(source, unit=unit, tz=tz, min_days=min_days):
+    for _, result in iter_series(source, unit=unit, tz=tz, min_days=min_days, calendar=calendar):
         if isinstance(result, DetectorError):
             raise result
         out.append(result)
@@ -131,6 +154,7 @@ def from_arrays(
     tz: str | None = None,
     temperature: Sequence[float | None] | None = None,
     min_days: float = MIN_DAYS,
+    calendar: str = "gregorian",
 ) -> LoadSeries:
     """The API's single-series form (parallel arrays) through the same checks as a table."""
     if len(values) != len(timestamps):
@@ -148,7 +172,7 @@ def from_arrays(
         data["temperature"] = list(temperature)
     frame = pd.DataFrame(data)
     frame["timestamp"] = frame["timestamp"].astype("string")
-    return load(frame, unit=unit, tz=tz, min_days=min_days)[0]
+    return load(frame, unit=unit, tz=tz, min_days=min_days, calendar=calendar)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +214,7 @@ def _one_series(
         raise problem
     pos = rows + table.row0  # 0-based input positions, for error messages
     unit = unit_arg if unit_arg is not None else _series_unit(cols.unit[rows], pos, sid)  # type: ignore[index]
-    ts = _utc_times(cols.ts_utc[rows], cols.ts_naive[rows], cols.ts_raw[rows], pos, sid, zone)
+    ts = _utc_times(cols.ts_utc[rows], cols.ts_naive[rows], cols.ts_raw[rows], pos, sid, zone, table.calendar)
     temp = cols.temperature[rows] if cols.temperature is not None else None
     return _canonical(sid, pos, ts, cols.load[rows], temp, unit, zone, min_days)
 
@@ -269,11 +293,18 @@ def _series_unit(values: np.ndarray, rows: np.ndarray, sid: str) -> Unit:
 
 
 def _utc_times(
-    utc: np.ndarray, naive: np.ndarray, raw: np.ndarray, rows: np.ndarray, sid: str, zone: str | None
+    utc: np.ndarray,
+    naive: np.ndarray,
+    raw: np.ndarray,
+    rows: np.ndarray,
+    sid: str,
+    zone: str | None,
+    calendar: str = "gregorian",
 ) -> np.ndarray:
     """UTC nanoseconds per row; naive local times are localised in ``zone`` (DST-aware).
 
     A series is written all with UTC offsets or all without: a mix is an error naming the first row that differs.
+    Errors quote an ISO time as parsed, a Solar Hijri one as written (its Gregorian reading would not be the user's).
     """
     is_naive = ~np.isnat(naive)
     if not is_naive.any():
@@ -299,6 +330,7 @@ def _utc_times(
             series_id=sid,
         )
     local = pd.DatetimeIndex(naive[is_naive])
+    offsets = "UTC offsets" if calendar == "gregorian" else "ISO 8601 timestamps with UTC offsets instead"
     try:
         aware = local.tz_localize(zone, ambiguous="infer", nonexistent="raise")
     except ValueError as exc:  # pandas' nonexistent/ambiguous-time errors are ValueErrors
@@ -308,8 +340,8 @@ def _utc_times(
         raise InputValidationError(
             row=int(rows[i]) + 1,
             field="timestamp",
-            value=str(naive[i])[:19],
-            reason=f"local time is skipped or repeated by a DST change in {zone}; write UTC offsets",
+            value=str(naive[i])[:19] if calendar == "gregorian" else str(raw[i]),
+            reason=f"local time is skipped or repeated by a DST change in {zone}; write {offsets}",
             series_id=sid,
         ) from exc
     out = utc.astype(np.int64)

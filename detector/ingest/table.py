@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from detector.errors import InputValidationError, LimitExceededError
+from detector.ingest import solar_hijri
 from detector.ingest.bounded import check_parquet_size, open_counted
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("series_id", "timestamp", "load")
@@ -184,12 +185,15 @@ class CheckedTable:
     frame: pd.DataFrame  # series_id (str), ts_utc (UTC, NaT where naive), ts_naive, ts_raw, load, temperature
     problems: tuple[tuple[str, str, np.ndarray, pd.Series], ...]  # (field, reason, bad mask, raw values)
     row0: int = 0  # input position of this table's first row (a block of a file read in chunks)
+    calendar: str = "gregorian"  # how the timestamps are written ("solar-hijri": local Solar Hijri date-times)
 
 
-def check_rows(frame: pd.DataFrame, row0: int = 0) -> CheckedTable:
+def check_rows(frame: pd.DataFrame, row0: int = 0, calendar: str = "gregorian") -> CheckedTable:
     """Parse load, temperature and timestamps for every row and mark bad rows (no raising here).
 
     ``row0`` is the input position of ``frame``'s first row, so errors name the row of the whole input.
+    ``calendar`` "solar-hijri": timestamps are local Solar Hijri date-times (``ingest.solar_hijri``), read into
+    the naive local times ISO input without offsets gives.
     """
     out = pd.DataFrame({"series_id": series_keys(frame["series_id"])})
     problems: list[tuple[str, str, np.ndarray, pd.Series]] = []
@@ -223,7 +227,14 @@ def check_rows(frame: pd.DataFrame, row0: int = 0) -> CheckedTable:
         out["temperature"] = temp
 
     raw_ts = frame["timestamp"]
-    ts_utc, ts_naive = _parse_timestamps(raw_ts)
+    not_a_date = "timestamp is not an ISO 8601 date-time"
+    if calendar == "solar-hijri":
+        not_a_date = solar_hijri.NOT_A_DATE
+        ts_naive, no_dates = solar_hijri.parse_timestamps(raw_ts)
+        ts_utc = pd.Series(pd.NaT, index=raw_ts.index, dtype="datetime64[us, UTC]")
+        problems += [("timestamp", reason, mask, raw_ts) for reason, mask in no_dates]
+    else:
+        ts_utc, ts_naive = _parse_timestamps(raw_ts)
     ts_utc, utc_out = _in_range(ts_utc.dt.tz_localize(None))  # naive UTC: plain datetime64[ns] for numpy
     ts_naive, naive_out = _in_range(ts_naive)
     out_of_range = utc_out | naive_out
@@ -237,13 +248,15 @@ def check_rows(frame: pd.DataFrame, row0: int = 0) -> CheckedTable:
         )
     )
     bad_ts = (ts_utc.isna() & ts_naive.isna() & raw_ts.notna()).to_numpy() & ~out_of_range
-    problems.append(("timestamp", "timestamp is not an ISO 8601 date-time", bad_ts | raw_ts.isna().to_numpy(), raw_ts))
+    for _, mask in no_dates if calendar == "solar-hijri" else ():
+        bad_ts &= ~mask  # already named with the reason it is no date
+    problems.append(("timestamp", not_a_date, bad_ts | raw_ts.isna().to_numpy(), raw_ts))
     out["ts_utc"] = ts_utc
     out["ts_naive"] = ts_naive
     out["ts_raw"] = raw_ts.to_numpy()  # as written, for errors that quote a timestamp
     if "unit" in frame.columns:
         out["unit"] = frame["unit"].astype("string")
-    return CheckedTable(out, tuple(problems), row0)
+    return CheckedTable(out, tuple(problems), row0, calendar)
 
 
 def _in_range(ts: pd.Series) -> tuple[pd.Series, np.ndarray]:

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from detector.artifacts import MiningModel
 from detector.errors import DetectorError, InputValidationError
-from detector.ingest import MIN_DAYS, read_blocks
+from detector.ingest import MIN_DAYS, check_calendar, read_blocks
 from detector.ingest.table import CSV_DTYPES, check_zone, is_parquet, read_errors, series_keys
 from detector.pipeline import score_block
 from detector.scoring import ScoreReport
@@ -64,6 +64,8 @@ RESULT_COLUMNS: dict[str, str] = {
     "excess_low": "float64",  # blank (None) when not estimated, as in the local score file
     "excess_high": "float64",
     "peers": "string",  # always empty: the Dask engine scores each series alone
+    "onset_local": "string",  # Solar Hijri input only, else empty
+    "end_local": "string",
     "first_row": "int64",
 }
 _ROW = "__row"  # input position of a row, carried through a shuffle
@@ -107,6 +109,7 @@ def score_dataset(
     scheduler: str | None = None,
     workers: int | None = None,
     partitions: int | None = None,
+    calendar: str = "gregorian",
 ) -> DaskRun:
     """Score every series of a Parquet dataset, Parquet file or CSV glob on Dask; write ``out_dir/scores.parquet``.
 
@@ -115,12 +118,12 @@ def score_dataset(
     ``partitions``: partitions after the shuffle, used only when series span files (default: one per file).
     ``model_dir`` or ``model``: a model artefact directory or a loaded model (default: the bundled model);
     its artefact files go to every worker, which loads them once. ``country`` as in ``detector.iter_scores``
-    (None: the zone's country, and each result's data quality says so).
+    (None: the zone's country, and each result's data quality says so); ``calendar`` as there too.
     """
     import dask.dataframe as dd
 
     t0 = time.perf_counter()
-    check_zone(tz)
+    check_calendar(calendar, check_zone(tz))
     files = input_files(source)
     out = Path(out_dir) / "scores.parquet"
     with _client(scheduler, workers) as client:
@@ -139,6 +142,7 @@ def score_dataset(
         kept = [s for s in surveys if s["rows"]]
         spans = not _disjoint(kept) and not _disjoint_exact(client, parts, kept)
         args = {"unit": unit, "tz": tz, "country": country, "threshold": threshold, "min_days": min_days}
+        args["calendar"] = calendar
         meta = _empty_results()
         if spans:
             log.warning(
@@ -291,7 +295,7 @@ class _ScorePart:
         model, unit, tz = worker_model(self.plugin), self.args["unit"], self.args["tz"]
         scored: list[tuple[str, ScoreReport | DetectorError]] = []
         first: dict[str, int] = {}
-        for row0, block in read_blocks(part.path, unit=unit, tz=tz):
+        for row0, block in read_blocks(part.path, unit=unit, tz=tz, calendar=self.args["calendar"]):
             first |= _first_rows(block["series_id"], part.row0 + row0)
             scored += score_block(block, part.row0 + row0, model=model, **self.args)
         return _results(scored, first)

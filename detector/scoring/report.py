@@ -7,6 +7,8 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from detector.ingest.solar_hijri import local_text
+
 RIG_KW = 3.25  # S19-class ASIC miner at the wall, kW
 
 
@@ -47,6 +49,8 @@ class ScoreReport:
         "excess_low",
         "excess_high",
         "peers",
+        "onset_local",
+        "end_local",
     )
 
     series_id: str
@@ -62,6 +66,7 @@ class ScoreReport:
     # unit); only when asked for (``with_expected=True``): plots and the API's expected-load curve.
     expected: pd.Series | None = None
     evidence: tuple[str, ...] = ()  # the main shift's evidence, then a line per further segment
+    calendar: str = "gregorian"  # how the input wrote dates; "solar-hijri" adds onset_local/end_local
 
     @property
     def flagged(self) -> bool:
@@ -76,6 +81,21 @@ class ScoreReport:
     def end(self) -> pd.Timestamp | None:
         """End of the last segment; None while it is still on."""
         return self.segments[-1].end if self.segments else None
+
+    @property
+    def onset_local(self) -> str | None:
+        """``onset`` as a local Solar Hijri date-time (``1402/08/17 14:00``) when the input was Solar Hijri."""
+        return self._local(self.onset)
+
+    @property
+    def end_local(self) -> str | None:
+        """``end`` as ``onset_local`` writes it; None while the block is on or for Gregorian input."""
+        return self._local(self.end)
+
+    def _local(self, ts: pd.Timestamp | None) -> str | None:
+        if self.calendar != "solar-hijri" or ts is None:
+            return None
+        return local_text(ts, str(self.quality.get("timezone", "UTC")))
 
     @property
     def excess_load(self) -> float:
@@ -116,6 +136,8 @@ class ScoreReport:
             "excess_low": round(low, 6) if low is not None and abs(low) < float("inf") else None,
             "excess_high": round(high, 6) if high is not None and abs(high) < float("inf") else None,
             "peers": " ".join(self.peers),
+            "onset_local": self.onset_local or "",
+            "end_local": self.end_local or "",
         }
 
 

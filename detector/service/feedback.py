@@ -179,6 +179,10 @@ def job_sources(store: Store, job_ids: Sequence[str]) -> dict[str | None, LoadSo
             continue
         opts = json.loads(job.options)
         out[job_id] = LoadSource(
-            Path(job.upload_path), opts.get("unit"), opts.get("timezone"), opts.get("country", "IR")
+            Path(job.upload_path),
+            opts.get("unit"),
+            opts.get("timezone"),
+            opts.get("country", "IR"),
+            opts.get("calendar", "gregorian"),  # jobs queued before calendars existed are Gregorian
         )
     return out

@@ -194,6 +194,7 @@ class JobWorker:
             log.info("resuming job %s (attempt %d): %d series already written", job.id, job.attempts, len(done))
         args = {"unit": opts.get("unit"), "tz": opts.get("timezone"), "country": opts.get("country", "IR")}
         args["threshold"] = opts.get("threshold")
+        args["calendar"] = opts.get("calendar", "gregorian")  # jobs queued before calendars existed are Gregorian
         peers = opts.get("peers", "none")  # jobs queued before peers existed resume as they began: alone
         try:
             if self.settings.job_engine == "dask":  # each series alone, on the cluster

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 import detector
 from detector.service.problems import MEDIA_TYPE
-from detector.service.validation import COUNTRY_FIELD, check_country
+from detector.service.validation import CALENDAR_FIELD, COUNTRY_FIELD, Calendar, check_country
 
 FiniteOrGap = Annotated[float | None, Field(allow_inf_nan=False)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -63,6 +63,8 @@ _EXAMPLE_OUT = {
     "excess_low": 1.598,
     "excess_high": 1.826,
     "peers": ["feeder-0006", "feeder-0013", "feeder-0020"],
+    "onset_local": None,
+    "end_local": None,
 }
 
 
@@ -76,7 +78,7 @@ class PeerSeriesIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     series_id: str = Field(..., min_length=1, max_length=200, description="its id, as named in `peers`")
-    timestamps: list[str] = Field(..., min_length=1, description="ISO 8601, as the scored series' timestamps")
+    timestamps: list[str] = Field(..., min_length=1, description="written as the scored series' timestamps")
     values: list[FiniteOrGap] = Field(..., description="load per timestamp; null is a gap")
     temperature: list[FiniteOrGap] | None = Field(None, description="°C per timestamp; null is a gap")
 
@@ -100,11 +102,16 @@ class ScoreIn(BaseModel):
     timezone: str | None = Field(
         None, max_length=64, description="IANA zone: local time of naive timestamps and of the calendar"
     )
-    timestamps: list[str] = Field(..., description="ISO 8601, with an offset or naive local time plus `timezone`")
+    timestamps: list[str] = Field(
+        ...,
+        description="ISO 8601, with an offset or naive local time plus `timezone`; or local Solar Hijri date-times "
+        "(1402/08/17 14:00) with `calendar` solar-hijri",
+    )
     values: list[FiniteOrGap] = Field(..., description="load per timestamp; null is a gap")
     temperature: list[FiniteOrGap] | None = Field(None, description="°C per timestamp; null is a gap")
     model: str | None = Field(None, max_length=100, description="model version (GET /v1/models); default model")
     country: str | None = Field(None, min_length=2, max_length=3, description=COUNTRY_FIELD)
+    calendar: Calendar = Field("gregorian", description=CALENDAR_FIELD)
     threshold: float | None = Field(None, ge=0.0, le=1.0, description="flag at this probability instead")
     include_expected: bool = Field(False, description="also return the hourly expected-load curve")
     peers: Literal["auto", "none"] | PeerIds = Field(
@@ -143,6 +150,7 @@ class ScoreCsvQuery(BaseModel):
     )
     model: str | None = Field(None, max_length=100, description="model version (GET /v1/models); default model")
     country: str | None = Field(None, min_length=2, max_length=3, description=COUNTRY_FIELD)
+    calendar: Calendar = Field("gregorian", description=CALENDAR_FIELD)
     threshold: float | None = Field(None, ge=0.0, le=1.0, description="flag at this probability instead")
     include_expected: bool = Field(False, description="also return the hourly expected-load curve")
 
@@ -226,6 +234,11 @@ class ScoreOut(BaseModel):
     excess_low: float | None = Field(None, description="90 % interval of excess_load.value, low end; null if unknown")
     excess_high: float | None = Field(None, description="90 % interval of excess_load.value, high end; null if unknown")
     peers: list[str] = Field(default_factory=list, description="ids of the series used as peers; [] when scored alone")
+    onset_local: str | None = Field(
+        None,
+        description="onset as a local Solar Hijri date-time (1402/08/17 14:00) for calendar solar-hijri, else null",
+    )
+    end_local: str | None = Field(None, description="end as onset_local writes it; null while on or for gregorian")
 
     @classmethod
     def of(cls, report: detector.ScoreReport, *, with_expected: bool = False) -> ScoreOut:
@@ -252,6 +265,8 @@ class ScoreOut(BaseModel):
             excess_low=_finite(report.excess_interval[0]) if report.excess_interval else None,
             excess_high=_finite(report.excess_interval[1]) if report.excess_interval else None,
             peers=list(report.peers),
+            onset_local=report.onset_local,
+            end_local=report.end_local,
         )
 
 
@@ -306,7 +321,8 @@ class ResultsPage(BaseModel):
     items: list[dict[str, Any]] = Field(
         description="score-file rows ranked by score: series_id, score, flagged, onset, end, excess_load, unit, "
         "rigs, threshold, evidence, data_quality, model_version, error, excess_low, excess_high (90 % interval of "
-        "excess_load; null if unknown), peers (ids used as peers, space-separated; empty when scored alone)"
+        "excess_load; null if unknown), peers (ids used as peers, space-separated; empty when scored alone), "
+        "onset_local, end_local (local Solar Hijri date-times for calendar solar-hijri, else empty)"
     )
 
 

@@ -15,6 +15,15 @@ from detector.service.problems import ProblemError, show
 _JSON_FIELDS = {"load": "values", "timestamp": "timestamps", "tz": "timezone"}
 
 
+# How every request model, query and form names and describes ``calendar`` (the engine checks it too).
+Calendar = Literal["gregorian", "solar-hijri"]
+CALENDAR_FIELD = (
+    "how the timestamps are written: gregorian (ISO 8601) or solar-hijri (local Solar Hijri date-times such as "
+    "1402/08/17 14:00, ASCII or Persian digits, read in `timezone`, which it needs); solar-hijri also fills "
+    "onset_local and end_local"
+)
+
+
 # How every request model and form describes ``country`` (its default is the same everywhere).
 COUNTRY_FIELD = (
     "holiday calendar, ISO 3166 code; default: the country of `timezone` (America/Chicago: US), or IR for a zone "
@@ -29,8 +38,17 @@ def check_country(country: str) -> str:
     return country.upper()
 
 
-def check_options(unit: str | None, timezone: str | None, country: str | None) -> None:
+def check_options(unit: str | None, timezone: str | None, country: str | None, calendar: str = "gregorian") -> None:
     """Upload options, checked before the file is accepted (422 naming the field)."""
+    if calendar == "solar-hijri" and timezone is None:
+        raise ProblemError(
+            422,
+            "invalid-input",
+            "Invalid input",
+            f"calendar: Solar Hijri timestamps are local time: {request_terms(_GIVE_TZ, 'form')} (got {calendar!r})",
+            field="calendar",
+            value=calendar,
+        )
     if unit is not None and unit.strip().lower() not in {u.lower() for u in detector.UNITS}:
         raise ProblemError(
             422,
@@ -63,8 +81,9 @@ def check_options(unit: str | None, timezone: str | None, country: str | None) -
 
 
 # The engine's phrases that name a Python argument -> how each kind of request names the same input.
+_GIVE_TZ = "give tz (e.g. tz='Asia/Tehran')"
 _ARGUMENT_PHRASES = {
-    "give tz (e.g. tz='Asia/Tehran')": {
+    _GIVE_TZ: {
         "json": 'give timezone (e.g. "timezone": "Asia/Tehran")',
         "query": "give the timezone query parameter (e.g. timezone=Asia/Tehran)",
         "form": "give the timezone form field (e.g. Asia/Tehran)",

@@ -39,7 +39,9 @@ def test_score_file_contract(mixed_input: Path, tmp_path: Path) -> None:
     scores = pd.read_csv(out)
     assert list(scores.columns[:6]) == ["series_id", "score", "flagged", "onset", "end", "excess_load"]
     assert {"evidence", "data_quality", "error", "rigs", "unit"} <= set(scores.columns)
-    assert list(scores.columns[-3:]) == ["excess_low", "excess_high", "peers"]  # added columns come last
+    added = ["excess_low", "excess_high", "peers", "onset_local", "end_local"]
+    assert list(scores.columns[-5:]) == added  # added columns come last
+    assert scores[["onset_local", "end_local"]].isna().all().all()  # filled for Solar Hijri input only
     broken = scores.set_index("series_id").loc["broken"]
     assert "field 'load': load is not a number (got 'abc')" in broken["error"]
     good = scores[scores.series_id != "broken"]

@@ -177,5 +177,6 @@ def test_openapi_documents_both_media_types_and_the_csv_parameters(client: TestC
     assert content["text/csv"]["schema"]["type"] == "string"
     assert content["text/csv"]["example"].startswith("series_id,timestamp,load,temperature,unit\n")
     params = {p["name"]: p for p in op["parameters"] if p["in"] == "query"}
-    assert set(params) == {"series_id", "unit", "timezone", "model", "country", "threshold", "include_expected"}
+    expected = {"series_id", "unit", "timezone", "model", "country", "threshold", "include_expected", "calendar"}
+    assert set(params) == expected
     assert all(p["description"].startswith("text/csv body only") for p in params.values())

@@ -9,11 +9,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 import detector
-from detector.claims import MAX_PEERS, RIGS, Claim, render
+from detector.claims import MAX_PEERS, RIGS, Claim, parse_curtail_months, render
 from detector.service.deps import KeyDep, SettingsDep
 from detector.service.problems import ProblemError, from_validation
 from detector.service.schemas import FiniteOrGap, problem_responses
-from detector.service.validation import COUNTRY_FIELD, check_country, json_problem
+from detector.service.validation import COUNTRY_FIELD, Calendar, check_country, json_problem
 
 router = APIRouter(prefix="/v1", tags=["claims"])
 _PROBLEMS = problem_responses(401, 403, 413, 422, 429)
@@ -42,10 +42,15 @@ class ClaimIn(BaseModel):
     licensed_kw: float | None = Field(None, description="licensed capacity in kW")
     curtail_hours: list[int] = Field(default_factory=list, max_length=23, description="local hours to shed")
     curtail_share: float = Field(1.0, description="share of the load to shed in those hours (1 = off)")
-    curtail_months: list[int] = Field(
-        default_factory=list, max_length=12, description="local months (1-12) the curtailment applies in; [] all year"
+    curtail_months: Annotated[list[int], Field(max_length=12)] | Annotated[str, Field(max_length=100)] = Field(
+        default_factory=list,
+        description="local months (1-12) the curtailment applies in; [] all year; or a rule as text: 6-9, or Solar "
+        "Hijri month names such as Tir-Shahrivar (which set curtail_calendar solar-hijri)",
     )
     dedicated: bool = Field(False, description="the series meters the mining site alone")
+    curtail_calendar: Calendar = Field(
+        "gregorian", description="the calendar of curtail_months numbers (solar-hijri: 1 = Farvardin), by local date"
+    )
 
 
 class VerifyIn(BaseModel):
@@ -90,6 +95,7 @@ class CurtailmentOut(BaseModel):
     verdict: Literal["complies", "does not comply", "undecidable"]
     reason: str
     months: list[int]
+    calendar: Calendar = Field("gregorian", description="the calendar of months (solar-hijri: 1 = Farvardin)")
 
 
 class VerifyOut(BaseModel):
@@ -170,10 +176,14 @@ def _verify(body: VerifyIn, fmt: str) -> Any:
     target = _series(body.series, body.unit, body.timezone, "series")
     peers = [_series(p, body.unit, body.timezone, f"peers[{i}]") for i, p in enumerate(body.peers)]
     c = body.claim  # ClaimIn's fields are Claim's, by name
-    claim = Claim(
-        **{**c.model_dump(), "curtail_hours": tuple(c.curtail_hours), "curtail_months": tuple(c.curtail_months)}
-    )
     try:
+        months, calendar = (
+            parse_curtail_months(c.curtail_months)
+            if isinstance(c.curtail_months, str)
+            else (tuple(c.curtail_months), c.curtail_calendar)
+        )
+        fields = {**c.model_dump(), "curtail_hours": tuple(c.curtail_hours), "curtail_months": months}
+        claim = Claim(**{**fields, "curtail_calendar": calendar})
         result = detector.verify_claim(
             target, claim, country=body.country, confidence=body.confidence, tolerance=body.tolerance, peers=peers
         )

@@ -24,7 +24,7 @@ from detector.service.problems import ProblemError
 from detector.service.schemas import JobCounts, JobOut, JobsPage, ResultsPage, problem_responses, utc
 from detector.service.storage import disk_fault
 from detector.service.store import Job, Store, new_job_id
-from detector.service.validation import COUNTRY_FIELD, check_options
+from detector.service.validation import CALENDAR_FIELD, COUNTRY_FIELD, Calendar, check_options
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 SUFFIXES = (".csv.gz", ".csv", ".txt", ".parquet", ".pq")
@@ -68,7 +68,7 @@ def scored_series(
         raise ProblemError(409, "series-failed", "Series failed", f"series {series_id!r} failed: {row['error']}")
     opts = json.loads(job.options)
     frame = _read_series(Path(job.upload_path), series_id)
-    kwargs = {"unit": opts.get("unit"), "tz": opts.get("timezone")}
+    kwargs = {"unit": opts.get("unit"), "tz": opts.get("timezone"), "calendar": opts.get("calendar", "gregorian")}
     series = detector.load(frame, **kwargs)[0]
     # The job's candidates again (the whole upload), so the same peers are chosen as in its row.
     peers: Path | str = Path(job.upload_path) if row.get("peers") else "none"
@@ -135,6 +135,7 @@ def create_job(
     unit: Annotated[str | None, Form(max_length=16, description="unit of every series, else a 'unit' column")] = None,
     timezone: Annotated[str | None, Form(max_length=64, description="IANA zone of naive timestamps")] = None,
     country: Annotated[str | None, Form(max_length=3, description=COUNTRY_FIELD)] = None,
+    calendar: Annotated[Calendar, Form(description=CALENDAR_FIELD)] = "gregorian",
     threshold: Annotated[float | None, Form(ge=0.0, le=1.0, description="flag at this probability")] = None,
     model: Annotated[str | None, Form(max_length=100, description="model version; default model")] = None,
     peers: Annotated[
@@ -147,7 +148,7 @@ def create_job(
 ) -> JobOut:
     """Store the upload durably, queue it, answer 202; a worker scores it series by series."""
     suffix = _suffix(file.filename or "")
-    check_options(unit, timezone, country)
+    check_options(unit, timezone, country, calendar)
     registry.get(model)  # unknown model: 404 now, not a failed job later
     job_id = new_job_id()
     final = settings.upload_dir / f"{job_id}{suffix}"
@@ -155,6 +156,7 @@ def create_job(
         "unit": unit,
         "timezone": timezone,
         "country": country.upper() if country is not None else None,  # None: the zone's, as at scoring
+        "calendar": calendar,
         "threshold": threshold,
         "model": model,
         "peers": peers,

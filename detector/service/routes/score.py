@@ -117,7 +117,7 @@ _BODY = {
                 "type": "string",
                 "description": "UTF-8 CSV with a header: series_id (optional), timestamp, load, temperature "
                 "(optional, °C), unit (optional); one series; an empty load cell is a gap. Options as query "
-                "parameters (unit, timezone, country, threshold, model, include_expected, series_id)",
+                "parameters (unit, timezone, country, calendar, threshold, model, include_expected, series_id)",
             },
             "example": _CSV_EXAMPLE,
         },
@@ -140,8 +140,8 @@ async def score_series(request: Request, registry: RegistryDep, settings: Settin
 
     Or send ``Content-Type: text/csv``: one series as the ``detector score`` input table (``series_id``
     optional, ``timestamp``, ``load``, ``temperature`` optional, ``unit`` optional), with ``unit``,
-    ``timezone``, ``country``, ``threshold``, ``model``, ``include_expected`` (and ``series_id`` for a table
-    without that column) as query parameters, named as in the JSON body. Errors name the 1-based data
+    ``timezone``, ``country``, ``calendar``, ``threshold``, ``model``, ``include_expected`` (and ``series_id`` for a
+    table without that column) as query parameters, named as in the JSON body. Errors name the 1-based data
     ``row``, the column and the value. The query parameters apply to CSV bodies only.
     """
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -201,6 +201,7 @@ def _score_frame(
             unit=opts.unit,
             tz=opts.timezone,
             country=opts.country,
+            calendar=opts.calendar,
             threshold=opts.threshold,
             with_expected=opts.include_expected,
             peers=peers,

@@ -180,7 +180,7 @@ async function submitJob(form, file, fields) {
 /** Pasted lines "timestamp,load[,temperature]" (comma, tab or semicolon) -> a CSV file of one series. */
 function pastedCsv(text, seriesId) {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l);
-  if (lines.length && !/^\d/.test(lines[0])) lines.shift(); // a header line
+  if (lines.length && !/^[\d۰-۹٠-٩]/.test(lines[0])) lines.shift(); // a header line (data starts with a digit, any script)
   if (!lines.length) throw new ApiError("Nothing to score: paste lines of timestamp,load[,temperature].");
   const width = lines[0].split(/[,\t;]/).length;
   if (width < 2 || width > 3) {
@@ -207,7 +207,7 @@ function initUpload() {
     const f = upload.elements;
     submitJob(upload, file, {
       unit: f.unit.value.trim(), timezone: f.timezone.value.trim(), country: f.country.value.trim(),
-      threshold: f.threshold.value,
+      calendar: f.calendar.value, threshold: f.threshold.value,
     });
   });
   const paste = $("#paste-form");
@@ -218,7 +218,10 @@ function initUpload() {
     try {
       const sid = f.series_id.value.trim() || "pasted";
       const file = new File([pastedCsv(f.rows.value, sid)], `${sid}.csv`, { type: "text/csv" });
-      submitJob(paste, file, { unit: f.unit.value.trim(), timezone: f.timezone.value.trim(), country: f.country.value.trim() });
+      submitJob(paste, file, {
+        unit: f.unit.value.trim(), timezone: f.timezone.value.trim(), country: f.country.value.trim(),
+        calendar: f.calendar.value,
+      });
     } catch (err) {
       showError(err);
     }
