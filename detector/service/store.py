@@ -167,18 +167,22 @@ class Store:
     # --- jobs -----------------------------------------------------------------------------------
     def add_job(
         self, job_id: str, filename: str, path: str, options: dict[str, Any], key_id: int | None, tenant: str
-    ) -> None:
+    ) -> Job:
+        """Queue a job; returns it as stored (queued). Not read back later: a worker may have claimed it already,
+        and the 202 answer describes the job as it was accepted."""
+        job = Job(
+            id=job_id,
+            filename=filename,
+            upload_path=path,
+            options=json.dumps(options),
+            api_key_id=key_id,
+            tenant=tenant,
+        )
         with self.session() as s:
-            s.add(
-                Job(
-                    id=job_id,
-                    filename=filename,
-                    upload_path=path,
-                    options=json.dumps(options),
-                    api_key_id=key_id,
-                    tenant=tenant,
-                )
-            )
+            s.add(job)
+            s.flush()
+            s.refresh(job)  # defaults (state, created_at) as the database wrote them
+        return job
 
     def get_job(self, job_id: str) -> Job | None:
         """Any tenant's job (the worker, the CLI); requests use ``job_of``."""

@@ -282,3 +282,30 @@ def test_a_series_dated_out_of_range_fails_alone(
         f"row {first + 4}, field 'timestamp': timestamp must be between 1900-01-01 and 2199-12-31 (got '{value}')"
     )
     assert items[PICKED[1]]["error"].endswith(f"[series '{PICKED[1]}']")
+
+
+def test_the_202_describes_the_job_as_accepted_even_if_a_worker_took_it_at_once(
+    tmp_path: Path, settings_for: Callable[..., Settings], upload: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker may claim a job between its insert and the answer (under load it did: CI saw 'running');
+    the 202 says what was accepted, queued, whatever the worker does meanwhile. No worker runs here: the
+    test claims the job itself, at the worst moment."""
+    app = create_app(settings_for(tmp_path, run_worker=False))
+    with TestClient(app) as c:
+        store: Store = app.state.store
+        c.headers["X-API-Key"] = store.create_key("racer", tenant="ops")
+        inserted = store.add_job
+
+        def insert_then_claim(*args: Any, **kwargs: Any) -> Job:
+            job = inserted(*args, **kwargs)
+            claimed = store.claim_job(timedelta(seconds=30))  # the worker wins the race
+            assert claimed is not None
+            assert claimed.id == job.id
+            return job
+
+        monkeypatch.setattr(store, "add_job", insert_then_claim)
+        with upload.open("rb") as f:
+            r = c.post("/v1/jobs", files={"file": ("mixed.csv", f, "text/csv")}, data={"timezone": "Asia/Tehran"})
+        assert r.status_code == 202, r.text
+        assert (r.json()["state"], r.headers["Location"]) == ("queued", f"/v1/jobs/{r.json()['id']}")
+        assert c.get(r.headers["Location"]).json()["state"] == "running"

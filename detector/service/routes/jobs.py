@@ -163,7 +163,7 @@ def create_job(
     }
     try:
         _store_upload(file.file, final)
-        store.add_job(job_id, file.filename or final.name, str(final.resolve()), options, key_id, tenant)
+        job = store.add_job(job_id, file.filename or final.name, str(final.resolve()), options, key_id, tenant)
     except Exception as exc:
         final.unlink(missing_ok=True)  # no job names it
         fault = disk_fault(exc)
@@ -177,8 +177,6 @@ def create_job(
             headers={"Retry-After": "60"},
         ) from exc
     response.headers["Location"] = f"/v1/jobs/{job_id}"
-    job = store.get_job(job_id)
-    assert job is not None
     return _job_out(job)
 
 
