@@ -292,10 +292,18 @@ def evaluate_cmd(
     country: Annotated[str | None, typer.Option(help=COUNTRY_HELP)] = None,
     baselines: Annotated[bool, typer.Option("--baselines", help="also score generic detectors")] = False,
     report: Annotated[Path | None, typer.Option("--out", help="write the full report as JSON")] = None,
+    peers: Annotated[
+        str,
+        typer.Option(
+            "--peers",
+            help="auto: the file's other series are each series' peers, as `detector score` does by default "
+            "(2-400 series); none: each series alone",
+        ),
+    ] = "auto",
 ) -> None:
     """Detection, calibration, timing and size errors against the truth; generic detectors side by side.
 
-    Zone and holiday calendar default as in `detector score`.
+    Zone, holiday calendar and peers default as in `detector score`, so the figures are those of its answers.
     """
     import json
 
@@ -308,7 +316,11 @@ def evaluate_cmd(
         _fail(detector.InputValidationError(field="unit", value=None, reason="pass --unit"))
     truth_df = pd.read_csv(truth, parse_dates=["start", "end"])
     names = list(detector.BASELINES) if baselines else []
-    labelled = detector.LabelledSet(data.stem, frame, truth_df, str(u), tz, country)
+    from detector.pipeline import resolve_peers
+    from detector.score_cli import peers_arg
+
+    pool = resolve_peers(frame, peers_arg(peers, None))
+    labelled = detector.LabelledSet(data.stem, frame, truth_df, str(u), tz, country, peers=pool)
     try:
         _, summary = detector.evaluate([labelled], mdl, names)
     except detector.DetectorError as exc:
@@ -326,12 +338,15 @@ def evaluate_cmd(
     for name, b in summary["baselines"].items():
         table.add_row(name, f"{b['average_precision']:.3f}", f"{b['roc_auc']:.3f}", "", "", "")
     out.print(table)
+    scored = "each series alone" if pool is None else "each series with the file's other series as peers"
+    out.print(f"{scored} (--peers {peers}); precision, recall and FPR of the answers' own flags")
     out.print(f"flag rate by look-alike: {summary['flag_rate_by_lookalike']}")
     out.print(
         f"median onset error {summary['median_onset_error_h']} h; median excess-load relative error "
         f"{summary['median_excess_rel_error']}"
     )
     if report is not None:
+        summary["peers"] = "none" if pool is None else "auto"
         report.write_text(json.dumps(summary, indent=2, default=str) + "\n")
     _print_note(calendar_note(country, tz))
 

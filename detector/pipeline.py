@@ -99,7 +99,7 @@ def iter_scores(
         raise ValueError(f"workers must be >= 1, got {workers!r}")
     country, note = calendar_country(country, tz)
     model = model or load_model()
-    peers = _resolve_peers(source, peers)
+    peers = resolve_peers(source, peers)
     score = functools.partial(
         _score_one,
         model=model,
@@ -145,7 +145,7 @@ def iter_scores(
 AUTO_PEERS_MAX_SERIES = 400  # "auto" peers for inputs of up to this many series (regions, feeders of a city)
 
 
-def _resolve_peers(source: Source, peers: Source | str | None) -> Source | None:
+def resolve_peers(source: Source, peers: Source | str | None) -> Source | None:
     """The table to draw peers from: ``"auto"`` -> ``source`` itself when it holds 2..AUTO_PEERS_MAX_SERIES
     series, else None; ``"none"`` or None -> None; a table (frame or path) stays as given."""
     if peers is None or isinstance(peers, pd.DataFrame | Path) or peers not in ("auto", "none"):
@@ -323,7 +323,7 @@ def iter_signatures(
     input would use.
     """
     country, _ = calendar_country(country, tz)
-    peers = _resolve_peers(source, peers)
+    peers = resolve_peers(source, peers)
     pool = None
     checked: Iterable[tuple[str, LoadSeries | DetectorError]]
     if peers is None:
@@ -410,9 +410,10 @@ def _context_threshold(p: np.ndarray, y: np.ndarray, scenario: np.ndarray, fallb
     return cut if cut <= 1.0 else fallback
 
 
-def metrics(p: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, float]:
-    """AP, ROC AUC, Brier and precision / recall / FPR at ``threshold``."""
-    flag = p >= threshold
+def metrics(p: np.ndarray, y: np.ndarray, threshold: float, flagged: np.ndarray | None = None) -> dict[str, float]:
+    """AP, ROC AUC, Brier and precision / recall / FPR at ``threshold``, or of ``flagged`` when given (the
+    answers' own flags: each series at its context's operating point, with or without peers, by length)."""
+    flag = p >= threshold if flagged is None else np.asarray(flagged, dtype=bool)
     tp, fp = int((flag & (y == 1)).sum()), int((flag & (y == 0)).sum())
     return {
         "average_precision": float(average_precision_score(y, p)),

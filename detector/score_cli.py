@@ -102,7 +102,7 @@ def load_model_opt(model: Path | None) -> detector.MiningModel:
         raise  # unreachable: fail exits
 
 
-def _peers_arg(peers: str, peers_file: Path | None) -> str | Path:
+def peers_arg(peers: str, peers_file: Path | None) -> str | Path:
     """``--peers`` and ``--peers-file`` -> the ``peers=`` argument of ``detector.iter_scores``."""
     if peers not in PEERS_CHOICES:
         fail(detector.InputValidationError(field="--peers", value=peers, reason="peers must be auto or none"))
@@ -171,7 +171,7 @@ def score_cmd(
         fail(detector.InputValidationError(field="--top", value=top, reason="give --threshold or --top, not both"))
     if engine not in ("local", "dask"):
         fail(detector.InputValidationError(field="--engine", value=engine, reason="engine must be local or dask"))
-    peers_arg = _peers_arg(peers, peers_file)
+    peers_choice = peers_arg(peers, peers_file)
     note = calendar_note(country, tz)
     if engine == "dask":
         if peers_file is not None:
@@ -180,7 +180,7 @@ def score_cmd(
                     field="--peers-file", value=str(peers_file), reason="the dask engine scores each series alone"
                 )
             )
-        if peers_arg == "auto":
+        if peers_choice == "auto":
             notice("the dask engine scores each series alone (--peers none says so and hides this note)")
         _score_on_dask(
             input_path,
@@ -200,12 +200,12 @@ def score_cmd(
             calendar=calendar,
         )
         return
-    if workers is not None and workers > 1 and peers_arg != "none":
-        which = "with peers (--peers auto) an input of up to 400 series" if peers_arg == "auto" else "the input"
+    if workers is not None and workers > 1 and peers_choice != "none":
+        which = "with peers (--peers auto) an input of up to 400 series" if peers_choice == "auto" else "the input"
         notice(f"{which} is scored in one process, not {workers}, because peers need the whole input")
     n_workers = workers if workers is not None else available_cores()
     run = functools.partial(_score_locally, note=note, calendar=calendar)
-    run(input_path, out_path, model, tz, unit, country, threshold, top, segments, peers_arg, quiet, n_workers)
+    run(input_path, out_path, model, tz, unit, country, threshold, top, segments, peers_choice, quiet, n_workers)
 
 
 def _score_locally(

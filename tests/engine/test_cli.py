@@ -115,6 +115,16 @@ def test_bad_peers_options_exit_2_with_one_line(
     assert result.output == message + "\n"
 
 
+def test_evaluate_checks_peers_as_score_does(small_fleet: Path, tmp_path: Path) -> None:
+    truth = tmp_path / "truth.csv"
+    pd.DataFrame({"series_id": ["x"], "label": [0], "scenario": ["clean"], "start": [""], "end": [""]}).to_csv(
+        truth, index=False
+    )
+    result = runner.invoke(app, ["evaluate", str(small_fleet), str(truth), "--peers", "xyz"])
+    assert result.exit_code == 2
+    assert result.output == "error: field '--peers': peers must be auto or none (got 'xyz')\n"
+
+
 def test_train_then_evaluate(tmp_path: Path) -> None:
     for kind, seed in (("feeder", 1), ("meter", 2)):
         r = runner.invoke(
@@ -153,17 +163,20 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     report = json.loads((tmp_path / "report.json").read_text())
-    # The figures are read back and recomputed from `detector score` with the trained model on the same file
-    # (each series alone, as evaluate scores a set without a peers table).
+    # The figures are read back and recomputed from `detector score` with the trained model on the same file,
+    # both with their defaults: each series with the file's other series as peers.
+    assert report["peers"] == "auto"
+    assert "each series with the file's other series as peers (--peers auto)" in r.output
     out = tmp_path / "scores.csv"
-    args = ["score", str(tmp_path / "feeder.parquet"), "--model", str(tmp_path / "model"), "--peers", "none"]
+    args = ["score", str(tmp_path / "feeder.parquet"), "--model", str(tmp_path / "model")]
     r = runner.invoke(app, [*args, "--out", str(out)])
     assert r.exit_code == 0, r.output
     truth = pd.read_csv(tmp_path / "feeder.truth.csv").set_index("series_id")
     scores = pd.read_csv(out).set_index("series_id").join(truth[["label", "scenario"]])
     assert scores.model_version.unique().tolist() == [detector.load_model(tmp_path / "model").version]
+    assert scores.peers.notna().all()  # every series was scored with peers
     y, p = scores.label.to_numpy(), scores.score.to_numpy()
-    flag = p >= detector.load_model(tmp_path / "model").threshold
+    flag = scores.flagged.to_numpy().astype(bool)  # the answers' own flags (the peers operating point)
     overall = report["overall"]
     assert (overall["n"], overall["n_positive"]) == (24, int(truth.label.sum()))
     assert overall["average_precision"] == pytest.approx(average_precision_score(y, p), abs=1e-6)
