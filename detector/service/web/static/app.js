@@ -179,7 +179,7 @@ function renderRecent() {
   if (!jobs.length) return;
   ul.replaceChildren(
     ...jobs.map((j) =>
-      el("li", {}, el("a", { href: `/jobs/${j.id}`, text: j.filename }), ` · ${utcShort(j.at)} UTC`),
+      el("li", {}, el("a", { href: `/jobs/${j.id}`, text: j.filename }), t("recent_at", { at: utcShort(j.at) })),
     ),
   );
 }
