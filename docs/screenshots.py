@@ -1,8 +1,9 @@
 """Regenerate the README's screenshots of the web page (docs/*.png) in headless system Chromium.
 
 Starts ``detector serve`` on a free loopback port with a temporary data directory, uploads
-``sample_data/tehran_feeders.parquet`` through the page and photographs each page; the progress bar is
-photographed on a larger simulated upload (400 feeders) while it is being scored.
+``sample_data/tehran_feeders.parquet`` through the page and photographs each page, in English and then in
+Persian (``*-fa.png``: right to left, Solar Hijri dates, Persian digits); the progress bar is photographed on a
+larger simulated upload (400 feeders) while it is being scored.
 
     .venv/bin/python docs/screenshots.py
 """
@@ -63,6 +64,7 @@ def main() -> None:
                 page.screenshot(path=DOCS / "upload.png")
                 page.go_back()
                 page.wait_for_selector("body[data-ready=list]")
+                job_url = page.url
                 page.screenshot(path=DOCS / "inspection-list.png")
 
                 page.locator("#list tbody tr a").first.click()
@@ -74,10 +76,22 @@ def main() -> None:
                 assert box is not None
                 page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.4)
                 page.locator("#chart").screenshot(path=DOCS / "series-week.png")
+
+                page.goto(server.url + "/?lang=fa&digits=fa")  # the same pages in Persian, with Persian digits
+                page.fill("#paste-form textarea", pasted)
+                page.screenshot(path=DOCS / "upload-fa.png")
+                page.goto(job_url)  # no ?lang: the cookie keeps the page Persian
+                page.wait_for_selector("body[data-ready=list]")
+                page.screenshot(path=DOCS / "inspection-list-fa.png")
+                page.locator("#list tbody tr a").first.click()
+                page.wait_for_selector("body[data-ready=series]")
+                time.sleep(0.3)
+                page.screenshot(path=DOCS / "series-fa.png", full_page=True)
                 browser.close()
         finally:
             server.stop()
     names = ("upload", "job-progress", "inspection-list", "series", "series-week")
+    names += ("upload-fa", "inspection-list-fa", "series-fa")
     sys.stdout.write("".join(f"{DOCS / name}.png\n" for name in names))
 
 

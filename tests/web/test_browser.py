@@ -1,6 +1,7 @@
 """The analyst's page in a real browser: headless system Chromium, driven by Playwright, against ``detector serve``.
 
-Upload a file, follow the job, use the inspection list, open the top series, check chart and evidence render.
+Upload a file, follow the job, use the inspection list, open the top series, check chart and evidence render;
+the same in Persian (right to left, Solar Hijri dates, Persian digits) with a Tehran export in Solar Hijri dates.
 The API docs (/docs, /redoc) render with every host but the server cut off.
 Outside CI the test skips when no browser is installed; with CI=true a missing browser fails it.
 """
@@ -13,12 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jdatetime
 import pandas as pd
 import pytest
 from harness import KEY, SAMPLE, Server, chromium_path, launch
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 MINERS = {"feeder-0001", "feeder-0006"}  # the picked feeders with rigs (simulator truth)
+FA_MONTHS = tuple(jdatetime.date.j_months_fa)  # فروردین … اسفند
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 try:
     from playwright.sync_api import Page, expect, sync_playwright
@@ -153,6 +157,87 @@ def test_upload_inspect_and_open_the_top_series(page: Page, server: Server, uplo
     ).json()["items"]
     assert [(o["outcome"], o["note"]) for o in stored] == [("mining", "rigs behind the substation")]
     assert stored[0]["segment_start"] is not None  # the flagged segment is preselected
+
+
+def solar_hijri_text(iso: str, tz: str) -> str:
+    """How the Persian page writes a time (Chromium's ``fa-IR-u-ca-persian``): "17 آبان 1402 ساعت 14:00"."""
+    local = jdatetime.datetime.fromgregorian(datetime=pd.Timestamp(iso).tz_convert(tz).to_pydatetime())
+    return f"{local.day:02d} {FA_MONTHS[local.month - 1]} {local.year} ساعت {local.hour:02d}:{local.minute:02d}"
+
+
+@pytest.fixture(scope="module")
+def tehran_export(upload: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The four feeders as an Iranian export: local Solar Hijri date-times in Persian digits (۱۴۰۲/۰۱/۰۱ ۰۰:۰۰)."""
+    frame = pd.read_parquet(upload)
+    stamps = pd.DatetimeIndex(frame.timestamp.unique())
+    local = stamps.tz_convert("Asia/Tehran").tz_localize(None).to_pydatetime()
+    text = [jdatetime.datetime.fromgregorian(datetime=t).strftime("%Y/%m/%d %H:%M") for t in local]
+    written = dict(zip(stamps, [t.translate(PERSIAN_DIGITS) for t in text], strict=True))
+    path = tmp_path_factory.mktemp("web-upload-fa") / "tehran_export.csv"
+    frame.assign(timestamp=frame.timestamp.map(written)).to_csv(path, index=False)
+    return path
+
+
+def test_the_persian_page_upload_list_series_and_outcome(page: Page, server: Server, tehran_export: Path) -> None:
+    """?lang=fa: right to left, the Persian catalogue, Solar Hijri dates in list, axis and outcome form."""
+    page.goto(server.url + "/?lang=fa")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("html")).to_have_attribute("lang", "fa")
+    expect(page.locator("h1")).to_have_text("امتیازدهی داده‌های بار")
+    expect(page.locator("#upload-form button[type=submit]")).to_have_text("بارگذاری و امتیازدهی")
+    page.set_input_files("#file", str(tehran_export))
+    page.click("#upload-form button[type=submit]")
+    expect(page.locator("#error")).to_have_text(
+        "هنوز کلید API وارد نشده است: آن را در کادر بالای صفحه وارد کنید. "
+        "(با `detector keys create NAME` بسازید؛ نخستین اجرای `detector serve` یکی چاپ کرده است.)"
+    )
+    use_key(page, KEY)
+    expect(page.locator("#key-state")).to_have_text(f"کلید {KEY[:10]}… در حال استفاده ✓")
+
+    page.select_option("#upload-form select[name=calendar]", "solar-hijri")
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url("**/jobs/*")  # no ?lang here: the cookie remembers the choice
+    page.wait_for_selector("body[data-ready=list]")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#job-state")).to_have_text("پایان: 4 سری، 2 نشان‌دار، 0 ناموفق")
+    expect(page.locator("#list th button[data-sort=onset]")).to_have_text("آغاز (UTC)")
+    rows = page.locator("#list tbody tr")
+    expect(rows).to_have_count(4)
+    expect(rows.first.locator(".badge")).to_have_text("نشان‌دار")
+    job_id = page.url.split("/jobs/")[1].split("?")[0]
+    api = httpx.Client(base_url=server.url, headers={"X-API-Key": KEY})
+    results = {r["series_id"]: r for r in api.get(f"/v1/jobs/{job_id}/results").json()["items"]}
+    top = rows.first.locator("td:nth-child(2)").inner_text()
+    assert top in MINERS
+    onset = solar_hijri_text(results[top]["onset"], "UTC")
+    assert results[top]["onset_local"] is not None  # the job read the Solar Hijri export
+    expect(rows.first.locator("td:nth-child(7)")).to_have_text(onset)
+
+    page.click("#digits-switch")  # Persian digits, remembered too
+    page.wait_for_selector("body[data-ready=list]")
+    expect(page.locator("#job-state")).to_have_text("پایان: ۴ سری، ۲ نشان‌دار، ۰ ناموفق")
+    expect(rows.first.locator("td:nth-child(7)")).to_have_text(onset.translate(PERSIAN_DIGITS))
+
+    rows.first.locator("a").click()
+    page.wait_for_selector("body[data-ready=series]")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#verdict")).to_have_text("نشان‌دار برای بازرسی")
+    expect(page.locator("#headline")).to_contain_text("دستگاه معادل")
+    # the axis: one label per Solar Hijri month of 1402 (the data run Farvardin 1 to Esfand 29, 1402)
+    assert page.evaluate("chart.axes[0]._values") == [f"۱۴۰۲ {m}" for m in FA_MONTHS]
+
+    start = api.get(f"/v1/jobs/{job_id}/series/{top}").json()["report"]["segments"][0]["start"]
+    segment = solar_hijri_text(start, "Asia/Tehran").translate(PERSIAN_DIGITS)
+    expect(page.locator("#outcome-form select[name=segment_start] option:checked")).to_have_text(f"از {segment}")
+    expect(page.locator("#outcomes")).to_have_text("هنوز نتیجه‌ای ثبت نشده")
+    page.check("#outcome-form input[value=mining]")
+    page.fill("#outcome-form textarea[name=note]", "دستگاه‌ها پشت پست")
+    page.click("#outcome-form button[type=submit]")
+    recorded = page.locator("#outcomes li[data-outcome=mining]")
+    expect(recorded).to_contain_text(f"استخراج پیدا شد (بازه از {segment})، ثبت‌شده به دست ")
+    expect(recorded).to_contain_text(": دستگاه‌ها پشت پست")
+    stored = api.get("/v1/outcomes", params={"series_id": top, "job_id": job_id}).json()["items"]
+    assert [(o["outcome"], o["segment_start"]) for o in stored] == [("mining", start)]
 
 
 def test_errors_are_shown_as_the_problem_detail(page: Page, server: Server) -> None:

@@ -4,7 +4,21 @@
 const KEY_STORE = "detector.apiKey";
 const RECENT_STORE = "detector.recentJobs";
 const $ = (sel, root = document) => root.querySelector(sel);
-const RIG_NOTE = "S19-class rigs at 3.25 kW each";
+
+/* ---------- language: the catalogue the server embedded (messages/<lang>.json), digits, calendar ---------- */
+
+const MESSAGES = JSON.parse(document.getElementById("messages").textContent);
+const PERSIAN = document.documentElement.lang === "fa"; // Solar Hijri dates, right to left
+const DIGITS = document.body.dataset.digits === "fa" ? "arabext" : "latn"; // arabext: Persian digits ۰-۹
+const NUMBER_LOCALE = DIGITS === "arabext" ? "fa-u-nu-arabext" : "en";
+const DATE_LOCALE = PERSIAN ? `fa-IR-u-ca-persian-nu-${DIGITS}` : "en-GB";
+
+/** The catalogue's text for ``key`` with its {name} placeholders filled from ``values``. */
+function t(key, values = {}) {
+  const text = MESSAGES[key];
+  if (text === undefined) throw new Error(`no message "${key}" in the catalogue`);
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in values ? String(values[name]) : m));
+}
 
 /* ---------- API access and errors ---------------------------------------------------------------- */
 
@@ -16,10 +30,10 @@ class ApiError extends Error {}
 
 /** A readable error from a problem+json answer ("Not found: no job with id 'x'"), else the status line. */
 async function problemOf(resp) {
-  let text = `${resp.status} ${resp.statusText || "error"} from ${new URL(resp.url).pathname}`;
+  let text = t("err_status", { status: resp.status, text: resp.statusText || "error", path: new URL(resp.url).pathname });
   try {
     const body = await resp.json();
-    if (body && body.detail) text = `${body.title || "Error"}: ${body.detail}`;
+    if (body && body.detail) text = `${body.title || t("err_title")}: ${body.detail}`;
   } catch (_) {
     /* not JSON: keep the status line */
   }
@@ -32,16 +46,13 @@ async function problemOf(resp) {
 async function api(path, options = {}) {
   const key = apiKey();
   if (!key) {
-    throw new ApiError(
-      "No API key yet: enter it in the box at the top right. (Create one with `detector keys create NAME`; " +
-        "the first `detector serve` printed one.)",
-    );
+    throw new ApiError(t("err_no_key"));
   }
   let resp;
   try {
     resp = await fetch(path, { ...options, headers: { "X-API-Key": key, ...(options.headers || {}) } });
   } catch (e) {
-    throw new ApiError(`Could not reach the service (${e.message}). Is \`detector serve\` still running?`);
+    throw new ApiError(t("err_unreachable", { message: e.message }));
   }
   if (!resp.ok) throw await problemOf(resp);
   return resp;
@@ -59,7 +70,7 @@ function clearError() {
   box.hidden = true;
 }
 
-window.addEventListener("error", (e) => showError(`Page error: ${e.message}`));
+window.addEventListener("error", (e) => showError(t("err_page", { message: e.message })));
 window.addEventListener("unhandledrejection", (e) => showError(e.reason));
 
 /* ---------- formatting ---------------------------------------------------------------------------- */
@@ -68,7 +79,14 @@ const SMALLER = { GW: ["MW", 1e3], MW: ["kW", 1e3], kW: ["W", 1e3] };
 
 function num(v, digits = 3) {
   if (v === null || v === undefined || Number.isNaN(v)) return "–";
-  return Number(v).toLocaleString("en", { maximumSignificantDigits: digits });
+  return Number(v).toLocaleString(NUMBER_LOCALE, { maximumSignificantDigits: digits });
+}
+
+/** ``v`` with ``digits`` decimals (toFixed in the page's digits). */
+function fixed(v, digits) {
+  return Number(v).toLocaleString(NUMBER_LOCALE, {
+    minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false,
+  });
 }
 
 /** "1.71 MW (1,710 kW)": the value in its unit and, for MW and GW, in the next smaller one. */
@@ -83,12 +101,20 @@ function utcText(iso) {
   return iso ? iso.replace("T", " ").replace(/:00(\+00:00|Z)$/, " UTC") : "–";
 }
 
+/** A date-time in zone ``tz``: "17 Nov 2023, 14:00"; in Persian the Solar Hijri "۱۷ آبان ۱۴۰۲ ساعت ۱۴:۰۰". */
 function localText(iso, tz) {
   if (!iso) return "–";
-  const fmt = new Intl.DateTimeFormat("en-GB", {
-    timeZone: tz, day: "2-digit", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+  const fmt = new Intl.DateTimeFormat(DATE_LOCALE, {
+    timeZone: tz, day: "2-digit", month: PERSIAN ? "long" : "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+    ...(PERSIAN ? { hourCycle: "h23" } : {}),
   });
   return fmt.format(new Date(iso));
+}
+
+/** A UTC time for the list: "2023-11-17 14:00" (ISO), or the Solar Hijri date in UTC on the Persian page. */
+function utcShort(iso) {
+  if (!iso) return "–";
+  return PERSIAN ? localText(iso, "UTC") : utcText(iso).slice(0, 16);
 }
 
 function el(tag, attrs = {}, ...children) {
@@ -109,7 +135,7 @@ function initKeyForm(onKey) {
   const state = $("#key-state");
   const show = () => {
     const key = apiKey();
-    state.textContent = key ? `using ${key.slice(0, 10)}…` : "not set";
+    state.textContent = key ? t("key_using", { key: key.slice(0, 10) }) : t("key_not_set");
   };
   show();
   form.addEventListener("submit", async (e) => {
@@ -153,7 +179,7 @@ function renderRecent() {
   if (!jobs.length) return;
   ul.replaceChildren(
     ...jobs.map((j) =>
-      el("li", {}, el("a", { href: `/jobs/${j.id}`, text: j.filename }), ` · ${utcText(j.at).slice(0, 16)} UTC`),
+      el("li", {}, el("a", { href: `/jobs/${j.id}`, text: j.filename }), t("recent_at", { at: utcShort(j.at) })),
     ),
   );
 }
@@ -164,7 +190,7 @@ async function submitJob(form, file, fields) {
   for (const [name, value] of Object.entries(fields)) if (value !== "" && value !== null) data.append(name, value);
   const state = $("#upload-state");
   for (const b of form.querySelectorAll("button")) b.disabled = true;
-  state.textContent = `uploading ${file.name} (${num(file.size / 2 ** 20)} MiB)…`;
+  state.textContent = t("uploading", { name: file.name, size: num(file.size / 2 ** 20) });
   try {
     const job = await (await api("/v1/jobs", { method: "POST", body: data })).json();
     rememberJob(job);
@@ -181,16 +207,18 @@ async function submitJob(form, file, fields) {
 function pastedCsv(text, seriesId) {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l);
   if (lines.length && !/^[\d۰-۹٠-٩]/.test(lines[0])) lines.shift(); // a header line (data starts with a digit, any script)
-  if (!lines.length) throw new ApiError("Nothing to score: paste lines of timestamp,load[,temperature].");
+  if (!lines.length) throw new ApiError(t("err_paste_empty"));
   const width = lines[0].split(/[,\t;]/).length;
   if (width < 2 || width > 3) {
-    throw new ApiError(`line 1: expected timestamp,load or timestamp,load,temperature (got ${width} fields)`);
+    throw new ApiError(t("err_paste_width", { width }));
   }
   const quoted = `"${seriesId.replaceAll('"', '""')}"`;
   const out = [width === 3 ? "series_id,timestamp,load,temperature" : "series_id,timestamp,load"];
   lines.forEach((line, i) => {
     const parts = line.split(/[,\t;]/).map((p) => p.trim());
-    if (parts.length !== width) throw new ApiError(`line ${i + 1}: expected ${width} fields, got ${parts.length}: ${line}`);
+    if (parts.length !== width) {
+      throw new ApiError(t("err_paste_line", { line: i + 1, width, got: parts.length, text: line }));
+    }
     out.push([quoted, ...parts].join(","));
   });
   return out.join("\n") + "\n";
@@ -203,7 +231,7 @@ function initUpload() {
     e.preventDefault();
     clearError();
     const file = upload.file.files[0];
-    if (!file) return showError("Choose a CSV or Parquet file first.");
+    if (!file) return showError(t("err_choose_file"));
     const f = upload.elements;
     submitJob(upload, file, {
       unit: f.unit.value.trim(), timezone: f.timezone.value.trim(), country: f.country.value.trim(),
@@ -248,11 +276,12 @@ async function pollJob() {
     rememberJob(j);
     const c = j.counts;
     bar.value = j.progress ?? 0;
-    const of = c.total === null ? "" : ` of ${num(c.total, 9)}`;
-    const pct = j.progress === null ? "" : ` (${Math.round(j.progress * 100)} %)`;
-    if (j.state === "queued") state.textContent = "queued: waiting for the worker…";
+    const of = c.total === null ? "" : t("job_of", { total: num(c.total, 9) });
+    const pct = j.progress === null ? "" : ` (${num(Math.round(j.progress * 100), 3)} %)`;
+    const counts = { done: num(c.done, 9), of, pct, flagged: num(c.flagged, 9), failed: num(c.failed, 9) };
+    if (j.state === "queued") state.textContent = t("job_queued");
     else if (j.state === "running") {
-      state.textContent = `scoring: ${num(c.done, 9)}${of} series${pct}, ${c.flagged} flagged, ${c.failed} failed`;
+      state.textContent = t("job_running", counts);
       if (c.done > shownDone && Date.now() - shownAt >= PARTIAL_EVERY_MS) {
         await loadResults(); // the ranked list of what is scored so far, so analysts can start reading
         shownDone = c.done;
@@ -263,11 +292,11 @@ async function pollJob() {
         document.body.dataset.partial = String(job.rows.length);
       }
     } else if (j.state === "failed") {
-      state.textContent = "failed";
-      throw new ApiError(`The job failed: ${j.error || "no reason given"}`);
+      state.textContent = t("job_failed");
+      throw new ApiError(t("err_job_failed", { reason: j.error || t("err_no_reason") }));
     } else {
       bar.value = 1;
-      state.textContent = `done: ${num(c.done, 9)} series, ${c.flagged} flagged, ${c.failed} failed`;
+      state.textContent = t("job_done", counts);
       return j;
     }
     await new Promise((r) => setTimeout(r, 500));
@@ -324,26 +353,28 @@ function rowOf(r) {
   if (r.error) {
     return el(
       "tr", { class: "failed" },
-      el("td", { class: "num", text: r.rank }),
+      el("td", { class: "num", text: num(r.rank, 9) }),
       el("td", {}, el("a", { href, text: r.series_id })),
       el("td", { class: "num", text: "–" }),
-      el("td", {}, el("span", { class: "badge failed", text: "failed" })),
+      el("td", {}, el("span", { class: "badge failed", text: t("badge_failed") })),
       el("td", { class: "num", text: "–" }), el("td", { class: "num", text: "–" }), el("td", { text: "–" }),
       el("td", { class: "evidence", text: r.error }),
     );
   }
   const bar = el("span", { class: "scorebar" }, el("i", { style: `width:${Math.round(r.score * 100)}%` }));
-  const verdict = r.flagged ? el("span", { class: "badge flagged", text: "flagged" }) : el("span", { class: "badge", text: "clear" });
+  const verdict = r.flagged
+    ? el("span", { class: "badge flagged", text: t("badge_flagged") })
+    : el("span", { class: "badge", text: t("badge_clear") });
   const evidence = r.evidence || "";
   return el(
     "tr", { "data-series": r.series_id },
-    el("td", { class: "num", text: r.rank }),
+    el("td", { class: "num", text: num(r.rank, 9) }),
     el("td", {}, el("a", { href, text: r.series_id })),
-    el("td", { class: "num" }, r.score.toFixed(3), bar),
+    el("td", { class: "num" }, fixed(r.score, 3), bar),
     el("td", {}, verdict),
     el("td", { class: "num", text: r.excess_load ? `${num(r.excess_load)} ${r.unit}` : "–" }),
     el("td", { class: "num", text: r.rigs ? num(r.rigs, 4) : "–" }),
-    el("td", { text: r.onset ? utcText(r.onset).slice(0, 16) : "–" }),
+    el("td", { text: utcShort(r.onset) }),
     el("td", { class: "evidence", title: evidence, text: evidence.length > 140 ? `${evidence.slice(0, 140)}…` : evidence }),
   );
 }
@@ -356,14 +387,15 @@ function renderList() {
   const slice = job.view.slice(job.page * per, (job.page + 1) * per);
   const body = $("#list tbody");
   body.replaceChildren(...slice.map(rowOf));
-  if (!slice.length) body.append(el("tr", {}, el("td", { colspan: 8, class: "muted", text: "No series match the filters." })));
-  $("#page-info").textContent = `page ${job.page + 1} of ${pages}`;
+  if (!slice.length) body.append(el("tr", {}, el("td", { colspan: 8, class: "muted", text: t("no_match") })));
+  $("#page-info").textContent = t("page_info", { page: num(job.page + 1, 9), pages: num(pages, 9) });
   $("#prev").disabled = job.page === 0;
   $("#next").disabled = job.page >= pages - 1;
   const flagged = job.rows.filter((r) => r.flagged && !r.error).length;
   const failed = job.rows.filter((r) => r.error).length;
-  $("#summary").textContent =
-    `· ${num(job.rows.length, 9)} series, ${flagged} flagged, ${failed} failed; ${num(job.view.length, 9)} shown by the filters`;
+  $("#summary").textContent = t("summary", {
+    rows: num(job.rows.length, 9), flagged: num(flagged, 9), failed: num(failed, 9), shown: num(job.view.length, 9),
+  });
   for (const b of document.querySelectorAll("#list th button")) {
     b.setAttribute("aria-sort", b.dataset.sort === job.sort.key ? (job.sort.dir < 0 ? "descending" : "ascending") : "none");
   }
@@ -438,17 +470,62 @@ function bandsPlugin(segments, lastX, flagged) {
   };
 }
 
+const DAY = 86400;
+
+/** The local clock in ``tz`` at ``ts`` seconds (Solar Hijri day of month; hour and minute for aligning ticks). */
+function clockIn(tz) {
+  const f = new Intl.DateTimeFormat("en-u-ca-persian-nu-latn", {
+    timeZone: tz, day: "numeric", hour: "numeric", minute: "numeric", hourCycle: "h23",
+  });
+  return (ts) => Object.fromEntries(f.formatToParts(new Date(ts * 1e3)).map((p) => [p.type, Number(p.value)]));
+}
+
+/** Ticks for the Persian page's time axis: Solar Hijri month starts over long spans, else local days or hours. */
+function solarHijriSplits(min, max, tz, width) {
+  const clock = clockIn(tz);
+  const room = Math.max(2, Math.floor(width / 80)); // at most one label per 80 px
+  const c0 = clock(min);
+  const midnight = min - c0.hour * 3600 - c0.minute * 60;
+  if (max - min > 120 * DAY) {
+    const starts = [];
+    for (let s = midnight; s <= max; s += DAY) {
+      if (s >= min && clock(s + DAY / 2).day === 1) starts.push(s); // noon: a DST change moves midnight, not the day
+    }
+    const every = Math.ceil(starts.length / room);
+    return starts.filter((_, i) => i % every === 0);
+  }
+  const steps = [3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600, DAY, 2 * DAY, 7 * DAY, 14 * DAY, 28 * DAY];
+  const step = steps.find((st) => st >= (max - min) / room) || 28 * DAY;
+  const out = [];
+  for (let s = midnight; s <= max; s += step) if (s >= min) out.push(s);
+  return out;
+}
+
+/** Axis labels for the Persian page: Solar Hijri "۱۴۰۲ مهر", "۱۷ آبان" or "۱۷ آبان، ۱۴:۰۰" by the span shown. */
+function solarHijriTicks(tz) {
+  const formats = [
+    { month: "long", year: "numeric" },
+    { day: "numeric", month: "long" },
+    { day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" },
+  ].map((o) => new Intl.DateTimeFormat(DATE_LOCALE, { timeZone: tz, ...o }));
+  return (u, splits) => {
+    const span = u.scales.x.max - u.scales.x.min;
+    const f = formats[span > 120 * DAY ? 0 : span > 4 * DAY ? 1 : 2];
+    return splits.map((v) => f.format(new Date(v * 1e3)));
+  };
+}
+
 function drawChart(data) {
   const r = data.report;
   const t0 = Date.parse(data.start) / 1e3;
   const n = data.load.length;
   const xs = Array.from({ length: n }, (_, i) => t0 + i * data.step_seconds);
   const unit = data.unit;
-  const fmt = (digits) => (u, v) => (v === null || v === undefined ? "–" : `${v.toFixed(digits)}`);
+  const fmt = (digits) => (u, v) => (v === null || v === undefined ? "–" : fixed(v, digits));
   const series = [
-    { label: `time (${data.timezone})` },
-    { label: `load (${unit})`, stroke: "#1f4e79", width: 1, value: fmt(3) },
-    { label: `expected load (${unit})`, stroke: "#7f8c8d", width: 1.5, dash: [6, 4], value: fmt(3) },
+    { label: t("chart_time", { tz: data.timezone }) },
+    { label: t("chart_load", { unit }), stroke: "#1f4e79", width: 1, value: fmt(3) },
+    { label: t("chart_expected", { unit }), stroke: "#7f8c8d", width: 1.5, dash: [6, 4], value: fmt(3) },
   ];
   const cols = [xs, data.load, data.expected];
   // Day-month dates in the series' zone (uPlot's defaults are US month/day).
@@ -460,14 +537,22 @@ function drawChart(data) {
     return splits.map((v) => f(local(v)));
   };
   series[0].value = (u, ts) => (ts === null ? "–" : uPlot.fmtDate("{D} {MMM} {YYYY} {HH}:{mm}")(local(ts)));
-  const axes = [{ values: tickText, space: 70 }, { label: `load (${unit})`, size: 70 }];
+  const axes = [{ values: tickText, space: 70 }, { label: t("chart_load", { unit }), size: 70 }];
+  if (PERSIAN) {
+    axes[1].values = (u, vs) => vs.map((v) => num(v));
+    series[0].value = (u, ts) => (ts === null ? "–" : localText(new Date(ts * 1e3).toISOString(), data.timezone));
+    axes[0] = {
+      values: solarHijriTicks(data.timezone), space: 90,
+      splits: (u, i, min, max) => solarHijriSplits(min, max, data.timezone, u.bbox.width / devicePixelRatio),
+    };
+  }
   const scales = { x: { time: true } };
   if (data.temperature) {
-    series.push({ label: "temperature (°C)", stroke: "#d68910", width: 1, scale: "°C", show: false, value: fmt(1) });
+    series.push({ label: t("chart_temperature"), stroke: "#d68910", width: 1, scale: "°C", show: false, value: fmt(1) });
     cols.push(data.temperature);
     axes.push({ scale: "°C", side: 1, grid: { show: false }, label: "°C", size: 50 });
   }
-  series.push({ label: "suspected block", stroke: r.flagged ? SEG_FILL.flagged : SEG_FILL.clear, fill: r.flagged ? SEG_FILL.flagged : SEG_FILL.clear, width: 0, points: { show: false }, value: () => "" });
+  series.push({ label: t("chart_block"), stroke: r.flagged ? SEG_FILL.flagged : SEG_FILL.clear, fill: r.flagged ? SEG_FILL.flagged : SEG_FILL.clear, width: 0, points: { show: false }, value: () => "" });
   cols.push(xs.map(() => null)); // legend entry for the bands drawn by the plugin
   const box = $("#chart");
   const opts = {
@@ -513,43 +598,48 @@ function renderReport(data) {
   const r = data.report;
   const tz = data.timezone;
   const badge = $("#verdict");
-  badge.textContent = r.flagged ? "flagged for inspection" : "not flagged";
+  badge.textContent = r.flagged ? t("verdict_flagged") : t("verdict_clear");
   badge.className = r.flagged ? "badge flagged" : "badge";
-  const parts = [`Score ${r.score.toFixed(3)} against the threshold ${r.threshold.toFixed(3)}.`];
+  const parts = [t("headline_score", { score: fixed(r.score, 3), threshold: fixed(r.threshold, 3) })];
   if (r.segments.length) {
     const x = r.excess_load;
+    const end = r.end ? t("headline_ended", { end: localText(r.end, tz) }) : t("headline_still_on");
     parts.push(
-      `Excess load ${power(x.value, x.unit)}, about ${num(x.rigs, 4)} rig equivalents (${RIG_NOTE}).`,
-      `Onset ${localText(r.onset, tz)} (${tz})${r.end ? `, ended ${localText(r.end, tz)}` : ", still on at the end of the data"}.`,
+      t("headline_excess", { power: power(x.value, x.unit), rigs: num(x.rigs, 4), note: t("rig_note") }),
+      t("headline_onset", { onset: localText(r.onset, tz), tz, end }),
     );
   } else {
-    parts.push("No block of added load was found.");
+    parts.push(t("headline_no_block"));
   }
   $("#headline").textContent = parts.join(" ");
   const ev = $("#evidence");
-  ev.replaceChildren(...(r.evidence.length ? r.evidence : ["no evidence of a mining block"]).map((t) => el("li", { text: t })));
+  ev.replaceChildren(...(r.evidence.length ? r.evidence : [t("no_evidence")]).map((t) => el("li", { text: t })));
   const segBody = $("#segments tbody");
   segBody.replaceChildren(
     ...r.segments.map((s) =>
       el(
         "tr", {},
         el("td", { text: localText(s.start, tz) }),
-        el("td", { text: s.end ? localText(s.end, tz) : "still on" }),
+        el("td", { text: s.end ? localText(s.end, tz) : t("still_on") }),
         el("td", { class: "num", text: power(s.excess_load, data.unit) }),
-        el("td", { class: "num", text: s.score.toFixed(3) }),
+        el("td", { class: "num", text: fixed(s.score, 3) }),
       ),
     ),
   );
-  if (!r.segments.length) segBody.append(el("tr", {}, el("td", { colspan: 4, class: "muted", text: "none" })));
+  if (!r.segments.length) segBody.append(el("tr", {}, el("td", { colspan: 4, class: "muted", text: t("none") })));
   const q = r.data_quality;
   const notes = [
-    `${q.resolution ?? "?"} readings (input in ${q.input_unit ?? data.unit}), ${num(q.hours, 9)} hours ` +
-      `(${num((q.hours || 0) / 24, 4)} days) from ${localText(q.start, tz)} to ${localText(q.end, tz)} (${tz})`,
-    `coverage ${q.coverage === undefined ? "?" : (q.coverage * 100).toFixed(1)} %; ` +
-      `${q.gaps_filled ?? 0} hours filled by interpolation (gaps up to 3 h), ${q.missing_hours ?? 0} hours missing` +
-      (q.longest_gap_hours ? `, longest gap ${q.longest_gap_hours} h` : ""),
+    t("quality_span", {
+      resolution: q.resolution ?? "?", unit: q.input_unit ?? data.unit, hours: num(q.hours, 9),
+      days: num((q.hours || 0) / 24, 4), start: localText(q.start, tz), end: localText(q.end, tz), tz,
+    }),
+    t("quality_coverage", {
+      coverage: q.coverage === undefined ? "?" : fixed(q.coverage * 100, 1), filled: num(q.gaps_filled ?? 0, 9),
+      missing: num(q.missing_hours ?? 0, 9),
+      longest: q.longest_gap_hours ? t("quality_longest", { hours: num(q.longest_gap_hours, 9) }) : "",
+    }),
   ];
-  if (q.duplicates_dropped) notes.push(`${q.duplicates_dropped} duplicate readings dropped`);
+  if (q.duplicates_dropped) notes.push(t("quality_duplicates", { count: num(q.duplicates_dropped, 9) }));
   const known = new Set([
     "resolution", "hours", "coverage", "gaps_filled", "missing_hours", "timezone", "series_id", "unit", "input_unit",
     "start", "end", "warnings", "longest_gap_hours", "duplicates_dropped",
@@ -557,11 +647,11 @@ function renderReport(data) {
   for (const [k, v] of Object.entries(q)) {
     if (!known.has(k)) notes.push(`${k.replaceAll("_", " ")}: ${typeof v === "object" ? JSON.stringify(v) : v}`);
   }
-  notes.push(data.temperature ? "temperature given: the expected load follows the weather" : "no temperature: the expected load follows the calendar only");
-  if (!r.warnings.length) notes.push("no warnings");
+  notes.push(data.temperature ? t("quality_temperature") : t("quality_no_temperature"));
+  if (!r.warnings.length) notes.push(t("quality_no_warnings"));
   $("#quality").replaceChildren(
     ...notes.map((t) => el("li", { text: t })),
-    ...r.warnings.map((w) => el("li", { class: "warn", text: `warning: ${w}` })),
+    ...r.warnings.map((w) => el("li", { class: "warn", text: t("warning", { text: w }) })),
   );
 }
 
@@ -569,27 +659,31 @@ function renderReport(data) {
 async function listOutcomes(jobId, sid, tz) {
   const q = `series_id=${encodeURIComponent(sid)}&job_id=${encodeURIComponent(jobId)}&limit=1000`;
   const page = await (await api(`/v1/outcomes?${q}`)).json();
-  const words = { mining: "mining found", not_mining: "no mining", not_inspected: "could not inspect" };
+  const words = { mining: t("outcome_mining"), not_mining: t("outcome_not_mining"), not_inspected: t("outcome_not_inspected") };
   const ul = $("#outcomes");
   ul.replaceChildren(
     ...page.items.map((o) =>
       el(
         "li", { "data-outcome": o.outcome },
         el("strong", { text: words[o.outcome] || o.outcome }),
-        ` (${o.segment_start ? `segment from ${localText(o.segment_start, tz)}` : "whole series"}), ` +
-          `recorded by ${o.recorded_by} on ${localText(o.recorded_at, tz)}${o.note ? `: ${o.note}` : ""}`,
+        t("outcome_recorded", {
+          which: o.segment_start ? t("outcome_segment_from", { start: localText(o.segment_start, tz) }) : t("outcome_whole"),
+          by: o.recorded_by, at: localText(o.recorded_at, tz), note: o.note ? `: ${o.note}` : "",
+        }),
       ),
     ),
   );
-  if (!page.items.length) ul.append(el("li", { class: "muted", text: "no outcome recorded yet" }));
+  if (!page.items.length) ul.append(el("li", { class: "muted", text: t("outcome_none") }));
 }
 
 function setupOutcome(data, jobId) {
   const form = $("#outcome-form");
   const select = form.elements.segment_start;
   select.replaceChildren(
-    el("option", { value: "", text: "the whole series" }),
-    ...data.report.segments.map((s) => el("option", { value: s.start, text: `from ${localText(s.start, data.timezone)}` })),
+    el("option", { value: "", text: t("whole_series") }),
+    ...data.report.segments.map((s) =>
+      el("option", { value: s.start, text: t("segment_from", { start: localText(s.start, data.timezone) }) }),
+    ),
   );
   const preselect = () => {
     if (data.report.segments.length) select.value = data.report.segments[0].start; // the flagged block
@@ -621,7 +715,7 @@ function setupOutcome(data, jobId) {
 async function initSeries() {
   const jobId = document.body.dataset.job;
   const sid = document.body.dataset.series;
-  if (!sid) throw new ApiError("No series chosen: open a series from the job's inspection list.");
+  if (!sid) throw new ApiError(t("err_no_series"));
   clearError();
   const resp = await api(`/v1/jobs/${encodeURIComponent(jobId)}/series/${encodeURIComponent(sid)}`);
   const data = await resp.json();
