@@ -123,23 +123,23 @@ def iter_scores(
     score_block = functools.partial(_score_block, unit=unit, tz=tz, min_days=min_days, score=score, calendar=calendar)
     blocks = read_blocks(source, unit=unit, tz=tz, chunk_rows=chunk_rows, calendar=calendar)
     first, second = next(blocks, None), next(blocks, None)
-    if second is None:  # one block: a worker would only add its start-up (seconds) to the same work
+    if first is None or second is None:  # one block: a worker would only add its start-up (seconds) to the same work
         if first is not None:
             yield from score_block(*first)
         return
     # Workers take whole blocks (validation and scoring), so this process only reads the file.
     # spawn, not fork: the caller may run threads (a progress bar) that fork would copy mid-lock.
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_one_thread_each)
+    executor = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_one_thread_each)
     in_flight: deque[Future[list[tuple[str, ScoreReport | DetectorError]]]] = deque()
     try:
         for row0, frame in itertools.chain((first, second), blocks):
-            in_flight.append(pool.submit(score_block, row0, frame))
+            in_flight.append(executor.submit(score_block, row0, frame))
             if len(in_flight) > workers:  # one block queued beyond the busy workers, no more
                 yield from in_flight.popleft().result()
         while in_flight:
             yield from in_flight.popleft().result()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 AUTO_PEERS_MAX_SERIES = 400  # "auto" peers for inputs of up to this many series (regions, feeders of a city)

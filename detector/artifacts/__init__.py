@@ -74,7 +74,7 @@ def save_model(model: MiningModel, directory: str | Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     arrays = {f"clf_{k}": v for k, v in model.classifier.to_arrays().items()}
     arrays["cal_x"], arrays["cal_y"] = model.calibrator.x, model.calibrator.y
-    np.savez_compressed(out / "arrays.npz", **arrays)
+    np.savez_compressed(out / "arrays.npz", allow_pickle=False, **arrays)  # numbers only, as load_model reads them
     from detector import __version__
 
     manifest = {

@@ -224,6 +224,7 @@ def recalibrate(
     feats = _features(sources)
     skipped: list[str] = []
     keys: list[SeriesKey] = []
+    rows: list[np.ndarray] = []  # the features of each key, in order
     for key in labels:
         job, sid = key
         where = f"job {job}" if job is not None else "the data given for outcomes without a job"
@@ -236,6 +237,7 @@ def recalibrate(
             skipped.append(f"{sid!r}: could not be scored ({found})")
         else:
             keys.append(key)
+            rows.append(found)
     y = np.array([labels[k] for k in keys], dtype=np.int64)
     n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
     k = min(folds, n_pos, n_neg)
@@ -244,7 +246,7 @@ def recalibrate(
             "recalibration needs inspected series of both kinds, at least 2 'mining' and 2 'not_mining' "
             f"(with their loads); got {n_pos} and {n_neg}"
         )
-    x = np.vstack([feats[key] for key in keys])
+    x = np.vstack(rows)
     margin = parent.classifier.decision_function(x)
     population = np.vstack([f for f in feats.values() if isinstance(f, np.ndarray)])
     pop_margin = parent.classifier.decision_function(population)
