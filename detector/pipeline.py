@@ -21,7 +21,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from sklearn.model_selection import StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
-from detector.artifacts import MiningModel, length_context, load_model
+from detector.artifacts import MiningModel, length_context, model_or_default
 from detector.errors import DataSufficiencyError, DetectorError
 from detector.features.peers import PeerPool
 from detector.ingest import (
@@ -82,6 +82,8 @@ def iter_scores(
     flight, so memory stays bounded. An input of one block (a DataFrame, or a file of up to ``chunk_rows``
     rows) is scored in this process. Workers are spawned, so a script using them needs the usual
     ``if __name__ == "__main__":`` guard.
+    ``model``: None (default) is the bundled default model (``load_model()``); each report's ``model_version``
+    names the model that scored it.
     ``chunk_rows``: rows per read of a file (``None``: read it whole first; see ``iter_series``).
     ``peers``: ``"auto"`` (default): when the input holds 2 to ``AUTO_PEERS_MAX_SERIES`` series, each series'
     expected load also uses the others that follow it most closely (a synthetic control: neighbouring regions
@@ -98,7 +100,7 @@ def iter_scores(
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")
     country, note = calendar_country(country, tz)
-    model = model or load_model()
+    model = model_or_default(model)
     peers = _resolve_peers(source, peers)
     score = functools.partial(
         _score_one,
@@ -286,7 +288,10 @@ def score(
     peers: Source | str | None = "auto",
     calendar: str = "gregorian",
 ) -> list[ScoreReport]:
-    """Score every series; raise the first series' error (``iter_scores`` keeps going instead)."""
+    """Score every series; raise the first series' error (``iter_scores`` keeps going instead).
+
+    ``model``: None (default) is the bundled default model; each report's ``model_version`` names it.
+    """
     out = []
     results = iter_scores(
         source,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from detector.artifacts import manifest as fields
 from detector.errors import ArtifactError, ModelNotFoundError
 from detector.models.classifier import ARRAY_NAMES, Calibrator, SignatureClassifier
 from detector.models.signature import FEATURES
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
@@ -158,3 +161,17 @@ def load_model(directory: str | Path | None = None) -> MiningModel:
         FEATURES,
         {k: v for k, v in manifest.items() if k in keep},
     )
+
+
+def model_or_default(model: MiningModel | None) -> MiningModel:
+    """``model``, or for None the bundled default (``load_model()``), logged with its version.
+
+    For the library calls whose ``model`` is optional (``iter_scores``, ``evaluate``, ``recalibrate``): each
+    states the version it used in what it returns (``ScoreReport.model_version``, the summary's
+    ``model_version``, ``RecalibrationReport.parent_version``), so the default is never silent.
+    """
+    if model is not None:
+        return model
+    default = load_model()
+    log.info("no model given: using the bundled default model %s", default.version)
+    return default

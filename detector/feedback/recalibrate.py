@@ -27,7 +27,7 @@ import pandas as pd
 from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import StratifiedKFold
 
-from detector.artifacts import MiningModel, load_model
+from detector.artifacts import MiningModel, model_or_default
 from detector.errors import DataSufficiencyError, DetectorError, InputValidationError
 from detector.feedback.outcomes import Outcome, OutcomeDraft
 from detector.models.classifier import Calibrator
@@ -203,7 +203,9 @@ def recalibrate(
     name: str = "recalibrated",
     random_state: int = 0,
 ) -> Recalibration:
-    """Refit calibrator and threshold of ``model`` (default: the bundled one) on inspection outcomes.
+    """Refit calibrator and threshold of ``model`` (None: the bundled default) on inspection outcomes.
+
+    The report's ``parent_version`` names the model refitted.
 
     ``sources`` maps a job id to the loads it scored, and ``None`` to the loads of outcomes recorded
     without a job. Every series of the sources is scored to count flags before and after; only
@@ -219,7 +221,7 @@ def recalibrate(
         raise InputValidationError(field="budget", value=budget, reason="budget must be >= 1")
     if prior_strength < 0:
         raise InputValidationError(field="prior_strength", value=prior_strength, reason="must be >= 0")
-    parent = model or load_model()
+    parent = model_or_default(model)
     labels, counts, excluded = series_labels(outcomes)
     feats = _features(sources)
     skipped: list[str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import detector
-from detector.artifacts import DEFAULT_MODEL_DIR
+from detector.artifacts import DEFAULT_MODEL_DIR, model_or_default
 from detector.models.classifier import SignatureClassifier
 
 
@@ -126,6 +127,16 @@ def test_missing_array_is_named(model_dir: Path) -> None:
     with pytest.raises(detector.ArtifactError) as info:
         detector.load_model(model_dir)
     assert str(info.value) == f"model arrays {arrays_path} lack the array(s) 'cal_y'"
+
+
+def test_a_missing_model_falls_back_to_the_default_out_loud(model_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    given = detector.load_model(model_dir)
+    assert model_or_default(given) is given
+    assert not caplog.records
+    with caplog.at_level(logging.INFO, logger="detector.artifacts"):
+        default = model_or_default(None)
+    assert default.version == detector.load_model().version
+    assert caplog.messages == [f"no model given: using the bundled default model {default.version}"]
 
 
 def test_default_model_ships_in_the_package() -> None:
