@@ -251,24 +251,32 @@ def _score_one(
     note: str | None = None,
     calendar: str = "gregorian",
 ) -> ScoreReport | DetectorError:
-    """Score one series; numerical trouble in it becomes that series' error (also run in worker processes).
+    """Score one series; a fit its data cannot support becomes that series' error (also run in worker processes).
 
     The report's quality names the holiday ``country``; ``note`` (where the country came from) joins its warnings.
     ``calendar``: the input's, kept on the report for its local dates (``onset_local``).
+    Any other exception is a bug and propagates as itself, not as "could not be modelled".
     """
     try:
         report = score_series(
             series, model, country=country, threshold=threshold, with_expected=with_expected, peers=peers
         )
-    except (ValueError, np.linalg.LinAlgError) as exc:
-        log.warning("series %r could not be scored: %s", series.series_id, exc)
-        return DataSufficiencyError(f"series could not be modelled: {exc}", series_id=series.series_id)
+    except DetectorError as exc:  # a deliberate refusal from inside scoring: as it was raised
+        return exc
+    except np.linalg.LinAlgError as exc:
+        return _unmodelled(series.series_id, exc)
     return dataclasses.replace(
         report,
         quality={**report.quality, "country": country},
         warnings=(*report.warnings, note) if note else report.warnings,
         calendar=calendar,
     )
+
+
+def _unmodelled(series_id: str, exc: np.linalg.LinAlgError) -> DataSufficiencyError:
+    """A singular or non-converging fit: the series' load does not vary enough to identify the model."""
+    log.warning("series %r could not be scored: %s", series_id, exc)
+    return DataSufficiencyError(f"series could not be modelled: {exc}", series_id=series_id)
 
 
 def _one_thread_each() -> None:
@@ -341,8 +349,10 @@ def iter_signatures(
             continue
         try:
             yield sid, signature_of(series, country, pool)[0].features
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            yield sid, DataSufficiencyError(f"series could not be modelled: {exc}", series_id=sid)
+        except DetectorError as exc:
+            yield sid, exc
+        except np.linalg.LinAlgError as exc:
+            yield sid, _unmodelled(sid, exc)
 
 
 def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, list[str], list[int]]:
