@@ -24,6 +24,7 @@ serve: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # mypy strict on detector/ ([tool.mypy] in pyproject.toml); .mypy_cache makes a rerun take seconds
 typecheck: install
