@@ -110,6 +110,8 @@ def load_model(directory: str | Path | None = None) -> MiningModel:
         raise ModelNotFoundError(f"no model at {path}: expected manifest.json and arrays.npz")
     try:
         manifest = json.loads(manifest_path.read_text())
+    except OSError as exc:
+        raise ArtifactError(f"model manifest {manifest_path} is unreadable: {exc.strerror}") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ArtifactError(f"model manifest {manifest_path} is not valid JSON: {exc}") from exc
     if not isinstance(manifest, dict):
@@ -119,7 +121,11 @@ def load_model(directory: str | Path | None = None) -> MiningModel:
             f"model {path} has schema version {manifest.get('schema_version')!r}; "
             f"this detector reads version {SCHEMA_VERSION}"
         )
-    if manifest.get("arrays_sha256") != _sha256(arrays_path):
+    try:
+        arrays_sha256 = _sha256(arrays_path)
+    except OSError as exc:
+        raise ArtifactError(f"model arrays {arrays_path} are unreadable: {exc.strerror}") from exc
+    if manifest.get("arrays_sha256") != arrays_sha256:
         raise ArtifactError(f"model arrays {arrays_path} do not match the manifest's sha256 (corrupt or altered)")
     if tuple(manifest.get("features", ())) != FEATURES:
         raise ArtifactError(f"model {path} was trained on other features than this detector computes")

@@ -117,6 +117,23 @@ def test_manifest_that_is_not_an_object_is_refused(model_dir: Path) -> None:
     assert str(info.value) == f"model manifest {model_dir / 'manifest.json'} must be a JSON object (got list)"
 
 
+def test_unreadable_files_are_artifact_errors_naming_the_file(model_dir: Path) -> None:
+    manifest = model_dir / "manifest.json"
+    manifest.unlink()
+    manifest.mkdir()  # exists, but reading it fails (an OSError, as a permission error would be)
+    with pytest.raises(detector.ArtifactError) as info:
+        detector.load_model(model_dir)
+    assert str(info.value) == f"model manifest {manifest} is unreadable: Is a directory"
+    manifest.rmdir()
+    detector.save_model(detector.load_model(), model_dir)
+    arrays = model_dir / "arrays.npz"
+    arrays.unlink()
+    arrays.mkdir()
+    with pytest.raises(detector.ArtifactError) as info:
+        detector.load_model(model_dir)
+    assert str(info.value) == f"model arrays {arrays} are unreadable: Is a directory"
+
+
 def test_missing_array_is_named(model_dir: Path) -> None:
     arrays_path = model_dir / "arrays.npz"
     with np.load(arrays_path) as npz:
