@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint install notebooks clean
+.PHONY: serve test lint typecheck install notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,13 @@ serve: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
-test: lint
+# mypy strict on detector/ ([tool.mypy] in pyproject.toml); .mypy_cache makes a rerun take seconds
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck
 	$(BIN)/python -m pytest
 
 # The research notebooks at their research-sized defaults; executed copies (with outputs, plots) and their
@@ -34,4 +39,4 @@ notebooks: install
 	$(BIN)/python notebooks/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

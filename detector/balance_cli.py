@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,7 +17,7 @@ out = Console()
 _LONG = "long CSV or Parquet: series_id, timestamp, load [, unit]"
 
 
-def _fail_in_table(exc: detector.DetectorError) -> None:
+def _fail_in_table(exc: detector.DetectorError) -> NoReturn:
     """The error line, naming this command's flags: a unit is --feeder-unit or --meter-unit by its table."""
     table, _, message = str(exc).partition(": ")
     unit_flag = {"feeders": "--feeder-unit", "meters": "--meter-unit"}.get(table)

@@ -297,7 +297,8 @@ def _band(view: DailyView, hours: np.ndarray, dedicated: bool) -> np.ndarray:
     if dedicated:
         return quiet(np.nanmean, view.matrix[:, hours], axis=1)
     dev = view.matrix[:, hours] - view.profile[hours]
-    return quiet(np.nanmean, dev, axis=1) + view.profile[hours].mean()
+    band: np.ndarray = quiet(np.nanmean, dev, axis=1) + view.profile[hours].mean()
+    return band
 
 
 def _curtailment(
@@ -454,7 +455,7 @@ def _verify(
                 f"at least {MIN_DAYS_AFTER} are needed",
             ),
             observed=None,
-            **base,  # type: ignore[arg-type]
+            **base,
         )
     if not claim.dedicated and before < MIN_DAYS_BEFORE:
         return Verification(
@@ -465,7 +466,7 @@ def _verify(
                 f"{MIN_DAYS_BEFORE} (or declare the series a dedicated site meter)",
             ),
             observed=None,
-            **base,  # type: ignore[arg-type]
+            **base,
         )
     counts = np.maximum(np.bincount(cal.day, minlength=n), 1)
     doy = np.bincount(cal.day, weights=cal.doy, minlength=n) / counts
@@ -529,7 +530,7 @@ def _verify(
         curtailment=curtail,
         method=mode,
         daily=daily,
-        **base,  # type: ignore[arg-type]
+        **base,
     )
 
 
@@ -556,7 +557,8 @@ def _peer_levels(
     # A step most peers share is weather or economy, which the control is there to cancel; a peer that stepped
     # apart from the others is suspect.
     common = float(np.median([e.value for e in steps])) if steps else 0.0
-    keep, stepped = [], []
+    keep: list[tuple[int, str, float]] = []
+    stepped: list[tuple[int, str, float]] = []
     for k, (sid, est) in enumerate(zip(used, steps, strict=True)):
         apart = est.low - common > 0 or est.high - common < 0
         (stepped if apart else keep).append((k, sid, est.value - common))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -147,7 +147,7 @@ def verify_cmd(
     if json_out is not None:
         json_out.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
     if plot is not None:
-        fmt = "svg" if plot.suffix.lower() == ".svg" else "png"
+        fmt: Literal["png", "svg"] = "svg" if plot.suffix.lower() == ".svg" else "png"
         plot.write_bytes(render(result, fmt))
 
 

@@ -7,6 +7,7 @@ RFC 9457 problem; anything else is a bug.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 
 class DetectorError(Exception):
@@ -39,7 +40,7 @@ class InputValidationError(DetectorError, ValueError):
     def __reduce__(self) -> tuple[object, tuple[()]]:
         # Exception pickling calls cls(*args), which keyword-only arguments refuse; rebuild from the
         # fields instead, so the error survives the trip back from a worker process.
-        fields = {"field": self.field, "value": self.value, "reason": self.reason, "row": self.row}
+        fields: dict[str, Any] = {"field": self.field, "value": self.value, "reason": self.reason, "row": self.row}
         return functools.partial(type(self), **fields, series_id=self.series_id, more=self.more), ()
 
 

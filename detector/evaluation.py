@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detector.artifacts import MiningModel, load_model
+from detector.artifacts import MiningModel, model_or_default
 from detector.errors import DetectorError
 from detector.features.calendar import CalendarSpec, calendar_features
 from detector.features.peers import PeerPool
@@ -21,11 +21,8 @@ from detector.zones import calendar_country
 SIZE_BINS = (0.0, 0.05, 0.1, 0.2, np.inf)
 
 
-def score_sets(
-    sets: Sequence[LabelledSet], model: MiningModel | None = None, baselines: Sequence[str] = ()
-) -> pd.DataFrame:
-    """One row per series: truth columns plus the model's score, flag, onset, excess (and baselines)."""
-    model = model or load_model()
+def score_sets(sets: Sequence[LabelledSet], model: MiningModel, baselines: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per series: truth columns plus ``model``'s score, flag, onset, excess (and baselines)."""
     rows: list[dict[str, Any]] = []
     for data in sets:
         truth = data.truth.set_index("series_id")
@@ -111,7 +108,10 @@ def summarise(scores: pd.DataFrame, threshold: float, baselines: Sequence[str] =
 def evaluate(
     sets: Sequence[LabelledSet], model: MiningModel | None = None, baselines: Sequence[str] = ()
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Score labelled sets and summarise against their truth (per-series rows, summary)."""
-    model = model or load_model()
+    """Score labelled sets and summarise against their truth (per-series rows, summary).
+
+    ``model``: None (default) is the bundled default model; the summary's ``model_version`` names the model used.
+    """
+    model = model_or_default(model)
     scores = score_sets(sets, model, baselines)
-    return scores, summarise(scores, model.threshold, baselines)
+    return scores, {"model_version": model.version, **summarise(scores, model.threshold, baselines)}

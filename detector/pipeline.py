@@ -21,7 +21,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from sklearn.model_selection import StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
-from detector.artifacts import MiningModel, length_context, load_model
+from detector.artifacts import MiningModel, length_context, model_or_default
 from detector.errors import DataSufficiencyError, DetectorError
 from detector.features.peers import PeerPool
 from detector.ingest import (
@@ -82,6 +82,8 @@ def iter_scores(
     flight, so memory stays bounded. An input of one block (a DataFrame, or a file of up to ``chunk_rows``
     rows) is scored in this process. Workers are spawned, so a script using them needs the usual
     ``if __name__ == "__main__":`` guard.
+    ``model``: None (default) is the bundled default model (``load_model()``); each report's ``model_version``
+    names the model that scored it.
     ``chunk_rows``: rows per read of a file (``None``: read it whole first; see ``iter_series``).
     ``peers``: ``"auto"`` (default): when the input holds 2 to ``AUTO_PEERS_MAX_SERIES`` series, each series'
     expected load also uses the others that follow it most closely (a synthetic control: neighbouring regions
@@ -98,7 +100,7 @@ def iter_scores(
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")
     country, note = calendar_country(country, tz)
-    model = model or load_model()
+    model = model_or_default(model)
     peers = resolve_peers(source, peers)
     score = functools.partial(
         _score_one,
@@ -123,23 +125,23 @@ def iter_scores(
     score_block = functools.partial(_score_block, unit=unit, tz=tz, min_days=min_days, score=score, calendar=calendar)
     blocks = read_blocks(source, unit=unit, tz=tz, chunk_rows=chunk_rows, calendar=calendar)
     first, second = next(blocks, None), next(blocks, None)
-    if second is None:  # one block: a worker would only add its start-up (seconds) to the same work
+    if first is None or second is None:  # one block: a worker would only add its start-up (seconds) to the same work
         if first is not None:
             yield from score_block(*first)
         return
     # Workers take whole blocks (validation and scoring), so this process only reads the file.
     # spawn, not fork: the caller may run threads (a progress bar) that fork would copy mid-lock.
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_one_thread_each)
+    executor = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_one_thread_each)
     in_flight: deque[Future[list[tuple[str, ScoreReport | DetectorError]]]] = deque()
     try:
         for row0, frame in itertools.chain((first, second), blocks):
-            in_flight.append(pool.submit(score_block, row0, frame))
+            in_flight.append(executor.submit(score_block, row0, frame))
             if len(in_flight) > workers:  # one block queued beyond the busy workers, no more
                 yield from in_flight.popleft().result()
         while in_flight:
             yield from in_flight.popleft().result()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 AUTO_PEERS_MAX_SERIES = 400  # "auto" peers for inputs of up to this many series (regions, feeders of a city)
@@ -249,24 +251,32 @@ def _score_one(
     note: str | None = None,
     calendar: str = "gregorian",
 ) -> ScoreReport | DetectorError:
-    """Score one series; numerical trouble in it becomes that series' error (also run in worker processes).
+    """Score one series; a fit its data cannot support becomes that series' error (also run in worker processes).
 
     The report's quality names the holiday ``country``; ``note`` (where the country came from) joins its warnings.
     ``calendar``: the input's, kept on the report for its local dates (``onset_local``).
+    Any other exception is a bug and propagates as itself, not as "could not be modelled".
     """
     try:
         report = score_series(
             series, model, country=country, threshold=threshold, with_expected=with_expected, peers=peers
         )
-    except (ValueError, np.linalg.LinAlgError) as exc:
-        log.warning("series %r could not be scored: %s", series.series_id, exc)
-        return DataSufficiencyError(f"series could not be modelled: {exc}", series_id=series.series_id)
+    except DetectorError as exc:  # a deliberate refusal from inside scoring: as it was raised
+        return exc
+    except np.linalg.LinAlgError as exc:
+        return _unmodelled(series.series_id, exc)
     return dataclasses.replace(
         report,
         quality={**report.quality, "country": country},
         warnings=(*report.warnings, note) if note else report.warnings,
         calendar=calendar,
     )
+
+
+def _unmodelled(series_id: str, exc: np.linalg.LinAlgError) -> DataSufficiencyError:
+    """A singular or non-converging fit: the series' load does not vary enough to identify the model."""
+    log.warning("series %r could not be scored: %s", series_id, exc)
+    return DataSufficiencyError(f"series could not be modelled: {exc}", series_id=series_id)
 
 
 def _one_thread_each() -> None:
@@ -286,7 +296,10 @@ def score(
     peers: Source | str | None = "auto",
     calendar: str = "gregorian",
 ) -> list[ScoreReport]:
-    """Score every series; raise the first series' error (``iter_scores`` keeps going instead)."""
+    """Score every series; raise the first series' error (``iter_scores`` keeps going instead).
+
+    ``model``: None (default) is the bundled default model; each report's ``model_version`` names it.
+    """
     out = []
     results = iter_scores(
         source,
@@ -336,8 +349,10 @@ def iter_signatures(
             continue
         try:
             yield sid, signature_of(series, country, pool)[0].features
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            yield sid, DataSufficiencyError(f"series could not be modelled: {exc}", series_id=sid)
+        except DetectorError as exc:
+            yield sid, exc
+        except np.linalg.LinAlgError as exc:
+            yield sid, _unmodelled(sid, exc)
 
 
 def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, list[str], list[int]]:

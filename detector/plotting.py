@@ -15,7 +15,8 @@ from matplotlib.axes import Axes
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter, MonthLocator, date2num, num2date
 from matplotlib.ticker import FixedFormatter, FixedLocator, ScalarFormatter
 
-from detector.features.calendar import SOLAR_HIJRI_MONTHS, solar_hijri
+from detector.features.calendar import solar_hijri
+from detector.ingest.solar_hijri import MONTHS as SOLAR_HIJRI_MONTHS
 from detector.ingest.units import display_unit, watts_per
 
 SOLAR_HIJRI_COUNTRIES = frozenset({"IR", "AF"})  # where dates read Solar Hijri first (as ``date_text``)
@@ -63,7 +64,7 @@ class _MonthFormatter(DateFormatter):
     """ "Apr", "May", ... with the year under January and under the first tick."""
 
     def __init__(self, zone: ZoneInfo) -> None:
-        super().__init__("%b", tz=zone)
+        super().__init__("%b", tz=zone)  # type: ignore[no-untyped-call]  # matplotlib leaves it unannotated
 
     def format_ticks(self, values: list[float]) -> list[str]:
         stamps = [num2date(v, tz=self.tz) for v in values]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -82,7 +82,7 @@ def command_line_message(message: str, fields: dict[str, str] = FLAG_FIELDS) -> 
     return message
 
 
-def fail(exc: Exception, fields: dict[str, str] = FLAG_FIELDS) -> None:
+def fail(exc: Exception, fields: dict[str, str] = FLAG_FIELDS) -> NoReturn:
     """One red line on stderr, exit 2: how the CLI answers a ``DetectorError`` or a bad option."""
     line = Text.assemble(("error:", "red"), " ", command_line_message(str(exc), fields))  # no markup in messages
     err.print(line, highlight=False, soft_wrap=True)

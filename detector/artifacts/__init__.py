@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from detector.artifacts import manifest as fields
 from detector.errors import ArtifactError, ModelNotFoundError
-from detector.models.classifier import Calibrator, SignatureClassifier
+from detector.models.classifier import ARRAY_NAMES, Calibrator, SignatureClassifier
 from detector.models.signature import FEATURES
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
+# arrays.npz: the classifier's arrays (prefixed clf_) and the calibrator's two
+ARRAY_FILE_NAMES = (*(f"clf_{name}" for name in (*ARRAY_NAMES, "scalars_", "classes_")), "cal_x", "cal_y")
 
 
 SHORT_DAYS, LONG_DAYS = 300, 400
@@ -74,7 +80,7 @@ def save_model(model: MiningModel, directory: str | Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     arrays = {f"clf_{k}": v for k, v in model.classifier.to_arrays().items()}
     arrays["cal_x"], arrays["cal_y"] = model.calibrator.x, model.calibrator.y
-    np.savez_compressed(out / "arrays.npz", **arrays)
+    np.savez_compressed(out / "arrays.npz", allow_pickle=False, **arrays)  # numbers only, as load_model reads them
     from detector import __version__
 
     manifest = {
@@ -92,34 +98,58 @@ def save_model(model: MiningModel, directory: str | Path) -> Path:
 
 
 def load_model(directory: str | Path | None = None) -> MiningModel:
-    """Load an artefact directory (default: the model shipped in the package)."""
+    """Load an artefact directory (default: the model shipped in the package).
+
+    No directory or files: ``ModelNotFoundError``. Anything corrupt or incompatible, whether a manifest field
+    missing or of the wrong kind, an unknown classifier parameter, altered or missing arrays, is an
+    ``ArtifactError`` that names the file and the field or array.
+    """
     path = Path(directory) if directory is not None else DEFAULT_MODEL_DIR
     manifest_path, arrays_path = path / "manifest.json", path / "arrays.npz"
     if not manifest_path.exists() or not arrays_path.exists():
         raise ModelNotFoundError(f"no model at {path}: expected manifest.json and arrays.npz")
     try:
         manifest = json.loads(manifest_path.read_text())
+    except OSError as exc:
+        raise ArtifactError(f"model manifest {manifest_path} is unreadable: {exc.strerror}") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ArtifactError(f"model manifest {manifest_path} is not valid JSON: {exc}") from exc
+    if not isinstance(manifest, dict):
+        raise ArtifactError(f"model manifest {manifest_path} must be a JSON object (got {type(manifest).__name__})")
     if manifest.get("schema_version") != SCHEMA_VERSION:
         raise ArtifactError(
             f"model {path} has schema version {manifest.get('schema_version')!r}; "
             f"this detector reads version {SCHEMA_VERSION}"
         )
-    if manifest.get("arrays_sha256") != _sha256(arrays_path):
+    try:
+        arrays_sha256 = _sha256(arrays_path)
+    except OSError as exc:
+        raise ArtifactError(f"model arrays {arrays_path} are unreadable: {exc.strerror}") from exc
+    if manifest.get("arrays_sha256") != arrays_sha256:
         raise ArtifactError(f"model arrays {arrays_path} do not match the manifest's sha256 (corrupt or altered)")
     if tuple(manifest.get("features", ())) != FEATURES:
         raise ArtifactError(f"model {path} was trained on other features than this detector computes")
+    threshold = fields.probability(fields.required(manifest, "threshold", manifest_path), "threshold", manifest_path)
+    fields.thresholds(manifest, manifest_path)
+    version = fields.required(manifest, "model_version", manifest_path)
+    if not isinstance(version, str) or not version:
+        raise fields.field_error(manifest_path, "model_version", f"must be a non-empty string (got {version!r})")
+    params = fields.classifier_params(manifest, manifest_path)
     try:
         with np.load(arrays_path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
+    except (ValueError, OSError) as exc:
+        raise ArtifactError(f"model arrays {arrays_path} are unreadable: {exc}") from exc
+    missing = [name for name in ARRAY_FILE_NAMES if name not in arrays]
+    if missing:
+        raise ArtifactError(f"model arrays {arrays_path} lack the array(s) {', '.join(map(repr, missing))}")
+    try:
         clf = SignatureClassifier.from_arrays(
-            {k.removeprefix("clf_"): v for k, v in arrays.items() if k.startswith("clf_")},
-            manifest["classifier_params"],
+            {k.removeprefix("clf_"): v for k, v in arrays.items() if k.startswith("clf_")}, params
         )
         cal = Calibrator(arrays["cal_x"], arrays["cal_y"])
-    except (KeyError, ValueError, OSError) as exc:
-        raise ArtifactError(f"model arrays {arrays_path} are incomplete or unreadable: {exc}") from exc
+    except ValueError as exc:  # e.g. clf_scalars_ without its three numbers
+        raise ArtifactError(f"model arrays {arrays_path} are malformed: {exc}") from exc
     keep = {
         "training_data_sha256",
         "validation",
@@ -132,8 +162,22 @@ def load_model(directory: str | Path | None = None) -> MiningModel:
     return MiningModel(
         clf,
         cal,
-        float(manifest["threshold"]),
-        str(manifest["model_version"]),
+        threshold,
+        version,
         FEATURES,
         {k: v for k, v in manifest.items() if k in keep},
     )
+
+
+def model_or_default(model: MiningModel | None) -> MiningModel:
+    """``model``, or for None the bundled default (``load_model()``), logged with its version.
+
+    For the library calls whose ``model`` is optional (``iter_scores``, ``evaluate``, ``recalibrate``): each
+    states the version it used in what it returns (``ScoreReport.model_version``, the summary's
+    ``model_version``, ``RecalibrationReport.parent_version``), so the default is never silent.
+    """
+    if model is not None:
+        return model
+    default = load_model()
+    log.info("no model given: using the bundled default model %s", default.version)
+    return default

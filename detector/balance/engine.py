@@ -24,7 +24,7 @@ import dataclasses
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -34,14 +34,13 @@ from detector.balance.losses import SEASONAL_DAYS, fit_loss, loss_terms
 from detector.balance.mapping import Assignment, check_mapping, read_mapping
 from detector.balance.report import FeederBalance, LossModel
 from detector.errors import InputValidationError
-from detector.ingest import LoadSeries, load, read_table
+from detector.ingest import LoadSeries, Source, load, read_table
 from detector.ingest.units import convert_power, watts_per
 from detector.models.changepoint import Box, box_scan, refit
 from detector.scoring.report import RIG_KW
 
 log = logging.getLogger(__name__)
 
-Source = str | Path | pd.DataFrame
 HOUR_NS = 3_600_000_000_000
 FLAG_T = 8.0  # a step at least this strong (t on daily means, autocorrelation-adjusted) is flagged
 UNDECIDED_T = 4.0  # between UNDECIDED_T and FLAG_T: a step the data cannot confirm or rule out
@@ -207,7 +206,7 @@ def balance_one(feeder: LoadSeries, meters: Sequence[tuple[Assignment, LoadSerie
     if missing_list:
         worst = ", ".join(f"{m} {h} h" for m, h in missing_list[:3])
         warnings.append(f"{int((~usable).sum())} hours unusable (long gaps in meter reads: {worst}); not counted as 0")
-    base = {
+    base: _Base = {
         "feeder_id": feeder.series_id,
         "unit": unit,
         "meters": n_meters,
@@ -270,7 +269,7 @@ def balance_one(feeder: LoadSeries, meters: Sequence[tuple[Assignment, LoadSerie
     delta = float(np.nanmean(unbilled[on_mask])) if np.isfinite(unbilled[on_mask]).any() else 0.0
     if delta <= 0 or t < UNDECIDED_T:
         return _no_step(base, t, loss, unbilled, index, warnings)
-    level = float(base["mean_load"])  # type: ignore[arg-type]
+    level = base["mean_load"]
     if delta < MIN_SHARE * level:
         why = (
             f"a step of {delta:.3g} {unit} ({delta / level:.2%} of mean load, t = {t:.1f}) is below "
@@ -291,8 +290,20 @@ def balance_one(feeder: LoadSeries, meters: Sequence[tuple[Assignment, LoadSerie
     )  # fmt: skip
 
 
+class _Base(TypedDict):
+    """The FeederBalance fields known before the step is looked for; every verdict carries them."""
+
+    feeder_id: str
+    unit: str
+    meters: int
+    usable_hours: int
+    unusable_hours: int
+    missing_meters: tuple[tuple[str, int], ...]
+    mean_load: float
+
+
 def _no_step(
-    base: dict[str, object],
+    base: _Base,
     t: float,
     loss: LossModel,
     unbilled: np.ndarray,
@@ -301,18 +312,18 @@ def _no_step(
     why: str | None = None,
 ) -> FeederBalance:
     ev = (why or f"no step in the unbilled gap once losses are fitted (strongest t = {t:.1f} < {UNDECIDED_T:g})",)
-    series = pd.Series(unbilled, index=index, name=str(base["feeder_id"]))
+    series = pd.Series(unbilled, index=index, name=base["feeder_id"])
     return FeederBalance(
         **base, verdict="no-step", onset=None, end=None, unbilled_load=0.0, rigs=0.0, unbilled_energy=0.0,
         t=t, shape=None, loss=loss, meter_changes=(), evidence=ev, warnings=tuple(warnings), unbilled=series,
-    )  # type: ignore[arg-type]  # fmt: skip
+    )  # fmt: skip
 
 
-def _undecidable(base: dict[str, object], reason: str, warnings: list[str]) -> FeederBalance:
+def _undecidable(base: _Base, reason: str, warnings: list[str]) -> FeederBalance:
     return FeederBalance(
         **base, verdict="undecidable", onset=None, end=None, unbilled_load=0.0, rigs=0.0, unbilled_energy=0.0,
         t=0.0, shape=None, loss=None, meter_changes=(), evidence=(reason,), warnings=tuple(warnings),
-    )  # type: ignore[arg-type]  # fmt: skip
+    )  # fmt: skip
 
 
 def _refine(unbilled: np.ndarray, day: np.ndarray, box: Box, n: int, span: int = 24) -> tuple[int, int]:

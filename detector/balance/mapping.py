@@ -76,7 +76,8 @@ def _ids(frame: pd.DataFrame, col: str) -> np.ndarray:
         raise InputValidationError(
             row=i + 1, field=col, value=None if pd.isna(raw.iloc[i]) else raw.iloc[i], reason=f"{col} is empty"
         )
-    return text.to_numpy(dtype=object)
+    values: np.ndarray = text.to_numpy(dtype=object)
+    return values
 
 
 def _times(frame: pd.DataFrame, col: str, tz: str | None, open_value: int) -> np.ndarray:
@@ -114,7 +115,8 @@ def _times(frame: pd.DataFrame, col: str, tz: str | None, open_value: int) -> np
 
 
 def _text(ns: int) -> str:
-    return pd.Timestamp(ns, unit="ns", tz="UTC").isoformat()
+    text: str = pd.Timestamp(ns, unit="ns", tz="UTC").isoformat()
+    return text
 
 
 def check_mapping(

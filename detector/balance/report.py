@@ -31,7 +31,8 @@ class LossModel:
     def __call__(self, load: np.ndarray, doy: np.ndarray, hour: np.ndarray) -> np.ndarray:
         w = 2 * np.pi * doy / 365.25
         c = self.c + self.c_cos * np.cos(w) + self.c_sin * np.sin(w)
-        return np.asarray(self.a)[hour] + self.b * load + c * load * load
+        loss: np.ndarray = np.asarray(self.a)[hour] + self.b * load + c * load * load
+        return loss
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,9 @@ profile) over the valid hours, plus the profile's mean.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 
@@ -39,7 +41,11 @@ class DailyView:
     peak_hours: np.ndarray
 
 
-def quiet(func, *args, **kwargs):  # type: ignore[no-untyped-def]
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def quiet(func: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
     """Run a nan-reduction; all-NaN rows give NaN without a RuntimeWarning."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

@@ -88,7 +88,8 @@ def drop_stepping(
     # The common shift is read off the least-shifted third of the peers, not the median: when several farms
     # of a province switch on the same day, half the peers may carry the target's step.
     common = float(np.percentile([f.delta for f in fits], 30))
-    keep, dropped = [], []
+    keep: list[int] = []
+    dropped: list[int] = []
     for k, f in enumerate(fits):
         se = abs(f.delta / f.t) if f.t else np.inf
         (dropped if abs(f.delta - common) > width * se else keep).append(k)

@@ -27,7 +27,7 @@ import pandas as pd
 from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import StratifiedKFold
 
-from detector.artifacts import MiningModel, load_model
+from detector.artifacts import MiningModel, model_or_default
 from detector.errors import DataSufficiencyError, DetectorError, InputValidationError
 from detector.feedback.outcomes import Outcome, OutcomeDraft
 from detector.models.classifier import Calibrator
@@ -203,7 +203,9 @@ def recalibrate(
     name: str = "recalibrated",
     random_state: int = 0,
 ) -> Recalibration:
-    """Refit calibrator and threshold of ``model`` (default: the bundled one) on inspection outcomes.
+    """Refit calibrator and threshold of ``model`` (None: the bundled default) on inspection outcomes.
+
+    The report's ``parent_version`` names the model refitted.
 
     ``sources`` maps a job id to the loads it scored, and ``None`` to the loads of outcomes recorded
     without a job. Every series of the sources is scored to count flags before and after; only
@@ -219,11 +221,12 @@ def recalibrate(
         raise InputValidationError(field="budget", value=budget, reason="budget must be >= 1")
     if prior_strength < 0:
         raise InputValidationError(field="prior_strength", value=prior_strength, reason="must be >= 0")
-    parent = model or load_model()
+    parent = model_or_default(model)
     labels, counts, excluded = series_labels(outcomes)
     feats = _features(sources)
     skipped: list[str] = []
     keys: list[SeriesKey] = []
+    rows: list[np.ndarray] = []  # the features of each key, in order
     for key in labels:
         job, sid = key
         where = f"job {job}" if job is not None else "the data given for outcomes without a job"
@@ -236,6 +239,7 @@ def recalibrate(
             skipped.append(f"{sid!r}: could not be scored ({found})")
         else:
             keys.append(key)
+            rows.append(found)
     y = np.array([labels[k] for k in keys], dtype=np.int64)
     n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
     k = min(folds, n_pos, n_neg)
@@ -244,7 +248,7 @@ def recalibrate(
             "recalibration needs inspected series of both kinds, at least 2 'mining' and 2 'not_mining' "
             f"(with their loads); got {n_pos} and {n_neg}"
         )
-    x = np.vstack([feats[key] for key in keys])
+    x = np.vstack(rows)
     margin = parent.classifier.decision_function(x)
     population = np.vstack([f for f in feats.values() if isinstance(f, np.ndarray)])
     pop_margin = parent.classifier.decision_function(population)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,7 @@ __all__ = [
     "read_table",
 ]
 
-Source = str | Path | pd.DataFrame  # a file path or a long-form frame
+Source: TypeAlias = str | Path | pd.DataFrame  # a file path or a long-form frame
 
 
 def _unit_arg(unit: str | None) -> Unit | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import io
 from pathlib import Path
-from typing import IO
 
 import pyarrow.parquet as pq
 
@@ -20,7 +19,7 @@ from detector.errors import LimitExceededError
 class CountedReader(io.RawIOBase):
     """A binary stream over ``raw`` that raises ``LimitExceededError`` past ``max_bytes`` bytes read."""
 
-    def __init__(self, raw: IO[bytes], max_bytes: int | None) -> None:
+    def __init__(self, raw: io.BufferedIOBase, max_bytes: int | None) -> None:
         self._raw, self.max_bytes, self.count = raw, max_bytes, 0
 
     def readable(self) -> bool:
@@ -43,7 +42,7 @@ class CountedReader(io.RawIOBase):
 def open_counted(path: Path, max_bytes: int | None) -> io.BufferedReader:
     """``path`` opened for reading, decompressed if it ends in ``.gz``, counted against ``max_bytes``."""
     # The caller closes the returned reader, which closes this file (SIM115 wants a with-block here).
-    raw: IO[bytes] = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")  # noqa: SIM115
+    raw: io.BufferedIOBase = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")  # noqa: SIM115
     return io.BufferedReader(CountedReader(raw, max_bytes), buffer_size=1 << 16)
 
 

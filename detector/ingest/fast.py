@@ -71,7 +71,8 @@ def _floats(column: pd.Series) -> np.ndarray | None:
     """A float64 column's values (NaN for missing); None for any other dtype (the general path converts it)."""
     if column.dtype != np.float64:
         return None
-    return column.to_numpy(dtype=np.float64, na_value=np.nan)
+    values: np.ndarray = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    return values
 
 
 def _loads_ok(load: np.ndarray) -> bool:
@@ -129,7 +130,7 @@ def iso_utc_ns(raw: pd.Series) -> np.ndarray | None:
     if ((day < 1) | (day > last) | (hour > 23) | (minute > 59) | (second > 59)).any():
         return None
     local_s = _days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
-    ns = (local_s - offset_s) * _NS_PER_S
+    ns: np.ndarray = (local_s - offset_s) * _NS_PER_S
     if ((ns < _LO_NS) | (ns >= _HI_NS)).any():
         return None
     return ns
@@ -180,4 +181,5 @@ def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     yoe = y - era * 400
     doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146_097 + doe - 719_468
+    days: np.ndarray = era * 146_097 + doe - 719_468
+    return days

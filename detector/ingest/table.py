@@ -83,7 +83,7 @@ def _read_bounded(path: Path, series_id: str | None, max_bytes: int | None, max_
                 check_parquet_size(path, max_bytes, max_rows)
             return pd.read_parquet(path)
         with open_counted(path, max_bytes) as handle:  # the header too: one 'line' may be the whole bomb
-            names = header(handle)  # type: ignore[arg-type]
+            names = header(handle)
         check_columns(names, series_id)
         chunks: list[pd.DataFrame] = []
         rows, step = 0, _BOUNDED_CHUNK_ROWS if max_rows is None else min(_BOUNDED_CHUNK_ROWS, max_rows + 1)

@@ -61,7 +61,7 @@ def design(
         for k in (1, 2):
             cols += [np.cos(2 * np.pi * k * doy / 365.25), np.sin(2 * np.pi * k * doy / 365.25)]
     x = np.column_stack(cols)
-    return x / np.maximum(np.abs(x).max(0), 1e-12)
+    return x / np.maximum(np.abs(x).max(0), 1e-12)  # type: ignore[no-any-return]  # numpy types ndarray.max(axis) as Any
 
 
 def _filled(values: np.ndarray) -> np.ndarray:

@@ -19,8 +19,21 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 ARRAY_NAMES = ("feature_", "threshold_", "left_", "right_", "value_", "roots_")
 
 
-class SignatureClassifier(ClassifierMixin, BaseEstimator):
+# sklearn ships no type information, so its bases are Any to mypy.
+class SignatureClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Binary boosted-tree classifier whose fitted state is a handful of NumPy arrays."""
+
+    # Fitted state, set by fit or from_arrays (declared only: __init__ stores parameters alone).
+    classes_: np.ndarray
+    roots_: np.ndarray
+    feature_: np.ndarray
+    threshold_: np.ndarray
+    left_: np.ndarray
+    right_: np.ndarray
+    value_: np.ndarray
+    init_: float
+    max_depth_: int
+    n_features_in_: int
 
     def __init__(
         self,
@@ -87,7 +100,8 @@ class SignatureClassifier(ClassifierMixin, BaseEstimator):
             leaf = self.left_[node] < 0
             go_left = X[rows, np.where(leaf, 0, feat)] <= self.threshold_[node]
             node = np.where(leaf, node, np.where(go_left, self.left_[node], self.right_[node]))
-        return self.init_ + self.value_[node].sum(axis=1)
+        margin: np.ndarray = self.init_ + self.value_[node].sum(axis=1)
+        return margin
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
@@ -95,7 +109,8 @@ class SignatureClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         check_is_fitted(self)
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        labels: np.ndarray = self.classes_[(self.decision_function(X) > 0).astype(int)]
+        return labels
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         check_is_fitted(self)
@@ -131,4 +146,5 @@ class Calibrator:
         # series inside one step (so --top K is well defined) without moving any probability
         # by more than 0.001.
         base = np.interp(margin, self.x, self.y)
-        return np.clip(base + 1e-3 * (1 / (1 + np.exp(-margin)) - 0.5), 0.0, 1.0)
+        prob: np.ndarray = np.clip(base + 1e-3 * (1 / (1 + np.exp(-margin)) - 0.5), 0.0, 1.0)
+        return prob

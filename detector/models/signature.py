@@ -163,7 +163,7 @@ def flat_weighted_level(view: DailyView, x: np.ndarray) -> np.ndarray:
     Missing hours take the day's mean departure from the typical profile.
     """
     m = view.matrix
-    day_dev = quiet(np.nanmean, m - view.profile, axis=1, keepdims=True)
+    day_dev: np.ndarray = quiet(np.nanmean, m - view.profile, axis=1, keepdims=True)
     filled = np.where(np.isnan(m), view.profile + day_dev, m)
     ok = np.isfinite(filled).all(1)
     if ok.sum() < 60:

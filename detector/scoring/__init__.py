@@ -71,7 +71,8 @@ def _refine_onset(load: np.ndarray, profile: np.ndarray, cal: Calendar, hour0: i
 def expected_hourly(sig: Signature, cal: Calendar) -> np.ndarray:
     """Hourly expected load: the fitted daily level (without the shift) plus the typical hour-of-day shape."""
     shape = sig.view.profile - sig.view.profile.mean()
-    return sig.expected_daily[cal.day] + shape[cal.hour]
+    expected: np.ndarray = sig.expected_daily[cal.day] + shape[cal.hour]
+    return expected
 
 
 def _pieces(sig: Signature) -> list[tuple[int, int, float, int]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic.config import JsonDict
 
 import detector
 from detector.service.schemas import ExcessLoad, FiniteOrGap
@@ -14,8 +15,8 @@ MAX_FEEDERS = 200
 MAX_METERS = 10_000
 MAX_MAPPING_ROWS = 20_000
 
-_TS = ["2024-03-20T00:00:00+03:30", "2024-03-20T01:00:00+03:30", "2024-03-20T02:00:00+03:30"]
-_EXAMPLE_IN = {
+_TS: list[JsonValue] = ["2024-03-20T00:00:00+03:30", "2024-03-20T01:00:00+03:30", "2024-03-20T02:00:00+03:30"]
+_EXAMPLE_IN: JsonDict = {
     "timezone": "Asia/Tehran",
     "feeder_unit": "kW",
     "meter_unit": "Wh",

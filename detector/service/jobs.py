@@ -17,7 +17,7 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -196,6 +196,7 @@ class JobWorker:
         args["threshold"] = opts.get("threshold")
         args["calendar"] = opts.get("calendar", "gregorian")  # jobs queued before calendars existed are Gregorian
         peers = opts.get("peers", "none")  # jobs queued before peers existed resume as they began: alone
+        rows: Iterable[dict[str, Any]]
         try:
             if self.settings.job_engine == "dask":  # each series alone, on the cluster
                 rows = self._dask_rows(job, model, args)

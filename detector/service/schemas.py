@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 import detector
 from detector.service.problems import MEDIA_TYPE
@@ -36,7 +37,7 @@ def example_series(days: int = 29) -> dict[str, Any]:
     }
 
 
-_EXAMPLE_OUT = {
+_EXAMPLE_OUT: JsonDict = {
     "series_id": "feeder-0001",
     "score": 0.98,
     "flagged": True,
@@ -388,4 +389,5 @@ def utc(ts: datetime | None) -> datetime | None:
     """Database datetimes come back naive on SQLite; they are UTC."""
     if ts is None or ts.tzinfo is not None:
         return ts
-    return pd.Timestamp(ts).tz_localize("UTC").to_pydatetime()
+    utc: datetime = pd.Timestamp(ts).tz_localize("UTC").to_pydatetime()
+    return utc

@@ -14,12 +14,13 @@ import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import create_engine, event, func, inspect, or_, select, text, update
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import Update
 
 from detector.service.tables import (
     DONE,
@@ -150,9 +151,9 @@ class Store:
 
     def revoke_key(self, key_id: int) -> bool:
         with self.session() as s:
-            n = s.execute(
-                update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=now())
-            ).rowcount
+            n = _rows_updated(
+                s, update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=now())
+            )
         return n == 1
 
     def find_key(self, key: str) -> KeyInfo | None:
@@ -162,7 +163,8 @@ class Store:
 
     def has_active_keys(self) -> bool:
         with self.session() as s:
-            return s.scalar(select(func.count()).select_from(ApiKey).where(ApiKey.revoked_at.is_(None))) > 0
+            active = s.scalar(select(func.count()).select_from(ApiKey).where(ApiKey.revoked_at.is_(None)))
+            return (active or 0) > 0  # COUNT(*) always gives a row; the stubs allow None
 
     # --- jobs -----------------------------------------------------------------------------------
     def add_job(
@@ -222,7 +224,8 @@ class Store:
             candidates = s.scalars(select(Job.id).where(claimable).order_by(Job.created_at).limit(5)).all()
         for job_id in candidates:
             with self.session() as s:
-                claimed = s.execute(
+                claimed = _rows_updated(
+                    s,
                     update(Job)
                     .where(Job.id == job_id, claimable)
                     .values(
@@ -230,8 +233,8 @@ class Store:
                         heartbeat_at=now(),
                         attempts=Job.attempts + 1,
                         started_at=func.coalesce(Job.started_at, now()),
-                    )
-                ).rowcount
+                    ),
+                )
             if claimed == 1:
                 return self.get_job(job_id)
         return None
@@ -385,3 +388,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _rows_updated(session: Session, statement: Update) -> int:
+    """Run an UPDATE and return how many rows it changed."""
+    # Session.execute is typed as returning Result; for DML it is a CursorResult, which has rowcount.
+    result = cast(CursorResult[Any], session.execute(statement))
+    return result.rowcount

@@ -137,9 +137,20 @@ def make_fleet(
     seed: int = 0,
 ) -> Fleet:
     """Simulate ``n_series`` of one kind: ``mining_share`` mining (kinds cycled), the rest look-alikes."""
-    args = {"kind": kind, "n_series": n_series, "days": days, "mining_share": mining_share, "scenarios": scenarios}
-    more = {"start": start, "spec": spec, "climate": climate, "size_range": size_range, "seed": seed}
-    return next(iter_fleet(**args, **more, part_size=max(n_series, 1)))
+    parts = iter_fleet(
+        kind=kind,
+        n_series=n_series,
+        days=days,
+        mining_share=mining_share,
+        scenarios=scenarios,
+        start=start,
+        spec=spec,
+        climate=climate,
+        size_range=size_range,
+        seed=seed,
+        part_size=max(n_series, 1),
+    )
+    return next(parts)
 
 
 def iter_fleet(

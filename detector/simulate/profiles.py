@@ -88,13 +88,16 @@ def weather_response(temp_c: np.ndarray, p: Params) -> np.ndarray:
 def noise(n: int, kind: Kind, rng: np.random.Generator) -> np.ndarray:
     """Multiplicative AR(1) noise, mean about 1."""
     e = rng.normal(0.0, kind.noise_sd * np.sqrt(1 - kind.noise_phi**2), n)
-    return np.exp(lfilter([1.0], [1.0, -kind.noise_phi], e))
+    noise: np.ndarray = np.exp(lfilter([1.0], [1.0, -kind.noise_phi], e))
+    return noise
 
 
 def base_load(cal: Calendar, temp_c: np.ndarray, p: Params, multiplier: np.ndarray) -> np.ndarray:
     """Load explained by calendar and weather, times a noise/scale ``multiplier``."""
     years = np.arange(len(temp_c)) / 8766.0
-    return p.level * (shape(cal, p) + weather_response(temp_c, p)) * (1 + p.trend_per_year * years) * multiplier
+    trend = 1 + p.trend_per_year * years
+    load: np.ndarray = p.level * (shape(cal, p) + weather_response(temp_c, p)) * trend * multiplier
+    return load
 
 
 def blackout_hours(cal: Calendar, temp_c: np.ndarray, rng: np.random.Generator, rate: float) -> np.ndarray:
@@ -104,4 +107,5 @@ def blackout_hours(cal: Calendar, temp_c: np.ndarray, rng: np.random.Generator, 
     np.maximum.at(tmax, cal.day, temp_c)
     hit = (tmax > 36.0) & (rng.random(n_days) < rate)
     slot = rng.integers(12, 18, n_days)  # local start hour
-    return hit[cal.day] & (cal.hour >= slot[cal.day]) & (cal.hour < slot[cal.day] + 2)
+    on: np.ndarray = hit[cal.day] & (cal.hour >= slot[cal.day]) & (cal.hour < slot[cal.day] + 2)
+    return on

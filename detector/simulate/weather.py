@@ -41,4 +41,5 @@ def temperature(cal: Calendar, climate: Climate, rng: np.random.Generator) -> np
         (season + 1) / 2
     )
     diurnal = 0.5 * span * np.cos(2 * np.pi * (cal.hour - 15) / 24)  # warmest mid-afternoon
-    return daily + diurnal + rng.normal(0.0, 0.4, len(cal.hour))
+    temp_c: np.ndarray = daily + diurnal + rng.normal(0.0, 0.4, len(cal.hour))
+    return temp_c

@@ -192,7 +192,8 @@ def test_short_and_long_series(days: int) -> None:
 def test_evaluate_a_simulated_fleet_as_is() -> None:
     fleet = simulate.make_fleet(kind="meter", n_series=8, days=120, mining_share=0.5, seed=11)
     labelled = detector.LabelledSet("meters", fleet.loads, fleet.truth, fleet.unit, fleet.tz, "IR")
-    scores, summary = detector.evaluate([labelled])
+    scores, summary = detector.evaluate([labelled])  # no model: the bundled default, named in the summary
+    assert summary["model_version"] == detector.load_model().version
     assert len(scores) == 8
     assert set(summary["by_source"]) == {"meters"}  # no source column in the truth: grouped by set
     assert summary["overall"]["roc_auc"] > 0.9

@@ -128,8 +128,8 @@ def _locate(exc: detector.InputValidationError, body: BalanceIn) -> tuple[str, s
         j = exc.row - 1 - (int(ends[i - 1]) if i else 0)
         pos = (i, j)
     elif exc.series_id is not None:
-        i = next((k for k, s in enumerate(group) if s.id == exc.series_id), None)
-        pos = (i, None) if i is not None else None
+        found = next((k for k, s in enumerate(group) if s.id == exc.series_id), None)
+        pos = (found, None) if found is not None else None
     name = _SERIES_FIELDS.get(exc.field, exc.field)
     if pos is None:
         return f"{table}.{name}", f"{table}.{name}", None

@@ -9,7 +9,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 import detector
-from detector.claims import MAX_PEERS, RIGS, Claim, parse_curtail_months, render
+from detector.claims import MAX_PEERS, Claim, parse_curtail_months, render
+from detector.rigs import RIGS
 from detector.service.deps import KeyDep, SettingsDep
 from detector.service.problems import ProblemError, from_validation
 from detector.service.schemas import FiniteOrGap, problem_responses
@@ -201,8 +202,7 @@ def _verify(body: VerifyIn, fmt: str) -> Any:
         media = "image/svg+xml" if fmt == "svg" else "image/png"
         return Response(render(result, fmt), media_type=media)  # type: ignore[arg-type]
     out = result.to_dict()
-    if out["curtailment"] is not None:
-        out["curtailment"] = {
-            k: (None if isinstance(v, float) and v != v else v) for k, v in out["curtailment"].items()
-        }
+    curtailment = out["curtailment"]
+    if isinstance(curtailment, dict):  # None when no curtailment months were given
+        out["curtailment"] = {k: (None if isinstance(v, float) and v != v else v) for k, v in curtailment.items()}
     return VerifyOut.model_validate(out)
