@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         InputValidationError,
         LimitExceededError,
         ModelNotFoundError,
+        ScoringError,
     )
     from detector.evaluation import evaluate
     from detector.export import escape_cell, escape_formulas
@@ -61,6 +62,7 @@ _WHERE: dict[str, tuple[str, str | None]] = {
     "InputValidationError": ("detector.errors", "InputValidationError"),
     "LimitExceededError": ("detector.errors", "LimitExceededError"),
     "ModelNotFoundError": ("detector.errors", "ModelNotFoundError"),
+    "ScoringError": ("detector.errors", "ScoringError"),
     "evaluate": ("detector.evaluation", "evaluate"),
     "escape_cell": ("detector.export", "escape_cell"),
     "escape_formulas": ("detector.export", "escape_formulas"),
@@ -111,6 +113,7 @@ __all__ = [
     "ModelNotFoundError",
     "QualityReport",
     "ScoreReport",
+    "ScoringError",
     "Segment",
     "Verification",
     "__version__",

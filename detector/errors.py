@@ -53,6 +53,19 @@ class DataSufficiencyError(DetectorError, ValueError):
         super().__init__(message + suffix)
 
 
+class ScoringError(DetectorError):
+    """An unexpected failure while scoring one series: a bug, not the data's fault and not "not enough data".
+
+    It is that series' error, so a batch goes on with the others (nothing already accepted is lost); the
+    traceback goes to the log, the message says it is internal. Over HTTP it is a 500.
+    """
+
+    def __init__(self, message: str, *, series_id: str | None = None) -> None:
+        self.series_id = series_id
+        suffix = f" [series {series_id!r}]" if series_id is not None else ""
+        super().__init__(message + suffix)
+
+
 class ModelNotFoundError(DetectorError, LookupError):
     """A model artefact or version that does not exist."""
 

@@ -22,7 +22,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
 from detector.artifacts import MiningModel, length_context, model_or_default
-from detector.errors import DataSufficiencyError, DetectorError
+from detector.errors import DataSufficiencyError, DetectorError, ScoringError
 from detector.features.peers import PeerPool
 from detector.ingest import (
     CHUNK_ROWS,
@@ -255,7 +255,8 @@ def _score_one(
 
     The report's quality names the holiday ``country``; ``note`` (where the country came from) joins its warnings.
     ``calendar``: the input's, kept on the report for its local dates (``onset_local``).
-    Any other exception is a bug and propagates as itself, not as "could not be modelled".
+    Any other exception is a bug: it becomes that series' ``ScoringError`` (internal, logged with its traceback),
+    never "could not be modelled", and the other series of a batch are still scored.
     """
     try:
         report = score_series(
@@ -265,6 +266,12 @@ def _score_one(
         return exc
     except np.linalg.LinAlgError as exc:
         return _unmodelled(series.series_id, exc)
+    except Exception as exc:  # a bug: that series' error, named internal; the batch goes on
+        log.exception("internal error while scoring series %r", series.series_id)
+        return ScoringError(
+            f"internal error while scoring this series ({type(exc).__name__}: {exc}); it is logged, please report it",
+            series_id=series.series_id,
+        )
     return dataclasses.replace(
         report,
         quality={**report.quality, "country": country},

@@ -150,6 +150,8 @@ def from_detector_error(exc: detector.DetectorError) -> ProblemError:
         return ProblemError(422, "insufficient-data", "Not enough data", str(exc))
     if isinstance(exc, detector.ModelNotFoundError):
         return ProblemError(404, "unknown-model", "Unknown model", str(exc))
+    if isinstance(exc, detector.ScoringError):  # a bug, logged with its traceback where it happened
+        return ProblemError(500, "internal", "Internal error", "the series could not be scored: internal error")
     log.error("model artefact problem: %s", exc)
     return ProblemError(500, "model-unusable", "Model unusable", "the model artefact could not be used")
 

@@ -26,13 +26,29 @@ def _raising(exc: BaseException) -> Any:
     return fake
 
 
-def test_a_programming_error_surfaces_as_itself_not_as_too_little_data(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_programming_error_is_that_series_internal_error_not_too_little_data(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug in scoring one series says so, with its type, and the batch goes on with the other series."""
+    real = pipeline.score_series
     bug = ValueError("operands could not be broadcast together with shapes (40,) (41,)")
-    monkeypatch.setattr(pipeline, "score_series", _raising(bug))
-    with pytest.raises(ValueError, match=r"^operands could not be broadcast") as info:
-        list(detector.iter_scores(_one_series(), unit="kW", peers="none"))
-    assert info.value is bug
-    assert not isinstance(info.value, detector.DetectorError)
+
+    def buggy_for_m1(series: Any, *args: Any, **kwargs: Any) -> Any:
+        if series.series_id == "m1":
+            raise bug
+        return real(series, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "score_series", buggy_for_m1)
+    frame = pd.concat([_one_series(), _one_series().assign(series_id="m2")])
+    results = dict(detector.iter_scores(frame, unit="kW", peers="none"))
+    assert isinstance(results["m1"], detector.ScoringError)
+    assert not isinstance(results["m1"], detector.DataSufficiencyError)
+    assert str(results["m1"]) == (
+        "internal error while scoring this series (ValueError: operands could not be broadcast together with "
+        "shapes (40,) (41,)); it is logged, please report it [series 'm1']"
+    )
+    assert isinstance(results["m2"], detector.ScoreReport)  # the other series was scored
+    assert "Traceback" in caplog.text or any(r.exc_info for r in caplog.records)  # the traceback is logged
 
 
 def test_a_fit_the_data_cannot_support_is_that_series_error(monkeypatch: pytest.MonkeyPatch) -> None:
