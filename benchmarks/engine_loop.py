@@ -1,0 +1,101 @@
+"""Decide classifier and operating-point changes in seconds: the headline's held-out rows as saved features.
+
+The headline (``headline.py``) spends its minute computing signatures; a change to the trees, the calibrator or
+the thresholds does not change them. Save them once, then score any refit on them:
+
+    cd benchmarks
+    ../.venv/bin/python train_default.py --save-features train.npz          # training rows (17-20 min, once)
+    ../.venv/bin/python engine_loop.py dump held365.npz [--days 365 --rounds 3]   # held-out rows (~2 min, once)
+    ../.venv/bin/python engine_loop.py score held365.npz [--model DIR]      # the headline's AP, threshold, recall
+
+``score`` with the shipped model reproduces ``headline.py``'s AP, recall by size and FPR to the digit (checked at
+model e04854b7). A model refitted with ``train_default.py --from-features train.npz --out DIR`` after a change to
+``fit_model`` is scored the same way. A change to the signature itself needs both files saved again.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import typer
+from provinces import provinces  # type: ignore[import-not-found]
+from sklearn.metrics import average_precision_score
+
+import detector
+from detector.artifacts import length_context
+from detector.pipeline import iter_signatures
+
+app = typer.Typer(add_completion=False, help=__doc__.splitlines()[0] if __doc__ else None)
+MODES = ("alone", "province")
+
+
+@app.command()
+def dump(out: Path, days: int = 365, rounds: int = 3) -> None:
+    """Signature features of every held-out zone of the headline's provinces, scored alone and in its province."""
+    rows: list[dict[str, object]] = []
+    features: list[np.ndarray] = []
+    for prov in provinces(rounds=rounds, days=days):
+        truth = prov.truth.set_index("series_id")
+        for mode in MODES:
+            if mode == "alone":
+                found = [
+                    pair
+                    for sid in sorted(truth.index)
+                    for pair in iter_signatures(
+                        prov.loads[prov.loads.series_id == sid], unit=prov.unit, tz=prov.tz, country="US", peers="none"
+                    )
+                ]
+            else:
+                found = list(iter_signatures(prov.loads, unit=prov.unit, tz=prov.tz, country="US", peers="auto"))
+            for sid, f in found:
+                if sid not in truth.index or not isinstance(f, np.ndarray):
+                    continue
+                t = truth.loc[sid]
+                features.append(f)
+                rows.append(
+                    {"mode": mode, "source": prov.source, "year": prov.year, "round": prov.round, "series_id": sid}
+                    | {"label": int(t.label), "size": float(t["size"]), "scenario": str(t.scenario), "days": days}
+                )
+    np.savez_compressed(out, x=np.array(features), meta=pd.DataFrame(rows).to_json())
+    print(f"{len(rows)} rows written to {out}")
+
+
+def _load(path: Path) -> tuple[np.ndarray, pd.DataFrame]:
+    saved = np.load(path, allow_pickle=False)
+    return saved["x"], pd.read_json(io.StringIO(str(saved["meta"])))
+
+
+@app.command()
+def score(held: Path, model: Path | None = None) -> None:
+    """AP (all, events >= 5 %), the context's threshold, FPR, recall by size and the top negative, per mode."""
+    x, meta = _load(held)
+    mdl = detector.load_model(model)
+    p = mdl.calibrator(mdl.classifier.decision_function(x))
+    thresholds = mdl.metadata["thresholds"]
+    out: dict[str, object] = {"model_version": mdl.version}
+    for mode, g in meta.groupby("mode"):
+        idx, y = g.index.to_numpy(), g.label.to_numpy()
+        pp, size = p[idx], g["size"].to_numpy()
+        context = "alone" if mode == "alone" else "peers"
+        bucket = length_context(int(g.days.iloc[0]))
+        t = thresholds.get(f"{context}/{bucket}" if bucket else context, thresholds[context])
+        big = (y == 0) | (size >= 0.05)
+        out[str(mode)] = {
+            "ap": round(float(average_precision_score(y, pp)), 3),
+            "ap_ge_5pct": round(float(average_precision_score(y[big], pp[big])), 3),
+            "threshold": round(float(t), 3),
+            "fpr_all_negatives": round(float((pp[y == 0] >= t).mean()), 4),
+            "recall_by_size": {
+                str(s): round(float((pp[(y == 1) & (size == s)] >= t).mean()), 3) for s in (0.05, 0.1, 0.2)
+            },
+            "top_negative": round(float(pp[y == 0].max()), 3),
+        }
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    app()
