@@ -44,8 +44,8 @@ class InputValidationError(DetectorError, ValueError):
         return functools.partial(type(self), **fields, series_id=self.series_id, more=self.more), ()
 
 
-class DataSufficiencyError(DetectorError, ValueError):
-    """Too little usable data to model a series; the message states the need and what was given."""
+class SeriesError(DetectorError):
+    """An error of one series, named at the end of its message ("... [series 'm1']")."""
 
     def __init__(self, message: str, *, series_id: str | None = None) -> None:
         self.series_id = series_id
@@ -53,17 +53,16 @@ class DataSufficiencyError(DetectorError, ValueError):
         super().__init__(message + suffix)
 
 
-class ScoringError(DetectorError):
+class DataSufficiencyError(SeriesError, ValueError):
+    """Too little usable data to model a series; the message states the need and what was given."""
+
+
+class ScoringError(SeriesError):
     """An unexpected failure while scoring one series: a bug, not the data's fault and not "not enough data".
 
     It is that series' error, so a batch goes on with the others (nothing already accepted is lost); the
     traceback goes to the log, the message says it is internal. Over HTTP it is a 500.
     """
-
-    def __init__(self, message: str, *, series_id: str | None = None) -> None:
-        self.series_id = series_id
-        suffix = f" [series {series_id!r}]" if series_id is not None else ""
-        super().__init__(message + suffix)
 
 
 class ModelNotFoundError(DetectorError, LookupError):
