@@ -17,7 +17,7 @@ import pandas as pd
 from detector.features.calendar import Calendar
 from detector.features.daily import daily_view, quiet
 from detector.ingest.series import LoadSeries
-from detector.models.changepoint import Box, refit
+from detector.models.changepoint import Box, refit_columns
 
 MAX_PEERS = 12
 MIN_PEER_COVERAGE = 0.8  # a peer must have a level on 80 % of the target's days
@@ -84,7 +84,7 @@ def drop_stepping(
     """
     if not used or box.end <= box.start:
         return columns, used, []
-    fits = [refit(columns[:, k], x, box) for k in range(len(used))]
+    fits = refit_columns(columns[:, : len(used)], x, box)
     # The common shift is read off the least-shifted third of the peers, not the median: when several farms
     # of a province switch on the same day, half the peers may carry the target's step.
     common = float(np.percentile([f.delta for f in fits], 30))

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.covariance import ledoit_wolf
 
 from detector.features.calendar import Calendar
 from detector.features.daily import DailyView, daily_view, quiet
@@ -166,6 +165,27 @@ def ramp_evidence(z: np.ndarray, x: np.ndarray, box: Box, others: tuple[Box, ...
     return float((sse[0] - sse[1:].min()) / s2 * (1 - rho) / (1 + rho))
 
 
+def ledoit_wolf(r: np.ndarray) -> np.ndarray:
+    """Ledoit-Wolf shrunk covariance of the rows of ``r`` (as ``sklearn.covariance.ledoit_wolf``, centred).
+
+    Written out because scikit-learn's version validates and loops in blocks: 1.6 ms against 0.2 ms here for
+    a year of 24 hours, called once or twice per series; equal to it within 1e-14 (test_ledoit_wolf.py).
+    """
+    x = r - r.mean(axis=0)
+    n, p = x.shape
+    emp = x.T @ x / n
+    mu = float(np.trace(emp)) / p
+    x2 = x * x
+    sum_sq = float(np.sum(emp * emp))
+    beta = (float(np.sum(x2.T @ x2)) / n - sum_sq) / n
+    delta = sum_sq - 2.0 * mu * float(np.trace(emp)) + p * mu * mu
+    beta = min(beta, delta)
+    shrink = 0.0 if beta == 0 else beta / delta
+    out: np.ndarray = (1.0 - shrink) * emp
+    out.flat[:: p + 1] += shrink * mu
+    return out
+
+
 def flat_weighted_level(view: DailyView, x: np.ndarray) -> np.ndarray:
     """Daily level as the minimum-variance blend of the 24 hours that passes a flat block whole.
 
@@ -185,7 +205,7 @@ def flat_weighted_level(view: DailyView, x: np.ndarray) -> np.ndarray:
         return view.mean
     coef, *_ = np.linalg.lstsq(x[ok], filled[ok], rcond=None)
     r = filled[ok] - x[ok] @ coef
-    cov, _ = ledoit_wolf(r)
+    cov = ledoit_wolf(r)
     w = np.linalg.solve(cov, np.ones(24))
     if not np.isfinite(w).all() or abs(w.sum()) < 1e-12:
         return view.mean
