@@ -3,14 +3,14 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint typecheck install notebooks clean
+.PHONY: serve test lint typecheck docs install notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -q -e ".[dev,scale]"
+	$(BIN)/python -m pip install -q -e ".[dev,scale,docs]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -18,7 +18,7 @@ install: $(VENV)/.installed
 # The HTTP scoring service on http://127.0.0.1:8000 (docs at /docs): bundled default model, SQLite under
 # ./data (created on first run). With no API key yet, the first run creates one and prints it once.
 # One worker process per available core (--workers 0); /metrics sums them, the rate limit is per worker.
-# Settings: DETECTOR_* environment variables (see README, "Service").
+# Settings: DETECTOR_* environment variables (see docs/operations.md, "Settings").
 serve: install
 	$(BIN)/detector serve --workers 0
 
@@ -30,7 +30,12 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+# The documentation site (mkdocs.yml: docs/*.md, the API reference from the docstrings) into site/ (git-ignored).
+# --strict: any warning fails, e.g. a broken link or anchor; a hook also checks README.md's links and size.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+test: lint typecheck docs
 	$(BIN)/python -m pytest
 
 # The research notebooks at their research-sized defaults; executed copies (with outputs, plots) and their
@@ -39,4 +44,4 @@ notebooks: install
 	$(BIN)/python notebooks/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache site

@@ -1,4 +1,4 @@
-"""Regenerate the README's screenshots of the web page (docs/*.png) in headless system Chromium.
+"""Regenerate the screenshots of the web page (docs/*.png, shown in docs/web.md) in headless system Chromium.
 
 Starts ``detector serve`` on a free loopback port with a temporary data directory, uploads
 ``sample_data/tehran_feeders.parquet`` through the page and photographs each page, in English and then in
