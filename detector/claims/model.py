@@ -113,22 +113,32 @@ class ClaimRow:
 
 
 def _cyclic(text: str | None, first: int, count: int, inclusive: bool, field: str, hint: str) -> tuple[int, ...]:
-    """Values of a cycle (hours 0..23, months 1..12) from ``a-b`` ranges, which may wrap, or single values."""
+    """Values of a cycle (hours 0..23, months 1..12) from ``a-b`` ranges, which may wrap, or single values.
+
+    Only the numbers' parsing is guarded: a range end outside the cycle is refused by name (which end, which
+    bounds), and anything else that goes wrong here is a bug, never read as the user's bad input.
+    """
     if not text or not str(text).strip():
         return ()
+    last_start, last_end = first + count - 1, first + count - int(inclusive)  # hours 18-24 end at midnight
     values: list[int] = []
-    try:
-        for part in str(text).split(","):
-            if "-" in part:
-                a, b = (int(v) for v in part.split("-", 1))
-                if not (first <= a < first + count and first <= b <= first + count - int(inclusive)):
-                    raise ValueError
-                start, stop = a - first, b - first + int(inclusive)
-                values += [first + (start + i) % count for i in range((stop - start) % count or count)]
-            else:
-                values.append(int(part))
-    except ValueError:
-        raise InputValidationError(field=field, value=text, reason=hint) from None
+    for part in str(text).split(","):
+        try:
+            ends = [int(v) for v in part.split("-", 1)]
+        except ValueError:
+            raise InputValidationError(field=field, value=text, reason=hint) from None
+        if len(ends) == 1:
+            values += ends
+            continue
+        a, b = ends
+        if not first <= a <= last_start:
+            reason = f"range {part.strip()!r} starts at {a}, outside {first}..{last_start}; {hint}"
+            raise InputValidationError(field=field, value=text, reason=reason)
+        if not first <= b <= last_end:
+            reason = f"range {part.strip()!r} ends at {b}, outside {first}..{last_end}; {hint}"
+            raise InputValidationError(field=field, value=text, reason=reason)
+        start, stop = a - first, b - first + int(inclusive)
+        values += [first + (start + i) % count for i in range((stop - start) % count or count)]
     return tuple(sorted(set(values)))
 
 
