@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 import detector
-from detector.claims import model, parse_curtail_months, parse_hours, parse_months, read_claims
+from detector.claims import ClaimRow, model, parse_curtail_months, parse_hours, parse_months, read_claims, verify_claims
 from detector.cli import app
 
 PROVINCE = Path(__file__).resolve().parents[2] / "sample_data" / "claims" / "province.parquet"
@@ -76,3 +77,32 @@ def test_claims_file_and_cli_name_the_range_row_and_field(tmp_path: Path) -> Non
         result.output.split()
     )
     assert "Traceback" not in result.output
+
+
+def _fit_fails_with(exc: Exception) -> Callable[..., object]:
+    def fit(*_: object) -> object:
+        raise exc
+
+    return fit
+
+
+def test_only_a_failed_fit_reads_could_not_be_modelled_and_a_bug_stays_a_bug(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Guards the engine's one "could not be modelled": numpy's LinAlgError from the step fit is the series' data
+    problem (DataSufficiencyError, named series); any other ValueError there is a bug and escapes as itself, also
+    from ``verify_claims``, which keeps only deliberate errors as a claim's row."""
+    from detector.claims import engine
+
+    series = [s for s in detector.load(PROVINCE, tz="Asia/Tehran") if s.series_id == "county-A"]
+    claim = detector.Claim(start="2023-05-22", rigs=22869, rig_model="S19")
+    monkeypatch.setattr(engine, "estimate_step", _fit_fails_with(np.linalg.LinAlgError("SVD did not converge")))
+    with pytest.raises(detector.DataSufficiencyError) as err:
+        detector.verify_claim(series[0], claim)
+    assert str(err.value) == "the load could not be modelled: SVD did not converge [series 'county-A']"
+    monkeypatch.setattr(engine, "estimate_step", _fit_fails_with(ValueError("operands could not be broadcast")))
+    with pytest.raises(ValueError, match=r"^operands could not be broadcast$") as bug:
+        detector.verify_claim(series[0], claim)
+    assert not isinstance(bug.value, detector.DetectorError)
+    with pytest.raises(ValueError, match=r"^operands could not be broadcast$"):
+        verify_claims(series, [ClaimRow("1", "county-A", claim)])
