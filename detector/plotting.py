@@ -1,23 +1,30 @@
 """Axes a person can read: dates in the series' local time (Solar Hijri in Iran), power in k/M/G units.
 
-Shared by the service's plots and the claim plots; the figures themselves stay with their owners.
+Shared by the service's figures (``service/plots.py``) and the claim figure, which lives here (``claim_figure``):
+the command line and the notebooks draw it too, so it cannot live in the service; ``claims.render`` makes bytes.
 Ticks are placed in the local zone (a tick at UTC midnight reads 18:00 in Chicago), months for long spans.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter, MonthLocator, date2num, num2date
+from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, ScalarFormatter
 
 from detector.features.calendar import solar_hijri
 from detector.ingest.solar_hijri import MONTHS as SOLAR_HIJRI_MONTHS
-from detector.ingest.units import display_unit, watts_per
+from detector.ingest.units import display_unit, power_text, watts_per
+
+if TYPE_CHECKING:
+    from detector.claims import Verification
 
 SOLAR_HIJRI_COUNTRIES = frozenset({"IR", "AF"})  # where dates read Solar Hijri first (as ``date_text``)
 MONTH_TICKS_FROM_DAYS = 90  # spans at least this long get one tick per month (or every few months)
@@ -99,3 +106,41 @@ def _solar_hijri_ticks(ax: Axes, first: pd.Timestamp, last: pd.Timestamp, zone: 
     ax.xaxis.set_major_locator(FixedLocator(where))
     ax.xaxis.set_major_formatter(FixedFormatter(labels))
     return True
+
+
+def claim_figure(result: Verification) -> Figure:
+    """A claim check in one picture: daily load, the expected load without the claimed fleet, expected + claimed
+    (+ the observed interval) since the claimed start; the verdict in the title (``claims.render`` makes bytes)."""
+    fig = Figure(figsize=(11, 4.2), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    if result.daily is not None:
+        d = result.daily
+        ax.plot(d.index, d["load"], color="#1f4e79", lw=1.1, label="load (daily mean)")
+        after = d.index >= result.start.tz_convert(d.index.tz).normalize()
+        if d["expected"].notna().any():
+            ax.plot(d.index, d["expected"], color="#777777", lw=1.1, ls="--", label="expected without the fleet")
+            claimed = d["expected"].where(after) + result.claimed
+            ax.plot(
+                d.index,
+                claimed,
+                color="#d62728",
+                lw=1.3,
+                label=f"expected + claimed ({power_text(result.claimed, result.unit)})",
+            )
+            if result.observed is not None:
+                lo = d["expected"].where(after) + result.observed.low
+                hi = d["expected"].where(after) + result.observed.high
+                ax.fill_between(d.index, lo, hi, color="#2ca02c", alpha=0.25, label="expected + observed (interval)")
+        else:
+            ax.axhline(
+                result.claimed, color="#d62728", lw=1.3, label=f"claimed ({power_text(result.claimed, result.unit)})"
+            )
+        ax.axvline(result.start.tz_convert(d.index.tz), color="black", lw=0.8, ls=":", label="claimed start")
+        # Ticks at local midnights (Gregorian: the claim's country is not kept in the result)
+        date_axis(ax, d.index[0], d.index[-1], str(d.index.tz), "")
+    ax.set_title(f"{result.series_id}: claim {result.verdict}" + (f" ({result.finding})" if result.finding else ""))
+    ax.set_ylabel(f"load ({result.unit})")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    return fig

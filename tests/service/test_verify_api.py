@@ -75,6 +75,19 @@ def test_bad_claim_field_is_a_problem_naming_it(client: TestClient, province: pd
     assert r.json()["field"] == "claim.rigs"
 
 
+def test_a_curtailment_month_range_outside_the_year_is_a_problem_naming_it(
+    client: TestClient, province: pd.DataFrame
+) -> None:
+    r = client.post("/v1/verify", json=_body(province, "county-B", curtail_hours=[19], curtail_months="6-13"))
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith(PROBLEM)
+    assert r.json()["detail"] == (
+        "claim.curtail_months: range '6-13' ends at 13, outside 1..12; use months like 6-9 or 6,7,8 (1 = January) "
+        "(got '6-13')"
+    )
+    assert r.json()["field"] == "claim.curtail_months"
+
+
 def test_bad_peer_reading_names_the_peer_and_index(client: TestClient, province: pd.DataFrame) -> None:
     body = _body(province, "county-A", peers=("county-E",))
     body["peers"][0]["timestamps"][5] = "yesterday"

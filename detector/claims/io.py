@@ -1,0 +1,105 @@
+"""Claim files: a claims table in (``read_claims``) and one results row per claim out (``result_row``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from detector.claims.model import Claim, ClaimRow, parse_curtail_months, parse_hours
+from detector.claims.report import Verification
+from detector.errors import DetectorError, InputValidationError
+
+_NUMBERS = ("rigs", "kw_per_rig", "power_kw", "uptime", "licensed_kw", "curtail_share")
+_TRUE, _FALSE = {"true", "1", "yes", "y"}, {"false", "0", "no", "n", ""}
+
+
+def read_claims(source: str | Path | pd.DataFrame) -> list[ClaimRow]:
+    """Claims from a CSV or DataFrame: ``series_id, start`` and ``rigs`` (+ ``rig_model`` or ``kw_per_rig``) or
+    ``power_kw``; optional ``claim_id, uptime, licensed_kw, curtail_hours, curtail_share, curtail_months,
+    dedicated, peers``.
+    Other columns (e.g. your own truth) are ignored. A bad value raises, naming its row, field and value."""
+    if isinstance(source, pd.DataFrame):
+        frame = source.astype("string").fillna("")
+    else:
+        try:
+            frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise InputValidationError(field="claims", value=str(source), reason=f"not a readable CSV: {exc}") from exc
+    for required in ("series_id", "start"):
+        if required not in frame.columns:
+            raise InputValidationError(
+                field=required, value=list(frame.columns), reason="claims table needs this column"
+            )
+    out: list[ClaimRow] = []
+    seen: set[str] = set()
+    for i, rec in enumerate(frame.to_dict("records"), start=1):
+        cell = {k: str(v).strip() for k, v in rec.items()}
+        numbers: dict[str, float | None] = {}
+        for name in _NUMBERS:
+            text = cell.get(name, "")
+            try:
+                numbers[name] = float(text) if text else None
+            except ValueError:
+                raise InputValidationError(row=i, field=name, value=text, reason="not a number") from None
+        flag = cell.get("dedicated", "").lower()
+        if flag not in _TRUE | _FALSE:
+            raise InputValidationError(row=i, field="dedicated", value=flag, reason="use true or false")
+        claim_id = cell.get("claim_id") or str(i)
+        if claim_id in seen:
+            raise InputValidationError(row=i, field="claim_id", value=claim_id, reason="repeats an earlier row")
+        seen.add(claim_id)
+        if not cell["series_id"]:
+            raise InputValidationError(row=i, field="series_id", value="", reason="empty")
+        try:
+            curtail_months, curtail_calendar = parse_curtail_months(cell.get("curtail_months"))
+            claim = Claim(
+                start=cell["start"],
+                rigs=numbers["rigs"],
+                rig_model=cell.get("rig_model") or None,
+                kw_per_rig=numbers["kw_per_rig"],
+                power_kw=numbers["power_kw"],
+                uptime=numbers["uptime"] if numbers["uptime"] is not None else 1.0,
+                licensed_kw=numbers["licensed_kw"],
+                curtail_hours=parse_hours(cell.get("curtail_hours")),
+                curtail_share=numbers["curtail_share"] if numbers["curtail_share"] is not None else 1.0,
+                curtail_months=curtail_months,
+                dedicated=flag in _TRUE,
+                curtail_calendar=curtail_calendar,
+            )
+            claim.check()
+            claim.rig_kw()
+        except InputValidationError as exc:
+            raise InputValidationError(row=i, field=exc.field, value=exc.value, reason=exc.reason) from None
+        peers_text = cell.get("peers", "")
+        peers: tuple[str, ...] | Literal["all"] = (
+            "all" if peers_text.lower() == "all" else tuple(p.strip() for p in peers_text.split(",") if p.strip())
+        )
+        out.append(ClaimRow(claim_id, cell["series_id"], claim, peers))
+    return out
+
+
+def result_row(row: ClaimRow, result: Verification | DetectorError) -> dict[str, object]:
+    """One row of the claims results file."""
+    if isinstance(result, DetectorError):
+        return {"claim_id": row.claim_id, "series_id": row.series_id, "verdict": "", "error": str(result)}
+    obs = result.observed
+    curtail = result.curtailment
+    return {
+        "claim_id": row.claim_id,
+        "series_id": row.series_id,
+        "verdict": result.verdict,
+        "finding": result.finding,
+        "unit": result.unit,
+        "claimed": result.claimed,
+        "observed": None if obs is None else obs.value,
+        "low": None if obs is None else obs.low,
+        "high": None if obs is None else obs.high,
+        "rigs_claimed": result.rigs_claimed,
+        "rigs_implied": result.rigs_implied,
+        "curtailment": "" if curtail is None else curtail.verdict,
+        "method": result.method,
+        "reasons": " | ".join(result.reasons),
+        "error": "",
+    }
