@@ -17,8 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-from sklearn.model_selection import StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
 from detector.artifacts import MiningModel, length_context, model_or_default
@@ -34,8 +32,8 @@ from detector.ingest import (
     iter_series,
     read_blocks,
 )
-from detector.models.classifier import Calibrator, SignatureClassifier
 from detector.models.signature import FEATURES
+from detector.models.trees import Calibrator
 from detector.scoring import ScoreReport, score_series, signature_of
 from detector.zones import calendar_country
 
@@ -435,6 +433,8 @@ def _context_threshold(p: np.ndarray, y: np.ndarray, scenario: np.ndarray, fallb
 def metrics(p: np.ndarray, y: np.ndarray, threshold: float, flagged: np.ndarray | None = None) -> dict[str, float]:
     """AP, ROC AUC, Brier and precision / recall / FPR at ``threshold``, or of ``flagged`` when given (the
     answers' own flags: each series at its context's operating point, with or without peers, by length)."""
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score  # evaluation only
+
     flag = p >= threshold if flagged is None else np.asarray(flagged, dtype=bool)
     tp, fp = int((flag & (y == 1)).sum()), int((flag & (y == 0)).sum())
     return {
@@ -512,6 +512,10 @@ def oof_margins(
     x: np.ndarray, y: np.ndarray, ids: Sequence[str], *, folds: int = 5, random_state: int = 0
 ) -> tuple[np.ndarray, int]:
     """Out-of-fold classifier margins (grouped by base load) and the number of folds used."""
+    from sklearn.model_selection import StratifiedGroupKFold  # training only: scoring never imports scikit-learn
+
+    from detector.models.classifier import SignatureClassifier
+
     folds = min(folds, int(np.bincount(y, minlength=2).min()))
     if folds < 2:
         raise DataSufficiencyError("training needs at least 2 series with mining and 2 without")
@@ -543,6 +547,8 @@ def fit_model(
     ``days`` (each row's length in local days) splits the operating points by input length too
     (``length_context``); without it every row counts as a one-year input.
     """
+    from detector.models.classifier import SignatureClassifier  # training only (scikit-learn)
+
     margin, folds = oof_margins(x, y, ids, folds=folds, random_state=random_state)
     calibrator = Calibrator.fit(margin, y)
     p_oof = calibrator(margin)

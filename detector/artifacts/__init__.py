@@ -18,8 +18,8 @@ import numpy as np
 
 from detector.artifacts import manifest as fields
 from detector.errors import ArtifactError, ModelNotFoundError
-from detector.models.classifier import ARRAY_NAMES, Calibrator, SignatureClassifier
 from detector.models.signature import FEATURES
+from detector.models.trees import ARRAY_NAMES, BoostedTrees, Calibrator, TreeModel
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def length_context(days: int) -> str:
 class MiningModel:
     """A trained detector: boosted trees over signature features, an isotonic calibrator, a threshold."""
 
-    classifier: SignatureClassifier
+    classifier: TreeModel  # BoostedTrees when loaded; the fitted SignatureClassifier straight from training
     calibrator: Calibrator
     threshold: float
     version: str
@@ -144,9 +144,7 @@ def load_model(directory: str | Path | None = None) -> MiningModel:
     if missing:
         raise ArtifactError(f"model arrays {arrays_path} lack the array(s) {', '.join(map(repr, missing))}")
     try:
-        clf = SignatureClassifier.from_arrays(
-            {k.removeprefix("clf_"): v for k, v in arrays.items() if k.startswith("clf_")}, params
-        )
+        clf = BoostedTrees({k.removeprefix("clf_"): v for k, v in arrays.items() if k.startswith("clf_")}, params)
         cal = Calibrator(arrays["cal_x"], arrays["cal_y"])
     except ValueError as exc:  # e.g. clf_scalars_ without its three numbers
         raise ArtifactError(f"model arrays {arrays_path} are malformed: {exc}") from exc

@@ -7,12 +7,11 @@ version does not know reads as a broken artefact, not as a ``KeyError`` or ``Typ
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 from typing import Any
 
 from detector.errors import ArtifactError
-from detector.models.classifier import SignatureClassifier
+from detector.models.trees import PARAM_NAMES
 
 
 def field_error(path: Path, name: str, reason: str) -> ArtifactError:
@@ -44,11 +43,11 @@ def thresholds(manifest: dict[str, Any], path: Path) -> dict[str, float]:
 
 
 def classifier_params(manifest: dict[str, Any], path: Path) -> dict[str, Any]:
-    """``classifier_params``: a JSON object whose names ``SignatureClassifier`` takes."""
+    """``classifier_params``: a JSON object whose names the classifier takes (``trees.PARAM_NAMES``)."""
     params = required(manifest, "classifier_params", path)
     if not isinstance(params, dict):
         raise field_error(path, "classifier_params", f"must be a JSON object (got {params!r})")
-    known = [p for p in inspect.signature(SignatureClassifier.__init__).parameters if p != "self"]
+    known = list(PARAM_NAMES)
     unknown = sorted(set(params) - set(known))
     if unknown:
         names = ", ".join(repr(p) for p in unknown)

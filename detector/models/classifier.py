@@ -12,11 +12,12 @@ from typing import Any, Self
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import GradientBoostingClassifier
-from sklearn.isotonic import IsotonicRegression
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-ARRAY_NAMES = ("feature_", "threshold_", "left_", "right_", "value_", "roots_")
+from detector.models.trees import ARRAY_NAMES, Calibrator, tree_margin
+
+__all__ = ["ARRAY_NAMES", "Calibrator", "SignatureClassifier"]
 
 
 # sklearn ships no type information, so its bases are Any to mypy.
@@ -93,15 +94,8 @@ class SignatureClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        node = np.broadcast_to(self.roots_, (X.shape[0], len(self.roots_))).copy()
-        rows = np.arange(X.shape[0])[:, None]
-        for _ in range(self.max_depth_):
-            feat = self.feature_[node]
-            leaf = self.left_[node] < 0
-            go_left = X[rows, np.where(leaf, 0, feat)] <= self.threshold_[node]
-            node = np.where(leaf, node, np.where(go_left, self.left_[node], self.right_[node]))
-        margin: np.ndarray = self.init_ + self.value_[node].sum(axis=1)
-        return margin
+        arrays = {name: getattr(self, name) for name in ARRAY_NAMES}
+        return tree_margin(arrays, self.init_, self.max_depth_, X)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
@@ -128,23 +122,3 @@ class SignatureClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         model.init_, model.max_depth_, model.n_features_in_ = float(init), int(depth), int(n_feat)
         model.classes_ = arrays["classes_"]
         return model
-
-
-class Calibrator:
-    """Isotonic map from classifier margin to probability, kept as two arrays."""
-
-    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
-        self.x, self.y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-
-    @classmethod
-    def fit(cls, margin: np.ndarray, labels: np.ndarray) -> Calibrator:
-        iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(margin, labels)
-        return cls(iso.X_thresholds_, iso.y_thresholds_)
-
-    def __call__(self, margin: np.ndarray) -> np.ndarray:
-        # Isotonic steps have flat stretches; a small logistic tie-breaker keeps the ranking of
-        # series inside one step (so --top K is well defined) without moving any probability
-        # by more than 0.001.
-        base = np.interp(margin, self.x, self.y)
-        prob: np.ndarray = np.clip(base + 1e-3 * (1 / (1 + np.exp(-margin)) - 0.5), 0.0, 1.0)
-        return prob

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +65,35 @@ def test_every_public_name_resolves() -> None:
     assert all(getattr(detector, name) is not None for name in detector.__all__)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         detector.nope  # noqa: B018
+
+
+SCORE_PROBE = """
+import sys
+from detector.cli import app
+try:
+    app(args=sys.argv[1:], prog_name="detector")
+except SystemExit as exc:
+    assert exc.code in (0, None), exc.code
+print(" ".join(sorted({m.split(".")[0] for m in sys.modules} & {"sklearn", "scipy", "statsmodels", "matplotlib"})))
+"""
+
+
+def test_scoring_a_file_imports_no_training_library(tmp_path: Path) -> None:
+    """`detector score` loads the model and scores without scikit-learn, SciPy or statsmodels (start-up time)."""
+    out = tmp_path / "scores.csv"
+    sample = Path(__file__).resolve().parents[2] / "sample_data" / "tehran_feeders.parquet"
+    args = ["score", str(sample), "--tz", "Asia/Tehran", "--out", str(out), "--workers", "1", "--peers", "none"]
+    done = subprocess.run([sys.executable, "-c", SCORE_PROBE, *args], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert out.exists()
+    assert done.stdout.splitlines()[-1].strip() == ""
+
+
+def test_the_trees_take_the_estimators_parameters() -> None:
+    """A manifest's classifier_params are checked against trees.PARAM_NAMES: the estimator's own names."""
+    import inspect
+
+    from detector.models.classifier import SignatureClassifier
+    from detector.models.trees import PARAM_NAMES
+
+    assert tuple(p for p in inspect.signature(SignatureClassifier.__init__).parameters if p != "self") == PARAM_NAMES
