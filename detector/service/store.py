@@ -34,6 +34,7 @@ from detector.service.tables import (
     JobResult,
     KeyInfo,
     OutcomeRecord,
+    ReadyProbe,
     check_tenant,
     hash_key,
     new_job_id,
@@ -133,6 +134,15 @@ class Store:
     def ping(self) -> bool:
         with self.engine.connect() as conn:
             return conn.execute(text("SELECT 1")).scalar() == 1
+
+    def write_probe(self) -> None:
+        """Rewrite one row and commit it: raises whatever the database raises when it takes no write (a full disk,
+        a read-only file or replica). Cheap: one row, one short transaction."""
+        with self.session() as s:
+            if _rows_updated(s, update(ReadyProbe).where(ReadyProbe.id == 1).values(checked_at=now())) == 1:
+                return
+        with suppress(IntegrityError), self.session() as s:  # the first probe; another process may write it too
+            s.add(ReadyProbe(id=1))
 
     # --- API keys -------------------------------------------------------------------------------
     def create_key(self, name: str, tenant: str | None = None, admin: bool = False) -> str:

@@ -113,6 +113,14 @@ class OutcomeRecord(Base):
     tenant: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
 
 
+class ReadyProbe(Base):
+    """One row that ``/readyz`` rewrites: a database that answers reads may still take no write (full, read-only)."""
+
+    __tablename__ = "ready_probe"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
 @dataclass(frozen=True, slots=True)
 class KeyInfo:
     id: int
