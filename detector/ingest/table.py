@@ -42,18 +42,20 @@ def read_table(
     series_id: str | None = None,
     max_bytes: int | None = None,
     max_rows: int | None = None,
+    max_points: int | None = None,
 ) -> pd.DataFrame:
     """Read CSV (optionally gzipped) or Parquet, or take a DataFrame or a seekable stream of UTF-8 CSV text
     (e.g. an HTTP body); check the columns exist.
 
     ``series_id``: the id of every row of a table without a ``series_id`` column (one series); None: that
-    column is required. ``max_bytes`` (uncompressed) and ``max_rows`` (data rows) bound a file: they are
-    counted as it is read, and ``LimitExceededError`` stops the read at the first one passed.
+    column is required. ``max_bytes`` (uncompressed), ``max_rows`` (data rows) and ``max_points`` (readings: data
+    rows x the values each row holds, load and temperature when the file has it) bound a file: they are counted
+    as it is read, and ``LimitExceededError`` stops the read at the first one passed.
     """
     if isinstance(source, pd.DataFrame):
         frame = source.reset_index(drop=True)
-    elif isinstance(source, str | Path) and (max_bytes is not None or max_rows is not None):
-        frame = _read_bounded(file_path(source), series_id, max_bytes, max_rows)
+    elif isinstance(source, str | Path) and (max_bytes, max_rows, max_points) != (None, None, None):
+        frame = _read_bounded(file_path(source), series_id, Limits(max_bytes, max_rows, max_points))
     elif isinstance(source, str | Path):
         path = file_path(source)
         if not path.is_dir():
@@ -74,26 +76,61 @@ def read_table(
     return frame
 
 
-def _read_bounded(path: Path, series_id: str | None, max_bytes: int | None, max_rows: int | None) -> pd.DataFrame:
+def _read_bounded(path: Path, series_id: str | None, limits: Limits) -> pd.DataFrame:
     """A file read whole within limits: CSV in chunks through a counted stream, Parquet after its footer's sizes."""
     with read_errors(path):
         if is_parquet(path):
             if not path.is_dir():  # an upload is one file; a directory is the caller's own data
-                check_columns(header(path), series_id)
-                check_parquet_size(path, max_bytes, max_rows)
+                names = header(path)
+                check_columns(names, series_id)
+                check_parquet_size(path, limits.max_bytes, limits.max_rows)
+                limits.check_points(pq.ParquetFile(path).metadata.num_rows, names)
             return pd.read_parquet(path)
-        with open_counted(path, max_bytes) as handle:  # the header too: one 'line' may be the whole bomb
+        with open_counted(path, limits.max_bytes) as handle:  # the header too: one 'line' may be the whole bomb
             names = header(handle)
         check_columns(names, series_id)
         chunks: list[pd.DataFrame] = []
-        rows, step = 0, _BOUNDED_CHUNK_ROWS if max_rows is None else min(_BOUNDED_CHUNK_ROWS, max_rows + 1)
-        with open_counted(path, max_bytes) as handle, pd.read_csv(handle, dtype=CSV_DTYPES, chunksize=step) as reader:
+        rows, step = 0, limits.chunk_rows(names)
+        with (
+            open_counted(path, limits.max_bytes) as handle,
+            pd.read_csv(handle, dtype=CSV_DTYPES, chunksize=step) as reader,
+        ):
             for chunk in reader:
                 rows += len(chunk)
-                if max_rows is not None and rows > max_rows:
-                    raise LimitExceededError(limit="max_rows", maximum=max_rows, what="data rows")
+                if limits.max_rows is not None and rows > limits.max_rows:
+                    raise LimitExceededError(limit="max_rows", maximum=limits.max_rows, what="data rows")
+                limits.check_points(rows, names)
                 chunks.append(chunk)
     return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=names)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The bounds of one read (None: unbounded); see ``read_table``."""
+
+    max_bytes: int | None = None
+    max_rows: int | None = None
+    max_points: int | None = None
+
+    @staticmethod
+    def values_per_row(names: Iterable[str]) -> int:
+        """Readings one data row holds: its load, and its temperature when the table has that column."""
+        return 2 if "temperature" in names else 1
+
+    def check_points(self, rows: int, names: Iterable[str]) -> None:
+        """Raise once ``rows`` data rows hold more readings than ``max_points``."""
+        if self.max_points is not None and rows * self.values_per_row(names) > self.max_points:
+            what = "points (data rows x values per row: load, and temperature when given)"
+            raise LimitExceededError(limit="max_points", maximum=self.max_points, what=what)
+
+    def chunk_rows(self, names: Iterable[str]) -> int:
+        """Rows per chunk: few enough that no chunk reads far past a limit before it is counted."""
+        step = _BOUNDED_CHUNK_ROWS
+        if self.max_rows is not None:
+            step = min(step, self.max_rows + 1)
+        if self.max_points is not None:
+            step = min(step, self.max_points // self.values_per_row(names) + 1)
+        return step
 
 
 def file_path(source: str | Path) -> Path:

@@ -53,8 +53,12 @@ def create_key(
         str | None,
         typer.Option(help="share jobs and outcomes with the other keys of this tenant (default: a tenant of its own)"),
     ] = None,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="the key sees every tenant's jobs, uploads and outcomes")
+    ] = False,
 ) -> None:
-    """Create a key and print it once; only its hash is stored. A key sees only its tenant's data."""
+    """Create a key and print it once; only its hash is stored. A key sees only its tenant's data, an admin key
+    every tenant's (what it creates belongs to its own tenant)."""
     from detector.service.store import check_tenant
 
     try:
@@ -62,18 +66,20 @@ def create_key(
     except ValueError as exc:
         err.print(f"[red]error:[/red] --tenant: {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from exc
-    key = _store(Settings()).create_key(name, tenant)
-    out.print(f"API key for {name!r} (shown once; send it as the X-API-Key header):")
+    key = _store(Settings()).create_key(name, tenant, admin=admin)
+    role = "admin key (sees every tenant's data)" if admin else "API key"
+    out.print(f"{role} for {name!r} (shown once; send it as the X-API-Key header):")
     out.print(key, highlight=False, soft_wrap=True)
 
 
 @keys_app.command("list")
 def list_keys() -> None:
-    """List keys: id, name, tenant, prefix, created, revoked."""
-    table = Table("id", "name", "tenant", "prefix", "created", "revoked")
+    """List keys: id, name, tenant, admin, prefix, created, revoked."""
+    table = Table("id", "name", "tenant", "admin", "prefix", "created", "revoked")
     for k in _store(Settings()).list_keys():
         revoked = f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else ""
-        table.add_row(str(k.id), k.name, k.tenant, k.prefix + "…", f"{k.created_at:%Y-%m-%d %H:%M}", revoked)
+        created = f"{k.created_at:%Y-%m-%d %H:%M}"
+        table.add_row(str(k.id), k.name, k.tenant, "admin" if k.admin else "", k.prefix + "…", created, revoked)
     out.print(table)
 
 

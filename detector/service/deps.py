@@ -1,4 +1,4 @@
-"""Request dependencies: the app's state, API-key authentication (key and tenant) and the per-key rate limit."""
+"""Request dependencies: the app's state, API-key authentication (key, tenant, admin) and the per-key rate limit."""
 
 from __future__ import annotations
 
@@ -83,10 +83,17 @@ _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="key from
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who sent a request: the key's id (None for a key from the settings) and the tenant whose data it sees."""
+    """Who sent a request: the key's id (None for a key from the settings), its tenant (which owns what it creates)
+    and whether it is an admin key, which sees every tenant's data."""
 
     key_id: int | None
     tenant: str
+    admin: bool = False
+
+    @property
+    def scope(self) -> str | None:
+        """The tenant whose data the caller sees; None: every tenant's (an admin key)."""
+        return None if self.admin else self.tenant
 
 
 def authenticate(state: Any, key: str, client: str = "") -> Caller:
@@ -134,7 +141,7 @@ def _check_key(state: Any, key: str) -> Caller:
             )
         if info.revoked_at is not None:
             raise ProblemError(403, "forbidden", "Forbidden", f"API key {info.prefix}… was revoked")
-        caller = Caller(info.id, info.tenant)
+        caller = Caller(info.id, info.tenant, info.admin)
     wait = state.limiter.acquire(digest)
     if wait > 0:
         raise ProblemError(
@@ -153,12 +160,19 @@ def require_key(request: Request, _: Annotated[str | None, Depends(_header)]) ->
 
 
 def require_tenant(request: Request, _: Annotated[str | None, Depends(_header)]) -> str:
-    """The caller's tenant: the only one whose jobs, results and outcomes the request may see."""
+    """The caller's tenant: the one that owns the jobs and outcomes the request creates."""
     return request.state.caller.tenant  # type: ignore[no-any-return]
+
+
+def require_scope(request: Request, _: Annotated[str | None, Depends(_header)]) -> str | None:
+    """The tenant whose jobs, results and outcomes the request may see: the caller's; None (every tenant's) for
+    an admin key."""
+    return request.state.caller.scope  # type: ignore[no-any-return]
 
 
 KeyDep = Annotated[int | None, Depends(require_key)]
 TenantDep = Annotated[str, Depends(require_tenant)]
+ScopeDep = Annotated[str | None, Depends(require_scope)]
 
 
 def body_media_types(operation: dict[str, Any]) -> tuple[str, ...]:

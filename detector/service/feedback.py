@@ -115,13 +115,19 @@ def _store(store: Store, drafts: Sequence[OutcomeDraft], tenants: Sequence[str |
     return [to_outcome(r) for r in rows]
 
 
-def record_outcome(store: Store, fields: Mapping[str, Any], recorded_by: str, tenant: str) -> Outcome:
+def record_outcome(
+    store: Store, fields: Mapping[str, Any], recorded_by: str, tenant: str, admin: bool = False
+) -> Outcome:
     """Check and store one outcome (a request body) for ``tenant``; ``recorded_by`` is the caller's key name.
 
-    A job it names must be ``tenant``'s (another tenant's job is an unknown job).
+    A job it names must be ``tenant``'s (another tenant's job is an unknown job), any tenant's for an ``admin``
+    key; the outcome belongs to the job's tenant, else to ``tenant``.
     """
     draft = check_outcome({**fields, "recorded_by": recorded_by})
-    return _store(store, [_Jobs(store, tenant).resolve(draft, None)], [tenant])[0]
+    jobs = _Jobs(store, None if admin else tenant)
+    resolved = jobs.resolve(draft, None)
+    owner = jobs.owner[resolved.job_id] if resolved.job_id is not None else tenant
+    return _store(store, [resolved], [owner])[0]
 
 
 def import_outcomes(

@@ -33,7 +33,11 @@ from detector.service.validation import request_terms
 
 log = logging.getLogger(__name__)
 # The reader's limits (detector.read_table's arguments) -> the settings that set them for jobs.
-_LIMIT_SETTINGS = {"max_bytes": "DETECTOR_JOB_MAX_BYTES", "max_rows": "DETECTOR_JOB_MAX_ROWS"}
+_LIMIT_SETTINGS = {
+    "max_bytes": "DETECTOR_JOB_MAX_BYTES",
+    "max_rows": "DETECTOR_JOB_MAX_ROWS",
+    "max_points": "DETECTOR_JOB_MAX_POINTS",
+}
 
 
 def public_message(exc: Exception, job: Job) -> str:
@@ -180,7 +184,10 @@ class JobWorker:
         try:
             model = self.registry.get(opts.get("model"))
             frame = detector.read_table(
-                Path(job.upload_path), max_bytes=self.settings.job_max_bytes, max_rows=self.settings.job_max_rows
+                Path(job.upload_path),
+                max_bytes=self.settings.job_max_bytes,
+                max_rows=self.settings.job_max_rows,
+                max_points=self.settings.job_max_points,
             )
         except detector.DetectorError as exc:
             self._log_start(job, None)

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         1 << 30, ge=1024, description="most bytes a job reads from its upload, uncompressed (a .csv.gz expands)"
     )
     job_max_rows: int = Field(5_000_000, ge=1, description="most data rows a job reads from its upload")
+    job_max_points: int = Field(
+        8_000_000,
+        ge=1,
+        description="most readings a job reads from its upload: data rows x values per row (load, and temperature "
+        "when the upload has it)",
+    )
     cors_origins: list[str] = Field(default_factory=list, description="allowed browser origins; empty: CORS off")
     job_lease_seconds: float = Field(30.0, gt=0, description="a running job silent this long is taken over")
     job_max_attempts: int = Field(

@@ -2,8 +2,8 @@
 
 SQLite under the data directory by default; any SQLAlchemy URL (e.g. PostgreSQL) works the same way.
 Uploaded files live under ``<data_dir>/uploads``; the database holds their path. Requests find only their
-tenant's rows (``job_of``, ``outcomes(tenant=...)``); ``create_all`` adds the tenant columns to a database
-made before them (see ``Store._add_tenants``).
+tenant's rows (``job_of``, ``outcomes(tenant=...)``), an admin key's every tenant's (tenant None);
+``create_all`` adds the tenant and admin columns to a database made before them (see ``Store._add_tenants``).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from detector.service.tables import (
     JobResult,
     KeyInfo,
     OutcomeRecord,
+    ReadyProbe,
     check_tenant,
     hash_key,
     new_job_id,
@@ -76,14 +77,15 @@ class Store:
         """Create missing tables, and add the tenant columns to tables made before them."""
         Base.metadata.create_all(self.engine)
         self._add_tenants()
-        self._add_pauses()
+        self._add_column("jobs", "pauses", "INTEGER NOT NULL DEFAULT 0")  # disk-fault pauses: 0 for every old job
+        self._add_column("api_keys", "admin", "BOOLEAN NOT NULL DEFAULT FALSE")  # every old key: not an admin
 
-    def _add_pauses(self) -> None:
-        """Give a jobs table from before disk-fault pauses its ``pauses`` column (0 for every old job)."""
-        if "pauses" in {c["name"] for c in inspect(self.engine).get_columns("jobs")}:
+    def _add_column(self, table: str, column: str, definition: str) -> None:
+        """Give a table made before ``column`` that column; its ``definition``'s default fills the old rows."""
+        if column in {c["name"] for c in inspect(self.engine).get_columns(table)}:
             return
         with suppress(DBAPIError), self.engine.begin() as conn:  # another process may add it meanwhile
-            conn.execute(text("ALTER TABLE jobs ADD COLUMN pauses INTEGER NOT NULL DEFAULT 0"))
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {definition}"))
 
     def _add_tenants(self) -> None:
         """Give a database from before tenants its ``tenant`` columns and each old row its owner, once.
@@ -133,13 +135,25 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(text("SELECT 1")).scalar() == 1
 
+    def write_probe(self) -> None:
+        """Rewrite one row and commit it: raises whatever the database raises when it takes no write (a full disk,
+        a read-only file or replica). Cheap: one row, one short transaction."""
+        with self.session() as s:
+            if _rows_updated(s, update(ReadyProbe).where(ReadyProbe.id == 1).values(checked_at=now())) == 1:
+                return
+        with suppress(IntegrityError), self.session() as s:  # the first probe; another process may write it too
+            s.add(ReadyProbe(id=1))
+
     # --- API keys -------------------------------------------------------------------------------
-    def create_key(self, name: str, tenant: str | None = None) -> str:
-        """Make a key in ``tenant`` (None: a tenant of its own), store its hash, return the plaintext (shown once)."""
+    def create_key(self, name: str, tenant: str | None = None, admin: bool = False) -> str:
+        """Make a key in ``tenant`` (None: a tenant of its own), store its hash, return the plaintext (shown once).
+
+        ``admin``: the key sees every tenant's jobs, results and outcomes (what it creates is ``tenant``'s).
+        """
         tenant = check_tenant(tenant) if tenant is not None else None
         key = "dk_" + secrets.token_urlsafe(32)
         with self.session() as s:
-            row = ApiKey(name=name, prefix=key[:10], key_hash=hash_key(key), tenant=tenant)
+            row = ApiKey(name=name, prefix=key[:10], key_hash=hash_key(key), tenant=tenant, admin=admin)
             s.add(row)
             s.flush()  # assigns the id
             row.tenant = tenant or own_tenant(row.id)
@@ -191,18 +205,24 @@ class Store:
         with self.session() as s:
             return s.get(Job, job_id)
 
-    def job_of(self, job_id: str, tenant: str) -> Job | None:
-        """The job if ``tenant`` owns it; None for another tenant's job exactly as for no job (ids do not leak)."""
-        job = self.get_job(job_id)
-        return job if job is not None and job.tenant == tenant else None
+    def job_of(self, job_id: str, tenant: str | None) -> Job | None:
+        """The job if ``tenant`` owns it; None for another tenant's job exactly as for no job (ids do not leak).
 
-    def jobs_of(self, tenant: str, limit: int, after: tuple[datetime, str] | None = None) -> tuple[int, list[Job]]:
-        """``tenant``'s jobs, newest first (ties by id), up to ``limit`` of them; (how many it has, the page).
+        ``tenant`` None (an admin key): any tenant's job.
+        """
+        job = self.get_job(job_id)
+        return job if job is not None and (tenant is None or job.tenant == tenant) else None
+
+    def jobs_of(
+        self, tenant: str | None, limit: int, after: tuple[datetime, str] | None = None
+    ) -> tuple[int, list[Job]]:
+        """``tenant``'s jobs (None: every tenant's), newest first (ties by id), up to ``limit`` of them; (how many
+        it has, the page).
 
         ``after``: the (created_at, id) of the last job of the previous page; the page starts just past it, so a
         job created meanwhile neither repeats nor skips one (keyset pagination, not an offset).
         """
-        where = [Job.tenant == tenant]
+        where = [] if tenant is None else [Job.tenant == tenant]
         query = select(Job).where(*where).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)
         if after is not None:
             created, job_id = after

@@ -2,7 +2,8 @@
 
 Ownership: every key belongs to a tenant (a name given at ``Store.create_key``, else a tenant of its own,
 ``key:<id>``; keys from the settings share ``key:settings``). Jobs and outcomes carry the tenant of the key
-that created them.
+that created them. An admin key (``detector keys create --admin``) sees every tenant's; what it creates is its
+own tenant's.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -51,6 +52,7 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     tenant: Mapped[str | None] = mapped_column(String(100), nullable=True)  # None only before the id is known
+    admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # sees every tenant's data
 
 
 class Job(Base):
@@ -111,6 +113,14 @@ class OutcomeRecord(Base):
     tenant: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
 
 
+class ReadyProbe(Base):
+    """One row that ``/readyz`` rewrites: a database that answers reads may still take no write (full, read-only)."""
+
+    __tablename__ = "ready_probe"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
 @dataclass(frozen=True, slots=True)
 class KeyInfo:
     id: int
@@ -119,10 +129,11 @@ class KeyInfo:
     created_at: datetime
     revoked_at: datetime | None
     tenant: str
+    admin: bool = False
 
     @classmethod
     def of(cls, k: ApiKey) -> KeyInfo:
-        return cls(k.id, k.name, k.prefix, k.created_at, k.revoked_at, k.tenant or own_tenant(k.id))
+        return cls(k.id, k.name, k.prefix, k.created_at, k.revoked_at, k.tenant or own_tenant(k.id), bool(k.admin))
 
 
 def hash_key(key: str) -> str:

@@ -1,4 +1,4 @@
-"""read_table within limits: uncompressed bytes and data rows are counted as they are read."""
+"""read_table within limits: uncompressed bytes, data rows and points are counted as they are read."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import gzip
 import pickle
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import detector
@@ -27,3 +28,23 @@ def test_rows_are_counted_in_a_plain_csv_and_within_limits_the_table_is_whole(tm
     assert (info.value.limit, info.value.maximum) == ("max_rows", 9)
     again = pickle.loads(pickle.dumps(info.value))  # survives the trip back from a worker process
     assert str(again) == str(info.value)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".parquet"])
+def test_points_are_rows_times_the_values_each_row_holds(tmp_path: Path, suffix: str) -> None:
+    hours = pd.date_range("2024-01-01", periods=10, freq="h", tz="UTC")
+    frame = pd.DataFrame({"series_id": "m1", "timestamp": hours.strftime("%Y-%m-%dT%H:%MZ"), "load": 1.0})
+    for name, table, points in (("load", frame, 10), ("temp", frame.assign(temperature=20.0), 20)):
+        path = tmp_path / f"{name}{suffix}"
+        if suffix == ".parquet":
+            table.to_parquet(path, index=False)
+        else:
+            table.to_csv(path, index=False)
+        assert len(detector.read_table(path, max_points=points)) == 10  # at the limit: read whole
+        with pytest.raises(detector.LimitExceededError) as info:
+            detector.read_table(path, max_points=points - 1)
+        assert (info.value.limit, info.value.maximum) == ("max_points", points - 1)
+        assert str(info.value) == (
+            f"input is over the limit max_points = {points - 1:,} points (data rows x values per row: load, and "
+            "temperature when given); reading stopped there"
+        )

@@ -34,6 +34,13 @@ def tenant_keys(store: Store) -> dict[str, str]:
     }
 
 
+def job_urls(job_id: str, series_id: str) -> list[str]:
+    """Every GET URL that shows one job's data: the job, its results (JSON, CSV), a series and its plots."""
+    series = f"/v1/jobs/{job_id}/series/{series_id}"
+    base = [f"/v1/jobs/{job_id}", f"/v1/jobs/{job_id}/results", f"/v1/jobs/{job_id}/results?format=csv", series]
+    return base + [f"{series}/plot.{fmt}" for fmt in ("png", "html", "svg")]
+
+
 def wait_done(client: TestClient, job_id: str, key: str | None = None, timeout: float = 60.0) -> dict[str, Any]:
     """The job once it is done or failed (polled with ``key``, else the client's own key)."""
     headers = {"X-API-Key": key} if key is not None else None

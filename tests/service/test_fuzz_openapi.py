@@ -50,7 +50,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 
 # Every built-in check but two: max_response_time (timing on a shared CI machine is no contract; the service's
 # latency has its benchmark) and object_level_authorization (it needs a second identity and links between
-# operations; tests/service/test_ownership.py walks every path with another tenant's key instead).
+# operations; tests/service/test_second_key_walk.py walks every operation with another tenant's key instead).
 # use_after_free and ensure_resource_availability follow OpenAPI links, which this document has none of yet.
 CHECKS = [
     checks.not_a_server_error,

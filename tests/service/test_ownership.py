@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from service_harness import make_settings, tenant_keys, wait_done
+from service_harness import job_urls, make_settings, tenant_keys, wait_done
 from sqlalchemy import MetaData, Table, create_engine, text
 from typer.testing import CliRunner
 
@@ -54,16 +54,7 @@ def _get(service: dict[str, Any], who: str, url: str, **kwargs: Any) -> Any:
 
 def test_another_tenant_gets_404_on_every_job_route(service: dict[str, Any]) -> None:
     job = service["job"]
-    urls = [
-        f"/v1/jobs/{job}",
-        f"/v1/jobs/{job}/results",
-        f"/v1/jobs/{job}/results?format=csv",
-        f"/v1/jobs/{job}/series/feeder-0001",
-        f"/v1/jobs/{job}/series/feeder-0001/plot.png",
-        f"/v1/jobs/{job}/series/feeder-0001/plot.html",
-        f"/v1/jobs/{job}/series/feeder-0001/plot.svg",
-    ]
-    for url in urls:
+    for url in job_urls(job, "feeder-0001"):
         assert _get(service, "a", url).status_code == 200, url
         assert _get(service, "a2", url).status_code == 200, url  # same tenant: shared on purpose
         for who in ("b", "env"):

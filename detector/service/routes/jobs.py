@@ -18,7 +18,7 @@ import pyarrow as pa
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 
 import detector
-from detector.service.deps import KeyDep, Registry, RegistryDep, SettingsDep, StoreDep, TenantDep
+from detector.service.deps import KeyDep, Registry, RegistryDep, ScopeDep, SettingsDep, StoreDep, TenantDep
 from detector.service.plots import render, render_html
 from detector.service.problems import ProblemError
 from detector.service.schemas import JobCounts, JobOut, JobsPage, ResultsPage, problem_responses, utc
@@ -31,8 +31,9 @@ SUFFIXES = (".csv.gz", ".csv", ".txt", ".parquet", ".pq")
 RESULT_COLUMNS = detector.ScoreReport.ROW_COLUMNS  # the CLI's score-file contract, one list for both
 
 
-def _job_or_404(store: Store, job_id: str, tenant: str) -> Job:
-    """The caller's job; another tenant's job is a 404 exactly like an unknown id (ids do not leak)."""
+def _job_or_404(store: Store, job_id: str, tenant: str | None) -> Job:
+    """The caller's job (``tenant`` None, an admin key: any tenant's); another tenant's job is a 404 exactly like
+    an unknown id (ids do not leak)."""
     job = store.job_of(job_id, tenant) if len(job_id) <= 64 else None
     if job is None:
         raise ProblemError(404, "unknown-job", "Not found", f"no job with id {job_id!r}", field="job_id", value=job_id)
@@ -52,9 +53,10 @@ def _read_series(path: Path, series_id: str) -> pd.DataFrame:
 
 
 def scored_series(
-    store: Store, registry: Registry, job_id: str, series_id: str, tenant: str
+    store: Store, registry: Registry, job_id: str, series_id: str, tenant: str | None
 ) -> tuple[detector.LoadSeries, detector.ScoreReport]:
-    """One series of ``tenant``'s job as the worker read it, scored again with its expected-load curve.
+    """One series of ``tenant``'s job (None: any tenant's) as the worker read it, scored again with its
+    expected-load curve.
 
     404 for an unknown job (or another tenant's) or series, 409 for a series that failed.
     """
@@ -224,13 +226,14 @@ def _after(cursor: str) -> tuple[datetime, str]:
 @router.get("", response_model=JobsPage, responses=problem_responses(401, 403, 422, 429))
 def list_jobs(
     store: StoreDep,
-    tenant: TenantDep,
+    tenant: ScopeDep,
     limit: Annotated[int, Query(ge=1, le=500, description="jobs per page")] = 50,
     cursor: Annotated[
         str | None, Query(max_length=200, description="`next_cursor` of the previous page; omit for the newest jobs")
     ] = None,
 ) -> JobsPage:
-    """The jobs of the caller's tenant (the API key's), newest first, each as ``GET /v1/jobs/{id}`` shows it.
+    """The jobs of the caller's tenant (the API key's; an admin key: every tenant's), newest first, each as
+    ``GET /v1/jobs/{id}`` shows it.
 
     Paginated by cursor, not offset: each page's ``next_cursor`` (and ``links.next``) continues just past its
     last job, so jobs created while paging neither repeat an item nor push one out of the list.
@@ -244,7 +247,7 @@ def list_jobs(
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=problem_responses(401, 403, 404, 429))
-def get_job(job_id: str, store: StoreDep, tenant: TenantDep) -> JobOut:
+def get_job(job_id: str, store: StoreDep, tenant: ScopeDep) -> JobOut:
     """State, progress and counts; ``error`` says why a failed job failed."""
     return _job_out(_job_or_404(store, job_id, tenant))
 
@@ -261,7 +264,7 @@ def get_results(
     job_id: str,
     request: Request,
     store: StoreDep,
-    tenant: TenantDep,
+    tenant: ScopeDep,
     limit: Annotated[
         int | None, Query(ge=1, le=10_000, description="rows per page (JSON default 100; CSV all)")
     ] = None,
@@ -302,7 +305,7 @@ def plot_series(
     fmt: Literal["png", "svg", "html"],
     store: StoreDep,
     registry: RegistryDep,
-    tenant: TenantDep,
+    tenant: ScopeDep,
 ) -> Response:
     """Daily load, expected load and the suspected block of one scored series, for a person to read.
 

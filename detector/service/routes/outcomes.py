@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Fiel
 
 from detector.feedback import Outcome, UnknownReferenceError
 from detector.service import feedback
-from detector.service.deps import KeyDep, StoreDep, TenantDep
+from detector.service.deps import KeyDep, ScopeDep, StoreDep, TenantDep
 from detector.service.problems import ProblemError
 from detector.service.schemas import problem_responses
 
@@ -95,13 +95,15 @@ class OutcomesPage(BaseModel):
     response_model=OutcomeOut,
     responses=problem_responses(401, 403, 404, 422, 429),
 )
-def create_outcome(body: OutcomeIn, store: StoreDep, key_id: KeyDep, tenant: TenantDep) -> OutcomeOut:
-    """Record an outcome; a named job must be the caller's and hold the series (404 otherwise).
+def create_outcome(body: OutcomeIn, store: StoreDep, key_id: KeyDep, tenant: TenantDep, scope: ScopeDep) -> OutcomeOut:
+    """Record an outcome; a named job must be the caller's (an admin key: any tenant's) and hold the series (404
+    otherwise).
 
-    The outcome belongs to the caller's tenant. Past results stay as they are.
+    The outcome belongs to the named job's tenant, else to the caller's. Past results stay as they are.
     """
     try:
-        stored = feedback.record_outcome(store, body.model_dump(), feedback.recorder(store, key_id), tenant)
+        recorded_by = feedback.recorder(store, key_id)
+        stored = feedback.record_outcome(store, body.model_dump(), recorded_by, tenant, admin=scope is None)
     except UnknownReferenceError as exc:
         raise ProblemError(404, exc.kind, "Not found", str(exc), field=exc.field, value=exc.value) from exc
     return OutcomeOut.of(stored)
@@ -110,13 +112,14 @@ def create_outcome(body: OutcomeIn, store: StoreDep, key_id: KeyDep, tenant: Ten
 @router.get("", response_model=OutcomesPage, responses=problem_responses(401, 403, 422, 429))
 def get_outcomes(
     store: StoreDep,
-    tenant: TenantDep,
+    tenant: ScopeDep,
     series_id: Annotated[str | None, Query(max_length=255, pattern=NO_NUL)] = None,
     job_id: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> OutcomesPage:
-    """The caller's tenant's outcomes in the order they were recorded, optionally for one series and/or job."""
+    """The caller's tenant's outcomes (an admin key: every tenant's) in the order they were recorded, optionally
+    for one series and/or job."""
     total, items = feedback.list_outcomes(
         store, series_id=series_id, job_id=job_id, limit=limit, offset=offset, tenant=tenant
     )

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from detector.service.deps import RegistryDep, StoreDep, TenantDep
+from detector.service.deps import RegistryDep, ScopeDep, StoreDep
 from detector.service.routes.jobs import scored_series
 from detector.service.schemas import ScoreOut, problem_responses
 
@@ -43,7 +43,7 @@ class SeriesOut(BaseModel):
     responses=problem_responses(401, 403, 404, 409, 429),
 )
 async def get_series(
-    job_id: str, series_id: str, store: StoreDep, registry: RegistryDep, tenant: TenantDep
+    job_id: str, series_id: str, store: StoreDep, registry: RegistryDep, tenant: ScopeDep
 ) -> SeriesOut:
     """Hourly load, expected load and temperature of one scored series, with its report (segments, evidence).
 

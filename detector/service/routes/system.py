@@ -10,7 +10,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from detector.service.deps import KeyDep, RegistryDep
 from detector.service.schemas import ModelOut, problem_responses
-from detector.service.storage import nearly_full, unwritable
+from detector.service.storage import disk_fault, nearly_full, unwritable
+from detector.service.store import Store
 
 router = APIRouter()
 
@@ -39,23 +40,37 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", tags=["system"], responses={503: {"description": "not ready; the body says what is missing"}})
 def readyz(request: Request) -> JSONResponse:
-    """Ready when the database answers, a model is loaded, the job worker runs and the data folder takes files
-    (writable, not nearly full); when not, ``reasons`` says what is wrong (never a path)."""
+    """Ready when the database answers and takes a write, a model is loaded, the job worker runs and the data
+    folder takes files (writable, not nearly full); when not, ``reasons`` says what is wrong (never a path)."""
     state = request.app.state
-    checks = {"model": bool(getattr(state, "registry", None))}
-    try:
-        checks["database"] = state.store.ping()
-    except Exception:  # any driver error means "not ready", never a 500
-        checks["database"] = False
-    checks["worker"] = state.worker.alive if state.settings.run_worker else True
-    storage = unwritable(state.settings) or nearly_full(state.settings)
-    checks["storage"] = storage is None
+    problems = {
+        "model": None if getattr(state, "registry", None) else "model not ready",
+        "database": _database_problem(state.store),
+        "worker": None if state.worker.alive or not state.settings.run_worker else "worker not ready",
+        "storage": unwritable(state.settings) or nearly_full(state.settings),
+    }
+    checks = {name: problem is None for name, problem in problems.items()}
     ready = all(checks.values())
     body: dict[str, object] = {"status": "ready" if ready else "not ready", "checks": checks}
     if not ready:
-        failed = [name for name, ok in checks.items() if not ok]
-        body["reasons"] = [storage if name == "storage" else f"{name} not ready" for name in failed]
+        body["reasons"] = [problem for problem in problems.values() if problem is not None]
     return JSONResponse(body, status_code=200 if ready else 503)
+
+
+def _database_problem(store: Store) -> str | None:
+    """Why the database is not ready: it does not answer, or it answers but takes no write (a full disk, a
+    read-only file); None: it reads and writes. Any driver error is a reason, never a 500, and never its text
+    (which may name a path): a disk fault by its kind, anything else in general words."""
+    try:
+        if not store.ping():
+            return "database not ready"
+    except Exception:
+        return "database not ready"
+    try:
+        store.write_probe()
+    except Exception as exc:
+        return f"database takes no writes ({disk_fault(exc) or 'the write failed'})"
+    return None
 
 
 @router.get("/metrics", tags=["system"], response_class=Response)
