@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detector.models.signature import _hourly_box_sizes
+from detector.models.regression import hourly_box_sizes
 
 
 def _per_hour_lstsq(matrix: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.ndarray:
@@ -39,7 +39,7 @@ def test_equals_each_hours_own_least_squares(seed: int) -> None:
         matrix[rng.random((n, 24)) < 0.02] = np.nan  # a meter's scattered missing hours
     if seed % 4 == 1:
         matrix[:40] = np.nan  # whole days missing too
-    np.testing.assert_allclose(_hourly_box_sizes(matrix, x, inds), _per_hour_lstsq(matrix, x, inds), atol=1e-9)
+    np.testing.assert_allclose(hourly_box_sizes(matrix, x, inds), _per_hour_lstsq(matrix, x, inds), atol=1e-9)
 
 
 def test_hours_that_cannot_size_the_box_get_zero() -> None:
@@ -50,6 +50,6 @@ def test_hours_that_cannot_size_the_box_get_zero() -> None:
     matrix = 1.0 + 0.05 * inds + np.random.default_rng(0).normal(0, 0.01, (n, 24))
     matrix[:100, 3] = np.nan  # hour 3 only seen while the box is on: its size is not identified
     matrix[5, 7] = np.nan
-    sizes = _hourly_box_sizes(matrix, x, inds)[:, 0]
+    sizes = hourly_box_sizes(matrix, x, inds)[:, 0]
     assert sizes[3] == 0.0
     assert np.all(np.abs(np.delete(sizes, 3) - 0.05) < 0.01)

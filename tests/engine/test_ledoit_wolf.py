@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.covariance import ledoit_wolf as sklearn_ledoit_wolf
 
-from detector.models.signature import ledoit_wolf
+from detector.models.regression import ledoit_wolf
 
 
 @pytest.mark.parametrize(("n", "seed"), [(365, 0), (730, 1), (60, 2), (30, 3)])
