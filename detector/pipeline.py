@@ -33,7 +33,7 @@ from detector.ingest import (
     read_blocks,
 )
 from detector.models.signature import FEATURES
-from detector.models.trees import Calibrator
+from detector.models.trees import BoostedTrees, Calibrator
 from detector.scoring import ScoreReport, score_series, signature_of
 from detector.zones import calendar_country
 
@@ -567,7 +567,8 @@ def fit_model(
             t = _context_threshold(p_oof[sel], y[sel], kinds[sel], np.nan)
             if np.isfinite(t):
                 thresholds[f"{context}/{bucket}"] = t
-    clf = SignatureClassifier(random_state=random_state).fit(x, y)
+    fitted = SignatureClassifier(random_state=random_state).fit(x, y)
+    clf = BoostedTrees(fitted.to_arrays(), fitted.get_params())  # what load_model gives back
     digest = hashlib.sha256(x.tobytes() + y.tobytes() + "\n".join(ids).encode()).hexdigest()
     # The version also changes with the operating points, which depend on the look-alike kinds as well.
     version_key = hashlib.sha256((digest + repr(sorted(thresholds.items()))).encode()).hexdigest()

@@ -19,7 +19,7 @@ import numpy as np
 from detector.artifacts import manifest as fields
 from detector.errors import ArtifactError, ModelNotFoundError
 from detector.models.signature import FEATURES
-from detector.models.trees import ARRAY_NAMES, BoostedTrees, Calibrator, TreeModel
+from detector.models.trees import ARRAY_NAMES, BoostedTrees, Calibrator
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def length_context(days: int) -> str:
 class MiningModel:
     """A trained detector: boosted trees over signature features, an isotonic calibrator, a threshold."""
 
-    classifier: TreeModel  # BoostedTrees when loaded; the fitted SignatureClassifier straight from training
+    classifier: BoostedTrees
     calibrator: Calibrator
     threshold: float
     version: str

@@ -46,11 +46,12 @@ def open_counted(path: Path, max_bytes: int | None) -> io.BufferedReader:
     return io.BufferedReader(CountedReader(raw, max_bytes), buffer_size=1 << 16)
 
 
-def check_parquet_size(path: Path, max_bytes: int | None, max_rows: int | None) -> None:
-    """Raise if a Parquet file's footer declares more rows or uncompressed bytes than allowed."""
+def check_parquet_size(path: Path, max_bytes: int | None, max_rows: int | None) -> int:
+    """Raise if a Parquet file's footer declares more rows or uncompressed bytes than allowed; else its rows."""
     meta = pq.ParquetFile(path).metadata
     if max_rows is not None and meta.num_rows > max_rows:
         raise LimitExceededError(limit="max_rows", maximum=max_rows, what="data rows")
     size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if max_bytes is not None and size > max_bytes:
         raise LimitExceededError(limit="max_bytes", maximum=max_bytes, what="bytes of uncompressed data")
+    return int(meta.num_rows)

@@ -83,8 +83,8 @@ def _read_bounded(path: Path, series_id: str | None, limits: Limits) -> pd.DataF
             if not path.is_dir():  # an upload is one file; a directory is the caller's own data
                 names = header(path)
                 check_columns(names, series_id)
-                check_parquet_size(path, limits.max_bytes, limits.max_rows)
-                limits.check_points(pq.ParquetFile(path).metadata.num_rows, names)
+                rows = check_parquet_size(path, limits.max_bytes, limits.max_rows)  # one read of the footer
+                limits.check_points(rows, names)
             return pd.read_parquet(path)
         with open_counted(path, limits.max_bytes) as handle:  # the header too: one 'line' may be the whole bomb
             names = header(handle)

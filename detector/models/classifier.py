@@ -24,7 +24,7 @@ __all__ = ["ARRAY_NAMES", "Calibrator", "SignatureClassifier"]
 class SignatureClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Binary boosted-tree classifier whose fitted state is a handful of NumPy arrays."""
 
-    # Fitted state, set by fit or from_arrays (declared only: __init__ stores parameters alone).
+    # Fitted state, set by fit (declared only: __init__ stores parameters alone).
     classes_: np.ndarray
     roots_: np.ndarray
     feature_: np.ndarray
@@ -107,18 +107,9 @@ class SignatureClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return labels
 
     def to_arrays(self) -> dict[str, np.ndarray]:
+        """The fitted state as arrays: what a model artefact stores and ``trees.BoostedTrees`` loads."""
         check_is_fitted(self)
         out = {name: getattr(self, name) for name in ARRAY_NAMES}
         out["scalars_"] = np.array([self.init_, self.max_depth_, self.n_features_in_], dtype=np.float64)
         out["classes_"] = self.classes_.astype(np.int64)
         return out
-
-    @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], params: dict[str, Any]) -> SignatureClassifier:
-        model = cls(**params)
-        for name in ARRAY_NAMES:
-            setattr(model, name, arrays[name])
-        init, depth, n_feat = arrays["scalars_"]
-        model.init_, model.max_depth_, model.n_features_in_ = float(init), int(depth), int(n_feat)
-        model.classes_ = arrays["classes_"]
-        return model

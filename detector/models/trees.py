@@ -8,23 +8,13 @@ never import scikit-learn, which was two thirds of ``detector score``'s start-up
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 ARRAY_NAMES = ("feature_", "threshold_", "left_", "right_", "value_", "roots_")
 # The estimator's constructor parameters (``classifier.SignatureClassifier``; a test keeps the two equal).
 PARAM_NAMES = ("n_estimators", "max_depth", "learning_rate", "subsample", "random_state")
-
-
-class TreeModel(Protocol):
-    """What a model artefact needs of its classifier: margins, and its arrays and parameters to save."""
-
-    def decision_function(self, X: np.ndarray) -> np.ndarray: ...
-
-    def to_arrays(self) -> dict[str, np.ndarray]: ...
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]: ...
 
 
 def tree_margin(arrays: dict[str, np.ndarray], init: float, max_depth: int, X: np.ndarray) -> np.ndarray:
@@ -46,7 +36,7 @@ def tree_margin(arrays: dict[str, np.ndarray], init: float, max_depth: int, X: n
 
 
 class BoostedTrees:
-    """A loaded model's trees: ``decision_function`` as the fitted estimator gives it, without scikit-learn."""
+    """A model's trees, trained or loaded: ``decision_function`` as the fitted estimator gives it, in NumPy alone."""
 
     def __init__(self, arrays: dict[str, np.ndarray], params: dict[str, Any]) -> None:
         missing = [name for name in (*ARRAY_NAMES, "scalars_", "classes_") if name not in arrays]
