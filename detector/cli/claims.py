@@ -8,14 +8,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 import detector
-from detector.score_cli import COUNTRY_HELP, TZ_HELP
-from detector.score_cli import fail as _fail
-
-out = Console()
+from detector.cli.common import COUNTRY_HELP, TZ_HELP, fail, out
 
 
 def read_rig_table(path: Path) -> dict[str, float]:
@@ -141,7 +137,7 @@ def verify_cmd(
             peers=peer_series,
         )
     except (detector.DetectorError, OSError) as exc:
-        _fail(exc)
+        fail(exc)
         return
     show(result)
     if json_out is not None:
@@ -172,7 +168,7 @@ def _verify_many(
         rows = read_claims(claims_path)
         series = detector.load(input_path, unit=unit, tz=tz)
     except (detector.DetectorError, OSError) as exc:
-        _fail(exc)
+        fail(exc)
         return
     results = verify_claims(series, rows, country=country, confidence=confidence, tolerance=tolerance, rig_table=table)
     view = Table("claim", "series", "verdict", "observed", "interval", "claimed", "curtailment")
