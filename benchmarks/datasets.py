@@ -14,7 +14,7 @@ import pandas as pd
 
 from detector import simulate
 from detector.features.calendar import CalendarSpec
-from detector.pipeline import LabelledSet
+from detector.training import LabelledSet
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SIZE_RANGE = (0.02, 0.4)  # event power relative to the base's mean load (log-uniform)

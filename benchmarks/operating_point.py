@@ -19,7 +19,7 @@ import typer
 from detector.artifacts import length_context
 from detector.models.classifier import Calibrator
 from detector.models.signature import FEATURES
-from detector.pipeline import CONTEXT_MAX_FPR, CONTEXT_MAX_LOOKALIKE, fit_model, oof_margins
+from detector.training import CONTEXT_MAX_FPR, CONTEXT_MAX_LOOKALIKE, fit_model, oof_margins
 
 
 def main(features: Path, folds: int = 5, seed: int = 0) -> None:

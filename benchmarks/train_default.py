@@ -15,7 +15,7 @@ import typer
 from datasets import peer_set, sets  # type: ignore[import-not-found]
 
 from detector import save_model
-from detector.pipeline import fit_model, training_matrix
+from detector.training import fit_model, training_matrix
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "detector" / "artifacts" / "default"
 

@@ -33,10 +33,11 @@ if TYPE_CHECKING:
     from detector.ingest import CALENDARS, UNITS, LoadSeries, QualityReport, from_arrays, iter_series, load, read_table
     from detector.ingest.units import power_text
     from detector.models.baselines import BASELINES
-    from detector.pipeline import LabelledSet, iter_scores, metrics, score, score_block, train
+    from detector.pipeline import iter_scores, score, score_block
     from detector.rigs import RIGS
     from detector.scale import DaskRun, read_results, score_dataset
     from detector.scoring import RIG_KW, ScoreReport, Segment
+    from detector.training import LabelledSet, metrics, train
     from detector.zones import calendar_country, zone_country
 
 __version__ = "0.1.0"
@@ -76,18 +77,18 @@ _WHERE: dict[str, tuple[str, str | None]] = {
     "load": ("detector.ingest", "load"),
     "read_table": ("detector.ingest", "read_table"),
     "BASELINES": ("detector.models.baselines", "BASELINES"),
-    "LabelledSet": ("detector.pipeline", "LabelledSet"),
     "iter_scores": ("detector.pipeline", "iter_scores"),
-    "metrics": ("detector.pipeline", "metrics"),
     "score": ("detector.pipeline", "score"),
     "score_block": ("detector.pipeline", "score_block"),
-    "train": ("detector.pipeline", "train"),
     "DaskRun": ("detector.scale", "DaskRun"),
     "read_results": ("detector.scale", "read_results"),
     "score_dataset": ("detector.scale", "score_dataset"),
     "RIG_KW": ("detector.scoring", "RIG_KW"),
     "ScoreReport": ("detector.scoring", "ScoreReport"),
     "Segment": ("detector.scoring", "Segment"),
+    "LabelledSet": ("detector.training", "LabelledSet"),
+    "metrics": ("detector.training", "metrics"),
+    "train": ("detector.training", "train"),
     "calendar_country": ("detector.zones", "calendar_country"),
     "zone_country": ("detector.zones", "zone_country"),
 }

@@ -14,8 +14,9 @@ from detector.features.calendar import CalendarSpec, calendar_features
 from detector.features.peers import PeerPool
 from detector.ingest import iter_series
 from detector.models.baselines import BASELINES
-from detector.pipeline import LabelledSet, load_peers, metrics
+from detector.pipeline import load_peers
 from detector.scoring import score_series
+from detector.training import LabelledSet, metrics
 from detector.zones import calendar_country
 
 SIZE_BINS = (0.0, 0.05, 0.1, 0.2, np.inf)

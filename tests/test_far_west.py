@@ -1,4 +1,4 @@
-"""Far West Texas (issue 19): the measured facts notebook 06 and the README state, asserted on the shared data.
+"""Far West Texas (issue 19): the measured facts notebook 06 and docs/notebooks.md state, asserted on the shared data.
 
 The measurements are ``benchmarks/far_west.py`` (plain pandas, apart from the detector); the first two tests
 pin them on tables with known answers, the rest on ERCOT's weather-zone loads, skipped without them.

@@ -19,7 +19,7 @@ from detector.claims.engine import (
     verify,
     verify_claims,
 )
-from detector.claims.io import read_claims, result_row
+from detector.claims.io import read_claims, read_rig_table, result_row
 from detector.claims.model import Claim, ClaimRow, parse_curtail_months, parse_hours, parse_months
 from detector.claims.report import CONFIRM_SHARE, Curtailment, Estimate, Verdict, Verification, render
 
@@ -43,6 +43,7 @@ __all__ = [
     "parse_hours",
     "parse_months",
     "read_claims",
+    "read_rig_table",
     "render",
     "result_row",
     "verify",

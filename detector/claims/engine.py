@@ -166,13 +166,16 @@ def _verify(
     try:
         observed, expected = estimate_step(z, x, step, zq, HAC_LAGS)
     except np.linalg.LinAlgError as exc:
-        raise DataSufficiencyError(f"the load could not be modelled: {exc}", series_id=series.series_id) from exc
+        raise _unmodelled("the load", series.series_id, exc) from exc
     if not math.isfinite(observed.se) or observed.se <= 0:
         raise DataSufficiencyError("the load is too regular to estimate an interval", series_id=series.series_id)
     verdict, finding, reasons = judge(observed, claimed, claim, series.unit, tolerance, kw_rig, when, confidence)
     reasons += notes
 
-    hourly = _hourly_excess(view, x, step, z)
+    try:
+        hourly = _hourly_excess(view, x, step, z)
+    except np.linalg.LinAlgError as exc:
+        raise _unmodelled("the hourly load", series.series_id, exc) from exc
     mean_h = float(np.mean(hourly)) if hourly.size else 0.0
     flatness = float(np.std(hourly) / abs(mean_h)) if hourly.size and abs(mean_h) > 0 else None
     if flatness is not None and observed.low > 0:
@@ -183,7 +186,10 @@ def _verify(
         month = np.zeros(n, dtype=int)
         local = series.index.tz_convert(series.tz)
         month[cal.day] = months_of(local) if claim.curtail_calendar == "solar-hijri" else np.asarray(local.month)
-        curtail = curtailment(view, x, step, claim, zq, HAC_LAGS, claim.dedicated, month)
+        try:
+            curtail = curtailment(view, x, step, claim, zq, HAC_LAGS, claim.dedicated, month)
+        except np.linalg.LinAlgError as exc:
+            raise _unmodelled("the load in the curtailment hours", series.series_id, exc) from exc
     if curtail is not None:
         reasons += (f"curtailment: {curtail.verdict}: {curtail.reason}",)
     days = pd.Series(series.load, index=series.index.tz_convert(series.tz)).resample("D").mean()
@@ -201,6 +207,11 @@ def _verify(
         daily=daily,
         **base,
     )
+
+
+def _unmodelled(what: str, series_id: str, exc: np.linalg.LinAlgError) -> DataSufficiencyError:
+    """A least-squares fit that failed (LAPACK's SVD did not converge): the claim's error, naming the fit's data."""
+    return DataSufficiencyError(f"{what} could not be modelled: {exc}", series_id=series_id)
 
 
 def _claim_day(cal: Calendar, index: pd.DatetimeIndex, tz: str, start: str | pd.Timestamp) -> tuple[int, pd.Timestamp]:
@@ -237,9 +248,12 @@ def _peer_levels(
     before = np.arange(len(z)) < max(start_day, 0)
     levels, used, skipped = peer_features.select(target, peers, cal, z, use_days=before, max_peers=len(peers))
     zq = PEER_STEP_T * INTERVAL_FACTOR["alone"]  # the same widening as a claim checked alone
-    steps = [
-        estimate_step(np.where(settling, np.nan, levels[:, k]), x, step, zq, HAC_LAGS)[0] for k in range(len(used))
-    ]
+    steps = []
+    for k, sid in enumerate(used):
+        try:
+            steps.append(estimate_step(np.where(settling, np.nan, levels[:, k]), x, step, zq, HAC_LAGS)[0])
+        except np.linalg.LinAlgError as exc:
+            raise _unmodelled(f"peer {sid!r}", target.series_id, exc) from exc
     # A step most peers share is weather or economy, which the control is there to cancel; a peer that stepped
     # apart from the others is suspect.
     common = float(np.median([e.value for e in steps])) if steps else 0.0

@@ -1,7 +1,10 @@
-"""Claim files: a claims table in (``read_claims``) and one results row per claim out (``result_row``)."""
+"""Claim files: a claims table in (``read_claims``), one results row per claim out (``result_row``), and your
+own rigs' power (``read_rig_table``)."""
 
 from __future__ import annotations
 
+import csv
+import math
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +13,7 @@ import pandas as pd
 from detector.claims.model import Claim, ClaimRow, parse_curtail_months, parse_hours
 from detector.claims.report import Verification
 from detector.errors import DetectorError, InputValidationError
+from detector.rigs import RIGS
 
 _NUMBERS = ("rigs", "kw_per_rig", "power_kw", "uptime", "licensed_kw", "curtail_share")
 _TRUE, _FALSE = {"true", "1", "yes", "y"}, {"false", "0", "no", "n", ""}
@@ -103,3 +107,29 @@ def result_row(row: ClaimRow, result: Verification | DetectorError) -> dict[str,
         "reasons": " | ".join(result.reasons),
         "error": "",
     }
+
+
+def read_rig_table(path: str | Path) -> dict[str, float]:
+    """The built-in rig table (``RIGS``) plus rows ``model,kw`` (kW at the wall per rig) from a CSV; yours win.
+
+    A bad row raises, naming its row (1-based data rows), field and value.
+    """
+    table = dict(RIGS)
+    with Path(path).open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        columns = list(reader.fieldnames or [])
+        for required in ("model", "kw"):
+            if required not in columns:
+                raise InputValidationError(field=required, value=columns, reason="rig table needs this column")
+        for i, row in enumerate(reader, start=1):
+            model, text = (row["model"] or "").strip(), (row["kw"] or "").strip()  # a short row's cells are None
+            if not model:
+                raise InputValidationError(row=i, field="model", value=model, reason="rig model is empty")
+            try:
+                kw = float(text)
+            except ValueError:
+                raise InputValidationError(row=i, field="kw", value=text, reason="kW per rig is not a number") from None
+            if not (math.isfinite(kw) and kw > 0):
+                raise InputValidationError(row=i, field="kw", value=text, reason="kW per rig must be > 0")
+            table[model] = kw
+    return table

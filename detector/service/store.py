@@ -3,25 +3,26 @@
 SQLite under the data directory by default; any SQLAlchemy URL (e.g. PostgreSQL) works the same way.
 Uploaded files live under ``<data_dir>/uploads``; the database holds their path. Requests find only their
 tenant's rows (``job_of``, ``outcomes(tenant=...)``), an admin key's every tenant's (tenant None);
-``create_all`` adds the tenant and admin columns to a database made before them (see ``Store._add_tenants``).
+``create_all`` adds the tenant and admin columns to a database made before them (see
+``database.add_tenants``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import create_engine, event, func, inspect, or_, select, text, update
-from sqlalchemy.engine import CursorResult, Engine, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Update
 
+from detector.service.database import connect, upgrade
 from detector.service.tables import (
     DONE,
     FAILED,
@@ -58,73 +59,19 @@ __all__ = [  # the tables' names are handed on: routes, the worker and tests imp
     "new_job_id",
     "now",
 ]
-_TENANT_TABLES = ("api_keys", "jobs", "outcomes")
 
 
 class Store:
     """Sessions over one engine; every method is a short transaction, safe to call from several threads."""
 
     def __init__(self, url: str) -> None:
-        if url.startswith("sqlite"):
-            _private_sqlite_file(url)
-        args = {"check_same_thread": False, "timeout": 30} if url.startswith("sqlite") else {}
-        self.engine: Engine = create_engine(url, connect_args=args, pool_pre_ping=True)
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.engine: Engine = connect(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_all(self) -> None:
         """Create missing tables, and add the tenant columns to tables made before them."""
         Base.metadata.create_all(self.engine)
-        self._add_tenants()
-        self._add_column("jobs", "pauses", "INTEGER NOT NULL DEFAULT 0")  # disk-fault pauses: 0 for every old job
-        self._add_column("api_keys", "admin", "BOOLEAN NOT NULL DEFAULT FALSE")  # every old key: not an admin
-
-    def _add_column(self, table: str, column: str, definition: str) -> None:
-        """Give a table made before ``column`` that column; its ``definition``'s default fills the old rows."""
-        if column in {c["name"] for c in inspect(self.engine).get_columns(table)}:
-            return
-        with suppress(DBAPIError), self.engine.begin() as conn:  # another process may add it meanwhile
-            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {definition}"))
-
-    def _add_tenants(self) -> None:
-        """Give a database from before tenants its ``tenant`` columns and each old row its owner, once.
-
-        Keys get a tenant of their own; a job goes to the tenant of the key that created it (no key: the settings
-        keys, the only ones that leave none); an outcome to its job's tenant, else to the one key whose name it
-        was recorded under ("settings key": the settings keys). Outcomes matching no key stay ownerless: the
-        CLI (``detector outcomes list``, ``recalibrate``) sees them, no API key does. The filling runs only in
-        the process that added the column, so a key created later never inherits old rows by its name.
-        """
-        added = set()
-        for table in _TENANT_TABLES:
-            if "tenant" in {c["name"] for c in inspect(self.engine).get_columns(table)}:
-                continue
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(text(f"ALTER TABLE {table} ADD COLUMN tenant VARCHAR(100)"))
-            except DBAPIError:  # another process added it meanwhile, and fills it
-                continue
-            added.add(table)
-        if not added:
-            return
-        with self.session() as s:
-            keys = s.scalars(select(ApiKey)).all()
-            for k in keys:
-                k.tenant = k.tenant or own_tenant(k.id)
-            tenant_of_key = {k.id: k.tenant for k in keys}
-            if "jobs" in added:
-                for job in s.scalars(select(Job)).all():
-                    job.tenant = tenant_of_key.get(job.api_key_id or 0, SETTINGS_TENANT)
-            if "outcomes" in added:
-                s.flush()
-                by_name: dict[str, list[str | None]] = {"settings key": [SETTINGS_TENANT]}
-                for k in keys:
-                    by_name.setdefault(k.name, []).append(k.tenant)
-                job_tenant: dict[str, str | None] = dict(s.execute(select(Job.id, Job.tenant)).all())
-                for o in s.scalars(select(OutcomeRecord)).all():
-                    named = by_name.get(o.recorded_by, [])
-                    o.tenant = job_tenant.get(o.job_id) if o.job_id else (named[0] if len(named) == 1 else None)
+        upgrade(self.engine, self._sessions)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -387,27 +334,6 @@ class Store:
     def key_name(self, key_id: int) -> str | None:
         with self.session() as s:
             return s.scalar(select(ApiKey.name).where(ApiKey.id == key_id))
-
-
-def _private_sqlite_file(url: str) -> None:
-    """Create a missing SQLite file as 0600 before SQLite does (it would follow the umask: 0644, world-readable).
-
-    SQLite gives its -wal and -shm files the database file's permissions.
-    """
-    database = make_url(url).database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return
-    with suppress(OSError):  # it exists already; or SQLite reports why it cannot be made, as before
-        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    """WAL lets readers (status, results) run while the worker writes; NORMAL sync is durable in WAL."""
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
 
 
 def _rows_updated(session: Session, statement: Update) -> int:

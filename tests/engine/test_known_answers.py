@@ -10,7 +10,7 @@ import pytest
 
 from detector.models.changepoint import box_scan, design
 from detector.models.classifier import Calibrator
-from detector.pipeline import MAX_VALIDATION_FPR, _pick_threshold
+from detector.training import MAX_VALIDATION_FPR, _pick_threshold
 
 N_DAYS = 365
 

@@ -7,7 +7,7 @@ import numpy as np
 from detector import simulate
 from detector.artifacts import length_context
 from detector.models.signature import FEATURES
-from detector.pipeline import LabelledSet, _context_threshold, fit_model, training_matrix
+from detector.training import LabelledSet, _context_threshold, fit_model, training_matrix
 
 
 def test_threshold_meets_the_clean_and_the_lookalike_limits() -> None:

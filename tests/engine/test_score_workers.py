@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import detector
 import detector.pipeline
 from detector.cli import app
-from detector.score_cli import available_cores
+from detector.cli.common import available_cores
 from tests.conftest import hourly_table
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"

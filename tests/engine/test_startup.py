@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import detector
-from detector.cli import LAZY_COMMANDS, load_command
+from detector.cli.main import LAZY_COMMANDS, load_command
 
 HEAVY = ("pandas", "sklearn", "scipy", "statsmodels", "fastapi", "sqlalchemy", "matplotlib", "dask")
 

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 import detector
 from detector.cli import app as cli
-from detector.service import cli as service_cli
+from detector.cli import serve as serve_cli
 from detector.service.app import create_app
 from detector.service.settings import Settings
 from detector.service.store import Store
@@ -122,7 +122,7 @@ def test_first_key_goes_to_a_private_file_when_no_one_watches(served: Path) -> N
 
 
 def test_first_key_is_shown_on_a_terminal_but_never_on_stderr(served: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service_cli, "_interactive", lambda: True)
+    monkeypatch.setattr(serve_cli, "_interactive", lambda: True)
     result = CliRunner().invoke(cli, ["serve"])
     assert result.exit_code == 0, result.output
     (key,) = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("dk_")]

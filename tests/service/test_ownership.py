@@ -1,7 +1,8 @@
 """Tenant isolation through the HTTP client: a key sees only its tenant's jobs, results, series, plots, outcomes.
 
 Another tenant's job answers 404 exactly as a job that does not exist, so ids do not leak. A database made
-before tenants keeps working: its rows go to the key that created them (see ``Store._add_tenants``).
+before tenants keeps working: its rows go to the key that created them (see
+``detector.service.database.add_tenants``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""A real ``detector serve`` process and a headless system Chromium, for the browser test, the README's
-screenshots (docs/screenshots.py) and the page benchmark (benchmarks/web_page.py)."""
+"""A real ``detector serve`` process and a headless system Chromium, for the browser test, the screenshots
+in docs/web.md (docs/screenshots.py) and the page benchmark (benchmarks/web_page.py)."""
 
 from __future__ import annotations
 

@@ -6,13 +6,10 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 import detector
-from detector.score_cli import command_line_message, fail
-
-out = Console()
+from detector.cli.common import command_line_message, fail, out
 
 _LONG = "long CSV or Parquet: series_id, timestamp, load [, unit]"
 

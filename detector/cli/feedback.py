@@ -12,20 +12,18 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 import detector
+from detector.cli.common import err, fail, out
+from detector.cli.database import open_store
 from detector.feedback import LoadSource, OutcomeFileError, RecalibrationReport, recalibrate
-from detector.score_cli import fail
 from detector.service.settings import Settings
 
 outcomes_app = typer.Typer(
     no_args_is_help=True, help="Record inspection outcomes and list them (in the service's database)."
 )
-out = Console()
-err = Console(stderr=True)
 
 
 def _fail(exc: Exception) -> None:
@@ -57,10 +55,9 @@ def import_cmd(
     A row naming a job belongs to that job's tenant (the keys that see the job see the outcome).
     """
     from detector.service import feedback
-    from detector.service.cli import _store
 
     try:
-        added, skipped = feedback.import_outcomes(_store(Settings()), path, recorded_by=by, tenant=tenant)
+        added, skipped = feedback.import_outcomes(open_store(Settings()), path, recorded_by=by, tenant=tenant)
     except OutcomeFileError as exc:
         for e in exc.errors[:10]:
             err.print(_error_line(e), highlight=False, soft_wrap=True)
@@ -84,9 +81,8 @@ def list_cmd(
 ) -> None:
     """Outcomes in the order they were recorded."""
     from detector.service import feedback
-    from detector.service.cli import _store
 
-    total, items = feedback.list_outcomes(_store(Settings()), series_id=series, job_id=job)
+    total, items = feedback.list_outcomes(open_store(Settings()), series_id=series, job_id=job)
     if csv is not None:
         detector.escape_formulas(pd.DataFrame([o.to_dict() for o in items])).to_csv(csv, index=False)
     table = Table("id", "series", "outcome", "job", "segment", "model", "by", "recorded", "note")
@@ -136,9 +132,8 @@ def recalibrate_cmd(
     outcomes are left out. Figures after the refit are cross-validated on the inspected series.
     """
     from detector.service import feedback
-    from detector.service.cli import _store
 
-    store = _store(Settings())
+    store = open_store(Settings())
     outcomes = feedback.all_outcomes(store)
     if not outcomes:
         _fail(detector.DataSufficiencyError("no outcomes recorded yet: `detector outcomes import FILE` first"))

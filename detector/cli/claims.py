@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 import detector
-from detector.score_cli import COUNTRY_HELP, TZ_HELP
-from detector.score_cli import fail as _fail
-
-out = Console()
-
-
-def read_rig_table(path: Path) -> dict[str, float]:
-    """The built-in rig table plus rows ``model,kw`` from a CSV (yours win)."""
-    table = dict(detector.RIGS)
-    with path.open(newline="") as fh:
-        for row_no, row in enumerate(csv.DictReader(fh), start=1):
-            try:
-                kw = float(row["kw"])
-                if not kw > 0:
-                    raise ValueError
-                table[str(row["model"]).strip()] = kw
-            except (KeyError, TypeError, ValueError):
-                raise detector.InputValidationError(
-                    field="kw", row=row_no, value=row.get("kw"), reason="rig table rows need model,kw with kw > 0"
-                ) from None
-    return table
+from detector.cli.common import COUNTRY_HELP, TZ_HELP, fail, out
 
 
 def show(result: detector.Verification) -> None:
@@ -91,7 +69,7 @@ def verify_cmd(
 
     One claim from the options, or many from ``--claims FILE`` (one results row each with ``--out``).
     """
-    from detector.claims import parse_curtail_months, parse_hours, render
+    from detector.claims import parse_curtail_months, parse_hours, read_rig_table, render
 
     if claims is not None:
         _verify_many(input_path, claims, out_path, unit, tz, country, confidence, tolerance, rig_table)
@@ -141,7 +119,7 @@ def verify_cmd(
             peers=peer_series,
         )
     except (detector.DetectorError, OSError) as exc:
-        _fail(exc)
+        fail(exc)
         return
     show(result)
     if json_out is not None:
@@ -165,14 +143,14 @@ def _verify_many(
     """The batch form: every claim of a file, a table on screen, a results CSV; exit 1 if any claim failed."""
     import pandas as pd
 
-    from detector.claims import read_claims, result_row, verify_claims
+    from detector.claims import read_claims, read_rig_table, result_row, verify_claims
 
     try:
         table = read_rig_table(rig_table) if rig_table is not None else None
         rows = read_claims(claims_path)
         series = detector.load(input_path, unit=unit, tz=tz)
     except (detector.DetectorError, OSError) as exc:
-        _fail(exc)
+        fail(exc)
         return
     results = verify_claims(series, rows, country=country, confidence=confidence, tolerance=tolerance, rig_table=table)
     view = Table("claim", "series", "verdict", "observed", "interval", "claimed", "curtailment")

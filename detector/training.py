@@ -1,0 +1,276 @@
+"""Train: labelled sets -> signature features -> classifier, calibrator and operating points -> a ``MiningModel``.
+
+The training half of the pipeline (``pipeline.py`` scores). scikit-learn is imported inside the functions that
+fit or measure, never at import time: the scoring path must not load it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from detector.artifacts import MiningModel, length_context
+from detector.errors import DataSufficiencyError, DetectorError
+from detector.features.peers import PeerPool
+from detector.ingest import iter_series
+from detector.models.signature import FEATURES
+from detector.models.trees import BoostedTrees, Calibrator
+from detector.pipeline import load_peers
+from detector.scoring import signature_of
+from detector.zones import calendar_country
+
+log = logging.getLogger(__name__)
+MAX_VALIDATION_FPR = 0.02
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LabelledSet:
+    """Loads with a truth table (series_id, label), their unit, zone and holiday country.
+
+    ``tz`` None: timestamps must carry offsets and the calendar is UTC (as ``score``); ``country`` None: the
+    zone's country (``detector.zones.calendar_country``).
+    """
+
+    name: str
+    loads: pd.DataFrame
+    truth: pd.DataFrame
+    unit: str
+    tz: str | None
+    country: str | None
+    peers: pd.DataFrame | None = None  # other places' loads over the same periods (``features.peers``)
+
+
+def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, list[str], list[int]]:
+    """Signature features, labels, ids and length in local days of every accepted series of a labelled set.
+
+    A set whose every series is rejected is a ``DataSufficiencyError`` quoting the first rejection.
+    """
+    labels = data.truth.set_index("series_id")["label"]
+    country, note = calendar_country(data.country, data.tz)
+    if note:
+        log.info("training set %s: %s", data.name, note)
+    pool = PeerPool(load_peers(data.peers, unit=data.unit, tz=data.tz), country) if data.peers is not None else None
+    rows, ys, ids, days = [], [], [], []
+    first_error: DetectorError | None = None
+    for sid, series in iter_series(data.loads, unit=data.unit, tz=data.tz):
+        if isinstance(series, DetectorError):
+            log.warning("training set %s: skipped %s: %s", data.name, sid, series)
+            first_error = first_error or series
+            continue
+        sig, _, _ = signature_of(series, country, pool)
+        rows.append(sig.features)
+        ys.append(int(labels[sid]))
+        ids.append(f"{data.name}/{sid}")
+        days.append(len(sig.view.mean))
+    if not rows and first_error is not None:
+        raise DataSufficiencyError(f"training set {data.name}: every series was rejected; the first: {first_error}")
+    return np.array(rows), np.array(ys), ids, days
+
+
+def _pick_threshold(p: np.ndarray, y: np.ndarray) -> float:
+    """Highest-F1 probability threshold whose false-positive rate stays within 2 % on validation."""
+    best, best_f1 = 0.5, -1.0
+    for t in np.unique(p):
+        flag = p >= t
+        fpr = flag[y == 0].mean() if (y == 0).any() else 0.0
+        tp = (flag & (y == 1)).sum()
+        f1 = 2 * tp / max(flag.sum() + (y == 1).sum(), 1)
+        if fpr <= MAX_VALIDATION_FPR and f1 > best_f1:
+            best, best_f1 = float(t), f1
+    return best
+
+
+CONTEXT_MAX_FPR = 0.01  # on clean windows
+CONTEXT_MAX_LOOKALIKE = 0.05  # on each kind of look-alike
+
+
+def _context_threshold(p: np.ndarray, y: np.ndarray, scenario: np.ndarray, fallback: float) -> float:
+    """Lowest out-of-fold threshold meeting the operating point on this context's real (not simulated) windows.
+
+    The operating point is the benchmark's: at most 1 % of clean windows flagged and at most 5 % of each kind
+    of look-alike (a kind needs 10 windows to count). Real loads are where false alarms come from; simulated
+    negatives are easy and would dilute the rates. With under 50 negatives the model-wide threshold stands.
+    """
+    neg = y == 0
+    if neg.sum() < 50:
+        return fallback
+    groups = [(p[neg & (scenario == "clean")], CONTEXT_MAX_FPR)]
+    groups += [
+        (p[neg & (scenario == kind)], CONTEXT_MAX_LOOKALIKE)
+        for kind in np.unique(scenario[neg])
+        if kind != "clean" and (neg & (scenario == kind)).sum() >= 10
+    ]
+    cut = 0.0
+    for values, rate in groups:
+        if len(values) == 0:
+            continue
+        values = np.sort(values)
+        k = int(np.floor(rate * len(values)))  # at most k of them at or above the threshold
+        cut = max(cut, float(np.nextafter(values[len(values) - k - 1], np.inf)))
+    return cut if cut <= 1.0 else fallback
+
+
+def metrics(p: np.ndarray, y: np.ndarray, threshold: float, flagged: np.ndarray | None = None) -> dict[str, float]:
+    """AP, ROC AUC, Brier and precision / recall / FPR at ``threshold``, or of ``flagged`` when given (the
+    answers' own flags: each series at its context's operating point, with or without peers, by length)."""
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score  # evaluation only
+
+    flag = p >= threshold if flagged is None else np.asarray(flagged, dtype=bool)
+    tp, fp = int((flag & (y == 1)).sum()), int((flag & (y == 0)).sum())
+    return {
+        "average_precision": float(average_precision_score(y, p)),
+        "roc_auc": float(roc_auc_score(y, p)),
+        "brier": float(brier_score_loss(y, p)),
+        "precision": tp / max(tp + fp, 1),
+        "recall": tp / max(int((y == 1).sum()), 1),
+        "fpr": fp / max(int((y == 0).sum()), 1),
+        "n": len(y),
+        "n_positive": int((y == 1).sum()),
+    }
+
+
+def _base_of(series_key: str) -> str:
+    """Group key of a training series ("set/BASE/..." -> "BASE").
+
+    Windows cut from one base load share it whatever set they sit in (one-year and two-month windows
+    of the same real series), so out-of-fold validation never sees a load it was fitted on.
+    """
+    _, _, sid = series_key.partition("/")
+    return sid.split("/")[0]
+
+
+def train(
+    sets: Sequence[LabelledSet],
+    *,
+    name: str = "model",
+    folds: int = 5,
+    random_state: int = 0,
+) -> MiningModel:
+    """Fit classifier, calibrator and threshold on labelled sets.
+
+    Calibration and the threshold come from out-of-fold margins (``folds``-fold, grouped so that
+    windows of one base load never sit on both sides): every series serves once as validation,
+    which gives the isotonic map and the operating point several times the data a single
+    hold-out split would. The shipped classifier is then refit on everything.
+    """
+    x, y, ids, scenarios, days = training_matrix(sets)
+    return fit_model(
+        x,
+        y,
+        ids,
+        name=name,
+        folds=folds,
+        random_state=random_state,
+        set_names=[s.name for s in sets],
+        scenarios=scenarios,
+        days=days,
+    )
+
+
+def training_matrix(
+    sets: Sequence[LabelledSet],
+) -> tuple[np.ndarray, np.ndarray, list[str], list[str], np.ndarray]:
+    """Features, labels, ids (``set/series_id``), scenario and length in days of every accepted series of ``sets``.
+
+    The slow part of ``train`` (minutes for the default model); kept apart so researchers can save it once
+    and refit classifiers and operating points on it in seconds (``fit_model``).
+    """
+    parts = [features_of(s) for s in sets]
+    x = np.vstack([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    ids = [i for p in parts for i in p[2]]
+    scenarios: list[str] = []
+    for s, (_, _, set_ids, _) in zip(sets, parts, strict=True):
+        # Looked up set by set: sets may share a name (rounds of one source), so ids repeat across sets.
+        kinds = dict(zip(s.truth["series_id"], s.truth["scenario"], strict=True)) if "scenario" in s.truth else {}
+        scenarios += [str(kinds.get(i.removeprefix(f"{s.name}/"), "clean")) for i in set_ids]
+    days = np.array([d for p in parts for d in p[3]], dtype=np.int64)
+    return x, y, ids, scenarios, days
+
+
+def oof_margins(
+    x: np.ndarray, y: np.ndarray, ids: Sequence[str], *, folds: int = 5, random_state: int = 0
+) -> tuple[np.ndarray, int]:
+    """Out-of-fold classifier margins (grouped by base load) and the number of folds used."""
+    from sklearn.model_selection import StratifiedGroupKFold  # training only: scoring never imports scikit-learn
+
+    from detector.models.classifier import SignatureClassifier
+
+    folds = min(folds, int(np.bincount(y, minlength=2).min()))
+    if folds < 2:
+        raise DataSufficiencyError("training needs at least 2 series with mining and 2 without")
+    groups = np.array([_base_of(i) for i in ids])
+    if len(set(groups)) < 2 * folds:  # too few base loads to hold whole groups out: hold out series
+        groups = np.arange(len(y))
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=random_state)
+    margin = np.empty(len(y))
+    for fit_rows, val_rows in splitter.split(x, y, groups):
+        fold = SignatureClassifier(random_state=random_state).fit(x[fit_rows], y[fit_rows])
+        margin[val_rows] = fold.decision_function(x[val_rows])
+    return margin, folds
+
+
+def fit_model(
+    x: np.ndarray,
+    y: np.ndarray,
+    ids: Sequence[str],
+    *,
+    name: str = "model",
+    folds: int = 5,
+    random_state: int = 0,
+    set_names: Sequence[str] = (),
+    scenarios: Sequence[str] | None = None,
+    days: Sequence[int] | np.ndarray | None = None,
+) -> MiningModel:
+    """``train`` on features already extracted (rows of ``x`` named ``set/series_id`` by ``ids``).
+
+    ``days`` (each row's length in local days) splits the operating points by input length too
+    (``length_context``); without it every row counts as a one-year input.
+    """
+    from detector.models.classifier import SignatureClassifier  # training only (scikit-learn)
+
+    margin, folds = oof_margins(x, y, ids, folds=folds, random_state=random_state)
+    calibrator = Calibrator.fit(margin, y)
+    p_oof = calibrator(margin)
+    threshold = _pick_threshold(p_oof, y)
+    with_peers = x[:, FEATURES.index("n_peers")] > 0
+    real = np.array([not i.startswith("sim-") for i in ids])
+    kinds = np.array(list(scenarios) if scenarios is not None else ["clean"] * len(y), dtype=object)
+    lengths = np.array([length_context(int(d)) for d in days] if days is not None else [""] * len(y))
+    thresholds: dict[str, float] = {}
+    for context, rows in (("alone", ~with_peers), ("peers", with_peers)):
+        year = rows & real & (lengths == "")
+        thresholds[context] = _context_threshold(p_oof[year], y[year], kinds[year], threshold)
+        for bucket in sorted(set(lengths[rows & real]) - {""}):
+            sel = rows & real & (lengths == bucket)
+            # A bucket with too few real negatives takes the one-year operating point (no key written).
+            t = _context_threshold(p_oof[sel], y[sel], kinds[sel], np.nan)
+            if np.isfinite(t):
+                thresholds[f"{context}/{bucket}"] = t
+    fitted = SignatureClassifier(random_state=random_state).fit(x, y)
+    clf = BoostedTrees(fitted.to_arrays(), fitted.get_params())  # what load_model gives back
+    digest = hashlib.sha256(x.tobytes() + y.tobytes() + "\n".join(ids).encode()).hexdigest()
+    # The version also changes with the operating points, which depend on the look-alike kinds as well.
+    version_key = hashlib.sha256((digest + repr(sorted(thresholds.items()))).encode()).hexdigest()
+    stamp = datetime.now(UTC)
+    return MiningModel(
+        clf,
+        calibrator,
+        threshold,
+        f"{name}-{stamp:%Y%m%d}-{version_key[:8]}",
+        FEATURES,
+        {
+            "training_data_sha256": digest,
+            "trained_at": stamp.isoformat(timespec="seconds"),
+            "training_sets": list(set_names),
+            "n_series": len(y),
+            "thresholds": thresholds,
+            "validation": {**metrics(p_oof, y, threshold), "method": f"{folds}-fold out-of-fold, grouped by base load"},
+        },
+    )
