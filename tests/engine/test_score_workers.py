@@ -120,6 +120,7 @@ def test_each_worker_receives_the_model_once_not_with_every_block(
     assert submitted == [0] * len(submitted)  # no block carries the model
     assert isinstance(results["broken"], detector.InputValidationError)  # a worker's error comes back whole
     assert results["broken"].row == 2 * 840 + 1
+    assert results["broken"].code is detector.ErrorCode.NEGATIVE_LOAD
 
 
 def test_two_workers_give_the_results_of_one(four_blocks: Path) -> None:
