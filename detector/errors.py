@@ -7,6 +7,7 @@ RFC 9457 problem; anything else is a bug.
 from __future__ import annotations
 
 import functools
+from enum import StrEnum
 from typing import Any
 
 
@@ -14,8 +15,50 @@ class DetectorError(Exception):
     """Base of every deliberate error; the CLI and the API render it cleanly."""
 
 
+class ErrorCode(StrEnum):
+    """What is wrong with an input, as a stable machine-readable name (``InputValidationError.code``).
+
+    A closed set, in the way eemeter names its disqualifications: a program branches on the code, a person
+    reads the message. A code is never renamed or reused for another meaning; new ones may be added.
+    """
+
+    NO_ROWS = "no_rows"  # a table with a header and no data rows
+    MISSING_COLUMN = "missing_column"  # a required column is absent
+    UNKNOWN_COLUMN = "unknown_column"  # a column the table does not take
+    DUPLICATE_COLUMN = "duplicate_column"  # the same column twice
+    FILE_NOT_FOUND = "file_not_found"  # no file at the path given
+    UNREADABLE_FILE = "unreadable_file"  # not a CSV/Parquet file, or one that cannot be parsed
+    MISSING_VALUE = "missing_value"  # an empty cell, or a required value or option not given
+    BAD_VALUE = "bad_value"  # not a number, not a valid text
+    NON_FINITE_VALUE = "non_finite_value"  # infinity where a finite number is needed
+    NEGATIVE_LOAD = "negative_load"  # a load below zero
+    OUT_OF_RANGE = "out_of_range"  # a number outside its allowed range
+    BAD_CHOICE = "bad_choice"  # not one of the allowed names (outcome, engine, rig model, ...)
+    CONFLICTING_OPTIONS = "conflicting_options"  # two options that cannot be given together
+    BAD_UNIT = "bad_unit"  # an unknown unit, or mixed units within a series
+    BAD_ZONE = "bad_zone"  # not an IANA time zone
+    BAD_COUNTRY = "bad_country"  # no holiday calendar for this country
+    BAD_CALENDAR = "bad_calendar"  # an unknown calendar, or Solar Hijri timestamps without a zone
+    BAD_TIMESTAMP = "bad_timestamp"  # not a date-time (ISO 8601, or Solar Hijri with calendar solar-hijri)
+    NAIVE_TIMESTAMP = "naive_timestamp"  # no UTC offset and no zone given, or a series mixing both ways
+    DST_LOCAL_TIME = "dst_local_time"  # a local time skipped or repeated by a daylight-saving change
+    TIMESTAMP_OUT_OF_RANGE = "timestamp_out_of_range"  # before or after the supported span (or the future)
+    DUPLICATE_TIMESTAMP = "duplicate_timestamp"  # one timestamp with conflicting values
+    BAD_RESOLUTION = "bad_resolution"  # a step that does not divide the hour, or mixed steps
+    LENGTH_MISMATCH = "length_mismatch"  # not one value per timestamp
+    TOO_LONG = "too_long"  # a text over its maximum length
+    UNKNOWN_REFERENCE = "unknown_reference"  # names a series, job, feeder or meter that does not exist
+    INCONSISTENT = "inconsistent"  # values that contradict each other (an end before its start, ...)
+    DUPLICATE_ID = "duplicate_id"  # an id that repeats, or a meter mapped twice at once
+    UNMAPPED = "unmapped"  # a meter series with no mapping row
+    INVALID = "invalid"  # an error built without a code (code outside this package)
+
+
 class InputValidationError(DetectorError, ValueError):
-    """Bad input: names the series, the 1-based data row, the field and the offending value."""
+    """Bad input: names the series, the 1-based data row, the field and the offending value.
+
+    ``code`` (an ``ErrorCode``) says what is wrong as a stable name; every raise in this package gives one.
+    """
 
     def __init__(
         self,
@@ -26,9 +69,11 @@ class InputValidationError(DetectorError, ValueError):
         row: int | None = None,
         series_id: str | None = None,
         more: int = 0,
+        code: ErrorCode = ErrorCode.INVALID,
     ) -> None:
         self.field, self.value, self.reason = field, value, reason
         self.row, self.series_id, self.more = row, series_id, more
+        self.code = ErrorCode(code)
         where = f"row {row}, " if row is not None else ""
         message = f"{where}field {field!r}: {reason} (got {value!r})"
         if more:
@@ -41,7 +86,8 @@ class InputValidationError(DetectorError, ValueError):
         # Exception pickling calls cls(*args), which keyword-only arguments refuse; rebuild from the
         # fields instead, so the error survives the trip back from a worker process.
         fields: dict[str, Any] = {"field": self.field, "value": self.value, "reason": self.reason, "row": self.row}
-        return functools.partial(type(self), **fields, series_id=self.series_id, more=self.more), ()
+        fields |= {"series_id": self.series_id, "more": self.more, "code": self.code}
+        return functools.partial(type(self), **fields), ()
 
 
 class SeriesError(DetectorError):

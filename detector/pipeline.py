@@ -101,16 +101,19 @@ def iter_scores(
         ):
             yield sid, s if isinstance(s, DetectorError) else score(s)
         return
-    score_block = functools.partial(_score_block, unit=unit, tz=tz, min_days=min_days, score=score, calendar=calendar)
     blocks = read_blocks(source, unit=unit, tz=tz, chunk_rows=chunk_rows, calendar=calendar)
     first, second = next(blocks, None), next(blocks, None)
     if first is None or second is None:  # one block: a worker would only add its start-up (seconds) to the same work
         if first is not None:
-            yield from score_block(*first)
+            yield from _score_block(*first, unit=unit, tz=tz, min_days=min_days, score=score, calendar=calendar)
         return
     # Workers take whole blocks (validation and scoring), so this process only reads the file.
     # spawn, not fork: the caller may run threads (a progress bar) that fork would copy mid-lock.
-    executor = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_one_thread_each)
+    # The model (inside ``score``) goes to each worker once, at its start; a block is sent without it.
+    executor = ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(score,)
+    )
+    score_block = functools.partial(_score_block_in_worker, unit=unit, tz=tz, min_days=min_days, calendar=calendar)
     in_flight: deque[Future[list[tuple[str, ScoreReport | DetectorError]]]] = deque()
     try:
         for row0, frame in itertools.chain((first, second), blocks):
@@ -265,9 +268,24 @@ def _unmodelled(series_id: str, exc: np.linalg.LinAlgError) -> DataSufficiencyEr
     return DataSufficiencyError(f"series could not be modelled: {exc}", series_id=series_id)
 
 
-def _one_thread_each() -> None:
-    """Worker start-up: one BLAS/OpenMP thread per worker, so ``workers`` processes use ``workers`` cores."""
+# The scorer (model included) of a worker process, set once by ``_start_worker``. A module-level slot breaks
+# the no-global-state rule on purpose: it lives only in spawned worker processes (this process never sets
+# it), and it spares pickling the model again with every block submitted.
+_WORKER_SCORE: list[Callable[[LoadSeries], ScoreReport | DetectorError]] = []
+
+
+def _start_worker(score: Callable[[LoadSeries], ScoreReport | DetectorError]) -> None:
+    """Worker start-up: keep the scorer (sent once), and one BLAS/OpenMP thread per worker, so ``workers``
+    processes use ``workers`` cores."""
+    _WORKER_SCORE[:] = [score]
     threadpool_limits(1)
+
+
+def _score_block_in_worker(
+    row0: int, frame: pd.DataFrame, *, unit: str | None, tz: str | None, min_days: float, calendar: str
+) -> list[tuple[str, ScoreReport | DetectorError]]:
+    """``_score_block`` with the scorer this worker was started with."""
+    return _score_block(row0, frame, unit=unit, tz=tz, min_days=min_days, score=_WORKER_SCORE[0], calendar=calendar)
 
 
 def score(

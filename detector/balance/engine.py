@@ -33,7 +33,7 @@ from detector.balance.evidence import describe, gap_shape, meter_changes
 from detector.balance.losses import SEASONAL_DAYS, fit_loss, loss_terms
 from detector.balance.mapping import Assignment, check_mapping, read_mapping
 from detector.balance.report import FeederBalance, LossModel
-from detector.errors import InputValidationError
+from detector.errors import ErrorCode, InputValidationError
 from detector.ingest import LoadSeries, Source, load, read_table
 from detector.ingest.units import convert_power, watts_per
 from detector.models.changepoint import Box, box_scan, refit
@@ -93,7 +93,13 @@ class BalanceInputError(InputValidationError):
 
     def __init__(self, table: str, exc: InputValidationError) -> None:
         super().__init__(
-            field=exc.field, value=exc.value, reason=exc.reason, row=exc.row, series_id=exc.series_id, more=exc.more
+            field=exc.field,
+            value=exc.value,
+            reason=exc.reason,
+            row=exc.row,
+            series_id=exc.series_id,
+            more=exc.more,
+            code=exc.code,
         )
         self.table = table
         self.args = (f"{table}: {self.args[0]}",)
@@ -118,6 +124,7 @@ def _check_all_mapped(frame: pd.DataFrame, series: dict[str, LoadSeries], assign
     rows = np.flatnonzero(ids.isin(missing).to_numpy())
     first = int(rows[0])
     raise InputValidationError(
+        code=ErrorCode.UNMAPPED,
         row=first + 1,
         field="series_id",
         value=str(ids.iloc[first]),
@@ -147,6 +154,7 @@ def _on_grid(series: LoadSeries, start: pd.Timestamp, n: int, feeder_id: str) ->
     if offset_ns % HOUR_NS:
         minutes = (series.start.value % HOUR_NS) // 60_000_000_000
         raise InputValidationError(
+            code=ErrorCode.INCONSISTENT,
             field="timestamp",
             value=series.start.isoformat(),
             reason=f"meter hours start {minutes} min past the UTC hour, feeder {feeder_id!r}'s at "

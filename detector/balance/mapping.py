@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from detector.errors import InputValidationError
+from detector.errors import ErrorCode, InputValidationError
 from detector.ingest.table import file_path, is_parquet, read_errors
 
 MAPPING_COLUMNS: tuple[str, ...] = ("meter_id", "feeder_id")
@@ -57,13 +57,14 @@ def read_mapping(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     for col in MAPPING_COLUMNS:
         if col not in names:
             raise InputValidationError(
+                code=ErrorCode.MISSING_COLUMN,
                 field=col,
                 value=names,
                 reason="required mapping column missing; a mapping has columns meter_id, feeder_id"
                 " [, valid_from, valid_to]",
             )
     if len(frame) == 0:
-        raise InputValidationError(field="meter_id", value=0, reason="mapping has no data rows")
+        raise InputValidationError(code=ErrorCode.NO_ROWS, field="meter_id", value=0, reason="mapping has no data rows")
     return frame
 
 
@@ -74,7 +75,11 @@ def _ids(frame: pd.DataFrame, col: str) -> np.ndarray:
     if bad.size:
         i = int(bad[0])
         raise InputValidationError(
-            row=i + 1, field=col, value=None if pd.isna(raw.iloc[i]) else raw.iloc[i], reason=f"{col} is empty"
+            code=ErrorCode.MISSING_VALUE,
+            row=i + 1,
+            field=col,
+            value=None if pd.isna(raw.iloc[i]) else raw.iloc[i],
+            reason=f"{col} is empty",
         )
     values: np.ndarray = text.to_numpy(dtype=object)
     return values
@@ -93,13 +98,18 @@ def _times(frame: pd.DataFrame, col: str, tz: str | None, open_value: int) -> np
             ts = pd.Timestamp(value.strip() if isinstance(value, str) else value)
         except (ValueError, TypeError) as exc:
             raise InputValidationError(
-                row=i + 1, field=col, value=value, reason=f"{col} is not an ISO 8601 date or date-time"
+                code=ErrorCode.BAD_TIMESTAMP,
+                row=i + 1,
+                field=col,
+                value=value,
+                reason=f"{col} is not an ISO 8601 date or date-time",
             ) from exc
         if ts is pd.NaT:
             continue
         if ts.tzinfo is None:
             if tz is None:
                 raise InputValidationError(
+                    code=ErrorCode.NAIVE_TIMESTAMP,
                     row=i + 1,
                     field=col,
                     value=value,
@@ -108,7 +118,11 @@ def _times(frame: pd.DataFrame, col: str, tz: str | None, open_value: int) -> np
             ts = ts.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
             if ts is pd.NaT:
                 raise InputValidationError(
-                    row=i + 1, field=col, value=value, reason=f"local time is repeated by a DST change in {tz}"
+                    code=ErrorCode.DST_LOCAL_TIME,
+                    row=i + 1,
+                    field=col,
+                    value=value,
+                    reason=f"local time is repeated by a DST change in {tz}",
                 )
         out[i] = ts.tz_convert("UTC").value
     return out
@@ -140,6 +154,7 @@ def check_mapping(
         row = i + 1
         if start[i] >= end[i]:
             raise InputValidationError(
+                code=ErrorCode.INCONSISTENT,
                 row=row,
                 field="valid_to",
                 value=frame["valid_to"].iloc[i],
@@ -147,15 +162,24 @@ def check_mapping(
             )
         if feeders[i] not in feeder_spans:
             raise InputValidationError(
-                row=row, field="feeder_id", value=feeders[i], reason="no feeder series with this id"
+                code=ErrorCode.UNKNOWN_REFERENCE,
+                row=row,
+                field="feeder_id",
+                value=feeders[i],
+                reason="no feeder series with this id",
             )
         if meters[i] not in meter_ids:
             raise InputValidationError(
-                row=row, field="meter_id", value=meters[i], reason="no meter series with this id"
+                code=ErrorCode.UNKNOWN_REFERENCE,
+                row=row,
+                field="meter_id",
+                value=meters[i],
+                reason="no meter series with this id",
             )
         f0, f1 = feeder_spans[feeders[i]]
         if start[i] != _OPEN_START and start[i] >= f1:
             raise InputValidationError(
+                code=ErrorCode.TIMESTAMP_OUT_OF_RANGE,
                 row=row,
                 field="valid_from",
                 value=frame["valid_from"].iloc[i],
@@ -163,6 +187,7 @@ def check_mapping(
             )
         if end[i] != _OPEN_END and end[i] <= f0:
             raise InputValidationError(
+                code=ErrorCode.TIMESTAMP_OUT_OF_RANGE,
                 row=row,
                 field="valid_to",
                 value=frame["valid_to"].iloc[i],
@@ -201,4 +226,6 @@ def _check_overlaps(
             f"this row to {feeders[b]!r}"
         )
     more = len(clashes) - 1
-    raise InputValidationError(row=b + 1, field="valid_from", value=value, reason=reason, more=more)
+    raise InputValidationError(
+        code=ErrorCode.DUPLICATE_ID, row=b + 1, field="valid_from", value=value, reason=reason, more=more
+    )

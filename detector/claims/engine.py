@@ -28,7 +28,7 @@ from detector.claims.curtailment import band, curtailment
 from detector.claims.model import Claim, ClaimRow
 from detector.claims.report import Verification, judge
 from detector.claims.step import estimate_step
-from detector.errors import DataSufficiencyError, DetectorError, InputValidationError
+from detector.errors import DataSufficiencyError, DetectorError, ErrorCode, InputValidationError
 from detector.features import peers as peer_features
 from detector.features.calendar import Calendar, CalendarSpec, calendar_features, date_text
 from detector.features.daily import DailyView, daily_view
@@ -91,7 +91,9 @@ def _verify(
     """``verify`` with the holiday country settled."""
     claim.check()
     if not 0.5 <= confidence < 1:
-        raise InputValidationError(field="confidence", value=confidence, reason="must be in [0.5, 1)")
+        raise InputValidationError(
+            code=ErrorCode.OUT_OF_RANGE, field="confidence", value=confidence, reason="must be in [0.5, 1)"
+        )
     kw_rig = claim.rig_kw(rig_table)
     claimed_kw = claim.claimed_kw(rig_table)
     claimed = convert_power(claimed_kw, "kW", series.unit)
@@ -308,12 +310,29 @@ def verify_claims(
     for row in claims:
         target = by_id.get(row.series_id)
         if target is None:
-            out.append((row, InputValidationError(field="series_id", value=row.series_id, reason="no such series")))
+            out.append(
+                (
+                    row,
+                    InputValidationError(
+                        code=ErrorCode.UNKNOWN_REFERENCE,
+                        field="series_id",
+                        value=row.series_id,
+                        reason="no such series",
+                    ),
+                )
+            )
             continue
         names = [k for k in by_id if k != row.series_id] if row.peers == "all" else list(row.peers)
         missing = [p for p in names if p not in by_id]
         if missing:
-            out.append((row, InputValidationError(field="peers", value=missing[0], reason="no such series")))
+            out.append(
+                (
+                    row,
+                    InputValidationError(
+                        code=ErrorCode.UNKNOWN_REFERENCE, field="peers", value=missing[0], reason="no such series"
+                    ),
+                )
+            )
             continue
         try:
             result = verify(

@@ -12,7 +12,7 @@ import pandas as pd
 
 from detector.claims.model import Claim, ClaimRow, parse_curtail_months, parse_hours
 from detector.claims.report import Verification
-from detector.errors import DetectorError, InputValidationError
+from detector.errors import DetectorError, ErrorCode, InputValidationError
 from detector.rigs import RIGS
 
 _NUMBERS = ("rigs", "kw_per_rig", "power_kw", "uptime", "licensed_kw", "curtail_share")
@@ -30,11 +30,16 @@ def read_claims(source: str | Path | pd.DataFrame) -> list[ClaimRow]:
         try:
             frame = pd.read_csv(source, dtype=str, keep_default_na=False)
         except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputValidationError(field="claims", value=str(source), reason=f"not a readable CSV: {exc}") from exc
+            raise InputValidationError(
+                code=ErrorCode.UNREADABLE_FILE, field="claims", value=str(source), reason=f"not a readable CSV: {exc}"
+            ) from exc
     for required in ("series_id", "start"):
         if required not in frame.columns:
             raise InputValidationError(
-                field=required, value=list(frame.columns), reason="claims table needs this column"
+                code=ErrorCode.MISSING_COLUMN,
+                field=required,
+                value=list(frame.columns),
+                reason="claims table needs this column",
             )
     out: list[ClaimRow] = []
     seen: set[str] = set()
@@ -46,16 +51,22 @@ def read_claims(source: str | Path | pd.DataFrame) -> list[ClaimRow]:
             try:
                 numbers[name] = float(text) if text else None
             except ValueError:
-                raise InputValidationError(row=i, field=name, value=text, reason="not a number") from None
+                raise InputValidationError(
+                    code=ErrorCode.BAD_VALUE, row=i, field=name, value=text, reason="not a number"
+                ) from None
         flag = cell.get("dedicated", "").lower()
         if flag not in _TRUE | _FALSE:
-            raise InputValidationError(row=i, field="dedicated", value=flag, reason="use true or false")
+            raise InputValidationError(
+                code=ErrorCode.BAD_CHOICE, row=i, field="dedicated", value=flag, reason="use true or false"
+            )
         claim_id = cell.get("claim_id") or str(i)
         if claim_id in seen:
-            raise InputValidationError(row=i, field="claim_id", value=claim_id, reason="repeats an earlier row")
+            raise InputValidationError(
+                code=ErrorCode.DUPLICATE_ID, row=i, field="claim_id", value=claim_id, reason="repeats an earlier row"
+            )
         seen.add(claim_id)
         if not cell["series_id"]:
-            raise InputValidationError(row=i, field="series_id", value="", reason="empty")
+            raise InputValidationError(code=ErrorCode.MISSING_VALUE, row=i, field="series_id", value="", reason="empty")
         try:
             curtail_months, curtail_calendar = parse_curtail_months(cell.get("curtail_months"))
             claim = Claim(
@@ -75,7 +86,9 @@ def read_claims(source: str | Path | pd.DataFrame) -> list[ClaimRow]:
             claim.check()
             claim.rig_kw()
         except InputValidationError as exc:
-            raise InputValidationError(row=i, field=exc.field, value=exc.value, reason=exc.reason) from None
+            raise InputValidationError(
+                code=exc.code, row=i, field=exc.field, value=exc.value, reason=exc.reason
+            ) from None
         peers_text = cell.get("peers", "")
         peers: tuple[str, ...] | Literal["all"] = (
             "all" if peers_text.lower() == "all" else tuple(p.strip() for p in peers_text.split(",") if p.strip())
@@ -120,16 +133,24 @@ def read_rig_table(path: str | Path) -> dict[str, float]:
         columns = list(reader.fieldnames or [])
         for required in ("model", "kw"):
             if required not in columns:
-                raise InputValidationError(field=required, value=columns, reason="rig table needs this column")
+                raise InputValidationError(
+                    code=ErrorCode.MISSING_COLUMN, field=required, value=columns, reason="rig table needs this column"
+                )
         for i, row in enumerate(reader, start=1):
             model, text = (row["model"] or "").strip(), (row["kw"] or "").strip()  # a short row's cells are None
             if not model:
-                raise InputValidationError(row=i, field="model", value=model, reason="rig model is empty")
+                raise InputValidationError(
+                    code=ErrorCode.MISSING_VALUE, row=i, field="model", value=model, reason="rig model is empty"
+                )
             try:
                 kw = float(text)
             except ValueError:
-                raise InputValidationError(row=i, field="kw", value=text, reason="kW per rig is not a number") from None
+                raise InputValidationError(
+                    code=ErrorCode.BAD_VALUE, row=i, field="kw", value=text, reason="kW per rig is not a number"
+                ) from None
             if not (math.isfinite(kw) and kw > 0):
-                raise InputValidationError(row=i, field="kw", value=text, reason="kW per rig must be > 0")
+                raise InputValidationError(
+                    code=ErrorCode.OUT_OF_RANGE, row=i, field="kw", value=text, reason="kW per rig must be > 0"
+                )
             table[model] = kw
     return table

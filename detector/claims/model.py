@@ -14,7 +14,7 @@ from typing import Literal
 
 import pandas as pd
 
-from detector.errors import InputValidationError
+from detector.errors import ErrorCode, InputValidationError
 from detector.ingest.solar_hijri import CALENDARS, month_number
 from detector.rigs import RIGS
 
@@ -56,44 +56,65 @@ class Claim:
             if name.replace(" ", "").lower() == self.rig_model.replace(" ", "").lower():
                 return kw
         raise InputValidationError(
-            field="rig_model", value=self.rig_model, reason=f"unknown rig model; known: {', '.join(table)}"
+            code=ErrorCode.BAD_CHOICE,
+            field="rig_model",
+            value=self.rig_model,
+            reason=f"unknown rig model; known: {', '.join(table)}",
         )
 
     def check(self) -> None:
         """Refuse claims that cannot be checked, naming the field."""
         if (self.rigs is None) == (self.power_kw is None):
             raise InputValidationError(
-                field="rigs", value=self.rigs, reason="give either the number of rigs or the total power_kw"
+                code=ErrorCode.CONFLICTING_OPTIONS,
+                field="rigs",
+                value=self.rigs,
+                reason="give either the number of rigs or the total power_kw",
             )
         positive = {"rigs": self.rigs, "kw_per_rig": self.kw_per_rig, "power_kw": self.power_kw}
         positive["licensed_kw"] = self.licensed_kw
         for name, value in positive.items():
             if value is not None and not (math.isfinite(value) and value > 0):
-                raise InputValidationError(field=name, value=value, reason="must be a positive number")
+                raise InputValidationError(
+                    code=ErrorCode.OUT_OF_RANGE, field=name, value=value, reason="must be a positive number"
+                )
         for name, value in (("uptime", self.uptime), ("curtail_share", self.curtail_share)):
             if not (math.isfinite(value) and 0 < value <= 1):
-                raise InputValidationError(field=name, value=value, reason="must be a share in (0, 1]")
+                raise InputValidationError(
+                    code=ErrorCode.OUT_OF_RANGE, field=name, value=value, reason="must be a share in (0, 1]"
+                )
         bad = [h for h in self.curtail_hours if not 0 <= h <= 23]
         if bad:
-            raise InputValidationError(field="curtail_hours", value=bad[0], reason="hours must be 0..23 (local)")
+            raise InputValidationError(
+                code=ErrorCode.OUT_OF_RANGE, field="curtail_hours", value=bad[0], reason="hours must be 0..23 (local)"
+            )
         bad_months = [m for m in self.curtail_months if not 1 <= m <= 12]
         if bad_months:
-            raise InputValidationError(field="curtail_months", value=bad_months[0], reason="months must be 1..12")
+            raise InputValidationError(
+                code=ErrorCode.OUT_OF_RANGE, field="curtail_months", value=bad_months[0], reason="months must be 1..12"
+            )
         if self.curtail_calendar not in CALENDARS:
             raise InputValidationError(
+                code=ErrorCode.BAD_CALENDAR,
                 field="curtail_calendar",
                 value=self.curtail_calendar,
                 reason=f"calendar must be one of {', '.join(CALENDARS)}",
             )
         if len(set(self.curtail_hours)) >= 24:
             raise InputValidationError(
-                field="curtail_hours", value=len(self.curtail_hours), reason="curtailment cannot cover all 24 hours"
+                code=ErrorCode.OUT_OF_RANGE,
+                field="curtail_hours",
+                value=len(self.curtail_hours),
+                reason="curtailment cannot cover all 24 hours",
             )
         try:
             pd.Timestamp(self.start)
         except (ValueError, TypeError) as exc:
             raise InputValidationError(
-                field="start", value=self.start, reason="not a date or time (use ISO 8601, e.g. 2023-05-01)"
+                code=ErrorCode.BAD_TIMESTAMP,
+                field="start",
+                value=self.start,
+                reason="not a date or time (use ISO 8601, e.g. 2023-05-01)",
             ) from exc
 
     def claimed_kw(self, rig_table: dict[str, float] | None = None) -> float:
@@ -126,17 +147,17 @@ def _cyclic(text: str | None, first: int, count: int, inclusive: bool, field: st
         try:
             ends = [int(v) for v in part.split("-", 1)]
         except ValueError:
-            raise InputValidationError(field=field, value=text, reason=hint) from None
+            raise InputValidationError(code=ErrorCode.BAD_VALUE, field=field, value=text, reason=hint) from None
         if len(ends) == 1:
             values += ends
             continue
         a, b = ends
         if not first <= a <= last_start:
             reason = f"range {part.strip()!r} starts at {a}, outside {first}..{last_start}; {hint}"
-            raise InputValidationError(field=field, value=text, reason=reason)
+            raise InputValidationError(code=ErrorCode.OUT_OF_RANGE, field=field, value=text, reason=reason)
         if not first <= b <= last_end:
             reason = f"range {part.strip()!r} ends at {b}, outside {first}..{last_end}; {hint}"
-            raise InputValidationError(field=field, value=text, reason=reason)
+            raise InputValidationError(code=ErrorCode.OUT_OF_RANGE, field=field, value=text, reason=reason)
         start, stop = a - first, b - first + int(inclusive)
         values += [first + (start + i) % count for i in range((stop - start) % count or count)]
     return tuple(sorted(set(values)))
@@ -171,6 +192,8 @@ def parse_curtail_months(text: str | None) -> tuple[tuple[int, ...], str]:
             continue
         month = month_number(token)
         if month is None:
-            raise InputValidationError(field="curtail_months", value=text, reason=_PERSIAN_HINT)
+            raise InputValidationError(
+                code=ErrorCode.BAD_VALUE, field="curtail_months", value=text, reason=_PERSIAN_HINT
+            )
         numbers.append(str(month))
     return _cyclic("".join(numbers), 1, 12, True, "curtail_months", _PERSIAN_HINT), "solar-hijri"

@@ -76,7 +76,12 @@ def verify_cmd(
         return
     try:
         if start is None:
-            raise detector.InputValidationError(field="start", value=None, reason="give --start (or --claims FILE)")
+            raise detector.InputValidationError(
+                code=detector.ErrorCode.MISSING_VALUE,
+                field="start",
+                value=None,
+                reason="give --start (or --claims FILE)",
+            )
         table = read_rig_table(rig_table) if rig_table is not None else None
         months, months_calendar = parse_curtail_months(curtail_months)
         claim = detector.Claim(
@@ -98,15 +103,28 @@ def verify_cmd(
         ids = [s.series_id for s in series]
         if series_id is None and len(series) > 1:
             raise detector.InputValidationError(
-                field="series_id", value=None, reason=f"the file holds {len(series)} series; name one with --series-id"
+                code=detector.ErrorCode.MISSING_VALUE,
+                field="series_id",
+                value=None,
+                reason=f"the file holds {len(series)} series; name one with --series-id",
             )
         target_id = series_id if series_id is not None else ids[0]
         if target_id not in ids:
-            raise detector.InputValidationError(field="series_id", value=target_id, reason="no such series in the file")
+            raise detector.InputValidationError(
+                code=detector.ErrorCode.UNKNOWN_REFERENCE,
+                field="series_id",
+                value=target_id,
+                reason="no such series in the file",
+            )
         wanted = set(ids) - {target_id} if peers == "all" else {p.strip() for p in (peers or "").split(",") if p}
         missing = sorted(wanted - set(ids))
         if missing:
-            raise detector.InputValidationError(field="peers", value=missing[0], reason="no such series in the file")
+            raise detector.InputValidationError(
+                code=detector.ErrorCode.UNKNOWN_REFERENCE,
+                field="peers",
+                value=missing[0],
+                reason="no such series in the file",
+            )
         target = series[ids.index(target_id)]
         peer_series = [s for s in series if s.series_id in wanted and s.series_id != target_id]
         result = detector.verify_claim(

@@ -104,13 +104,20 @@ def load_model_opt(model: Path | None) -> detector.MiningModel:
 def peers_arg(peers: str, peers_file: Path | None) -> str | Path:
     """``--peers`` and ``--peers-file`` -> the ``peers=`` argument of ``detector.iter_scores``."""
     if peers not in PEERS_CHOICES:
-        fail(detector.InputValidationError(field="--peers", value=peers, reason="peers must be auto or none"))
+        fail(
+            detector.InputValidationError(
+                code=detector.ErrorCode.BAD_CHOICE, field="--peers", value=peers, reason="peers must be auto or none"
+            )
+        )
     if peers_file is None:
         return peers
     if peers == "none":
         fail(
             detector.InputValidationError(
-                field="--peers-file", value=str(peers_file), reason="give --peers none or --peers-file, not both"
+                code=detector.ErrorCode.CONFLICTING_OPTIONS,
+                field="--peers-file",
+                value=str(peers_file),
+                reason="give --peers none or --peers-file, not both",
             )
         )
     return peers_file

@@ -51,7 +51,11 @@ def evaluate_cmd(
     frame = pd.read_parquet(data) if data.suffix.lower() in (".parquet", ".pq") else pd.read_csv(data)
     u = unit or (str(frame["unit"].iloc[0]) if "unit" in frame else None)
     if u is None:
-        fail(detector.InputValidationError(field="unit", value=None, reason="pass --unit"))
+        fail(
+            detector.InputValidationError(
+                code=detector.ErrorCode.MISSING_VALUE, field="unit", value=None, reason="pass --unit"
+            )
+        )
     truth_df = pd.read_csv(truth, parse_dates=["start", "end"])
     names = list(detector.BASELINES) if baselines else []
     from detector.pipeline import resolve_peers

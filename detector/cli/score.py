@@ -82,16 +82,33 @@ def score_cmd(
     OUT/scores.csv (ranked).
     """
     if threshold is not None and top is not None:
-        fail(detector.InputValidationError(field="--top", value=top, reason="give --threshold or --top, not both"))
+        fail(
+            detector.InputValidationError(
+                code=detector.ErrorCode.CONFLICTING_OPTIONS,
+                field="--top",
+                value=top,
+                reason="give --threshold or --top, not both",
+            )
+        )
     if engine not in ("local", "dask"):
-        fail(detector.InputValidationError(field="--engine", value=engine, reason="engine must be local or dask"))
+        fail(
+            detector.InputValidationError(
+                code=detector.ErrorCode.BAD_CHOICE,
+                field="--engine",
+                value=engine,
+                reason="engine must be local or dask",
+            )
+        )
     peers_choice = peers_arg(peers, peers_file)
     note = calendar_note(country, tz)
     if engine == "dask":
         if peers_file is not None:
             fail(
                 detector.InputValidationError(
-                    field="--peers-file", value=str(peers_file), reason="the dask engine scores each series alone"
+                    code=detector.ErrorCode.CONFLICTING_OPTIONS,
+                    field="--peers-file",
+                    value=str(peers_file),
+                    reason="the dask engine scores each series alone",
                 )
             )
         if peers_choice == "auto":
@@ -260,7 +277,14 @@ def _score_on_dask(
 ) -> None:
     """`score --engine dask`: results dataset on the cluster, then the same ranked file as the local engine."""
     if segments is not None:
-        fail(detector.InputValidationError(field="--segments", value=str(segments), reason="not with --engine dask"))
+        fail(
+            detector.InputValidationError(
+                code=detector.ErrorCode.CONFLICTING_OPTIONS,
+                field="--segments",
+                value=str(segments),
+                reason="not with --engine dask",
+            )
+        )
     try:
         run = detector.score_dataset(
             input_path,

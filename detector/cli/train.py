@@ -20,13 +20,20 @@ def _labelled(paths: list[Path], unit: str | None, tz: str | None, country: str 
         if not truth_path.exists():
             fail(
                 detector.InputValidationError(
-                    field="truth", value=str(truth_path), reason=f"no truth table beside {path.name}"
+                    code=detector.ErrorCode.FILE_NOT_FOUND,
+                    field="truth",
+                    value=str(truth_path),
+                    reason=f"no truth table beside {path.name}",
                 )
             )
         frame = pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pd.read_csv(path)
         u = unit or (str(frame["unit"].iloc[0]) if "unit" in frame else None)
         if u is None:
-            fail(detector.InputValidationError(field="unit", value=None, reason=f"{path.name}: pass --unit"))
+            fail(
+                detector.InputValidationError(
+                    code=detector.ErrorCode.MISSING_VALUE, field="unit", value=None, reason=f"{path.name}: pass --unit"
+                )
+            )
         sets.append(detector.LabelledSet(path.stem, frame, pd.read_csv(truth_path), str(u), tz, country))
     return sets
 

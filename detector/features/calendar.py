@@ -14,7 +14,7 @@ import holidays
 import numpy as np
 import pandas as pd
 
-from detector.errors import InputValidationError
+from detector.errors import ErrorCode, InputValidationError
 from detector.ingest.solar_hijri import MONTHS as SOLAR_HIJRI_MONTHS
 
 # Countries where Ramadan changes daily load shapes enough to model; a parameter elsewhere.
@@ -56,7 +56,10 @@ def check_country(country: str) -> str:
     """``country`` in capitals when the ``holidays`` package has its calendar, else an ``InputValidationError``."""
     if country.upper() not in holidays.list_supported_countries():
         raise InputValidationError(
-            field="country", value=country, reason="unknown holiday country; use an ISO 3166 code such as 'IR' or 'US'"
+            code=ErrorCode.BAD_COUNTRY,
+            field="country",
+            value=country,
+            reason="unknown holiday country; use an ISO 3166 code such as 'IR' or 'US'",
         )
     return country.upper()
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from detector.errors import InputValidationError
+from detector.errors import ErrorCode, InputValidationError
 
 OUTCOMES: tuple[str, ...] = ("mining", "not_mining", "not_inspected")
 REQUIRED_COLUMNS: tuple[str, ...] = ("series_id", "outcome")
@@ -91,7 +91,7 @@ class UnknownReferenceError(InputValidationError):
     """An outcome that names a job, or a series of a job, that does not exist (``kind``: unknown-job/-series)."""
 
     def __init__(self, *, kind: str, field: str, value: object, reason: str, row: int | None = None) -> None:
-        super().__init__(field=field, value=value, reason=reason, row=row)
+        super().__init__(field=field, value=value, reason=reason, row=row, code=ErrorCode.UNKNOWN_REFERENCE)
         self.kind = kind
 
 
@@ -100,7 +100,7 @@ class OutcomeFileError(InputValidationError):
 
     def __init__(self, errors: list[InputValidationError]) -> None:
         first = errors[0]
-        super().__init__(field=first.field, value=first.value, reason=first.reason, row=first.row)
+        super().__init__(field=first.field, value=first.value, reason=first.reason, row=first.row, code=first.code)
         self.errors = tuple(errors)
         message = str(first)
         if len(errors) > 1:
@@ -117,13 +117,21 @@ def _text(raw: Mapping[str, Any], name: str, row: int | None, *, required: bool 
     text = str(value).strip()
     if not text:
         if required:
-            raise InputValidationError(row=row, field=name, value=value, reason=f"{name} is empty")
+            raise InputValidationError(
+                code=ErrorCode.MISSING_VALUE, row=row, field=name, value=value, reason=f"{name} is empty"
+            )
         return None
     if "\x00" in text:  # no database stores it as text
-        raise InputValidationError(row=row, field=name, value=text, reason="contains a NUL character")
+        raise InputValidationError(
+            code=ErrorCode.BAD_VALUE, row=row, field=name, value=text, reason="contains a NUL character"
+        )
     if len(text) > MAX_LENGTH[name]:
         raise InputValidationError(
-            row=row, field=name, value=text[:40] + "...", reason=f"longer than {MAX_LENGTH[name]} characters"
+            code=ErrorCode.TOO_LONG,
+            row=row,
+            field=name,
+            value=text[:40] + "...",
+            reason=f"longer than {MAX_LENGTH[name]} characters",
         )
     return text
 
@@ -140,7 +148,11 @@ def _time(raw: Mapping[str, Any], name: str, row: int | None, *, date_ok: bool) 
             ts = None
     if ts is None or pd.isna(ts):
         raise InputValidationError(
-            row=row, field=name, value=value, reason="not an ISO 8601 date-time, e.g. 2024-03-20T09:00+03:30"
+            code=ErrorCode.BAD_TIMESTAMP,
+            row=row,
+            field=name,
+            value=value,
+            reason="not an ISO 8601 date-time, e.g. 2024-03-20T09:00+03:30",
         )
     if not isinstance(value, str):  # a datetime from a request: name it as the client wrote it
         value = ts.isoformat()
@@ -148,12 +160,18 @@ def _time(raw: Mapping[str, Any], name: str, row: int | None, *, date_ok: bool) 
         is_date = isinstance(value, str) and len(value.strip()) == 10
         if not (date_ok and is_date):
             raise InputValidationError(
-                row=row, field=name, value=value, reason="needs a UTC offset, e.g. 2024-03-20T09:00+03:30"
+                code=ErrorCode.NAIVE_TIMESTAMP,
+                row=row,
+                field=name,
+                value=value,
+                reason="needs a UTC offset, e.g. 2024-03-20T09:00+03:30",
             )
         ts = ts.tz_localize("UTC")  # a bare inspection date: that day
     ts = ts.tz_convert("UTC")
     if ts > pd.Timestamp.now(tz="UTC") + pd.Timedelta(minutes=5):
-        raise InputValidationError(row=row, field=name, value=value, reason="is in the future")
+        raise InputValidationError(
+            code=ErrorCode.TIMESTAMP_OUT_OF_RANGE, row=row, field=name, value=value, reason="is in the future"
+        )
     return ts
 
 
@@ -167,11 +185,16 @@ def check_outcome(raw: Mapping[str, Any], *, row: int | None = None, recorded_by
     outcome = str(value).strip().lower() if value is not None else ""
     if outcome not in OUTCOMES:
         raise InputValidationError(
-            row=row, field="outcome", value=value, reason=f"outcome must be one of {', '.join(OUTCOMES)}"
+            code=ErrorCode.BAD_CHOICE,
+            row=row,
+            field="outcome",
+            value=value,
+            reason=f"outcome must be one of {', '.join(OUTCOMES)}",
         )
     by = _text(raw, "recorded_by", row) or recorded_by
     if by is None:
         raise InputValidationError(
+            code=ErrorCode.MISSING_VALUE,
             row=row,
             field="recorded_by",
             value=raw.get("recorded_by"),
@@ -201,22 +224,30 @@ def read_outcomes(source: str | Path | pd.DataFrame, *, recorded_by: str | None 
     else:
         path = Path(source)
         if not path.is_file():
-            raise InputValidationError(field="path", value=str(path), reason="file not found")
+            raise InputValidationError(
+                code=ErrorCode.FILE_NOT_FOUND, field="path", value=str(path), reason="file not found"
+            )
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
         except (ValueError, OSError, UnicodeDecodeError) as exc:
-            raise InputValidationError(field="path", value=str(path), reason=f"cannot read file: {exc}") from exc
+            raise InputValidationError(
+                code=ErrorCode.UNREADABLE_FILE, field="path", value=str(path), reason=f"cannot read file: {exc}"
+            ) from exc
     columns = [str(c).strip() for c in frame.columns]
     frame.columns = columns
     expected = f"an outcome file has columns {', '.join(REQUIRED_COLUMNS)}[, {', '.join(OPTIONAL_COLUMNS)}]"
     for name in REQUIRED_COLUMNS:
         if name not in columns:
-            raise InputValidationError(field=name, value=columns, reason=f"required column missing; {expected}")
+            raise InputValidationError(
+                code=ErrorCode.MISSING_COLUMN, field=name, value=columns, reason=f"required column missing; {expected}"
+            )
     for name in columns:
         if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
-            raise InputValidationError(field=name, value=columns, reason=f"unknown column; {expected}")
+            raise InputValidationError(
+                code=ErrorCode.UNKNOWN_COLUMN, field=name, value=columns, reason=f"unknown column; {expected}"
+            )
     if len(frame) == 0:
-        raise InputValidationError(field="series_id", value=0, reason="file has no data rows")
+        raise InputValidationError(code=ErrorCode.NO_ROWS, field="series_id", value=0, reason="file has no data rows")
     drafts, errors = [], []
     for i, raw in enumerate(frame.to_dict("records"), start=1):
         try:

@@ -28,7 +28,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import StratifiedKFold
 
 from detector.artifacts import MiningModel, model_or_default
-from detector.errors import DataSufficiencyError, DetectorError, InputValidationError
+from detector.errors import DataSufficiencyError, DetectorError, ErrorCode, InputValidationError
 from detector.feedback.outcomes import Outcome, OutcomeDraft
 from detector.models.classifier import Calibrator
 from detector.pipeline import iter_signatures
@@ -216,11 +216,17 @@ def recalibrate(
     is close to precision in the field; recall among them overstates it).
     """
     if min_precision is not None and not 0.0 <= min_precision <= 1.0:
-        raise InputValidationError(field="min_precision", value=min_precision, reason="must be in [0, 1]")
+        raise InputValidationError(
+            code=ErrorCode.OUT_OF_RANGE, field="min_precision", value=min_precision, reason="must be in [0, 1]"
+        )
     if budget < 1:
-        raise InputValidationError(field="budget", value=budget, reason="budget must be >= 1")
+        raise InputValidationError(
+            code=ErrorCode.OUT_OF_RANGE, field="budget", value=budget, reason="budget must be >= 1"
+        )
     if prior_strength < 0:
-        raise InputValidationError(field="prior_strength", value=prior_strength, reason="must be >= 0")
+        raise InputValidationError(
+            code=ErrorCode.OUT_OF_RANGE, field="prior_strength", value=prior_strength, reason="must be >= 0"
+        )
     parent = model_or_default(model)
     labels, counts, excluded = series_labels(outcomes)
     feats = _features(sources)

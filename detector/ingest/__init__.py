@@ -14,7 +14,7 @@ from typing import TypeAlias
 import numpy as np
 import pandas as pd
 
-from detector.errors import DetectorError, InputValidationError
+from detector.errors import DetectorError, ErrorCode, InputValidationError
 from detector.ingest.fast import clean_series_arrays
 from detector.ingest.series import MAX_FILL_HOURS, MIN_DAYS, LoadSeries, QualityReport, to_hourly
 from detector.ingest.solar_hijri import CALENDARS, check_calendar
@@ -50,7 +50,7 @@ def _unit_arg(unit: str | None) -> Unit | None:
     try:
         return parse_unit(unit)
     except ValueError as exc:
-        raise InputValidationError(field="unit", value=unit, reason=str(exc)) from exc
+        raise InputValidationError(code=ErrorCode.BAD_UNIT, field="unit", value=unit, reason=str(exc)) from exc
 
 
 def iter_series(
@@ -93,7 +93,10 @@ def read_blocks(
     for row0, frame in blocks:
         if unit_arg is None and "unit" not in frame.columns:
             raise InputValidationError(
-                field="unit", value=None, reason="the unit is required: pass unit= (e.g. 'kW') or add a 'unit' column"
+                code=ErrorCode.MISSING_VALUE,
+                field="unit",
+                value=None,
+                reason="the unit is required: pass unit= (e.g. 'kW') or add a 'unit' column",
             )
         yield row0, frame
 
@@ -160,12 +163,16 @@ def from_arrays(
     """The API's single-series form (parallel arrays) through the same checks as a table."""
     if len(values) != len(timestamps):
         raise InputValidationError(
-            field="values", value=len(values), reason=f"must have one value per timestamp ({len(timestamps)})"
+            code=ErrorCode.LENGTH_MISMATCH,
+            field="values",
+            value=len(values),
+            reason=f"must have one value per timestamp ({len(timestamps)})",
         )
     data: dict[str, object] = {"series_id": series_id, "timestamp": list(timestamps), "load": list(values)}
     if temperature is not None:
         if len(temperature) != len(timestamps):
             raise InputValidationError(
+                code=ErrorCode.LENGTH_MISMATCH,
                 field="temperature",
                 value=len(temperature),
                 reason=f"must have one value per timestamp ({len(timestamps)})",
@@ -279,6 +286,7 @@ def _series_unit(values: np.ndarray, rows: np.ndarray, sid: str) -> Unit:
     if differs.size:
         i = int(differs[0])
         raise InputValidationError(
+            code=ErrorCode.BAD_UNIT,
             row=int(rows[i]) + 1,
             field="unit",
             value=values[i],
@@ -289,7 +297,7 @@ def _series_unit(values: np.ndarray, rows: np.ndarray, sid: str) -> Unit:
         return parse_unit(first)
     except ValueError as exc:
         raise InputValidationError(
-            row=int(rows[0]) + 1, field="unit", value=first, reason=str(exc), series_id=sid
+            code=ErrorCode.BAD_UNIT, row=int(rows[0]) + 1, field="unit", value=first, reason=str(exc), series_id=sid
         ) from exc
 
 
@@ -314,6 +322,7 @@ def _utc_times(
         i = int(np.flatnonzero(is_naive != is_naive[0])[0])
         kind = "has no UTC offset but row {} has one" if is_naive[i] else "has a UTC offset but row {} has none"
         raise InputValidationError(
+            code=ErrorCode.NAIVE_TIMESTAMP,
             row=int(rows[i]) + 1,
             field="timestamp",
             value=str(raw[i]),
@@ -324,6 +333,7 @@ def _utc_times(
     first = int(np.flatnonzero(is_naive)[0])
     if zone is None:
         raise InputValidationError(
+            code=ErrorCode.NAIVE_TIMESTAMP,
             row=int(rows[first]) + 1,
             field="timestamp",
             value=str(naive[first])[:19],
@@ -339,6 +349,7 @@ def _utc_times(
         bad = np.flatnonzero(probe.isna())
         i = int(np.flatnonzero(is_naive)[bad[0]]) if bad.size else first
         raise InputValidationError(
+            code=ErrorCode.DST_LOCAL_TIME,
             row=int(rows[i]) + 1,
             field="timestamp",
             value=str(naive[i])[:19] if calendar == "gregorian" else str(raw[i]),
@@ -366,6 +377,7 @@ def _drop_duplicates(
     if conflict.size:
         i = int(conflict[0])
         raise InputValidationError(
+            code=ErrorCode.DUPLICATE_TIMESTAMP,
             row=int(rows[i]) + 1,
             field="load",
             value=float(load[i]),

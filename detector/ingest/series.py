@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detector.errors import DataSufficiencyError, InputValidationError
+from detector.errors import DataSufficiencyError, ErrorCode, InputValidationError
 from detector.ingest.units import Unit
 
 HOUR_S = 3600
@@ -114,6 +114,7 @@ def detect_resolution(epoch_s: np.ndarray, rows: np.ndarray, series_id: str) -> 
     step = int(values[np.argmax(counts)])
     if step < 60 or step > HOUR_S or HOUR_S % step:
         raise InputValidationError(
+            code=ErrorCode.BAD_RESOLUTION,
             row=int(rows[1]) + 1,
             field="timestamp",
             value=_format_step(step) if step >= 60 else f"{step}s",
@@ -130,6 +131,7 @@ def detect_resolution(epoch_s: np.ndarray, rows: np.ndarray, series_id: str) -> 
     if odd.size:
         i = int(odd[0])
         raise InputValidationError(
+            code=ErrorCode.BAD_RESOLUTION,
             row=int(rows[i + 1]) + 1,
             field="timestamp",
             value=_format_step(int(steps[i])),

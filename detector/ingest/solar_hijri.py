@@ -19,7 +19,7 @@ import jdatetime
 import numpy as np
 import pandas as pd
 
-from detector.errors import InputValidationError
+from detector.errors import ErrorCode, InputValidationError
 
 CALENDARS: tuple[str, ...] = ("gregorian", "solar-hijri")
 MONTHS: tuple[str, ...] = (
@@ -50,10 +50,14 @@ def check_calendar(calendar: str, tz: str | None) -> str:
     """``calendar`` if known; Solar Hijri timestamps are local times, so they need a zone."""
     if calendar not in CALENDARS:
         raise InputValidationError(
-            field="calendar", value=calendar, reason=f"calendar must be one of {', '.join(CALENDARS)}"
+            code=ErrorCode.BAD_CALENDAR,
+            field="calendar",
+            value=calendar,
+            reason=f"calendar must be one of {', '.join(CALENDARS)}",
         )
     if calendar == "solar-hijri" and tz is None:
         raise InputValidationError(
+            code=ErrorCode.BAD_CALENDAR,
             field="calendar",
             value=calendar,
             reason="Solar Hijri timestamps are local time: give tz (e.g. tz='Asia/Tehran')",

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from detector.errors import InputValidationError
+from detector.errors import ErrorCode, InputValidationError
 from detector.ingest.table import (
     CSV_DTYPES,
     check_columns,
@@ -46,7 +46,7 @@ def iter_blocks(path: Path, chunk_rows: int | None = CHUNK_ROWS) -> Iterator[tup
     check_columns(header(path))
     n_rows, reopened = _scan_grouping(path, chunk_rows)
     if n_rows == 0:
-        raise InputValidationError(field="load", value=0, reason="input has no data rows")
+        raise InputValidationError(code=ErrorCode.NO_ROWS, field="load", value=0, reason="input has no data rows")
     if reopened is not None:
         log.warning(
             "%s: rows of one series are not together (row %d returns to a series seen before); reading the "

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from detector.errors import InputValidationError, LimitExceededError
+from detector.errors import ErrorCode, InputValidationError, LimitExceededError
 from detector.ingest import solar_hijri
 from detector.ingest.bounded import check_parquet_size, open_counted
 
@@ -72,7 +72,7 @@ def read_table(
         frame.insert(0, "series_id", series_id)
     check_columns(frame.columns)
     if len(frame) == 0:
-        raise InputValidationError(field="load", value=0, reason="input has no data rows")
+        raise InputValidationError(code=ErrorCode.NO_ROWS, field="load", value=0, reason="input has no data rows")
     return frame
 
 
@@ -137,10 +137,15 @@ def file_path(source: str | Path) -> Path:
     """The input path, checked to exist and to have a known file type."""
     path = Path(source)
     if not path.exists():
-        raise InputValidationError(field="path", value=str(path), reason="file not found")
+        raise InputValidationError(
+            code=ErrorCode.FILE_NOT_FOUND, field="path", value=str(path), reason="file not found"
+        )
     if not (is_parquet(path) or path.name.lower().endswith((".csv", ".csv.gz", ".txt"))):
         raise InputValidationError(
-            field="path", value=str(path), reason="unknown file type; use .csv, .csv.gz or .parquet"
+            code=ErrorCode.UNREADABLE_FILE,
+            field="path",
+            value=str(path),
+            reason="unknown file type; use .csv, .csv.gz or .parquet",
         )
     return path
 
@@ -158,7 +163,9 @@ def read_errors(path: Path | str, what: str = "file") -> Iterator[None]:
         raise
     # pandas/pyarrow parse errors, bytes that are not UTF-8 (a ValueError), truncated .gz
     except (ValueError, OSError, EOFError, zlib.error) as exc:
-        raise InputValidationError(field="path", value=str(path), reason=f"cannot read {what}: {exc}") from exc
+        raise InputValidationError(
+            code=ErrorCode.UNREADABLE_FILE, field="path", value=str(path), reason=f"cannot read {what}: {exc}"
+        ) from exc
 
 
 def header(path: Path | IO[bytes]) -> list[str]:
@@ -183,6 +190,7 @@ def check_columns(columns: Iterable[object], series_id: str | None = None) -> No
     missing = [c for c in required if c not in names]
     if missing:
         raise InputValidationError(
+            code=ErrorCode.MISSING_COLUMN,
             field=missing[0],
             value=names,
             reason=f"required column missing; a load table has columns {', '.join(REQUIRED_COLUMNS)}"
@@ -191,6 +199,7 @@ def check_columns(columns: Iterable[object], series_id: str | None = None) -> No
     repeated = [c for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if names.count(c) > 1]
     if repeated:
         raise InputValidationError(
+            code=ErrorCode.DUPLICATE_COLUMN,
             field=repeated[0],
             value=names,
             reason=f"column {repeated[0]!r} appears {names.count(repeated[0])} times; keep one",
@@ -210,7 +219,10 @@ def check_zone(tz: str | None) -> str | None:
         ZoneInfo(str(tz))
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InputValidationError(
-            field="tz", value=tz, reason="unknown time zone; use an IANA name such as 'Asia/Tehran'"
+            code=ErrorCode.BAD_ZONE,
+            field="tz",
+            value=tz,
+            reason="unknown time zone; use an IANA name such as 'Asia/Tehran'",
         ) from exc
     return str(tz)
 
@@ -220,7 +232,7 @@ class CheckedTable:
     """A table with parsed columns and one mask per kind of row problem (for per-series reporting)."""
 
     frame: pd.DataFrame  # series_id (str), ts_utc (UTC, NaT where naive), ts_naive, ts_raw, load, temperature
-    problems: tuple[tuple[str, str, np.ndarray, pd.Series], ...]  # (field, reason, bad mask, raw values)
+    problems: tuple[tuple[str, ErrorCode, str, np.ndarray, pd.Series], ...]  # (field, code, reason, bad mask, raw)
     row0: int = 0  # input position of this table's first row (a block of a file read in chunks)
     calendar: str = "gregorian"  # how the timestamps are written ("solar-hijri": local Solar Hijri date-times)
 
@@ -233,29 +245,48 @@ def check_rows(frame: pd.DataFrame, row0: int = 0, calendar: str = "gregorian") 
     the naive local times ISO input without offsets gives.
     """
     out = pd.DataFrame({"series_id": series_keys(frame["series_id"])})
-    problems: list[tuple[str, str, np.ndarray, pd.Series]] = []
+    problems: list[tuple[str, ErrorCode, str, np.ndarray, pd.Series]] = []
     raw_sid = frame["series_id"]
     problems.append(
-        ("series_id", "series_id is empty", (out["series_id"].isna() | (out["series_id"] == "")).to_numpy(), raw_sid)
+        (
+            "series_id",
+            ErrorCode.MISSING_VALUE,
+            "series_id is empty",
+            (out["series_id"].isna() | (out["series_id"] == "")).to_numpy(),
+            raw_sid,
+        )
     )
 
     raw_load = frame["load"]
     load = pd.to_numeric(raw_load, errors="coerce").astype("float64")
-    problems.append(("load", "load is not a number", (load.isna() & raw_load.notna()).to_numpy(), raw_load))
-    problems.append(("load", "load must be finite", np.isinf(load.to_numpy()), raw_load))
-    problems.append(("load", "load must be >= 0", (load < 0).to_numpy(), raw_load))
+    problems.append(
+        ("load", ErrorCode.BAD_VALUE, "load is not a number", (load.isna() & raw_load.notna()).to_numpy(), raw_load)
+    )
+    problems.append(("load", ErrorCode.NON_FINITE_VALUE, "load must be finite", np.isinf(load.to_numpy()), raw_load))
+    problems.append(("load", ErrorCode.NEGATIVE_LOAD, "load must be >= 0", (load < 0).to_numpy(), raw_load))
     huge = (np.isfinite(load) & (load >= MAX_LOAD)).to_numpy()
-    problems.append(("load", f"load must be below {MAX_LOAD:.0e} (check the unit)", huge, raw_load))
+    problems.append(
+        ("load", ErrorCode.OUT_OF_RANGE, f"load must be below {MAX_LOAD:.0e} (check the unit)", huge, raw_load)
+    )
     out["load"] = load
 
     if "temperature" in frame.columns:
         raw_t = frame["temperature"]
         temp = pd.to_numeric(raw_t, errors="coerce").astype("float64")
         lo, hi = TEMP_RANGE_C
-        problems.append(("temperature", "temperature is not a number", (temp.isna() & raw_t.notna()).to_numpy(), raw_t))
         problems.append(
             (
                 "temperature",
+                ErrorCode.BAD_VALUE,
+                "temperature is not a number",
+                (temp.isna() & raw_t.notna()).to_numpy(),
+                raw_t,
+            )
+        )
+        problems.append(
+            (
+                "temperature",
+                ErrorCode.OUT_OF_RANGE,
                 f"temperature must be in °C between {lo:g} and {hi:g}",
                 (~temp.between(lo, hi) & temp.notna()).to_numpy(),
                 raw_t,
@@ -269,7 +300,7 @@ def check_rows(frame: pd.DataFrame, row0: int = 0, calendar: str = "gregorian") 
         not_a_date = solar_hijri.NOT_A_DATE
         ts_naive, no_dates = solar_hijri.parse_timestamps(raw_ts)
         ts_utc = pd.Series(pd.NaT, index=raw_ts.index, dtype="datetime64[us, UTC]")
-        problems += [("timestamp", reason, mask, raw_ts) for reason, mask in no_dates]
+        problems += [("timestamp", ErrorCode.BAD_TIMESTAMP, reason, mask, raw_ts) for reason, mask in no_dates]
     else:
         ts_utc, ts_naive = _parse_timestamps(raw_ts)
     ts_utc, utc_out = _in_range(ts_utc.dt.tz_localize(None))  # naive UTC: plain datetime64[ns] for numpy
@@ -279,6 +310,7 @@ def check_rows(frame: pd.DataFrame, row0: int = 0, calendar: str = "gregorian") 
     problems.append(
         (
             "timestamp",
+            ErrorCode.TIMESTAMP_OUT_OF_RANGE,
             f"timestamp must be between {lo:%Y-%m-%d} and {hi - pd.Timedelta(days=1):%Y-%m-%d}",
             out_of_range,
             raw_ts,
@@ -287,7 +319,7 @@ def check_rows(frame: pd.DataFrame, row0: int = 0, calendar: str = "gregorian") 
     bad_ts = (ts_utc.isna() & ts_naive.isna() & raw_ts.notna()).to_numpy() & ~out_of_range
     for _, mask in no_dates if calendar == "solar-hijri" else ():
         bad_ts &= ~mask  # already named with the reason it is no date
-    problems.append(("timestamp", not_a_date, bad_ts | raw_ts.isna().to_numpy(), raw_ts))
+    problems.append(("timestamp", ErrorCode.BAD_TIMESTAMP, not_a_date, bad_ts | raw_ts.isna().to_numpy(), raw_ts))
     out["ts_utc"] = ts_utc
     out["ts_naive"] = ts_naive
     out["ts_raw"] = raw_ts.to_numpy()  # as written, for errors that quote a timestamp
@@ -346,13 +378,14 @@ def _parse_uniform(raw: pd.Series) -> tuple[pd.Series, pd.Series] | None:
 
 def first_problem(table: CheckedTable, rows: np.ndarray, series_id: str | None) -> InputValidationError | None:
     """The first bad row among ``rows`` (positions into the table), as an error, or ``None``."""
-    for field, reason, mask, raw in table.problems:
+    for field, code, reason, mask, raw in table.problems:
         bad = rows[mask[rows]]
         if bad.size:
             pos = int(bad[0])
             value = raw.iloc[pos]
             value = None if pd.isna(value) else (value.item() if hasattr(value, "item") else value)
             return InputValidationError(
+                code=code,
                 row=table.row0 + pos + 1,
                 field=field,
                 value=value,

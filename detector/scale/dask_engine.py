@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from detector.artifacts import MiningModel
-from detector.errors import DetectorError, InputValidationError
+from detector.errors import DetectorError, ErrorCode, InputValidationError
 from detector.ingest import MIN_DAYS, check_calendar, read_blocks
 from detector.ingest.table import CSV_DTYPES, check_zone, is_parquet, read_errors, series_keys
 from detector.pipeline import score_block
@@ -138,7 +138,7 @@ def score_dataset(
                 parts.append(_Part(path, rows))
             rows += int(survey["rows"])
         if not parts:
-            raise InputValidationError(field="load", value=0, reason="input has no data rows")
+            raise InputValidationError(code=ErrorCode.NO_ROWS, field="load", value=0, reason="input has no data rows")
         kept = [s for s in surveys if s["rows"]]
         spans = not _disjoint(kept) and not _disjoint_exact(client, parts, kept)
         args = {"unit": unit, "tz": tz, "country": country, "threshold": threshold, "min_days": min_days}
@@ -187,7 +187,9 @@ def input_files(source: str | Path) -> list[str]:
     else:
         files = sorted(glob.glob(str(path)))
     if not files:
-        raise InputValidationError(field="path", value=str(source), reason="no Parquet or CSV files found")
+        raise InputValidationError(
+            code=ErrorCode.FILE_NOT_FOUND, field="path", value=str(source), reason="no Parquet or CSV files found"
+        )
     return files
 
 
@@ -321,6 +323,7 @@ def _renumber(result: ScoreReport | DetectorError, positions: np.ndarray) -> Sco
         return result
     reason = re.sub(r"\(row (\d+) ", lambda m: f"(row {int(positions[int(m.group(1)) - 1]) + 1} ", result.reason)
     return InputValidationError(
+        code=result.code,
         field=result.field,
         value=result.value,
         reason=reason,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from detector.errors import InputValidationError
+from detector.errors import ErrorCode, InputValidationError
 from detector.feedback import (
     LoadSource,
     Outcome,
@@ -98,6 +98,7 @@ class _Jobs:
             )
         if draft.model_version is not None and version is not None and draft.model_version != version:
             raise InputValidationError(
+                code=ErrorCode.INCONSISTENT,
                 row=row,
                 field="model_version",
                 value=draft.model_version,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 
 from detector.service.deps import body_media_types
 from detector.service.routes import claims
@@ -30,8 +31,7 @@ def install(app: FastAPI) -> None:
         if app.openapi_schema is None:
             schema = build()
             defs = schema.setdefault("components", {}).setdefault("schemas", {})
-            _add_raw_bodies(defs)
-            defs["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            _add_models(defs, ScoreIn, claims.VerifyIn, Problem)
             for path, operations in schema["paths"].items():
                 if path.startswith("/v1/"):
                     for operation in operations.values():
@@ -44,12 +44,15 @@ def install(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _add_raw_bodies(defs: dict[str, Any]) -> None:
-    """The request models that routes parse themselves (``ScoreIn``, ``VerifyIn``), with the models they use."""
-    for model in (ScoreIn, claims.VerifyIn):
+def _add_models(defs: dict[str, Any], *models: type[BaseModel]) -> None:
+    """Models FastAPI does not list, with the models they use: the request models that routes parse themselves
+    (``ScoreIn``, ``VerifyIn``) and ``Problem`` (with its ``ErrorCode``)."""
+    for model in models:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, sub in {**schema.pop("$defs", {}), model.__name__: schema}.items():
-            if defs.setdefault(name, sub) != sub:  # two models of one name: a body would be documented wrongly
+            if name == "Problem":  # replaces any Problem FastAPI derived from a route's responses
+                defs[name] = sub
+            elif defs.setdefault(name, sub) != sub:  # two models of one name: a body would be documented wrongly
                 raise RuntimeError(f"two request models are named {name}; rename one")
 
 

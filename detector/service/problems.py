@@ -50,10 +50,12 @@ class ProblemError(Exception):
         value: Any = None,
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(detail)
         self.status, self.kind, self.title, self.detail = status, kind, title, detail
         self.field, self.index, self.value = field, index, value
+        self.code = code  # an input error's ErrorCode, sent as the member "code"
         self.headers, self.extra = headers or {}, extra or {}
 
 
@@ -91,6 +93,8 @@ def problem_response(request: Request | None, exc: ProblemError, path: str | Non
         body["index"] = exc.index
     if exc.field is not None or exc.value is not None:
         body["value"] = jsonable(exc.value)
+    if exc.code is not None:
+        body["code"] = str(exc.code)
     body.update(exc.extra)
     return JSONResponse(body, status_code=exc.status, media_type=MEDIA_TYPE, headers=exc.headers)
 
@@ -145,7 +149,9 @@ def from_validation(errors: Sequence[Any]) -> ProblemError:
 def from_detector_error(exc: detector.DetectorError) -> ProblemError:
     """A deliberate detector error -> its problem (no file paths for artefact trouble)."""
     if isinstance(exc, detector.InputValidationError):
-        return ProblemError(422, "invalid-input", "Invalid input", str(exc), field=exc.field, value=exc.value)
+        return ProblemError(
+            422, "invalid-input", "Invalid input", str(exc), field=exc.field, value=exc.value, code=exc.code
+        )
     if isinstance(exc, detector.DataSufficiencyError):
         return ProblemError(422, "insufficient-data", "Not enough data", str(exc))
     if isinstance(exc, detector.ModelNotFoundError):

@@ -342,6 +342,7 @@ class Problem(BaseModel):
                     "field": "values",
                     "index": 17,
                     "value": -3.2,
+                    "code": "negative_load",
                 }
             ]
         }
@@ -356,6 +357,11 @@ class Problem(BaseModel):
     index: int | None = None
     row: int | None = Field(None, description="1-based data row of a text/csv body (the header is not a row)")
     value: Any = None
+    code: detector.ErrorCode | None = Field(
+        None,
+        description="what is wrong with the input, as a stable name (an invalid-input problem from the detector's "
+        "input checks; see docs/api.md, 'Error codes'); absent on other problems",
+    )
 
 
 PROBLEM_TEXT = {

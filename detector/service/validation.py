@@ -48,6 +48,7 @@ def check_options(unit: str | None, timezone: str | None, country: str | None, c
             f"calendar: Solar Hijri timestamps are local time: {request_terms(_GIVE_TZ, 'form')} (got {calendar!r})",
             field="calendar",
             value=calendar,
+            code=detector.ErrorCode.BAD_CALENDAR,
         )
     if unit is not None and unit.strip().lower() not in {u.lower() for u in detector.UNITS}:
         raise ProblemError(
@@ -57,6 +58,7 @@ def check_options(unit: str | None, timezone: str | None, country: str | None, c
             f"unit: unknown unit; use one of {', '.join(detector.UNITS)} (got {unit!r})",
             field="unit",
             value=unit,
+            code=detector.ErrorCode.BAD_UNIT,
         )
     if timezone is not None:
         try:
@@ -69,6 +71,7 @@ def check_options(unit: str | None, timezone: str | None, country: str | None, c
                 f"timezone: unknown time zone; use an IANA name such as 'Asia/Tehran' (got {timezone!r})",
                 field="timezone",
                 value=timezone,
+                code=detector.ErrorCode.BAD_ZONE,
             ) from exc
     if country is None:
         return
@@ -76,7 +79,13 @@ def check_options(unit: str | None, timezone: str | None, country: str | None, c
         check_country(country)
     except ValueError as exc:
         raise ProblemError(
-            422, "invalid-input", "Invalid input", f"country: {exc}", field="country", value=country
+            422,
+            "invalid-input",
+            "Invalid input",
+            f"country: {exc}",
+            field="country",
+            value=country,
+            code=detector.ErrorCode.BAD_COUNTRY,
         ) from exc
 
 
@@ -112,7 +121,9 @@ def json_problem(exc: detector.InputValidationError) -> ProblemError:
     detail = f"{where}: {reason} (got {show(exc.value)})"
     if exc.more:
         detail += f"; {exc.more} more like this"
-    return ProblemError(422, "invalid-input", "Invalid input", detail, field=field, index=index, value=exc.value)
+    return ProblemError(
+        422, "invalid-input", "Invalid input", detail, field=field, index=index, value=exc.value, code=exc.code
+    )
 
 
 def csv_problem(exc: detector.InputValidationError) -> ProblemError:
@@ -121,11 +132,13 @@ def csv_problem(exc: detector.InputValidationError) -> ProblemError:
     A body pandas cannot read at all is a 400, like malformed JSON; everything else a 422.
     """
     if exc.field == "path":
-        return ProblemError(400, "malformed-csv", "Malformed CSV", f"body: {exc.reason}", field="body")
+        return ProblemError(400, "malformed-csv", "Malformed CSV", f"body: {exc.reason}", field="body", code=exc.code)
     field = "timezone" if exc.field == "tz" else exc.field  # the query parameter's name
     where = f"row {exc.row}, " if exc.row is not None else ""
     detail = f"{where}field {field!r}: {request_terms(exc.reason, 'query')} (got {show(exc.value)})"
     if exc.more:
         detail += f"; {exc.more} more row{'s' if exc.more > 1 else ''} like this"
     extra = {"row": exc.row} if exc.row is not None else {}
-    return ProblemError(422, "invalid-input", "Invalid input", detail, field=field, value=exc.value, extra=extra)
+    return ProblemError(
+        422, "invalid-input", "Invalid input", detail, field=field, value=exc.value, extra=extra, code=exc.code
+    )

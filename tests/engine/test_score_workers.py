@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
+import pickle
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +14,7 @@ from typer.testing import CliRunner
 
 import detector
 import detector.pipeline
+from detector.artifacts import MiningModel
 from detector.cli import app
 from detector.cli.common import available_cores
 from tests.conftest import hourly_table
@@ -68,3 +72,65 @@ def test_an_input_of_one_block_is_scored_in_this_process(
 def test_help_says_what_the_default_is() -> None:
     result = runner.invoke(app, ["score", "--help"], env={"COLUMNS": "300"})
     assert f"[default: (the available cores: {available_cores()})]" in result.output
+
+
+def _models_pickled(*objects: object) -> int:
+    """How many times pickling ``objects`` (as a process pool would) pickles a ``MiningModel``."""
+    seen = 0
+
+    class Counting(pickle.Pickler):
+        def reducer_override(self, obj: object) -> object:
+            nonlocal seen
+            seen += isinstance(obj, MiningModel)
+            return NotImplemented
+
+    Counting(io.BytesIO()).dump(objects)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def four_blocks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Five series of 35 days (840 rows each), one with a negative load; read 1,000 rows at a time."""
+    tables = [hourly_table(f"m{i}", days=35, seed=i) for i in range(4)]
+    tables.insert(2, hourly_table("broken", days=35).assign(load=-1.0))
+    path = tmp_path_factory.mktemp("blocks") / "five.csv"
+    pd.concat(tables).assign(unit="kW").to_csv(path, index=False)
+    return path
+
+
+def test_each_worker_receives_the_model_once_not_with_every_block(
+    four_blocks: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[int] = []
+    submitted: list[int] = []
+
+    class Spy(ProcessPoolExecutor):
+        def __init__(self, *args: object, initargs: tuple[object, ...] = (), **kwargs: object) -> None:
+            started.append(_models_pickled(initargs))
+            super().__init__(*args, initargs=initargs, **kwargs)  # type: ignore[arg-type]
+
+        def submit(self, fn: Callable[..., object], /, *args: object, **kwargs: object) -> Future[object]:
+            submitted.append(_models_pickled(fn, args, kwargs))
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(detector.pipeline, "ProcessPoolExecutor", Spy)
+    results = dict(detector.iter_scores(four_blocks, workers=2, peers="none", chunk_rows=1_000))
+    assert started == [1]  # one executor, the model in its start-up arguments
+    assert len(submitted) >= 4  # one block per series at 1,000 rows a read
+    assert submitted == [0] * len(submitted)  # no block carries the model
+    assert isinstance(results["broken"], detector.InputValidationError)  # a worker's error comes back whole
+    assert results["broken"].row == 2 * 840 + 1
+    assert results["broken"].code is detector.ErrorCode.NEGATIVE_LOAD
+
+
+def test_two_workers_give_the_results_of_one(four_blocks: Path) -> None:
+    one = list(detector.iter_scores(four_blocks, workers=1, peers="none", chunk_rows=1_000))
+    two = list(detector.iter_scores(four_blocks, workers=2, peers="none", chunk_rows=1_000))
+    assert [sid for sid, _ in two] == ["m0", "m1", "broken", "m2", "m3"]
+    assert [sid for sid, _ in two] == [sid for sid, _ in one]
+    for (_, a), (_, b) in zip(one, two, strict=True):
+        if isinstance(a, detector.DetectorError):
+            assert type(b) is type(a)
+            assert str(b) == str(a)
+        else:
+            assert b == a

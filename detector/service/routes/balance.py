@@ -106,7 +106,9 @@ def _problem(exc: detector.InputValidationError, body: BalanceIn) -> ProblemErro
     detail = f"{where}: {reason} (got {show(exc.value)})"
     if exc.more:
         detail += f"; {exc.more} more like this"
-    return ProblemError(422, "invalid-input", "Invalid input", detail, field=field, index=index, value=exc.value)
+    return ProblemError(
+        422, "invalid-input", "Invalid input", detail, field=field, index=index, value=exc.value, code=exc.code
+    )
 
 
 def _locate(exc: detector.InputValidationError, body: BalanceIn) -> tuple[str, str, int | None]:

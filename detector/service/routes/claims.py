@@ -197,6 +197,7 @@ def _verify(body: VerifyIn, fmt: str) -> Any:
             f"{field}: {exc.reason} (got {exc.value!r})",
             field=field,
             value=exc.value,
+            code=exc.code,
         ) from exc
     if fmt != "json":
         media = "image/svg+xml" if fmt == "svg" else "image/png"
