@@ -9,7 +9,7 @@ the thresholds does not change them. Save them once, then score any refit on the
     ../.venv/bin/python engine_loop.py score held365.npz [--model DIR]      # the headline's AP, threshold, recall
 
 ``score`` with the shipped model reproduces ``headline.py``'s AP, recall by size and FPR to the digit (checked at
-model e04854b7). A model refitted with ``train_default.py --from-features train.npz --out DIR`` after a change to
+models e04854b7 and 33e83eaa). A model refitted with ``train_default.py --from-features train.npz --out DIR`` after a change to
 ``fit_model`` is scored the same way. A change to the signature itself needs both files saved again.
 """
 
@@ -71,7 +71,8 @@ def _load(path: Path) -> tuple[np.ndarray, pd.DataFrame]:
 
 @app.command()
 def score(held: Path, model: Path | None = None) -> None:
-    """AP (all, events >= 5 %), the context's threshold, FPR, recall by size and the top negative, per mode."""
+    """AP (all, events >= 5 %), the context's threshold, FPR, recall by size, the top negative and the flag rate of
+    each look-alike that was flagged at all, per mode."""
     x, meta = _load(held)
     mdl = detector.load_model(model)
     p = mdl.calibrator(mdl.classifier.decision_function(x))
@@ -79,7 +80,7 @@ def score(held: Path, model: Path | None = None) -> None:
     out: dict[str, object] = {"model_version": mdl.version}
     for mode, g in meta.groupby("mode"):
         idx, y = g.index.to_numpy(), g.label.to_numpy()
-        pp, size = p[idx], g["size"].to_numpy()
+        pp, size, kinds = p[idx], g["size"].to_numpy(), g.scenario.to_numpy()
         context = "alone" if mode == "alone" else "peers"
         bucket = length_context(int(g.days.iloc[0]))
         t = thresholds.get(f"{context}/{bucket}" if bucket else context, thresholds[context])
@@ -93,6 +94,11 @@ def score(held: Path, model: Path | None = None) -> None:
                 str(s): round(float((pp[(y == 1) & (size == s)] >= t).mean()), 3) for s in (0.05, 0.1, 0.2)
             },
             "top_negative": round(float(pp[y == 0].max()), 3),
+            "flag_rate_by_lookalike": {
+                str(k): round(float((pp[(y == 0) & (kinds == k)] >= t).mean()), 3)
+                for k in sorted(set(kinds[y == 0]))
+                if (pp[(y == 0) & (kinds == k)] >= t).any()
+            },
         }
     print(json.dumps(out, indent=2))
 

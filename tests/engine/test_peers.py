@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pytest
 
 import detector
+from detector.features.peers import PeerPool
 from detector.models.signature import FEATURES
 from detector.pipeline import iter_signatures
 
@@ -55,3 +58,21 @@ def test_signatures_take_an_explicit_peers_table_as_scoring_does() -> None:
     report = detector.score(target, tz="Asia/Tehran", peers=counties)[0]
     assert report.peers
     assert features["county-A"][FEATURES.index("n_peers")] == len(report.peers)
+
+
+def test_a_peers_floor_and_peak_bands_sit_on_the_targets_days() -> None:
+    """Band columns line up by local day: a peer that starts a week later is its mean (1.0) for that week."""
+    frame = pd.read_parquet(PROVINCE)
+    a = detector.load(frame[frame.series_id == "county-A"], tz="Asia/Tehran")[0]
+    b_rows = frame[frame.series_id == "county-B"]
+    later = b_rows[b_rows.timestamp >= b_rows.timestamp.min() + pd.Timedelta(days=7)]
+    b = detector.load(later, tz="Asia/Tehran")[0]
+    pool = PeerPool([a, b], "IR")
+    n = len(pool.levels["county-A"][1])
+    bands = pool.band_columns(a, n, ["county-B"])
+    assert bands.shape == (n, 2)
+    np.testing.assert_array_equal(bands[:7], 1.0)
+    own = pool.bands["county-B"]
+    np.testing.assert_allclose(bands[7 : 7 + 30], own[:30])
+    assert np.nanmean(own[:, 0]) == pytest.approx(1.0)  # each band over its own mean, as the levels are
+    assert np.nanmean(own[:, 1]) == pytest.approx(1.0)
