@@ -9,8 +9,8 @@ the thresholds does not change them. Save them once, then score any refit on the
     ../.venv/bin/python engine_loop.py score held365.npz [--model DIR]      # the headline's AP, threshold, recall
 
 ``score`` with the shipped model reproduces ``headline.py``'s AP, recall by size and FPR to the digit (checked at
-models e04854b7 and 33e83eaa). A model refitted with ``train_default.py --from-features train.npz --out DIR`` after a change to
-``fit_model`` is scored the same way. A change to the signature itself needs both files saved again.
+models e04854b7 and 33e83eaa). A model refitted with ``train_default.py --from-features train.npz --out DIR``
+after a change to ``fit_model`` is scored the same way. A change to the signature itself needs both files saved again.
 """
 
 from __future__ import annotations

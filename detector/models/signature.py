@@ -19,6 +19,7 @@ import pandas as pd
 from detector.features.calendar import Calendar
 from detector.features.daily import DailyView, daily_view, quiet
 from detector.models.changepoint import Box, box_scan, design, indicator, more_boxes
+from detector.models.regression import baseline_fit, fixed_box_fit, hourly_box_sizes, ledoit_wolf
 
 FEATURES: tuple[str, ...] = (
     "t_box",
@@ -64,66 +65,6 @@ class Signature:
     excess_se: float  # standard error of ``excess`` (autocorrelation-adjusted, daily level), series unit
 
 
-def _fixed_box_fit(z: np.ndarray, x: np.ndarray, box: np.ndarray) -> tuple[float, float]:
-    """δ and its t for a given box indicator (rows with NaN dropped)."""
-    ok = np.isfinite(z)
-    if ok.sum() < x.shape[1] + 3 or box[ok].std() == 0:
-        return 0.0, 0.0
-    xx = np.column_stack([x[ok], box[ok]])
-    coef, *_ = np.linalg.lstsq(xx, z[ok], rcond=None)
-    resid = z[ok] - xx @ coef
-    dof = max(len(resid) - xx.shape[1], 1)
-    s2 = resid @ resid / dof
-    cov = np.linalg.pinv(xx.T @ xx) * s2
-    se = float(np.sqrt(max(cov[-1, -1], 1e-300)))
-    return float(coef[-1]), float(coef[-1] / se)
-
-
-def _baseline(z: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.ndarray:
-    """Fitted X·β of ``z`` estimated together with the boxes, so the baseline does not absorb them (NaN where z is)."""
-    ok = np.isfinite(z)
-    out = np.full(len(z), np.nan)
-    if ok.sum() < x.shape[1] + inds.shape[1] + 3:
-        return out
-    coef, *_ = np.linalg.lstsq(np.column_stack([x[ok], inds[ok]]), z[ok], rcond=None)
-    out[ok] = x[ok] @ coef[: x.shape[1]]
-    return out
-
-
-def _hourly_box_sizes(matrix: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.ndarray:
-    """Least-squares size of each box (columns of ``inds``) in each hour's series (columns of ``matrix``).
-
-    Returns (24, n_boxes); rows with NaN are dropped per hour, and hours with too few rows or a constant box
-    get 0. Hours that miss exactly the days all hours miss share one ``lstsq``. The others (metered series miss
-    scattered hours, so often all 24) are solved together as normal equations with one batched pseudo-inverse
-    rather than one ``lstsq`` each, which cost 8 of 28 ms per series-year (``benchmarks/speed.py``). The design's
-    columns are scaled to at most 1, so squaring its condition number loses nothing that matters (equal to
-    per-hour ``lstsq`` within 1e-9 on random designs, rank-deficient ones included: test_hourly_box_sizes.py).
-    """
-    out = np.zeros((matrix.shape[1], inds.shape[1]))
-    a = np.column_stack([x, inds])
-    valid = np.isfinite(matrix)
-    common = valid.all(axis=1)
-    shared = (valid == common[:, None]).all(axis=0)  # hours missing exactly the days every hour misses
-    need = a.shape[1] + 2
-    cols = np.flatnonzero(shared)
-    if cols.size and common.sum() >= need and (inds[common].std(axis=0) > 0).all():
-        coef, *_ = np.linalg.lstsq(a[common], matrix[np.ix_(common, cols)], rcond=None)
-        out[cols] = coef[x.shape[1] :].T
-    odd = np.flatnonzero(~shared)
-    w = valid[:, odd].T.astype(np.float64)  # (hours, days)
-    rows = w.sum(axis=1)
-    on = w @ inds  # days each box is on, per hour: a box on all or none of an hour's days cannot be sized
-    keep = (rows >= need) & ((on > 0) & (on < rows[:, None])).all(axis=1)
-    odd, w = odd[keep], w[keep]
-    if odd.size:
-        gram = (w[:, :, None] * a[None]).transpose(0, 2, 1) @ a  # Aᵀ diag(valid_h) A, per hour
-        rhs = (a.T @ np.where(valid[:, odd], matrix[:, odd], 0.0)).T  # Aᵀ y_h (missing days weigh 0)
-        coef = np.einsum("hpq,hq->hp", np.linalg.pinv(gram, hermitian=True), rhs)
-        out[odd] = coef[:, x.shape[1] :]
-    return out
-
-
 RAMP_DAYS = (21, 42, 63, 91, 126)  # growth over three weeks to four months
 
 
@@ -163,27 +104,6 @@ def ramp_evidence(z: np.ndarray, x: np.ndarray, box: Box, others: tuple[Box, ...
         return 0.0
     rho = float(np.clip(box.rho, 0.0, 0.95))
     return float((sse[0] - sse[1:].min()) / s2 * (1 - rho) / (1 + rho))
-
-
-def ledoit_wolf(r: np.ndarray) -> np.ndarray:
-    """Ledoit-Wolf shrunk covariance of the rows of ``r`` (as ``sklearn.covariance.ledoit_wolf``, centred).
-
-    Written out because scikit-learn's version validates and loops in blocks: 1.6 ms against 0.2 ms here for
-    a year of 24 hours, called once or twice per series; equal to it within 1e-14 (test_ledoit_wolf.py).
-    """
-    x = r - r.mean(axis=0)
-    n, p = x.shape
-    emp = x.T @ x / n
-    mu = float(np.trace(emp)) / p
-    x2 = x * x
-    sum_sq = float(np.sum(emp * emp))
-    beta = (float(np.sum(x2.T @ x2)) / n - sum_sq) / n
-    delta = sum_sq - 2.0 * mu * float(np.trace(emp)) + p * mu * mu
-    beta = min(beta, delta)
-    shrink = 0.0 if beta == 0 else beta / delta
-    out: np.ndarray = (1.0 - shrink) * emp
-    out.flat[:: p + 1] += shrink * mu
-    return out
 
 
 def flat_weighted_level(view: DailyView, x: np.ndarray) -> np.ndarray:
@@ -329,21 +249,21 @@ def extract(
     n = len(view.mean)
     ind = indicator(n, box)
     inds = np.column_stack([indicator(n, b) for b in boxes])
-    fit_m = _baseline(view.mean / level, x_scan, inds)
+    fit_m = baseline_fit(view.mean / level, x_scan, inds)
 
-    d_mean, t_mean = _fixed_box_fit(view.mean / level, x, ind)
-    d_floor, t_floor = _fixed_box_fit(view.floor / level, x, ind)
-    d_peak, t_peak = _fixed_box_fit(view.peak / level, x, ind)
+    d_mean, t_mean = fixed_box_fit(view.mean / level, x, ind)
+    d_floor, t_floor = fixed_box_fit(view.floor / level, x, ind)
+    d_peak, t_peak = fixed_box_fit(view.peak / level, x, ind)
     peak_level = float(np.nanmean(view.peak)) / level if np.isfinite(view.peak).any() else 1.0
     rel_floor = d_floor / max(floor_level / level, 1e-9)
     rel_peak = d_peak / max(peak_level, 1e-9)
 
     # Off days vs working days: same box, split.
-    d_work, _ = _fixed_box_fit(np.where(view.off_day, np.nan, view.mean / level), x, ind)
-    d_off, _ = _fixed_box_fit(np.where(view.off_day, view.mean / level, np.nan), x, ind)
+    d_work, _ = fixed_box_fit(np.where(view.off_day, np.nan, view.mean / level), x, ind)
+    d_off, _ = fixed_box_fit(np.where(view.off_day, view.mean / level, np.nan), x, ind)
 
     # Per-hour shift (24 fits over the same design): flat for a mining block.
-    hour_deltas = _hourly_box_sizes(view.matrix / level, x, ind[:, None])[:, 0]
+    hour_deltas = hourly_box_sizes(view.matrix / level, x, ind[:, None])[:, 0]
     mean_hd = float(np.mean(hour_deltas))
     flat = float(np.std(hour_deltas) / abs(mean_hd)) if abs(mean_hd) > 1e-9 else 10.0
     low_share = float(np.percentile(hour_deltas, 20) / mean_hd) if abs(mean_hd) > 1e-9 else 0.0
@@ -405,7 +325,7 @@ def extract(
     expected = fit_m * level  # the regression fitted with the box, so it does not absorb the shift
     box_excess = np.array([excess])
     if len(boxes) > 1:  # every box's added power, fitted jointly hour by hour (median over hours, as above)
-        per_hour = _hourly_box_sizes(view.matrix / level, x, inds)
+        per_hour = hourly_box_sizes(view.matrix / level, x, inds)
         box_excess = np.median(per_hour, axis=0) * level
     se = abs(box.delta / box.t) * level if box.t > 0 else float("nan")
     return Signature(
