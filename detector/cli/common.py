@@ -93,6 +93,15 @@ def fail(exc: Exception, fields: dict[str, str] = FLAG_FIELDS) -> NoReturn:
     raise typer.Exit(2)
 
 
+def conflict(field: str, value: object, reason: str) -> NoReturn:
+    """``fail`` on an option that cannot go with another one given (code ``conflicting_options``)."""
+    fail(
+        detector.InputValidationError(
+            code=detector.ErrorCode.CONFLICTING_OPTIONS, field=field, value=value, reason=reason
+        )
+    )
+
+
 def load_model_opt(model: Path | None) -> detector.MiningModel:
     try:
         return detector.load_model(model)
@@ -112,12 +121,5 @@ def peers_arg(peers: str, peers_file: Path | None) -> str | Path:
     if peers_file is None:
         return peers
     if peers == "none":
-        fail(
-            detector.InputValidationError(
-                code=detector.ErrorCode.CONFLICTING_OPTIONS,
-                field="--peers-file",
-                value=str(peers_file),
-                reason="give --peers none or --peers-file, not both",
-            )
-        )
+        conflict("--peers-file", str(peers_file), "give --peers none or --peers-file, not both")
     return peers_file

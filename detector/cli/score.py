@@ -16,6 +16,7 @@ from detector.cli.common import (
     available_cores,
     calendar_note,
     command_line_message,
+    conflict,
     err,
     fail,
     load_model_opt,
@@ -82,14 +83,7 @@ def score_cmd(
     OUT/scores.csv (ranked).
     """
     if threshold is not None and top is not None:
-        fail(
-            detector.InputValidationError(
-                code=detector.ErrorCode.CONFLICTING_OPTIONS,
-                field="--top",
-                value=top,
-                reason="give --threshold or --top, not both",
-            )
-        )
+        conflict("--top", top, "give --threshold or --top, not both")
     if engine not in ("local", "dask"):
         fail(
             detector.InputValidationError(
@@ -103,14 +97,7 @@ def score_cmd(
     note = calendar_note(country, tz)
     if engine == "dask":
         if peers_file is not None:
-            fail(
-                detector.InputValidationError(
-                    code=detector.ErrorCode.CONFLICTING_OPTIONS,
-                    field="--peers-file",
-                    value=str(peers_file),
-                    reason="the dask engine scores each series alone",
-                )
-            )
+            conflict("--peers-file", str(peers_file), "the dask engine scores each series alone")
         if peers_choice == "auto":
             notice("the dask engine scores each series alone (--peers none says so and hides this note)")
         _score_on_dask(
@@ -277,14 +264,7 @@ def _score_on_dask(
 ) -> None:
     """`score --engine dask`: results dataset on the cluster, then the same ranked file as the local engine."""
     if segments is not None:
-        fail(
-            detector.InputValidationError(
-                code=detector.ErrorCode.CONFLICTING_OPTIONS,
-                field="--segments",
-                value=str(segments),
-                reason="not with --engine dask",
-            )
-        )
+        conflict("--segments", str(segments), "not with --engine dask")
     try:
         run = detector.score_dataset(
             input_path,
