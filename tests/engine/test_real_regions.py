@@ -47,6 +47,8 @@ def test_the_block_is_found_on_its_day_and_sized_with_the_other_zones_as_peers(
     assert coast.excess_interval is not None
     low, high = coast.excess_interval
     assert low <= block <= high
+    # Never narrower than the peers' model error (8 % of the estimate at 90 %): peers' fits are off by that much.
+    assert (high - low) / 2 >= 1.645 * 0.08 * coast.excess_load * 0.999
     assert coast.evidence[0].startswith("load rose by")
     assert not any(w.startswith("scored without temperature and without peers") for w in coast.warnings)
 
