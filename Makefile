@@ -17,7 +17,7 @@ install: $(VENV)/.installed
 
 # The HTTP scoring service on http://127.0.0.1:8000 (docs at /docs): bundled default model, SQLite under
 # ./data (created on first run). With no API key yet, the first run creates one and prints it once.
-# One worker process per available core (--workers 0); /metrics sums them, the rate limit is per worker.
+# One worker process per available core (--workers 0); /metrics sums them, the rate limits are shared by them.
 # Settings: DETECTOR_* environment variables (see docs/operations.md, "Settings").
 serve: install
 	$(BIN)/detector serve --workers 0

@@ -17,9 +17,10 @@ from threadpoolctl import threadpool_limits
 
 import detector
 from detector.service import openapi, problems, web
-from detector.service.deps import RateLimiter, Registry, check_media_type, check_query_once
+from detector.service.deps import Registry, check_media_type, check_query_once
 from detector.service.jobs import JobWorker
 from detector.service.middleware import Gate, Metrics, SameOriginDocs
+from detector.service.ratelimit import SharedRateLimiter
 from detector.service.routes import balance as balance_routes
 from detector.service.routes import claims, jobs, outcomes, score, series, system
 from detector.service.settings import Settings
@@ -94,9 +95,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics = Metrics()
     app.state.settings = settings
     app.state.metrics = metrics
-    app.state.limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
-    app.state.auth_failures = RateLimiter(
-        settings.auth_fail_limit / settings.auth_fail_window_seconds, settings.auth_fail_limit
+    # One set of buckets for every worker process of this server (``ratelimit``): the limits are per key, not
+    # per key and worker.
+    buckets = settings.data_dir / "ratelimit.sqlite"
+    app.state.limiter = SharedRateLimiter(buckets, "keys", settings.rate_limit_per_second, settings.rate_limit_burst)
+    app.state.auth_failures = SharedRateLimiter(
+        buckets, "wrong-keys", settings.auth_fail_limit / settings.auth_fail_window_seconds, settings.auth_fail_limit
     )
     problems.install(app)
     for router in (score, jobs, series, outcomes, balance_routes, claims, system):

@@ -1,11 +1,10 @@
-"""Request dependencies: the app's state, API-key authentication (key, tenant, admin) and the per-key rate limit."""
+"""Request dependencies: the app's state, API-key authentication (key, tenant, admin) and the per-key rate limit
+(its buckets: ``ratelimit``)."""
 
 from __future__ import annotations
 
 import math
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -38,28 +37,6 @@ class Registry:
                 value=version,
             )
         return self.models[version]
-
-
-@dataclass(slots=True)
-class RateLimiter:
-    """Token bucket per key: ``rate`` requests per second sustained, ``burst`` at once (per process)."""
-
-    rate: float
-    burst: int
-    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def acquire(self, key: str, take: bool = True) -> float:
-        """0 if the request may go ahead (a token is taken unless ``take`` is False), else the seconds until it may."""
-        now = time.monotonic()
-        with self._lock:
-            tokens, last = self._buckets.get(key, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[key] = (tokens - (1.0 if take else 0.0), now)
-                return 0.0
-            self._buckets[key] = (tokens, now)
-            return (1.0 - tokens) / self.rate
 
 
 def get_settings(request: Request) -> Settings:

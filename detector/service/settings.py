@@ -20,7 +20,7 @@ class Settings(BaseSettings):
         1,
         ge=0,
         description="uvicorn worker processes; 0: one per available core (make serve). /metrics sums every worker; "
-        "the rate limit is per worker, so a key may reach workers x rate_limit_per_second",
+        "the workers share the rate limits (buckets in <data_dir>/ratelimit.sqlite)",
     )
     data_dir: Path = Path("data")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file <data_dir>/detector.db")

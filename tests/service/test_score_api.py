@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from detector.service.app import create_app
+from detector.service.ratelimit import SharedRateLimiter
 from detector.service.settings import Settings
 
 PROBLEM = "application/problem+json"
@@ -268,6 +270,32 @@ def test_rate_limit_answers_429_with_retry_after(tmp_path: Path, settings_for: C
         assert int(r.headers["Retry-After"]) in (1, 2)
         other = app.state.store.create_key("other")
         assert c.get("/v1/models", headers={"X-API-Key": other}).status_code == 200  # limits are per key
+
+
+def test_the_rate_limit_holds_across_worker_processes(tmp_path: Path, settings_for: Callable[..., Settings]) -> None:
+    # ``make serve`` runs a worker process per core, each its own app on the same data folder: a key's budget is
+    # shared, not multiplied by the workers (a keep-alive client stays on one of them).
+    settings = settings_for(tmp_path, rate_limit_per_second=0.2, rate_limit_burst=3, run_worker=False)
+    first, second = create_app(settings), create_app(settings)
+    with TestClient(first) as a, TestClient(second) as b:
+        key = first.state.store.create_key("shared")
+        a.headers["X-API-Key"] = b.headers["X-API-Key"] = key
+        codes = [a.get("/v1/models").status_code, b.get("/v1/models").status_code, a.get("/v1/models").status_code]
+        assert codes == [200, 200, 200]
+        assert b.get("/v1/models").status_code == 429
+        assert a.get("/v1/models").status_code == 429
+
+
+def test_without_a_writable_bucket_file_the_limit_holds_per_process(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    limiter = SharedRateLimiter(tmp_path / "missing" / "ratelimit.sqlite", "keys", rate=0.1, burst=2)
+    with caplog.at_level(logging.WARNING, logger="detector.service.ratelimit"):
+        waits = [limiter.acquire("k") for _ in range(3)]
+    assert waits[:2] == [0.0, 0.0]  # never refused for want of a file...
+    assert waits[2] > 0  # ...and still limited
+    assert "cannot use" in caplog.text
+    assert "limiting per process from now on" in caplog.text
 
 
 def test_env_keys_work_without_the_database(tmp_path: Path, settings_for: Callable[..., Settings]) -> None:
