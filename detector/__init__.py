@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from detector.ingest import CALENDARS, UNITS, LoadSeries, QualityReport, from_arrays, iter_series, load, read_table
     from detector.ingest.units import power_text
     from detector.models.baselines import BASELINES
-    from detector.pipeline import iter_scores, score, score_block
+    from detector.pipeline import iter_scores, resolve_peers, score, score_block
     from detector.rigs import RIGS
     from detector.scale import DaskRun, read_results, score_dataset
     from detector.scoring import RIG_KW, ScoreReport, Segment
@@ -80,6 +80,7 @@ _WHERE: dict[str, tuple[str, str | None]] = {
     "read_table": ("detector.ingest", "read_table"),
     "BASELINES": ("detector.models.baselines", "BASELINES"),
     "iter_scores": ("detector.pipeline", "iter_scores"),
+    "resolve_peers": ("detector.pipeline", "resolve_peers"),
     "score": ("detector.pipeline", "score"),
     "score_block": ("detector.pipeline", "score_block"),
     "DaskRun": ("detector.scale", "DaskRun"),
@@ -137,6 +138,7 @@ __all__ = [
     "power_text",
     "read_results",
     "read_table",
+    "resolve_peers",
     "save_model",
     "score",
     "score_block",

@@ -82,12 +82,19 @@ class InputValidationError(DetectorError, ValueError):
             message += f" [series {series_id!r}]"
         super().__init__(message)
 
-    def __reduce__(self) -> tuple[object, tuple[()]]:
-        # Exception pickling calls cls(*args), which keyword-only arguments refuse; rebuild from the
-        # fields instead, so the error survives the trip back from a worker process.
-        fields: dict[str, Any] = {"field": self.field, "value": self.value, "reason": self.reason, "row": self.row}
-        fields |= {"series_id": self.series_id, "more": self.more, "code": self.code}
-        return functools.partial(type(self), **fields), ()
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Exception pickling calls cls(*args), which keyword-only arguments refuse, and so do subclasses with
+        # their own signatures (BalanceInputError(table, exc), OutcomeFileError(errors), ...). Restore the
+        # message and every attribute as they are instead, so any of them survives the trip back from a worker.
+        return _restored, (type(self), self.args, dict(self.__dict__))
+
+
+def _restored(cls: type[InputValidationError], args: tuple[object, ...], state: dict[str, Any]) -> InputValidationError:
+    """An error as it was pickled (message and attributes), without running its ``__init__`` again."""
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
 
 
 class SeriesError(DetectorError):

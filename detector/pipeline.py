@@ -130,8 +130,12 @@ AUTO_PEERS_MAX_SERIES = 400  # "auto" peers for inputs of up to this many series
 
 
 def resolve_peers(source: Source, peers: Source | str | None) -> Source | None:
-    """The table to draw peers from: ``"auto"`` -> ``source`` itself when it holds 2..AUTO_PEERS_MAX_SERIES
-    series, else None; ``"none"`` or None -> None; a table (frame or path) stays as given."""
+    """The table to draw peers from, as ``score``/``iter_scores`` read their ``peers`` argument.
+
+    ``"auto"`` -> ``source`` itself when it holds 2..AUTO_PEERS_MAX_SERIES series, else None; ``"none"`` or
+    None -> None; a table (frame or path) stays as given. Callers that score by other routes (``evaluate``'s
+    ``LabelledSet.peers``) use it to draw the same peers ``score`` would.
+    """
     if peers is None or isinstance(peers, pd.DataFrame | Path) or peers not in ("auto", "none"):
         return peers
     if peers == "none":

@@ -58,9 +58,7 @@ def evaluate_cmd(
         )
     truth_df = pd.read_csv(truth, parse_dates=["start", "end"])
     names = list(detector.BASELINES) if baselines else []
-    from detector.pipeline import resolve_peers
-
-    pool = resolve_peers(frame, peers_arg(peers, None))
+    pool = detector.resolve_peers(frame, peers_arg(peers, None))
     labelled = detector.LabelledSet(data.stem, frame, truth_df, str(u), tz, country, peers=pool)
     try:
         _, summary = detector.evaluate([labelled], mdl, names)

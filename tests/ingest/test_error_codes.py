@@ -13,6 +13,8 @@ import pytest
 
 import detector
 from detector import ErrorCode, InputValidationError
+from detector.balance.engine import BalanceInputError
+from detector.feedback import OutcomeFileError, UnknownReferenceError
 from tests.conftest import hourly_table
 
 PACKAGE = Path(detector.__file__).parent
@@ -72,6 +74,55 @@ def test_the_code_survives_pickling() -> None:
     )
     back = pickle.loads(pickle.dumps(exc))
     assert (back.code, str(back), back.row) == (ErrorCode.NEGATIVE_LOAD, str(exc), 3)
+
+
+def _subclassed() -> list[tuple[str, InputValidationError, dict[str, object]]]:
+    """Each subclass built as its raisers build it, with the attributes of its own to check after the trip."""
+    inner = InputValidationError(
+        field="load",
+        value=-1.0,
+        reason="load must be >= 0",
+        row=3,
+        series_id="m1",
+        more=2,
+        code=ErrorCode.NEGATIVE_LOAD,
+    )
+    bad_rows = [
+        InputValidationError(field="outcome", value="maybe", reason="not an outcome", row=r, code=ErrorCode.BAD_CHOICE)
+        for r in (2, 5, 9)
+    ]
+    unknown = UnknownReferenceError(
+        kind="unknown-series", row=4, field="series_id", value="f9", reason="job j1 has no result for this series"
+    )
+    return [
+        ("balance", BalanceInputError("meters", inner), {"table": "meters"}),
+        ("unknown reference", unknown, {"kind": "unknown-series"}),
+        ("outcome file", OutcomeFileError(bad_rows), {"errors": [(str(e), e.code, e.row) for e in bad_rows]}),
+        (
+            "outcome file, one row",
+            OutcomeFileError(bad_rows[:1]),
+            {"errors": [(str(bad_rows[0]), ErrorCode.BAD_CHOICE, 2)]},
+        ),
+    ]
+
+
+SUBCLASSED = _subclassed()
+
+
+@pytest.mark.parametrize(("case", "exc", "own"), SUBCLASSED, ids=[c[0] for c in SUBCLASSED])
+def test_subclasses_survive_pickling(case: str, exc: InputValidationError, own: dict[str, object]) -> None:
+    """Worker processes send errors back pickled: the subclass, its message, code and fields all arrive."""
+    back = pickle.loads(pickle.dumps(exc))
+    assert type(back) is type(exc)
+    assert str(back) == str(exc)
+    assert back.code is exc.code
+    for name in ("field", "value", "reason", "row", "series_id", "more"):
+        assert getattr(back, name) == getattr(exc, name), name
+    for name, expected in own.items():
+        got = getattr(back, name)
+        if name == "errors":
+            got = [(str(e), e.code, e.row) for e in got]
+        assert got == expected, name
 
 
 def test_an_error_built_without_a_code_is_invalid() -> None:

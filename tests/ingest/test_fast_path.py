@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import detector
-import detector.ingest as ingest
+import detector.ingest.reader as reader
 import detector.scoring as scoring
 from detector.features.calendar import CalendarSpec, calendar_features, grid_calendar
 from detector.ingest.fast import iso_utc_ns
@@ -62,7 +62,7 @@ CASES = list(_cases())
 @pytest.fixture
 def general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """The code before the fast path: every block through ``check_rows``, every calendar built afresh."""
-    monkeypatch.setattr(ingest, "clean_series_arrays", lambda frame: None)
+    monkeypatch.setattr(reader, "clean_series_arrays", lambda frame: None)
 
     def uncached(start: pd.Timestamp, hours: int, spec: CalendarSpec) -> object:
         return calendar_features(pd.date_range(start, periods=hours, freq="h"), spec)
@@ -80,7 +80,7 @@ def _answers(frame: pd.DataFrame, unit: str, tz: str) -> tuple[detector.LoadSeri
 @pytest.fixture(scope="module")
 def fast_answers() -> dict[str, tuple[detector.LoadSeries, np.ndarray, detector.ScoreReport]]:
     taken = []
-    real = ingest.clean_series_arrays
+    real = reader.clean_series_arrays
 
     def spy(frame: pd.DataFrame) -> object:
         out = real(frame)
@@ -88,7 +88,7 @@ def fast_answers() -> dict[str, tuple[detector.LoadSeries, np.ndarray, detector.
         return out
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ingest, "clean_series_arrays", spy)
+        mp.setattr(reader, "clean_series_arrays", spy)
         answers = {name: _answers(frame, unit, tz) for name, frame, unit, tz in CASES}
     assert taken
     assert all(taken)  # every case really took the fast path
