@@ -24,6 +24,26 @@ def test_threshold_meets_the_clean_and_the_lookalike_limits() -> None:
     assert (growth >= np.nextafter(t, -1)).mean() > 0.05  # the lowest such threshold: one step down breaks it
 
 
+def test_small_lookalike_kinds_are_held_to_the_limit_together_not_by_their_single_highest_window() -> None:
+    # Two-year inputs with peers: 18 growth windows, one of them on a base with a real flat shift (0.995). Held
+    # apart, 5 % of 18 allows none, and that one window set the threshold; pooled with the other small kinds
+    # (150 windows, 7 allowed) it is one false alarm among them.
+    rng = np.random.default_rng(1)
+    clean = rng.uniform(0.0, 0.6, 300)
+    growth = np.r_[rng.uniform(0.0, 0.5, 17), 0.995]
+    others = rng.uniform(0.0, 0.7, 132)
+    p = np.concatenate([clean, growth, others, rng.uniform(0.5, 1.0, 50)])
+    y = np.r_[np.zeros(450, int), np.ones(50, int)]
+    counts = {"clean": 300, "growth": 18, "outages": 30, "heat_wave": 20, "ev_charging": 82, "step": 50}
+    kind = np.repeat(np.array(list(counts), dtype=object), list(counts.values()))
+    t = _context_threshold(p, y, kind, fallback=0.5)
+    assert t < 0.995  # the one growth window no longer sets it
+    small = np.isin(kind, ["growth", "outages", "heat_wave"])
+    assert (p[small] >= t).mean() <= 0.05  # the small kinds together stay within 5 %
+    assert (p[kind == "ev_charging"] >= t).mean() <= 0.05  # a kind of 82 is still held on its own
+    assert (clean >= t).mean() <= 0.01
+
+
 def test_too_few_negatives_keep_the_model_wide_threshold() -> None:
     p, y = np.linspace(0, 1, 60), np.r_[np.zeros(30, int), np.ones(30, int)]
     assert _context_threshold(p, y, np.array(["clean"] * 60, dtype=object), fallback=0.42) == 0.42

@@ -54,7 +54,7 @@ def test_the_block_is_found_on_its_day_and_sized_with_the_other_zones_as_peers(
 
 
 @pytest.mark.xfail(
-    strict=True, reason="known miss (issue 14): found on the right day, but scored 0.26 < 0.59 (model 33e83eaa)"
+    strict=True, reason="known miss (issue 14): found on the right day, but scored 0.26 < 0.59 (model 5ce73f7b)"
 )
 def test_the_block_is_flagged_at_the_default_threshold(coast: detector.ScoreReport) -> None:
     assert coast.flagged
