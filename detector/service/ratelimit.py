@@ -54,9 +54,10 @@ def _refill(tokens: float, last: float, now: float, rate: float, burst: int, tak
 class SharedRateLimiter:
     """``RateLimiter`` whose buckets every process opening the same ``path`` shares (``name`` keeps limits apart).
 
-    Opened on first use (the data folder exists once the server has started). If the file cannot be opened or
-    written, the limiter says so in the log and falls back to this process's own buckets: a request is never
-    refused because the counters cannot be stored.
+    Opened on first use (the data folder exists once the server has started). While the file cannot be opened
+    or written (a read-only or full disk, a lock held past 5 s), each request is limited by this process's own
+    buckets instead, and the log says so once: a request is never refused because the counters cannot be
+    stored, and the shared buckets are used again as soon as the file works.
     """
 
     path: Path
@@ -69,15 +70,16 @@ class SharedRateLimiter:
 
     def acquire(self, key: str, take: bool = True) -> float:
         """0 if the request may go ahead (a token is taken unless ``take`` is False), else the seconds until it may."""
-        if self._fallback is None:
-            try:
-                return self._acquire(key, take)
-            except (OSError, sqlite3.Error) as exc:
+        try:
+            return self._acquire(key, take)
+        except (OSError, sqlite3.Error) as exc:
+            if self._fallback is None:
                 log.warning(
-                    "rate limit %s: cannot use %s (%s); limiting per process from now on", self.name, self.path, exc
+                    "rate limit %s: cannot use %s (%s); limiting per process meanwhile", self.name, self.path, exc
                 )
                 self._fallback = RateLimiter(self.rate, self.burst)
-        return self._fallback.acquire(key, take)
+            self._local.conn = None  # reopen next time
+            return self._fallback.acquire(key, take)
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

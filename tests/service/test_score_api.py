@@ -295,7 +295,7 @@ def test_without_a_writable_bucket_file_the_limit_holds_per_process(
     assert waits[:2] == [0.0, 0.0]  # never refused for want of a file...
     assert waits[2] > 0  # ...and still limited
     assert "cannot use" in caplog.text
-    assert "limiting per process from now on" in caplog.text
+    assert "limiting per process meanwhile" in caplog.text
 
 
 def test_env_keys_work_without_the_database(tmp_path: Path, settings_for: Callable[..., Settings]) -> None:
