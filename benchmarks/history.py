@@ -41,6 +41,7 @@ def rows(rounds: int, sources: tuple[str, ...], model: detector.MiningModel) -> 
 
 
 def summary(df: pd.DataFrame) -> dict[str, Any]:
+    """Figures per mode and input, on every negative and on the events that switch on in the last year."""
     out: dict[str, Any] = {}
     start = pd.to_datetime(df.start, utc=True)
     judged = df[(df.label == 0) | (start >= df.cut)]
