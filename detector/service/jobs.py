@@ -74,14 +74,26 @@ class JobWorker:
 
     def _loop(self) -> None:
         lease = timedelta(seconds=self.settings.job_lease_seconds)
+        disk_full = False  # said once, not at every poll: a full disk would fill with the log as well
         while not self._stop.is_set():
+            wait = self.settings.job_poll_seconds
             try:
                 job = self.store.claim_job(lease)
-            except Exception:  # database briefly unavailable: try again later, keep the thread alive
-                log.exception("could not claim a job")
-                job = None
+            except Exception as exc:  # database briefly unavailable: try again later, keep the thread alive
+                fault, job = disk_fault(exc), None
+                if fault is None:
+                    log.exception("could not claim a job")
+                else:
+                    wait = self.settings.job_retry_seconds
+                    if not disk_full:
+                        log.warning("jobs wait: %s in the data folder; trying again every %g s", fault, wait)
+                disk_full = fault is not None
+            else:
+                if disk_full:
+                    log.warning("jobs resume: the data folder takes writes again")
+                disk_full = False
             if job is None:
-                self._stop.wait(self.settings.job_poll_seconds)
+                self._stop.wait(wait)
                 continue
             try:
                 self.run(job)
