@@ -297,8 +297,9 @@ def ercot_year(table: pd.DataFrame, *, file: str) -> pd.DataFrame:
     start = pd.DatetimeIndex(ends) - pd.Timedelta(hours=1)
     # The repeated autumn hour by file order: its first appearance is daylight time, the second standard.
     first = ~start.duplicated(keep="first")
-    # SOURCES.md reports no gaps, so no start should fall in the spring-forward hour; any that did is dropped.
-    utc = start.tz_localize(ERCOT_TZ, ambiguous=first, nonexistent="NaT").tz_convert("UTC")
+    # Spring forward: the hour ending 03:00 CDT began at 01:00 CST, so a start that falls in the skipped hour
+    # moves back one (SOURCES.md reports no gaps; whether the files label that hour 02:00 or 03:00 is unseen).
+    utc = start.tz_localize(ERCOT_TZ, ambiguous=first, nonexistent=pd.Timedelta(hours=-1)).tz_convert("UTC")
     long = pd.DataFrame({"timestamp": utc, **{z: table[z].to_numpy(dtype=float) for z in ERCOT_ZONES}})
     long = long[long["timestamp"].notna()].melt(id_vars="timestamp", var_name="zone", value_name="load")
     long["series_id"] = "ERCOT-" + long["zone"]

@@ -131,14 +131,16 @@ def test_ercot_hour_ending_24_repeated_hour_and_zone_names() -> None:
         "11/06/2016 02:00DST",  # the repeated hour, after the first in file order
         "11/06/2016 24:00",
         pd.Timestamp("2016-11-07 01:00"),  # an Excel date-time cell
+        "03/13/2016 01:00",
+        "03/13/2016 03:00",  # after the spring-forward gap: the hour from 01:00 CST
     ]
-    table = pd.DataFrame({"Hour Ending": stamps, **{z: np.arange(5.0) + i for i, z in enumerate(zones)}})
+    table = pd.DataFrame({"Hour Ending": stamps, **{z: np.arange(7.0) + i for i, z in enumerate(zones)}})
     long = fd.ercot_year(table, file="Native_Load_2016.xlsx")
     assert sorted(long["series_id"].unique()) == sorted(f"ERCOT-{z}" for z in fd.ERCOT_ZONES)
     coast = long[long["series_id"] == "ERCOT-COAST"]
-    expected = _utc("2016-11-06 05:00", "2016-11-06 06:00", "2016-11-06 07:00", "2016-11-07 05:00", "2016-11-07 06:00")
-    assert coast["timestamp"].tolist() == expected
-    assert coast["load"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    autumn = _utc("2016-11-06 05:00", "2016-11-06 06:00", "2016-11-06 07:00", "2016-11-07 05:00", "2016-11-07 06:00")
+    assert coast["timestamp"].tolist() == autumn + _utc("2016-03-13 06:00", "2016-03-13 07:00")
+    assert coast["load"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
 
 
 def _vic_source(tmp_path: Path, content_sha256: str, raw_sha256: str | None = None) -> object:
