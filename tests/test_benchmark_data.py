@@ -7,6 +7,7 @@ real downloads are never exercised by the tests. The pinned content checksums ar
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -202,6 +203,62 @@ def test_every_raw_url_is_pinned_to_a_commit_named_in_sources_md() -> None:
             assert match, raw.url
             if named is not None:
                 assert match.group(1) in named, raw.url
+
+
+# A few raw rows as they are in the source repositories (copied from stored copies of them; the Victoria and
+# Tetouan rows from commits near the pinned ones), with the converter each goes through.
+UPSTREAM_ROWS = {
+    "pjm_regions.parquet": (
+        fd.convert_pjm,
+        {
+            "DUQ_hourly.csv": "Datetime,DUQ_MW\n31-12-2005 01:00,1458\n01-01-2006 00:00,1493\n30-12-2005 02:00,1419\n",
+            "AEP_hourly.csv": "Datetime,AEP_MW\n10/1/2004 1:00,12379\n10/2/2004 0:00,13147\n10/13/2004 20:00,16136\n",
+        },
+    ),
+    "bigdeal2022.parquet": (
+        fd.convert_bigdeal,
+        {
+            "final_match.csv.zip": "DATE,Hour,LDC1,LDC2,LDC3,T1,T2,T3,T4,T5,T6,T1_forecast,T2_forecast,T3_forecast,"
+            "T4_forecast,T5_forecast,T6_forecast\n1-Jan-15,1,207.186,292.56,1537.38,30,30,29.8,29,29.78,30,,,,,,\n"
+            "1-Jan-15,24,168.29,235.333,1183.07,44,44.5,46.8,46,44.56,44,,,,,,\n"
+            "7-Jan-15,12,189.651,280.578,1306.17,40.5,41.5,36.8,35,41.89,42,,,,,,\n",
+            "data_round_1.csv.zip": "Year,Month,Day,Weekday,Hour,T1,T2,T3,T4,Load\n2002,1,1,3,24,50,51,59,41,1131533\n",
+        },
+    ),
+    "vic_elec.parquet": (
+        fd.convert_vic,
+        {
+            "vic_elec.csv": "Time,Demand,Temperature,Date,Holiday\n"
+            "2011-12-31T13:30:00Z,4263.365526,21.05,2012-01-01,TRUE\n"
+            "2012-01-04T19:30:00Z,3919.5776300000002,15,2012-01-05,FALSE\n",
+        },
+    ),
+    "tetouan_zones.parquet": (
+        fd.convert_tetouan,
+        {
+            "Tetuan City power consumption.csv": "Date,Temperature,Humidity,Wind Speed,general diffuse flows,"
+            "diffuse flows,Zone1,Zone2,Zone3\n1/1/17 0:10,6.414,74.5,0.083,0.07,0.085,29814.68354,19375.07599,"
+            "20131.08434\n1/2/17 10:00,11.68,81.7,0.08,218.3,39.07,25518.98734,19393.31307,14619.75904\n",
+        },
+    ),
+}
+
+
+@pytest.mark.skipif(not SHARED_DATA.exists(), reason="needs ../shared/data beside the project")
+@pytest.mark.parametrize("name", sorted(UPSTREAM_ROWS))
+def test_converters_reproduce_the_shared_files_bit_for_bit_on_upstream_rows(tmp_path: Path, name: str) -> None:
+    convert, files = UPSTREAM_ROWS[name]
+    for file, text in files.items():
+        if file.endswith(".zip"):
+            pd.read_csv(io.StringIO(text)).to_csv(tmp_path / file, index=False)
+        else:
+            (tmp_path / file).write_text(text)
+    got = convert({file: tmp_path / file for file in files})
+    shared = pd.read_parquet(SHARED_DATA / name)
+    both = got.merge(shared, on=["series_id", "timestamp"], how="left", suffixes=("", "_shared"), validate="1:1")
+    for col in [c for c in ("load", "temperature") if c in got]:
+        assert both[col + "_shared"].notna().all(), name
+        np.testing.assert_array_equal(both[col].to_numpy(), both[col + "_shared"].to_numpy(dtype=np.float32))
 
 
 @pytest.mark.skipif(not SHARED_DATA.exists(), reason="needs ../shared/data beside the project")
