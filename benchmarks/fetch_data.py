@@ -20,7 +20,6 @@ import hashlib
 import logging
 import re
 import shutil
-import tempfile
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -389,12 +388,14 @@ SOURCES: dict[str, Source] = {
 def download(url: str, dest: Path) -> None:
     """``url`` (https:// or file://) into ``dest``, via a temporary file so a broken download leaves nothing."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        urllib.request.urlopen(url, timeout=300) as response,
-        tempfile.NamedTemporaryFile(dir=dest.parent, delete=False) as tmp,
-    ):
-        shutil.copyfileobj(response, tmp)
-    Path(tmp.name).replace(dest)
+    part = dest.with_name(dest.name + ".part")
+    try:
+        with urllib.request.urlopen(url, timeout=300) as response, part.open("wb") as out:
+            shutil.copyfileobj(response, out)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    part.replace(dest)
 
 
 def file_sha256(path: Path) -> str:

@@ -185,6 +185,13 @@ def test_a_pinned_raw_sha256_is_checked(tmp_path: Path) -> None:
         fd.build(_vic_source(tmp_path, "unused", raw_sha256="f" * 64), tmp_path / "cache")
 
 
+def test_a_failed_download_leaves_nothing_behind(tmp_path: Path) -> None:
+    dest = tmp_path / "cache" / "raw" / "vic_elec" / "vic_elec.csv"
+    with pytest.raises(OSError, match="No such file"):
+        fd.download((tmp_path / "missing.csv").as_uri(), dest)
+    assert list(dest.parent.iterdir()) == []
+
+
 def test_content_checksum_ignores_row_order_and_sees_one_value() -> None:
     frame = pd.DataFrame(
         {"series_id": ["a", "b"], "timestamp": _utc("2024-01-01", "2024-01-01"), "load": [1.0, np.nan]}
