@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint typecheck docs install notebooks clean
+.PHONY: serve test lint typecheck docs install notebooks benchmark-data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ test: lint typecheck docs
 # artefacts go to notebooks/output/ (git-ignored). `make test` runs them on small data (tests/test_notebooks.py).
 notebooks: install
 	$(BIN)/python notebooks/run.py
+
+# The real load files the benchmarks read, for a clone without ../shared/data: downloaded from the public
+# repositories and commits pinned in benchmarks/fetch_data.py (openpyxl reads ERCOT's workbooks), converted,
+# checked against pinned content checksums, into $$DETECTOR_BENCHMARK_DATA (default ~/.cache/detector-benchmarks).
+# The only target that downloads anything; the package and the tests never do.
+benchmark-data: install
+	$(BIN)/python -m pip install -q "openpyxl>=3.1"
+	$(BIN)/python benchmarks/fetch_data.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache site

@@ -7,16 +7,16 @@ HELD_OUT series with seeds >= 1000 are only ever used for the figures in BENCHMA
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from data_home import data_dir, data_file  # type: ignore[import-not-found]
 
 from detector import simulate
 from detector.features.calendar import CalendarSpec
 from detector.training import LabelledSet
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = data_dir()  # ../shared/data, else the `make benchmark-data` cache (data_home.py)
 SIZE_RANGE = (0.02, 0.4)  # event power relative to the base's mean load (log-uniform)
 
 
@@ -86,7 +86,7 @@ def real_set(source: str, *, split: str, per_series: int, seed: int, days: int |
     """
     src = SOURCES[source]
     ids = src.train if split == "train" else src.held_out
-    raw = pd.read_parquet(SHARED / src.file)
+    raw = pd.read_parquet(data_file(src.file))
     raw = raw[raw.series_id.isin(ids)]
     rng = np.random.default_rng(seed)
     spec = CalendarSpec(tz=src.tz, country=src.country)
@@ -241,7 +241,7 @@ def peer_set(
     """
     src = SOURCES[source]
     targets = set(src.train if split == "train" else src.held_out)
-    raw = pd.read_parquet(SHARED / src.file)
+    raw = pd.read_parquet(data_file(src.file))
     if split_peers_only:  # training: the held-out zones are not even peers
         raw = raw[raw.series_id.isin(targets)]
     rng = np.random.default_rng(seed)

@@ -79,10 +79,16 @@ def dip_below_neighbours(wide: pd.DataFrame, zone: str, at: pd.Timestamp) -> flo
     return float((before + after) / 2 - series.loc[at])
 
 
-def main(data: Path = DATA) -> None:
-    """The research-size figures (2016-2024) into ``results/far_west.json``."""
+def main(data: Path | None = None) -> None:
+    """The research-size figures (2016-2024) into ``results/far_west.json``.
+
+    ``data`` defaults to the ERCOT file in ``../shared/data``, else in the ``make benchmark-data`` cache.
+    """
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from data_home import data_file  # type: ignore[import-not-found]  # only here: tests load this file alone
     from detection import write_result  # type: ignore[import-not-found]  # only here: it loads the engine
+
+    data = data_file(DATA.name) if data is None else data
 
     wide = zone_table(data, years=(2016, 2024))
     means = mean_load_by_year(wide)

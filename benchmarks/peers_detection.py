@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from datasets import PEER_SOURCES, SHARED, SOURCES, peer_set
+from data_home import data_file  # type: ignore[import-not-found]
+from datasets import PEER_SOURCES, SOURCES, peer_set
 from sklearn.metrics import roc_auc_score
 
 import detector
@@ -60,7 +61,7 @@ def raw_scan_auc(windows: int = 4, seed: int = 1011) -> dict[str, object]:
     rows = []
     for source in PEER_SOURCES:
         src = SOURCES[source]
-        raw = pd.read_parquet(SHARED / src.file)
+        raw = pd.read_parquet(data_file(src.file))
         wide = raw.pivot_table(index="timestamp", columns="series_id", values="load").resample("h").mean()
         temps = None
         if "temperature" in raw:

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from data_home import data_file  # type: ignore[import-not-found]
 from injector import LOOKALIKES, MINING, REGION_SIZES, SMALL_ZONE_SIZES, inject  # type: ignore[import-not-found]
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +74,7 @@ class Province:
 
 
 def _wide(src: Source) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    raw = pd.read_parquet(SHARED / src.file)
+    raw = pd.read_parquet(data_file(src.file))
     raw = raw[raw.series_id.isin(src.zones)]
     load = raw.pivot_table(index="timestamp", columns="series_id", values="load").resample("h").mean()
     temp = None

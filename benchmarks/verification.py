@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from datasets import SHARED, SOURCES
+from data_home import data_file  # type: ignore[import-not-found]
+from datasets import SOURCES
 from scipy.stats import norm
 
 import detector
@@ -42,7 +43,7 @@ def cases(split: str, days: int, per_series: int, seed: int) -> list[dict[str, o
         targets = src.train if split == "train" else src.held_out
         if not targets:
             continue
-        raw = pd.read_parquet(SHARED / src.file)
+        raw = pd.read_parquet(data_file(src.file))
         wide = raw.pivot_table(index="timestamp", columns="series_id", values="load").resample("h").mean()
         temps = None
         if "temperature" in raw:

@@ -6,32 +6,17 @@ pin them on tables with known answers, the rest on ERCOT's weather-zone loads, s
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, benchmark_module
 
 ERCOT = SHARED_DATA / "ercot_weather_zones.parquet"
 needs_ercot = pytest.mark.skipif(not ERCOT.exists(), reason="needs ../shared/data/ercot_weather_zones.parquet")
 
 
-def _far_west() -> ModuleType:
-    """``benchmarks/far_west.py`` (a script folder, not a package)."""
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "far_west.py"
-    spec = importlib.util.spec_from_file_location("far_west", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fw = _far_west()
+fw = benchmark_module("far_west")
 
 
 def _two_zones(evening_lift: float) -> pd.DataFrame:
