@@ -20,9 +20,8 @@ import time
 from typing import Any
 
 import pandas as pd
-from headline import MODES, score_province  # type: ignore[import-not-found]
+from headline import MODES, score_province, summarise  # type: ignore[import-not-found]
 from provinces import SOURCES, provinces  # type: ignore[import-not-found]
-from sklearn.metrics import average_precision_score
 
 import detector
 
@@ -40,26 +39,16 @@ def rows(rounds: int, sources: tuple[str, ...], model: detector.MiningModel) -> 
     return pd.concat(frames, ignore_index=True)
 
 
+KEYS = ("n", "positives", "ap", "ap_ge_5pct", "ap_by_source", "recall_by_size", "fpr_clean", "fpr_all_negatives")
+
+
 def summary(df: pd.DataFrame) -> dict[str, Any]:
-    """Figures per mode and input, on every negative and on the events that switch on in the last year."""
+    """The headline's figures (``KEYS``) per mode and input, on every negative and on the last year's events."""
     out: dict[str, Any] = {}
-    start = pd.to_datetime(df.start, utc=True)
-    judged = df[(df.label == 0) | (start >= df.cut)]
+    judged = df[(df.label == 0) | (pd.to_datetime(df.start, utc=True) >= df.cut)]
     for (mode, name), g in judged.groupby(["mode", "input"]):
-        pos, neg = g[g.label == 1], g[g.label == 0]
-        big = g[(g.label == 0) | (g["size"] >= 0.05)]
-        out.setdefault(str(mode), {})[str(name)] = {
-            "n": len(g),
-            "positives": len(pos),
-            "ap": round(float(average_precision_score(g.label, g.score)), 3),
-            "ap_ge_5pct": round(float(average_precision_score(big.label, big.score)), 3),
-            "ap_by_source": {
-                s: round(float(average_precision_score(h.label, h.score)), 3) for s, h in g.groupby("source")
-            },
-            "recall_by_size": pos.groupby("size").flagged.mean().round(2).to_dict(),
-            "fpr_clean": round(float(neg[neg.scenario == "clean"].flagged.mean()), 3),
-            "fpr_all_negatives": round(float(neg.flagged.mean()), 3),
-        }
+        figures = summarise(g)
+        out.setdefault(str(mode), {})[str(name)] = {k: figures[k] for k in KEYS}
     return out
 
 
