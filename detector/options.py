@@ -63,7 +63,9 @@ class ScoreOptions:
 
 def _check_range(name: str, value: object, high: float, reason: str) -> None:
     """``value`` a real number in [0, ``high``] (NaN is not), else an ``InputValidationError`` on ``name``."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not 0.0 <= float(value) <= high:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise InputValidationError(code=ErrorCode.BAD_VALUE, field=name, value=value, reason=reason)
+    if not 0.0 <= float(value) <= high:
         raise InputValidationError(code=ErrorCode.OUT_OF_RANGE, field=name, value=value, reason=reason)
 
 
