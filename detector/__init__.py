@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from detector.ingest import CALENDARS, UNITS, LoadSeries, QualityReport, from_arrays, iter_series, load, read_table
     from detector.ingest.units import power_text
     from detector.models.baselines import BASELINES
-    from detector.pipeline import iter_scores, resolve_peers, score, score_block
+    from detector.options import ScoreOptions
+    from detector.pipeline import iter_scores, iter_signatures, resolve_peers, score, score_block
     from detector.rigs import RIGS
     from detector.scale import DaskRun, read_results, score_dataset
     from detector.scoring import RIG_KW, ScoreReport, Segment
@@ -79,7 +80,9 @@ _WHERE: dict[str, tuple[str, str | None]] = {
     "load": ("detector.ingest", "load"),
     "read_table": ("detector.ingest", "read_table"),
     "BASELINES": ("detector.models.baselines", "BASELINES"),
+    "ScoreOptions": ("detector.options", "ScoreOptions"),
     "iter_scores": ("detector.pipeline", "iter_scores"),
+    "iter_signatures": ("detector.pipeline", "iter_signatures"),
     "resolve_peers": ("detector.pipeline", "resolve_peers"),
     "score": ("detector.pipeline", "score"),
     "score_block": ("detector.pipeline", "score_block"),
@@ -117,6 +120,7 @@ __all__ = [
     "MiningModel",
     "ModelNotFoundError",
     "QualityReport",
+    "ScoreOptions",
     "ScoreReport",
     "ScoringError",
     "Segment",
@@ -131,6 +135,7 @@ __all__ = [
     "from_arrays",
     "iter_scores",
     "iter_series",
+    "iter_signatures",
     "load",
     "load_model",
     "metrics",

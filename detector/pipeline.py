@@ -27,14 +27,15 @@ from detector.ingest import (
     CHUNK_ROWS,
     MIN_DAYS,
     LoadSeries,
+    Reading,
     Source,
-    block_series,
+    block_series_checked,
     count_series,
-    iter_series,
-    read_blocks,
+    iter_series_checked,
+    read_blocks_checked,
 )
+from detector.options import ScoreOptions, options_from
 from detector.scoring import ScoreReport, score_series, signature_of
-from detector.zones import calendar_country
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def iter_scores(
     chunk_rows: int | None = CHUNK_ROWS,
     peers: Source | str | None = "auto",
     calendar: str = "gregorian",
+    options: ScoreOptions | None = None,
 ) -> Iterator[tuple[str, ScoreReport | DetectorError]]:
     """Score every series of ``source``; yield ``(series_id, report or the error that stopped it)``.
 
@@ -75,37 +77,39 @@ def iter_scores(
     names the calendar used.
     ``calendar``: how ``source`` writes its timestamps (``detector.ingest.iter_series``); "solar-hijri" also
     gives each report ``onset_local``/``end_local`` as local Solar Hijri date-times.
+    ``options``: all of the above (``unit`` ... ``calendar``, ``min_days``) as one ``ScoreOptions``, checked
+    when it was built; the keyword arguments build one here. A keyword argument that disagrees with a given
+    ``options`` is a ``TypeError``.
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")
-    country, note = calendar_country(country, tz)
-    model = model_or_default(model)
-    peers = resolve_peers(source, peers)
-    score = functools.partial(
-        _score_one,
-        model=model,
+    opts = options_from(
+        options,
+        unit=unit,
+        tz=tz,
         country=country,
         threshold=threshold,
-        with_expected=with_expected,
-        note=note,
+        min_days=min_days,
+        peers=peers,
         calendar=calendar,
     )
-    if peers is not None:
-        checked, pool = _with_peer_pool(source, peers, unit, tz, country, min_days, chunk_rows, calendar)
+    model = model_or_default(model)
+    pool_source = resolve_peers(source, opts.peers)
+    score = functools.partial(_score_one, model=model, options=opts, with_expected=with_expected)
+    if pool_source is not None:
+        checked, pool = _with_peer_pool(source, pool_source, opts.reading, opts.holiday_country, chunk_rows)
         for sid, s in checked:
             yield sid, s if isinstance(s, DetectorError) else score(s, peers=pool)
         return
     if workers == 1:
-        for sid, s in iter_series(
-            source, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows, calendar=calendar
-        ):
+        for sid, s in iter_series_checked(source, opts.reading, chunk_rows):
             yield sid, s if isinstance(s, DetectorError) else score(s)
         return
-    blocks = read_blocks(source, unit=unit, tz=tz, chunk_rows=chunk_rows, calendar=calendar)
+    blocks = read_blocks_checked(source, opts.reading, chunk_rows)
     first, second = next(blocks, None), next(blocks, None)
     if first is None or second is None:  # one block: a worker would only add its start-up (seconds) to the same work
         if first is not None:
-            yield from _score_block(*first, unit=unit, tz=tz, min_days=min_days, score=score, calendar=calendar)
+            yield from _score_block(*first, reading=opts.reading, score=score)
         return
     # Workers take whole blocks (validation and scoring), so this process only reads the file.
     # spawn, not fork: the caller may run threads (a progress bar) that fork would copy mid-lock.
@@ -113,7 +117,7 @@ def iter_scores(
     executor = ProcessPoolExecutor(
         workers, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(score,)
     )
-    score_block = functools.partial(_score_block_in_worker, unit=unit, tz=tz, min_days=min_days, calendar=calendar)
+    score_block = functools.partial(_score_block_in_worker, reading=opts.reading)
     in_flight: deque[Future[list[tuple[str, ScoreReport | DetectorError]]]] = deque()
     try:
         for row0, frame in itertools.chain((first, second), blocks):
@@ -151,25 +155,17 @@ def resolve_peers(source: Source, peers: Source | str | None) -> Source | None:
 
 
 def _with_peer_pool(
-    source: Source,
-    peers: Source,
-    unit: str | None,
-    tz: str | None,
-    country: str,
-    min_days: float,
-    chunk_rows: int | None = CHUNK_ROWS,
-    calendar: str = "gregorian",
+    source: Source, peers: Source, reading: Reading, country: str, chunk_rows: int | None = CHUNK_ROWS
 ) -> tuple[Iterable[tuple[str, LoadSeries | DetectorError]], PeerPool]:
     """The checked series of ``source`` and the pool of ``peers`` (``source`` itself: read and checked once).
 
-    A separate peers table is written in the same ``calendar`` as ``source``.
+    A separate peers table is read as ``source`` is (unit, zone, calendar), with the standard ``MIN_DAYS``.
     """
-    read = functools.partial(iter_series, unit=unit, tz=tz, min_days=min_days, chunk_rows=chunk_rows, calendar=calendar)
     if peers is source:
-        checked = list(read(source))
+        checked = list(iter_series_checked(source, reading, chunk_rows))
         return checked, PeerPool([s for _, s in checked if not isinstance(s, DetectorError)], country)
-    pool = PeerPool(load_peers(peers, unit=unit, tz=tz, calendar=calendar), country)
-    return read(source), pool
+    pool = PeerPool(_peer_series(peers, dataclasses.replace(reading, min_days=MIN_DAYS)), country)
+    return iter_series_checked(source, reading, chunk_rows), pool
 
 
 def score_block(
@@ -183,42 +179,43 @@ def score_block(
     threshold: float | None = None,
     min_days: float = MIN_DAYS,
     calendar: str = "gregorian",
+    options: ScoreOptions | None = None,
 ) -> list[tuple[str, ScoreReport | DetectorError]]:
     """Score a frame of whole series whose first row is input row ``row0 + 1``, as ``iter_scores`` would.
 
     For engines that hand out the blocks themselves (``detector.scale``): the same checks, the same
     per-series scoring and the same errors, with row numbers counted from ``row0``. Table-wide
-    problems (missing columns, no rows, no unit) raise. ``country`` and ``calendar`` as in ``iter_scores``.
+    problems (missing columns, no rows, no unit) raise. ``country``, ``calendar`` and ``options`` as in
+    ``iter_scores``; an engine scoring many blocks builds ``options`` once and passes it to each (``peers``
+    is not used here: each series scores alone).
     """
-    country, note = calendar_country(country, tz)
-    score = functools.partial(
-        _score_one, model=model, country=country, threshold=threshold, with_expected=False, note=note, calendar=calendar
+    opts = options_from(
+        options, unit=unit, tz=tz, country=country, threshold=threshold, min_days=min_days, calendar=calendar
     )
+    score = functools.partial(_score_one, model=model, options=opts, with_expected=False)
     out: list[tuple[str, ScoreReport | DetectorError]] = []
-    for _, checked in read_blocks(frame, unit=unit, tz=tz, chunk_rows=None, calendar=calendar):
-        out += _score_block(row0, checked, unit=unit, tz=tz, min_days=min_days, score=score, calendar=calendar)
+    for _, checked in read_blocks_checked(frame, opts.reading, chunk_rows=None):
+        out += _score_block(row0, checked, reading=opts.reading, score=score)
     return out
 
 
 def _score_block(
-    row0: int,
-    frame: pd.DataFrame,
-    *,
-    unit: str | None,
-    tz: str | None,
-    min_days: float,
-    score: Callable[[LoadSeries], ScoreReport | DetectorError],
-    calendar: str = "gregorian",
+    row0: int, frame: pd.DataFrame, *, reading: Reading, score: Callable[[LoadSeries], ScoreReport | DetectorError]
 ) -> list[tuple[str, ScoreReport | DetectorError]]:
-    """Validate and score one block of whole series (runs in a worker process)."""
-    series = block_series(row0, frame, unit=unit, tz=tz, min_days=min_days, calendar=calendar)
+    """Validate the rows of one block of whole series and score each series (runs in a worker process)."""
+    series = block_series_checked(row0, frame, reading)
     return [(sid, s if isinstance(s, DetectorError) else score(s)) for sid, s in series]
 
 
 def load_peers(peers: Source, *, unit: str | None, tz: str | None, calendar: str = "gregorian") -> list[LoadSeries]:
     """The usable series of a peers table (a broken peer is left out with a warning, never fatal)."""
+    return _peer_series(peers, Reading.check(unit, tz, calendar, MIN_DAYS))
+
+
+def _peer_series(peers: Source, reading: Reading) -> list[LoadSeries]:
+    """``load_peers`` with the reading arguments already checked."""
     pool: list[LoadSeries] = []
-    for sid, s in iter_series(peers, unit=unit, tz=tz, min_days=MIN_DAYS, calendar=calendar):
+    for sid, s in iter_series_checked(peers, reading):
         if isinstance(s, DetectorError):
             log.warning("peer %s left out: %s", sid, s)
         else:
@@ -230,23 +227,22 @@ def _score_one(
     series: LoadSeries,
     *,
     model: MiningModel,
-    country: str,
-    threshold: float | None,
+    options: ScoreOptions,
     with_expected: bool,
     peers: PeerPool | None = None,
-    note: str | None = None,
-    calendar: str = "gregorian",
 ) -> ScoreReport | DetectorError:
     """Score one series; a fit its data cannot support becomes that series' error (also run in worker processes).
 
-    The report's quality names the holiday ``country``; ``note`` (where the country came from) joins its warnings.
-    ``calendar``: the input's, kept on the report for its local dates (``onset_local``).
+    The report's quality names the holiday country (``options.holiday_country``); ``options.country_note``
+    (where the country came from) joins its warnings; ``options.calendar``, the input's, stays on the report
+    for its local dates (``onset_local``).
     Any other exception is a bug: it becomes that series' ``ScoringError`` (internal, logged with its traceback),
     never "could not be modelled", and the other series of a batch are still scored.
     """
+    country, note = options.holiday_country, options.country_note
     try:
         report = score_series(
-            series, model, country=country, threshold=threshold, with_expected=with_expected, peers=peers
+            series, model, country=country, threshold=options.threshold, with_expected=with_expected, peers=peers
         )
     except DetectorError as exc:  # a deliberate refusal from inside scoring: as it was raised
         return exc
@@ -262,7 +258,7 @@ def _score_one(
         report,
         quality={**report.quality, "country": country},
         warnings=(*report.warnings, note) if note else report.warnings,
-        calendar=calendar,
+        calendar=options.calendar,
     )
 
 
@@ -286,10 +282,10 @@ def _start_worker(score: Callable[[LoadSeries], ScoreReport | DetectorError]) ->
 
 
 def _score_block_in_worker(
-    row0: int, frame: pd.DataFrame, *, unit: str | None, tz: str | None, min_days: float, calendar: str
+    row0: int, frame: pd.DataFrame, *, reading: Reading
 ) -> list[tuple[str, ScoreReport | DetectorError]]:
     """``_score_block`` with the scorer this worker was started with."""
-    return _score_block(row0, frame, unit=unit, tz=tz, min_days=min_days, score=_WORKER_SCORE[0], calendar=calendar)
+    return _score_block(row0, frame, reading=reading, score=_WORKER_SCORE[0])
 
 
 def score(
@@ -303,23 +299,16 @@ def score(
     with_expected: bool = False,
     peers: Source | str | None = "auto",
     calendar: str = "gregorian",
+    options: ScoreOptions | None = None,
 ) -> list[ScoreReport]:
     """Score every series; raise the first series' error (``iter_scores`` keeps going instead).
 
     ``model``: None (default) is the bundled default model; each report's ``model_version`` names it.
+    ``options`` or the keyword arguments it gathers, as in ``iter_scores``.
     """
     out = []
-    results = iter_scores(
-        source,
-        model=model,
-        unit=unit,
-        tz=tz,
-        country=country,
-        threshold=threshold,
-        with_expected=with_expected,
-        peers=peers,
-        calendar=calendar,
-    )
+    opts = options_from(options, unit=unit, tz=tz, country=country, threshold=threshold, peers=peers, calendar=calendar)
+    results = iter_scores(source, model=model, with_expected=with_expected, options=opts)
     for _, result in results:
         if isinstance(result, DetectorError):
             raise result
@@ -336,21 +325,23 @@ def iter_signatures(
     min_days: float = MIN_DAYS,
     peers: Source | str | None = "auto",
     calendar: str = "gregorian",
+    options: ScoreOptions | None = None,
 ) -> Iterator[tuple[str, np.ndarray | DetectorError]]:
     """Signature features of every series (the classifier's input, as ``score`` computes it), or its error.
 
     The features do not depend on a model: recalibration uses them to get any model's decision values.
-    ``peers``, ``country`` and ``calendar`` as in ``iter_scores``, so the features are those scoring the same
-    input would use.
+    ``peers``, ``country``, ``calendar`` and ``options`` as in ``iter_scores``, so the features are those scoring
+    the same input would use (``options.threshold`` plays no part).
     """
-    country, _ = calendar_country(country, tz)
-    peers = resolve_peers(source, peers)
+    opts = options_from(options, unit=unit, tz=tz, country=country, min_days=min_days, peers=peers, calendar=calendar)
+    country = opts.holiday_country
+    pool_source = resolve_peers(source, opts.peers)
     pool = None
     checked: Iterable[tuple[str, LoadSeries | DetectorError]]
-    if peers is None:
-        checked = iter_series(source, unit=unit, tz=tz, min_days=min_days, calendar=calendar)
+    if pool_source is None:
+        checked = iter_series_checked(source, opts.reading)
     else:
-        checked, pool = _with_peer_pool(source, peers, unit, tz, country, min_days, calendar=calendar)
+        checked, pool = _with_peer_pool(source, pool_source, opts.reading, country)
     for sid, series in checked:
         if isinstance(series, DetectorError):
             yield sid, series

@@ -64,7 +64,13 @@ def print_note(note: str | None) -> None:
 
 
 # The engine's messages name Python arguments (``unit=``, ``tz=``); on the command line they name the flags.
-FLAG_FIELDS = {"unit": "--unit", "tz": "--tz", "country": "--country", "calendar": "--calendar"}
+FLAG_FIELDS = {
+    "unit": "--unit",
+    "tz": "--tz",
+    "country": "--country",
+    "calendar": "--calendar",
+    "threshold": "--threshold",
+}
 _ARGUMENT_PHRASES = {  # argument -> (the engine's phrase, the command line's, with {flag} for the flag)
     "unit": ("pass unit= (e.g. 'kW')", "pass {flag} (e.g. {flag} kW)"),
     "tz": ("give tz (e.g. tz='Asia/Tehran')", "give {flag} (e.g. {flag} Asia/Tehran)"),

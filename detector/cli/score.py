@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +13,6 @@ from detector.cli.common import (
     COUNTRY_HELP,
     TZ_HELP,
     available_cores,
-    calendar_note,
     command_line_message,
     conflict,
     err,
@@ -94,54 +92,40 @@ def score_cmd(
             )
         )
     peers_choice = peers_arg(peers, peers_file)
-    note = calendar_note(country, tz)
+    try:  # every scoring option checked here, once; an error names its flag (``fail``)
+        options = detector.ScoreOptions(
+            unit=unit, tz=tz, country=country, threshold=threshold, peers=peers_choice, calendar=calendar
+        )
+    except detector.DetectorError as exc:
+        fail(exc)
     if engine == "dask":
         if peers_file is not None:
             conflict("--peers-file", str(peers_file), "the dask engine scores each series alone")
         if peers_choice == "auto":
             notice("the dask engine scores each series alone (--peers none says so and hides this note)")
-        _score_on_dask(
-            input_path,
-            out_path,
-            model,
-            tz,
-            unit,
-            country,
-            threshold,
-            top,
-            segments,
-            quiet,
-            workers,
-            scheduler,
-            partitions,
-            note=note,
-            calendar=calendar,
-        )
+        _score_on_dask(input_path, out_path, model, options, top, segments, quiet, workers, scheduler, partitions)
         return
     if workers is not None and workers > 1 and peers_choice != "none":
         which = "with peers (--peers auto) an input of up to 400 series" if peers_choice == "auto" else "the input"
         notice(f"{which} is scored in one process, not {workers}, because peers need the whole input")
     n_workers = workers if workers is not None else available_cores()
-    run = functools.partial(_score_locally, note=note, calendar=calendar)
-    run(input_path, out_path, model, tz, unit, country, threshold, top, segments, peers_choice, quiet, n_workers)
+    _score_locally(input_path, out_path, model, options, top, segments, quiet, n_workers)
+
+
+def _note(options: detector.ScoreOptions) -> str | None:
+    """The line saying which holiday calendar applies when --country is not given (as ``calendar_note``)."""
+    return f"note: {options.country_note}" if options.country_note else None
 
 
 def _score_locally(
     input_path: Path,
     out_path: Path,
     model: Path | None,
-    tz: str | None,
-    unit: str | None,
-    country: str | None,
-    threshold: float | None,
+    options: detector.ScoreOptions,
     top: int | None,
     segments: Path | None,
-    peers: str | Path,
     quiet: bool,
     workers: int,
-    *,
-    note: str | None = None,
-    calendar: str = "gregorian",
 ) -> None:
     """`score` on this machine: the score file from ``detector.iter_scores``, and the segment file if asked."""
     mdl = load_model_opt(model)
@@ -161,17 +145,7 @@ def _score_locally(
     try:
         with progress:
             task = progress.add_task("score", total=None, sid="")
-            for sid, result in detector.iter_scores(
-                input_path,
-                model=mdl,
-                unit=unit,
-                tz=tz,
-                country=country,
-                threshold=threshold,
-                workers=workers,
-                peers=peers,
-                calendar=calendar,
-            ):
+            for sid, result in detector.iter_scores(input_path, model=mdl, workers=workers, options=options):
                 progress.update(task, advance=1, sid=sid)
                 if isinstance(result, detector.DetectorError):
                     rows.append({"series_id": sid, "error": str(result)})
@@ -200,7 +174,7 @@ def _score_locally(
         columns = ["series_id", "segment", "start", "end", "excess_load", "unit", "score", "evidence"]
         seg_frame = pd.DataFrame(seg_rows, columns=[*columns, "excess_low", "excess_high"])
         detector.escape_formulas(seg_frame).to_csv(segments, index=False)
-    write_ranked(rows, out_path, top, quiet, note)
+    write_ranked(rows, out_path, top, quiet, _note(options))
 
 
 def write_ranked(
@@ -248,19 +222,13 @@ def _score_on_dask(
     input_path: Path,
     out_dir: Path,
     model: Path | None,
-    tz: str | None,
-    unit: str | None,
-    country: str | None,
-    threshold: float | None,
+    options: detector.ScoreOptions,
     top: int | None,
     segments: Path | None,
     quiet: bool,
     workers: int | None,
     scheduler: str | None,
     partitions: int | None,
-    *,
-    note: str | None = None,
-    calendar: str = "gregorian",
 ) -> None:
     """`score --engine dask`: results dataset on the cluster, then the same ranked file as the local engine."""
     if segments is not None:
@@ -270,18 +238,14 @@ def _score_on_dask(
             input_path,
             out_dir,
             model_dir=model,
-            unit=unit,
-            tz=tz,
-            country=country,
-            threshold=threshold,
+            options=options,
             scheduler=scheduler,
             workers=workers if workers is not None and workers > 1 else None,
             partitions=partitions,
-            calendar=calendar,
         )
     except detector.DetectorError as exc:
         fail(exc)
     if not quiet:
         how = "shuffled on series_id" if run.shuffled else "no shuffle: each file holds whole series"
         out.print(f"{run.n_files} files, {run.n_rows:,} rows, {run.workers} workers, {how}, {run.seconds:.1f} s")
-    write_ranked(detector.read_results(run.results), out_dir / "scores.csv", top, quiet, note)
+    write_ranked(detector.read_results(run.results), out_dir / "scores.csv", top, quiet, _note(options))

@@ -7,7 +7,17 @@ they are looked up, e.g. ``reader.clean_series_arrays``).
 from __future__ import annotations
 
 from detector.ingest.reader import Source as Source
-from detector.ingest.reader import block_series, from_arrays, iter_series, load, read_blocks
+from detector.ingest.reader import (
+    block_series,
+    block_series_checked,
+    from_arrays,
+    iter_series,
+    iter_series_checked,
+    load,
+    read_blocks,
+    read_blocks_checked,
+)
+from detector.ingest.reading import Reading
 from detector.ingest.series import MAX_FILL_HOURS, MIN_DAYS, LoadSeries, QualityReport
 from detector.ingest.series import to_hourly as to_hourly
 from detector.ingest.solar_hijri import CALENDARS, check_calendar
@@ -30,13 +40,17 @@ __all__ = [
     "UNITS",
     "LoadSeries",
     "QualityReport",
+    "Reading",
     "block_series",
+    "block_series_checked",
     "check_calendar",
     "count_series",
     "from_arrays",
     "iter_series",
+    "iter_series_checked",
     "load",
     "parse_unit",
     "read_blocks",
+    "read_blocks_checked",
     "read_table",
 ]

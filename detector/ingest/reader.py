@@ -16,22 +16,13 @@ import pandas as pd
 
 from detector.errors import DetectorError, ErrorCode, InputValidationError
 from detector.ingest.fast import clean_series_arrays
+from detector.ingest.reading import Reading
 from detector.ingest.series import MIN_DAYS, LoadSeries, to_hourly
-from detector.ingest.solar_hijri import check_calendar
 from detector.ingest.stream import CHUNK_ROWS, iter_blocks
-from detector.ingest.table import CheckedTable, check_rows, check_zone, file_path, first_problem, read_table
+from detector.ingest.table import CheckedTable, check_rows, file_path, first_problem, read_table
 from detector.ingest.units import Unit, parse_unit
 
 Source: TypeAlias = str | Path | pd.DataFrame  # a file path or a long-form frame
-
-
-def _unit_arg(unit: str | None) -> Unit | None:
-    if unit is None:
-        return None
-    try:
-        return parse_unit(unit)
-    except ValueError as exc:
-        raise InputValidationError(code=ErrorCode.BAD_UNIT, field="unit", value=unit, reason=str(exc)) from exc
 
 
 def iter_series(
@@ -52,8 +43,15 @@ def iter_series(
     ``calendar`` "solar-hijri": timestamps are local Solar Hijri date-times (``1402/08/17 14:00``, ASCII or
     Persian digits) in ``tz``, read as naive ISO local times are (same DST handling); default "gregorian": ISO 8601.
     """
-    for row0, frame in read_blocks(source, unit=unit, tz=tz, chunk_rows=chunk_rows, calendar=calendar):
-        yield from block_series(row0, frame, unit=unit, tz=tz, min_days=min_days, calendar=calendar)
+    yield from iter_series_checked(source, Reading.check(unit, tz, calendar, min_days), chunk_rows)
+
+
+def iter_series_checked(
+    source: Source, reading: Reading, chunk_rows: int | None = CHUNK_ROWS
+) -> Iterator[tuple[str, LoadSeries | DetectorError]]:
+    """``iter_series`` with arguments already checked (``Reading.check``)."""
+    for row0, frame in read_blocks_checked(source, reading, chunk_rows):
+        yield from block_series_checked(row0, frame, reading)
 
 
 def read_blocks(
@@ -65,14 +63,19 @@ def read_blocks(
     calendar: str = "gregorian",
 ) -> Iterator[tuple[int, pd.DataFrame]]:
     """Raw blocks of whole series as ``(input position of the first row, rows)``; table-wide checks raise."""
-    unit_arg = _unit_arg(unit)
-    check_calendar(calendar, check_zone(tz))
+    yield from read_blocks_checked(source, Reading.check(unit, tz, calendar), chunk_rows)
+
+
+def read_blocks_checked(
+    source: Source, reading: Reading, chunk_rows: int | None = CHUNK_ROWS
+) -> Iterator[tuple[int, pd.DataFrame]]:
+    """``read_blocks`` with arguments already checked (``Reading.check``)."""
     if isinstance(source, pd.DataFrame):
         blocks: Iterator[tuple[int, pd.DataFrame]] = iter([(0, read_table(source))])
     else:
         blocks = iter_blocks(file_path(source), chunk_rows)
     for row0, frame in blocks:
-        if unit_arg is None and "unit" not in frame.columns:
+        if reading.unit is None and "unit" not in frame.columns:
             raise InputValidationError(
                 code=ErrorCode.MISSING_VALUE,
                 field="unit",
@@ -92,9 +95,14 @@ def block_series(
     calendar: str = "gregorian",
 ) -> Iterator[tuple[str, LoadSeries | DetectorError]]:
     """Check one block from ``read_blocks`` (vectorised) and yield each of its series or its error."""
-    unit_arg = _unit_arg(unit)
-    zone = check_zone(tz)
-    check_calendar(calendar, zone)
+    yield from block_series_checked(row0, frame, Reading.check(unit, tz, calendar, min_days))
+
+
+def block_series_checked(
+    row0: int, frame: pd.DataFrame, reading: Reading
+) -> Iterator[tuple[str, LoadSeries | DetectorError]]:
+    """``block_series`` with arguments already checked (``Reading.check``): no argument is checked again."""
+    unit_arg, zone, min_days, calendar = reading.unit, reading.tz, reading.min_days, reading.calendar
     quick = _quick_series(row0, frame, unit_arg, zone, min_days) if calendar == "gregorian" else None
     if quick is not None:
         yield quick

@@ -36,8 +36,9 @@ import pyarrow.parquet as pq
 
 from detector.artifacts import MiningModel
 from detector.errors import DetectorError, ErrorCode, InputValidationError
-from detector.ingest import MIN_DAYS, check_calendar, read_blocks
-from detector.ingest.table import CSV_DTYPES, check_zone, is_parquet, read_errors, series_keys
+from detector.ingest import MIN_DAYS, read_blocks_checked
+from detector.ingest.table import CSV_DTYPES, is_parquet, read_errors, series_keys
+from detector.options import ScoreOptions, options_from
 from detector.pipeline import score_block
 from detector.scoring import ScoreReport
 
@@ -110,6 +111,7 @@ def score_dataset(
     workers: int | None = None,
     partitions: int | None = None,
     calendar: str = "gregorian",
+    options: ScoreOptions | None = None,
 ) -> DaskRun:
     """Score every series of a Parquet dataset, Parquet file or CSV glob on Dask; write ``out_dir/scores.parquet``.
 
@@ -118,12 +120,16 @@ def score_dataset(
     ``partitions``: partitions after the shuffle, used only when series span files (default: one per file).
     ``model_dir`` or ``model``: a model artefact directory or a loaded model (default: the bundled model);
     its artefact files go to every worker, which loads them once. ``country`` as in ``detector.iter_scores``
-    (None: the zone's country, and each result's data quality says so); ``calendar`` as there too.
+    (None: the zone's country, and each result's data quality says so); ``calendar`` and ``options`` as there
+    too: the options are checked here, once, and go to every task as they are (``options.peers`` is not used:
+    each series scores alone).
     """
     import dask.dataframe as dd
 
     t0 = time.perf_counter()
-    check_calendar(calendar, check_zone(tz))
+    opts = options_from(
+        options, unit=unit, tz=tz, country=country, threshold=threshold, min_days=min_days, calendar=calendar
+    )
     files = input_files(source)
     out = Path(out_dir) / "scores.parquet"
     with _client(scheduler, workers) as client:
@@ -141,8 +147,6 @@ def score_dataset(
             raise InputValidationError(code=ErrorCode.NO_ROWS, field="load", value=0, reason="input has no data rows")
         kept = [s for s in surveys if s["rows"]]
         spans = not _disjoint(kept) and not _disjoint_exact(client, parts, kept)
-        args = {"unit": unit, "tz": tz, "country": country, "threshold": threshold, "min_days": min_days}
-        args["calendar"] = calendar
         meta = _empty_results()
         if spans:
             log.warning(
@@ -153,10 +157,10 @@ def score_dataset(
             npart = partitions or len(parts)
             shuffled = raw.shuffle(_KEY, npartitions=npart)
             results = shuffled.map_partitions(
-                _score_shuffled, plugin=plugin.name, **args, meta=meta, enforce_metadata=False
+                _score_shuffled, plugin=plugin.name, options=opts, meta=meta, enforce_metadata=False
             )
         else:
-            results = dd.from_map(_ScorePart(plugin.name, **args), parts, meta=meta, enforce_metadata=False)
+            results = dd.from_map(_ScorePart(plugin.name, opts), parts, meta=meta, enforce_metadata=False)
         out.mkdir(parents=True, exist_ok=True)
         for old in out.glob("part-*.parquet"):
             old.unlink()
@@ -288,22 +292,22 @@ class _ScorePart:
     worker's memory is bounded by a block, not by the partition size.
     """
 
-    def __init__(self, plugin: str, **args: Any) -> None:
-        self.plugin, self.args = plugin, args
+    def __init__(self, plugin: str, options: ScoreOptions) -> None:
+        self.plugin, self.options = plugin, options
 
     def __call__(self, part: _Part) -> pd.DataFrame:
         from detector.scale._worker import worker_model
 
-        model, unit, tz = worker_model(self.plugin), self.args["unit"], self.args["tz"]
+        model = worker_model(self.plugin)
         scored: list[tuple[str, ScoreReport | DetectorError]] = []
         first: dict[str, int] = {}
-        for row0, block in read_blocks(part.path, unit=unit, tz=tz, calendar=self.args["calendar"]):
+        for row0, block in read_blocks_checked(part.path, self.options.reading):
             first |= _first_rows(block["series_id"], part.row0 + row0)
-            scored += score_block(block, part.row0 + row0, model=model, **self.args)
+            scored += score_block(block, part.row0 + row0, model=model, options=self.options)
         return _results(scored, first)
 
 
-def _score_shuffled(frame: pd.DataFrame, plugin: str, **args: Any) -> pd.DataFrame:
+def _score_shuffled(frame: pd.DataFrame, plugin: str, options: ScoreOptions) -> pd.DataFrame:
     """Score one shuffled partition: rows back in input order, error rows renamed to input rows."""
     from detector.scale._worker import worker_model
 
@@ -313,7 +317,7 @@ def _score_shuffled(frame: pd.DataFrame, plugin: str, **args: Any) -> pd.DataFra
     positions = frame[_ROW].to_numpy()
     first = _first_rows(frame["series_id"], 0)
     first = {sid: int(positions[r - 1]) + 1 for sid, r in first.items()}
-    scored = score_block(frame.drop(columns=[_ROW, _KEY]), 0, model=worker_model(plugin), **args)
+    scored = score_block(frame.drop(columns=[_ROW, _KEY]), 0, model=worker_model(plugin), options=options)
     return _results([(sid, _renumber(r, positions)) for sid, r in scored], first)
 
 

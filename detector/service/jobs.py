@@ -53,6 +53,21 @@ def public_message(exc: Exception, job: Job) -> str:
     return message
 
 
+def job_options(options: dict[str, Any], peers: str | Path) -> detector.ScoreOptions:
+    """A queued job's scoring options, from its stored row (checked at upload; built here once per run).
+
+    A job queued before an option existed gets the default it was queued under: country IR, Gregorian.
+    """
+    return detector.ScoreOptions(
+        unit=options.get("unit"),
+        tz=options.get("timezone"),
+        country=options.get("country", "IR"),
+        threshold=options.get("threshold"),
+        calendar=options.get("calendar", "gregorian"),
+        peers=peers,
+    )
+
+
 class JobWorker:
     """Polls for claimable jobs and scores them one at a time, in a daemon thread."""
 
@@ -211,18 +226,16 @@ class JobWorker:
         done = self.store.done_series(job.id)
         if done:
             log.info("resuming job %s (attempt %d): %d series already written", job.id, job.attempts, len(done))
-        args = {"unit": opts.get("unit"), "tz": opts.get("timezone"), "country": opts.get("country", "IR")}
-        args["threshold"] = opts.get("threshold")
-        args["calendar"] = opts.get("calendar", "gregorian")  # jobs queued before calendars existed are Gregorian
-        peers = opts.get("peers", "none")  # jobs queued before peers existed resume as they began: alone
         rows: Iterable[dict[str, Any]]
         try:
+            # jobs queued before peers existed resume as they began: alone
+            options = job_options(opts, opts.get("peers", "none"))
             if self.settings.job_engine == "dask":  # each series alone, on the cluster
-                rows = self._dask_rows(job, model, args)
+                rows = self._dask_rows(job, model, options)
             else:  # "auto": an upload of 2..400 series is its own peer pool (read whole, then scored in turn)
                 rows = (
                     {"series_id": sid, "error": str(r)} if isinstance(r, detector.DetectorError) else r.to_row()
-                    for sid, r in detector.iter_scores(frame, model=model, peers=peers, **args)
+                    for sid, r in detector.iter_scores(frame, model=model, options=options)
                 )
             for row in rows:
                 if self._stop.is_set():
@@ -238,7 +251,7 @@ class JobWorker:
             return
         self.store.finish_job(job.id, DONE)
 
-    def _dask_rows(self, job: Job, model: detector.MiningModel, args: dict[str, Any]) -> list[dict[str, Any]]:
+    def _dask_rows(self, job: Job, model: detector.MiningModel, options: detector.ScoreOptions) -> list[dict[str, Any]]:
         """Score the upload on the Dask cluster (DETECTOR_JOB_ENGINE=dask); ``run`` keeps the lease fresh meanwhile."""
         out = self.settings.data_dir / "jobs" / job.id
         try:
@@ -246,9 +259,9 @@ class JobWorker:
                 job.upload_path,
                 out,
                 model=model,
+                options=options,
                 scheduler=self.settings.dask_scheduler,
                 workers=self.settings.dask_workers,
-                **args,
             )
             return detector.read_results(run.results)
         finally:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
 import detector
 from detector.service.problems import ProblemError, show
 
-# Ingest's column names -> the JSON fields of POST /v1/score.
+# Ingest's column names -> the JSON fields of POST /v1/score; the options' names -> the upload form's fields.
 _JSON_FIELDS = {"load": "values", "timestamp": "timestamps", "tz": "timezone"}
+_FORM_FIELDS = {"tz": "timezone"}
 
 
 # How every request model, query and form names and describes ``calendar`` (the engine checks it too).
@@ -31,61 +31,39 @@ COUNTRY_FIELD = (
 )
 
 
+def _unknown_country(country: object) -> str:
+    """How the API words an unknown holiday country (its request models and its upload form alike)."""
+    return f"unknown holiday country {country!r}; use an ISO 3166 code such as 'IR'"
+
+
 def check_country(country: str) -> str:
     """The holiday calendar must exist (the holidays package would otherwise fail deep inside scoring)."""
     if country.upper() not in holidays.list_supported_countries():
-        raise ValueError(f"unknown holiday country {country!r}; use an ISO 3166 code such as 'IR'")
+        raise ValueError(_unknown_country(country))
     return country.upper()
 
 
-def check_options(unit: str | None, timezone: str | None, country: str | None, calendar: str = "gregorian") -> None:
-    """Upload options, checked before the file is accepted (422 naming the field)."""
-    if calendar == "solar-hijri" and timezone is None:
-        raise ProblemError(
-            422,
-            "invalid-input",
-            "Invalid input",
-            f"calendar: Solar Hijri timestamps are local time: {request_terms(_GIVE_TZ, 'form')} (got {calendar!r})",
-            field="calendar",
-            value=calendar,
-            code=detector.ErrorCode.BAD_CALENDAR,
-        )
-    if unit is not None and unit.strip().lower() not in {u.lower() for u in detector.UNITS}:
-        raise ProblemError(
-            422,
-            "invalid-input",
-            "Invalid input",
-            f"unit: unknown unit; use one of {', '.join(detector.UNITS)} (got {unit!r})",
-            field="unit",
-            value=unit,
-            code=detector.ErrorCode.BAD_UNIT,
-        )
-    if timezone is not None:
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ProblemError(
-                422,
-                "invalid-input",
-                "Invalid input",
-                f"timezone: unknown time zone; use an IANA name such as 'Asia/Tehran' (got {timezone!r})",
-                field="timezone",
-                value=timezone,
-                code=detector.ErrorCode.BAD_ZONE,
-            ) from exc
-    if country is None:
-        return
+def check_options(
+    unit: str | None,
+    timezone: str | None,
+    country: str | None,
+    calendar: str = "gregorian",
+    threshold: float | None = None,
+    peers: str = "auto",
+) -> detector.ScoreOptions:
+    """Upload options as one ``detector.ScoreOptions``, checked before the file is accepted (422 naming the field)."""
     try:
-        check_country(country)
-    except ValueError as exc:
+        return detector.ScoreOptions(
+            unit=unit, tz=timezone, country=country, calendar=calendar, threshold=threshold, peers=peers
+        )
+    except detector.InputValidationError as exc:
+        field = _FORM_FIELDS.get(exc.field, exc.field)
+        if exc.code == detector.ErrorCode.BAD_COUNTRY:
+            detail = f"{field}: {_unknown_country(exc.value)}"
+        else:
+            detail = f"{field}: {request_terms(exc.reason, 'form')} (got {exc.value!r})"
         raise ProblemError(
-            422,
-            "invalid-input",
-            "Invalid input",
-            f"country: {exc}",
-            field="country",
-            value=country,
-            code=detector.ErrorCode.BAD_COUNTRY,
+            422, "invalid-input", "Invalid input", detail, field=field, value=exc.value, code=exc.code
         ) from exc
 
 

@@ -19,6 +19,7 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile,
 
 import detector
 from detector.service.deps import KeyDep, Registry, RegistryDep, ScopeDep, SettingsDep, StoreDep, TenantDep
+from detector.service.jobs import job_options
 from detector.service.plots import render, render_html
 from detector.service.problems import ProblemError
 from detector.service.schemas import JobCounts, JobOut, JobsPage, ResultsPage, problem_responses, utc
@@ -70,19 +71,10 @@ def scored_series(
         raise ProblemError(409, "series-failed", "Series failed", f"series {series_id!r} failed: {row['error']}")
     opts = json.loads(job.options)
     frame = _read_series(Path(job.upload_path), series_id)
-    kwargs = {"unit": opts.get("unit"), "tz": opts.get("timezone"), "calendar": opts.get("calendar", "gregorian")}
-    series = detector.load(frame, **kwargs)[0]
     # The job's candidates again (the whole upload), so the same peers are chosen as in its row.
-    peers: Path | str = Path(job.upload_path) if row.get("peers") else "none"
-    report = detector.score(
-        frame,
-        model=registry.get(opts.get("model")),
-        country=opts.get("country", "IR"),
-        threshold=opts.get("threshold"),
-        with_expected=True,
-        peers=peers,
-        **kwargs,
-    )[0]
+    options = job_options(opts, Path(job.upload_path) if row.get("peers") else "none")
+    series = detector.load(frame, unit=options.unit, tz=options.tz, calendar=options.calendar)[0]
+    report = detector.score(frame, model=registry.get(opts.get("model")), with_expected=True, options=options)[0]
     return series, report
 
 
@@ -150,7 +142,7 @@ def create_job(
 ) -> JobOut:
     """Store the upload durably, queue it, answer 202; a worker scores it series by series."""
     suffix = _suffix(file.filename or "")
-    check_options(unit, timezone, country, calendar)
+    check_options(unit, timezone, country, calendar, threshold, peers)  # the worker builds them again from the row
     registry.get(model)  # unknown model: 404 now, not a failed job later
     job_id = new_job_id()
     final = settings.upload_dir / f"{job_id}{suffix}"

@@ -194,18 +194,16 @@ def _score_frame(
 ) -> ScoreOut:
     """One call to the public API with the request's options, counted; ingest errors as ``problem`` renders them."""
     counter = metrics.series  # type: ignore[attr-defined]
-    try:
-        report = detector.score(
-            frame,
-            model=model,
+    try:  # the request's options checked once, as one ScoreOptions; an error names its field as ``problem`` does
+        options = detector.ScoreOptions(
             unit=opts.unit,
             tz=opts.timezone,
             country=opts.country,
             calendar=opts.calendar,
             threshold=opts.threshold,
-            with_expected=opts.include_expected,
             peers=peers,
-        )[0]
+        )
+        report = detector.score(frame, model=model, with_expected=opts.include_expected, options=options)[0]
     except detector.InputValidationError as exc:
         counter.labels("rejected").inc()
         raise problem(exc) from exc
