@@ -59,7 +59,7 @@ class Signature:
     hour_deltas: np.ndarray  # (24,) added power by local hour
     expected_daily: np.ndarray  # fitted daily mean without the shift, series unit
     view: DailyView
-    boxes: tuple[Box, ...]  # ``box`` first, then further shifts found once it is explained (t >= REPORT_MIN_T)
+    boxes: tuple[Box, ...]  # ``box`` first, then the further shifts reported as segments (see ``extract``)
     box_excess: np.ndarray  # added power of each of ``boxes``, fitted jointly, series unit
     work_off: tuple[float, float]  # added power on working days and on days off, series unit
     excess_se: float  # standard error of ``excess`` (autocorrelation-adjusted, daily level), series unit
