@@ -39,8 +39,14 @@ def design(
     doy: np.ndarray,
     temp_max: np.ndarray | None = None,
     temp_min: np.ndarray | None = None,
+    *,
+    season: bool = True,
 ) -> np.ndarray:
-    """Columns that explain the daily level: calendar flags and temperature hinges (or a smooth season)."""
+    """Columns that explain the daily level: calendar flags and temperature hinges (or a smooth season).
+
+    ``season=False`` leaves the smooth season out where there is no temperature: for a design whose other
+    columns (peers) carry the season already (``signature.search``).
+    """
     cols = [np.ones(n), off_day.astype(float), holiday.astype(float)]
     if temp is not None and np.isfinite(temp).sum() > 0.8 * n:
         t = _filled(temp)
@@ -57,7 +63,7 @@ def design(
             if extreme is not None and np.isfinite(extreme).sum() > 0.8 * n:
                 e = _filled(extreme)
                 cols += [np.clip(e - q, 0, None) for q in np.percentile(e, [20, 50, 80])]
-    else:
+    elif season:
         for k in (1, 2):
             cols += [np.cos(2 * np.pi * k * doy / 365.25), np.sin(2 * np.pi * k * doy / 365.25)]
     x = np.column_stack(cols)
