@@ -106,6 +106,14 @@ def test_design_without_temperature_uses_a_smooth_season(temp: str | None) -> No
     np.testing.assert_allclose(np.abs(x[:, 3:]).max(0), 1.0)
 
 
+def test_design_can_leave_the_season_to_peers_but_never_drops_temperature() -> None:
+    cal = _calendar()
+    bare = design(N_DAYS, cal["off_day"], cal["holiday"], None, cal["doy"], season=False)
+    assert bare.shape == (N_DAYS, 3)  # intercept, off day, holiday: the peers' columns carry the season
+    with_temp = design(N_DAYS, cal["off_day"], cal["holiday"], cal["temp"], cal["doy"], season=False)
+    np.testing.assert_array_equal(with_temp, design(N_DAYS, cal["off_day"], cal["holiday"], cal["temp"], cal["doy"]))
+
+
 def test_calibrator_is_monotone_maps_into_0_1_and_matches_observed_rates() -> None:
     rng = np.random.default_rng(4)
     margin = rng.normal(0, 2, 4000)
