@@ -17,7 +17,7 @@ import pandas as pd
 from detector.features.calendar import Calendar
 from detector.features.daily import daily_view, quiet
 from detector.ingest.series import LoadSeries
-from detector.models.changepoint import Box, refit_columns
+from detector.models.changepoint import Box, refit_against_each_other, refit_columns
 
 MAX_PEERS = 12
 MIN_PEER_COVERAGE = 0.8  # a peer must have a level on 80 % of the target's days
@@ -96,11 +96,7 @@ def drop_stepping(
     peers = columns[:, : len(used)]
     apart = _apart(refit_columns(peers, x, box), width)
     if len(used) > 2:
-        against_others = [
-            refit_columns(peers[:, [k]], np.column_stack([x, np.delete(peers, k, axis=1)]), box)[0]
-            for k in range(len(used))
-        ]
-        apart |= _apart(against_others, width)
+        apart |= _apart(refit_against_each_other(peers, x, box), width)
     keep = [k for k in range(len(used)) if not apart[k]]
     dropped = [k for k in range(len(used)) if apart[k]]
     return columns[:, keep], [used[k] for k in keep], [used[k] for k in dropped]

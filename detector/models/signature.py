@@ -134,11 +134,11 @@ def flat_weighted_level(view: DailyView, x: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(view.mean), z, np.nan)
 
 
+SHORT_DAYS, LONG_DAYS = 300, 400  # input lengths (local days) of the operating points (``artifacts.length_context``)
+
 # A box ending inside the data pays this many BIC units for its second change point (``box_scan``). Headline
 # (held-out real provinces, BENCHMARKS.md): penalty 2 vs none, AP on events >= 5 % 0.822 vs 0.805 (within noise);
 # it is what puts ERCOT-COAST's block on 1 Aug 2024, not on the eve of Hurricane Beryl.
-SHORT_DAYS, LONG_DAYS = 300, 400  # input lengths (local days) of the operating points (``artifacts.length_context``)
-
 INTERIOR_PENALTY = 2.0
 # A further box (a staircase's next batch, a second season) counts from t = 5, not 8 (``more_boxes``' default):
 # with the batches in the fit, ``ramp_evidence`` sees steps where it saw a ramp. Scored by the shipped trees
