@@ -18,7 +18,7 @@ import numpy as np
 
 from detector.artifacts import manifest as fields
 from detector.errors import ArtifactError, ModelNotFoundError
-from detector.models.signature import FEATURES
+from detector.models.signature import FEATURES, LONG_DAYS, SHORT_DAYS
 from detector.models.trees import ARRAY_NAMES, BoostedTrees, Calibrator
 
 log = logging.getLogger(__name__)
@@ -27,9 +27,6 @@ SCHEMA_VERSION = 1
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
 # arrays.npz: the classifier's arrays (prefixed clf_) and the calibrator's two
 ARRAY_FILE_NAMES = (*(f"clf_{name}" for name in (*ARRAY_NAMES, "scalars_", "classes_")), "cal_x", "cal_y")
-
-
-SHORT_DAYS, LONG_DAYS = 300, 400
 
 
 def length_context(days: int) -> str:

@@ -39,8 +39,14 @@ def design(
     doy: np.ndarray,
     temp_max: np.ndarray | None = None,
     temp_min: np.ndarray | None = None,
+    *,
+    season: bool = True,
 ) -> np.ndarray:
-    """Columns that explain the daily level: calendar flags and temperature hinges (or a smooth season)."""
+    """Columns that explain the daily level: calendar flags and temperature hinges (or a smooth season).
+
+    ``season=False`` leaves the smooth season out where there is no temperature: for a design whose other
+    columns (peers) carry the season already (``signature.search``).
+    """
     cols = [np.ones(n), off_day.astype(float), holiday.astype(float)]
     if temp is not None and np.isfinite(temp).sum() > 0.8 * n:
         t = _filled(temp)
@@ -57,7 +63,7 @@ def design(
             if extreme is not None and np.isfinite(extreme).sum() > 0.8 * n:
                 e = _filled(extreme)
                 cols += [np.clip(e - q, 0, None) for q in np.percentile(e, [20, 50, 80])]
-    else:
+    elif season:
         for k in (1, 2):
             cols += [np.cos(2 * np.pi * k * doy / 365.25), np.sin(2 * np.pi * k * doy / 365.25)]
     x = np.column_stack(cols)
@@ -206,6 +212,43 @@ def refit_columns(zs: np.ndarray, x: np.ndarray, box: Box) -> list[Box]:
         Box(box.start, box.end, float(coef[-1, k]), float(t[k]), float(sigma[k]), float(rho[k]))
         for k in range(zs.shape[1])
     ]
+
+
+def refit_against_each_other(zs: np.ndarray, x: np.ndarray, box: Box) -> list[Box]:
+    """``refit`` of ``box`` for each column of ``zs`` (n × k) with ``x`` and the OTHER columns as regressors.
+
+    The same numbers as k solves of ``refit_columns(zs[:, [j]], [x, zs without column j], box)``, in one pass
+    (Frisch-Waugh: the columns and the box are freed of ``x`` once, then each column's fit is a k × k system
+    from one Gram matrix). The k separate solves added about 12 ms to a series scored with twelve candidate
+    peers, half its time (``features.peers.drop_stepping``; BENCHMARKS.md, stop 21). Columns with missing days
+    take the separate solves.
+    """
+    n, k = zs.shape
+    if k < 2 or not (np.isfinite(zs).all() and np.isfinite(x).all()):
+        return [refit_columns(zs[:, [j]], np.column_stack([x, np.delete(zs, j, axis=1)]), box)[0] for j in range(k)]
+    ind = indicator(n, box)
+    if n < x.shape[1] + k + 3 or ind.std() == 0:
+        return [box] * k
+    m = np.column_stack([zs, ind])
+    beta, *_ = np.linalg.lstsq(x, m, rcond=None)
+    r = m - x @ beta  # every column and the box, freed of x
+    gram = r.T @ r
+    dof = max(n - (x.shape[1] + k), 1)  # x, the k - 1 other columns and the box
+    out = []
+    for j in range(k):
+        others = [c for c in range(k + 1) if c != j]  # the box last
+        inv = np.linalg.pinv(gram[np.ix_(others, others)])
+        coef = inv @ gram[others, j]
+        resid = r[:, j] - r[:, others] @ coef
+        sigma = float(np.sqrt(resid @ resid / dof))
+        a, b = resid[:-1] - resid[:-1].mean(), resid[1:] - resid[1:].mean()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lag1 = float(a @ b / np.sqrt((a @ a) * (b @ b)))
+        rho = float(np.clip(lag1, 0.0, 0.95))
+        se = sigma * float(np.sqrt(max(inv[-1, -1], 1e-300)))
+        t = float(coef[-1]) / max(se, 1e-12) / float(np.sqrt((1 + rho) / (1 - rho)))
+        out.append(Box(box.start, box.end, float(coef[-1]), t, sigma, rho))
+    return out
 
 
 def more_boxes(z: np.ndarray, x: np.ndarray, first: Box, *, max_boxes: int = 4, min_t: float = 8.0) -> list[Box]:

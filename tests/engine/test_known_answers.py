@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detector.models.changepoint import box_scan, design
+from detector.models.changepoint import Box, box_scan, design, refit_against_each_other, refit_columns
 from detector.models.classifier import Calibrator
 from detector.training import MAX_VALIDATION_FPR, _pick_threshold
 
@@ -104,6 +104,33 @@ def test_design_without_temperature_uses_a_smooth_season(temp: str | None) -> No
     season = np.cos(2 * np.pi * cal["doy"] / 365.25)
     np.testing.assert_allclose(x[:, 3], season / np.abs(season).max())
     np.testing.assert_allclose(np.abs(x[:, 3:]).max(0), 1.0)
+
+
+def test_design_can_leave_the_season_to_peers_but_never_drops_temperature() -> None:
+    cal = _calendar()
+    bare = design(N_DAYS, cal["off_day"], cal["holiday"], None, cal["doy"], season=False)
+    assert bare.shape == (N_DAYS, 3)  # intercept, off day, holiday: the peers' columns carry the season
+    with_temp = design(N_DAYS, cal["off_day"], cal["holiday"], cal["temp"], cal["doy"], season=False)
+    np.testing.assert_array_equal(with_temp, design(N_DAYS, cal["off_day"], cal["holiday"], cal["temp"], cal["doy"]))
+
+
+@pytest.mark.parametrize("twins", [False, True])
+def test_refit_against_each_other_gives_the_separate_solves_numbers(twins: bool) -> None:
+    rng = np.random.default_rng(7)
+    cal = _calendar()
+    x = design(N_DAYS, cal["off_day"], cal["holiday"], None, cal["doy"])
+    weather = np.cumsum(rng.normal(0, 0.02, N_DAYS))
+    zs = np.column_stack([1 + g * weather + rng.normal(0, 0.01, N_DAYS) for g in (0.7, 1.0, 1.2, 0.9, 1.1)])
+    zs[200:, 2] += 0.04  # one column steps inside the box
+    if twins:
+        zs[:, 1] = zs[:, 0] + rng.normal(0, 1e-4, N_DAYS)
+    box = Box(180, N_DAYS, 0.0, 0.0, 0.0, 0.0)
+    fast = refit_against_each_other(zs, x, box)
+    for j, got in enumerate(fast):
+        want = refit_columns(zs[:, [j]], np.column_stack([x, np.delete(zs, j, axis=1)]), box)[0]
+        for field in ("delta", "t", "sigma", "rho"):
+            assert getattr(got, field) == pytest.approx(getattr(want, field), rel=1e-6, abs=1e-12)
+    assert max(range(5), key=lambda j: fast[j].t) == 2  # the column with its own step stands out
 
 
 def test_calibrator_is_monotone_maps_into_0_1_and_matches_observed_rates() -> None:

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import detector
-from detector.features.peers import PeerPool
+from detector.features.peers import PeerPool, drop_stepping
+from detector.models.changepoint import Box, design
 from detector.models.signature import FEATURES
 from detector.pipeline import iter_signatures
 
@@ -76,3 +77,37 @@ def test_a_peers_floor_and_peak_bands_sit_on_the_targets_days() -> None:
     np.testing.assert_allclose(bands[7 : 7 + 30], own[:30])
     assert np.nanmean(own[:, 0]) == pytest.approx(1.0)  # each band over its own mean, as the levels are
     assert np.nanmean(own[:, 1]) == pytest.approx(1.0)
+
+
+def _weather_peers(step: float, seed: int = 3) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Six peers' daily levels sharing one weather (sd 5 % of mean, autocorrelated); peer-0 and peer-1 are near
+    twins, and peer-0 carries a farm of ``step`` from day 150. Also the calendar design without temperature."""
+    rng = np.random.default_rng(seed)
+    n = 365
+    weather = np.zeros(n)
+    for d in range(1, n):
+        weather[d] = 0.8 * weather[d - 1] + rng.normal(0, 0.03)
+    gains = [1.0, 1.0, 0.7, 1.3, 0.9, 1.1]
+    cols = [1 + g * weather + rng.normal(0, 0.002 if k < 2 else 0.01, n) for k, g in enumerate(gains)]
+    cols[0][150:] += step
+    day = np.arange(n)
+    x = design(n, day % 7 == 5, np.zeros(n, dtype=bool), None, day + 1)
+    return np.column_stack(cols), [f"peer-{k}" for k in range(6)], x
+
+
+def test_a_near_twin_peer_with_its_own_small_farm_is_left_out() -> None:
+    # Against the calendar alone the weather swamps peer-0's 3 % step; against the other peers, its twin among
+    # them, the step stands out: left in, the pair's difference would be a clean step to cancel the target's.
+    columns, used, x = _weather_peers(step=0.03)
+    box = Box(150, 365, 0.05, 8.0, 0.03, 0.5)
+    kept_cols, kept, dropped = drop_stepping(columns, used, x, box)
+    assert "peer-0" in dropped
+    assert kept_cols.shape == (365, len(kept))
+    assert set(kept) | set(dropped) == set(used)
+
+
+def test_peers_without_a_step_of_their_own_are_all_kept() -> None:
+    columns, used, x = _weather_peers(step=0.0)
+    _, kept, dropped = drop_stepping(columns, used, x, Box(150, 365, 0.05, 8.0, 0.03, 0.5))
+    assert dropped == []
+    assert kept == used
