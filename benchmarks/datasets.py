@@ -78,11 +78,11 @@ SOURCES: dict[str, RealSource] = {
         ("ERCOT-COAST", "ERCOT-EAST", "ERCOT-NORTH"),
         ("ERCOT-NCENT", "ERCOT-SOUTH", "ERCOT-SCENT", "ERCOT-WEST"),
         (2017, 2019, 2022),
-        # ERCOT-NORTH follows FWEST from late 2021: its quarterly mean load, flat within 0.90-1.00 of 2016's
-        # through Q4 2021, jumps to 1.29 in Q1 2022 and reaches 2.07 in Q1 2025, in flat rises day and night
-        # (+207 MW, 25 % of its mean, on 27 Nov 2021). Labelled clean, those windows set the operating point
-        # with peers on their own: 13 of the 14 highest clean windows with peers were NORTH 2021 and 2024,
-        # and the threshold rose to 0.885 (BENCHMARKS.md, stop 21).
+        # ERCOT-NORTH follows FWEST from late 2021: its first-quarter mean load, 0.92-1.01 of its 2016 mean
+        # every year from 2016 to 2021, is 1.29 in 2022, 1.59 in 2024 and 2.07 in 2025, in flat rises day and
+        # night (+207 MW, 25 % of its mean, on 27 Nov 2021). Labelled clean, those windows set the operating point
+        # with peers on their own: 13 of the 14 highest clean rows with peers (rounds of a zone-year) were NORTH
+        # 2021 and 2024, and the threshold rose to 0.885 (BENCHMARKS.md, stop 21).
         clean_until=(("ERCOT-NORTH", "2021-10-01"),),
     ),
     "vic": RealSource("vic_elec.parquet", "MW", "Australia/Melbourne", "AU", (), ("VIC",), (2012, 2013, 2014)),
