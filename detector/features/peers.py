@@ -97,8 +97,7 @@ def drop_stepping(
     apart = _apart(refit_columns(peers, x, box), width)
     if len(used) > 2:
         apart |= _apart(refit_against_each_other(peers, x, box), width)
-    keep = [k for k in range(len(used)) if not apart[k]]
-    dropped = [k for k in range(len(used)) if apart[k]]
+    keep, dropped = np.flatnonzero(~apart), np.flatnonzero(apart)
     return columns[:, keep], [used[k] for k in keep], [used[k] for k in dropped]
 
 

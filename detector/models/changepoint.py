@@ -201,16 +201,26 @@ def refit_columns(zs: np.ndarray, x: np.ndarray, box: Box) -> list[Box]:
         return [box] * zs.shape[1]
     coef, *_ = np.linalg.lstsq(xx, zs[ok], rcond=None)  # (p, k)
     resid = zs[ok] - xx @ coef
-    sigma = np.sqrt(np.einsum("ij,ij->j", resid, resid) / max(len(resid) - xx.shape[1], 1))
+    var = np.full(zs.shape[1], np.linalg.pinv(xx.T @ xx)[-1, -1])
+    return _boxes(box, coef[-1], resid, max(len(resid) - xx.shape[1], 1), var)
+
+
+def _boxes(box: Box, delta: np.ndarray, resid: np.ndarray, dof: int, var: np.ndarray) -> list[Box]:
+    """``box`` re-sized by each column's ``delta``, with its residual σ, lag-1 autocorrelation and adjusted t.
+
+    ``resid`` (n × k) are the fits' residuals, ``dof`` their degrees of freedom, ``var`` each box coefficient's
+    entry of (XᵀX)⁻¹ (the standard error is σ times its root).
+    """
+    sigma = np.sqrt(np.einsum("ij,ij->j", resid, resid) / dof)
     a, b = resid[:-1] - resid[:-1].mean(0), resid[1:] - resid[1:].mean(0)
     with np.errstate(divide="ignore", invalid="ignore"):
         lag1 = np.einsum("ij,ij->j", a, b) / np.sqrt(np.einsum("ij,ij->j", a, a) * np.einsum("ij,ij->j", b, b))
     rho = np.clip(lag1, 0.0, 0.95)  # NaN (a constant residual) stays NaN, as np.corrcoef gives
-    se = sigma * float(np.sqrt(max(np.linalg.pinv(xx.T @ xx)[-1, -1], 1e-300)))
-    t = coef[-1] / np.maximum(se, 1e-12) / np.sqrt((1 + rho) / (1 - rho))
+    se = sigma * np.sqrt(np.maximum(var, 1e-300))
+    t = delta / np.maximum(se, 1e-12) / np.sqrt((1 + rho) / (1 - rho))
     return [
-        Box(box.start, box.end, float(coef[-1, k]), float(t[k]), float(sigma[k]), float(rho[k]))
-        for k in range(zs.shape[1])
+        Box(box.start, box.end, float(delta[k]), float(t[k]), float(sigma[k]), float(rho[k]))
+        for k in range(resid.shape[1])
     ]
 
 
@@ -233,22 +243,14 @@ def refit_against_each_other(zs: np.ndarray, x: np.ndarray, box: Box) -> list[Bo
     beta, *_ = np.linalg.lstsq(x, m, rcond=None)
     r = m - x @ beta  # every column and the box, freed of x
     gram = r.T @ r
-    dof = max(n - (x.shape[1] + k), 1)  # x, the k - 1 other columns and the box
-    out = []
+    delta, var, resid = np.empty(k), np.empty(k), np.empty((n, k))
     for j in range(k):
         others = [c for c in range(k + 1) if c != j]  # the box last
         inv = np.linalg.pinv(gram[np.ix_(others, others)])
         coef = inv @ gram[others, j]
-        resid = r[:, j] - r[:, others] @ coef
-        sigma = float(np.sqrt(resid @ resid / dof))
-        a, b = resid[:-1] - resid[:-1].mean(), resid[1:] - resid[1:].mean()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lag1 = float(a @ b / np.sqrt((a @ a) * (b @ b)))
-        rho = float(np.clip(lag1, 0.0, 0.95))
-        se = sigma * float(np.sqrt(max(inv[-1, -1], 1e-300)))
-        t = float(coef[-1]) / max(se, 1e-12) / float(np.sqrt((1 + rho) / (1 - rho)))
-        out.append(Box(box.start, box.end, float(coef[-1]), t, sigma, rho))
-    return out
+        delta[j], var[j] = coef[-1], inv[-1, -1]
+        resid[:, j] = r[:, j] - r[:, others] @ coef
+    return _boxes(box, delta, resid, max(n - (x.shape[1] + k), 1), var)  # dof: x, the k - 1 others, the box
 
 
 def more_boxes(z: np.ndarray, x: np.ndarray, first: Box, *, max_boxes: int = 4, min_t: float = 8.0) -> list[Box]:
