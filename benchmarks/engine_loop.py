@@ -34,11 +34,12 @@ MODES = ("alone", "province")
 
 
 @app.command()
-def dump(out: Path, days: int = 365, rounds: int = 3) -> None:
-    """Signature features of every held-out zone of the headline's provinces, scored alone and in its province."""
+def dump(out: Path, days: int = 365, rounds: int = 3, start_month: int = 1) -> None:
+    """Signature features of every held-out zone of the headline's provinces, scored alone and in its province
+    (``start_month`` 7: the July-to-June windows of ``headline.py --start-month 7``)."""
     rows: list[dict[str, object]] = []
     features: list[np.ndarray] = []
-    for prov in provinces(rounds=rounds, days=days):
+    for prov in provinces(rounds=rounds, days=days, start_month=start_month):
         truth = prov.truth.set_index("series_id")
         for mode in MODES:
             if mode == "alone":

@@ -84,16 +84,24 @@ def _wide(src: Source) -> tuple[pd.DataFrame, pd.DataFrame | None]:
 
 
 def provinces(
-    rounds: int = 3, sources: tuple[str, ...] = tuple(SOURCES), days: int = 365, seed: int = 5000
+    rounds: int = 3,
+    sources: tuple[str, ...] = tuple(SOURCES),
+    days: int = 365,
+    seed: int = 5000,
+    start_month: int = 1,
 ) -> Iterator[Province]:
-    """Every province-year of ``sources``, ``rounds`` times with fresh events. ``days`` = 730: two-year windows."""
+    """Every province-year of ``sources``, ``rounds`` times with fresh events. ``days`` = 730: two-year windows.
+
+    ``start_month`` 7 starts each window on 1 July of the year instead of 1 January: the same zones and events
+    with the winter in the middle of the window (a check that the engine does not lean on calendar years).
+    """
     for si, name in enumerate(sources):
         src = SOURCES[name]
         wide, temps = _wide(src)
         years = src.years if days <= 366 else src.years[:-1]
         for year in years:
             local = wide.index.tz_convert(src.tz)
-            lo = pd.Timestamp(year=year, month=1, day=1, tz=src.tz)
+            lo = pd.Timestamp(year=year, month=start_month, day=1, tz=src.tz)
             hi = lo + pd.DateOffset(days=days)
             keep = (local >= lo) & (local < hi)
             window = wide[keep].interpolate(limit=3)
