@@ -247,7 +247,6 @@ def peer_set(
     years: tuple[int, ...] | None = None,
     same_day: bool = False,
     two_years: bool = False,
-    start_month: int = 1,
 ) -> LabelledSet:
     """Every series of ``source`` in each calendar year of ``SOURCES``; a random scenario injected into a share
     ``event_share`` of them (the rest stay clean); the year's other series are its peers
@@ -255,9 +254,7 @@ def peer_set(
     as peers only, never as labelled examples. With ``same_day``, every farm of a year switches on the same
     day, so a target's best peers step with it. With ``two_years``, each window is the year and the next
     (years whose next year is not in ``years`` are skipped): two-year provinces, for the long inputs'
-    operating point with peers. With ``start_month``, windows start on the first of that month (UTC) of each
-    year and run twelve (or 24) months: ``start_month=7`` gives July-to-June provinces, windows of the same
-    zones that calendar years do not hold (more distinct clean windows for the operating points).
+    operating point with peers.
     """
     src = SOURCES[source]
     targets = set(src.train if split == "train" else src.held_out)
@@ -278,16 +275,14 @@ def peer_set(
         for year in span:
             if two_years and year + 1 not in span:
                 continue
-            first = pd.Timestamp(year, start_month, 1, tz="UTC")
-            w = hourly[(hourly.index >= first) & (hourly.index < first + pd.DateOffset(years=2 if two_years else 1))]
-            w = w.interpolate(limit=3)
-            if len(w) < 8000 * (2 if two_years else 1) or w["load"].isna().mean() > 0.2:
+            last = year + 1 if two_years else year
+            w = hourly[(hourly.index.year >= year) & (hourly.index.year <= last)].interpolate(limit=3)
+            if len(w) < 8000 * (last - year + 1) or w["load"].isna().mean() > 0.2:
                 continue
             scenario = simulate.SCENARIOS[int(rng.integers(len(simulate.SCENARIOS)))]
             scenario = scenario if rng.random() < event_share else "clean"
             onset = onsets[year] if same_day else None
-            window = f"{sid}/{year}" if start_month == 1 else f"{sid}/{year}-{start_month:02d}"
-            frame, row = _injected(w, window, scenario, f"{source}+peers", src, spec, rng, onset)
+            frame, row = _injected(w, f"{sid}/{year}", scenario, f"{source}+peers", src, spec, rng, onset)
             frames.append(frame)
             end = src.clean_end(str(sid))
             if sid in targets and (end is None or w.index[-1] < end):  # after ``end``: a peer only
@@ -295,5 +290,5 @@ def peer_set(
     everything = pd.concat(frames, ignore_index=True)
     truth_frame = pd.DataFrame(truth)
     loads = everything[everything.series_id.isin(set(truth_frame.series_id))] if len(truth_frame) else everything[:0]
-    name = f"{source}-{split}-peers" + ("-2y" if two_years else "") + (f"-m{start_month}" if start_month != 1 else "")
+    name = f"{source}-{split}-peers" + ("-2y" if two_years else "")
     return LabelledSet(name, loads, truth_frame, src.unit, src.tz, src.country, peers=everything)
