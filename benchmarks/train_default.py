@@ -69,7 +69,7 @@ def _training_rows(
         for i, source in enumerate(SOURCES)
         if SOURCES[source].train and extra_real_windows > 0
     ]
-    # After the rest again: the rows of the stop-21 model, then these, are this matrix in order.
+    # Appended last, as the extra windows above.
     anywhere = [
         dataclasses.replace(
             real_set(source, split="train", per_series=any_start_windows, seed=3500 + i, days=365),

@@ -18,12 +18,16 @@ pytestmark = pytest.mark.skipif(not ERCOT.exists(), reason="needs ../shared/data
 ONSET = pd.Timestamp("2024-08-01", tz="America/Chicago")
 
 
-@pytest.fixture(scope="module")
-def province() -> pd.DataFrame:
+def _zones(start: str, end: str) -> pd.DataFrame:
+    """ERCOT's eight weather zones (not their total) from ``start`` to ``end``, local dates."""
     raw = pd.read_parquet(ERCOT)
     local = raw.timestamp.dt.tz_convert("America/Chicago")
-    keep = (local >= "2024-02-01") & (local < "2025-02-01") & (raw.series_id != "ERCOT-TOTAL")
-    frame = raw[keep].copy()
+    return raw[(local >= start) & (local < end) & (raw.series_id != "ERCOT-TOTAL")].copy()
+
+
+@pytest.fixture(scope="module")
+def province() -> pd.DataFrame:
+    frame = _zones("2024-02-01", "2025-02-01")
     coast = frame.series_id == "ERCOT-COAST"
     block = 0.05 * frame.loc[coast, "load"].mean()
     frame.loc[coast & (frame.timestamp >= ONSET), "load"] += block
@@ -87,9 +91,7 @@ def test_a_farm_switching_off_in_one_zone_is_not_a_rise_in_another() -> None:
     """July 2022 - June 2023: ERCOT-SCENT carries a farm of 30 % of its mean load from the window's start until
     15 Oct 2022 (a seasonal farm seen from mid-year). Through SCENT's coefficient in ERCOT-SOUTH's expected
     load, the farm switching off reads as SOUTH's load rising on 14 Oct."""
-    raw = pd.read_parquet(ERCOT)
-    local = raw.timestamp.dt.tz_convert("America/Chicago")
-    frame = raw[(local >= "2022-07-01") & (local < "2023-07-01") & (raw.series_id != "ERCOT-TOTAL")].copy()
+    frame = _zones("2022-07-01", "2023-07-01")
     off = pd.Timestamp("2022-10-15", tz="America/Chicago")
     scent = frame.series_id == "ERCOT-SCENT"
     frame.loc[scent & (frame.timestamp < off), "load"] += 0.3 * frame.loc[scent, "load"].mean()
