@@ -19,7 +19,7 @@ import typer
 from detector.artifacts import length_context
 from detector.models.classifier import Calibrator
 from detector.models.signature import FEATURES
-from detector.training import CONTEXT_MAX_FPR, CONTEXT_MAX_LOOKALIKE, fit_model, oof_margins
+from detector.training import CONTEXT_MAX_FPR, CONTEXT_MAX_LOOKALIKE, OOF_REPEATS, fit_model, repeated_oof_margins
 
 
 def main(features: Path, folds: int = 5, seed: int = 0) -> None:
@@ -27,11 +27,13 @@ def main(features: Path, folds: int = 5, seed: int = 0) -> None:
     x, y, ids, kinds = data["x"], data["y"], [str(i) for i in data["ids"]], data["scenarios"].astype(str)
     days = data["days"] if "days" in data.files else None
     model = fit_model(x, y, ids, folds=folds, random_state=seed, scenarios=list(kinds), days=days)
-    margin, _ = oof_margins(x, y, ids, folds=folds, random_state=seed)  # the margins fit_model calibrated on
+    # The margins fit_model calibrated on: OOF_REPEATS splits, stacked (rates below are over all of them).
+    margins, _ = repeated_oof_margins(x, y, ids, folds=folds, random_state=seed, repeats=OOF_REPEATS)
+    margin, y, kinds = margins.ravel(), np.tile(y, OOF_REPEATS), np.tile(kinds, OOF_REPEATS)
     p = Calibrator.fit(margin, y)(margin)
-    real = np.array([not i.startswith("sim-") for i in ids])
-    peers = x[:, FEATURES.index("n_peers")] > 0
-    lengths = np.array([length_context(int(d)) for d in days] if days is not None else [""] * len(y))
+    real = np.tile([not i.startswith("sim-") for i in ids], OOF_REPEATS)
+    peers = np.tile(x[:, FEATURES.index("n_peers")] > 0, OOF_REPEATS)
+    lengths = np.tile([length_context(int(d)) for d in days] if days is not None else [""] * len(ids), OOF_REPEATS)
     out = {}
     for key, t in model.metadata["thresholds"].items():
         context, _, bucket = key.partition("/")
@@ -47,7 +49,7 @@ def main(features: Path, folds: int = 5, seed: int = 0) -> None:
             need[k] = round(float(v[len(v) - int(np.floor(limit * len(v))) - 1]), 3) if len(v) >= 10 else None
         out[key] = {
             "threshold": round(t, 3),
-            "windows": int(sel.sum()),
+            "windows": int(sel.sum()) // OOF_REPEATS,
             "flag_rate": rates,
             "threshold_each_kind_needs": need,
             "binding": max((k for k in need if need[k] is not None), key=lambda k: need[k]),

@@ -44,6 +44,24 @@ def test_small_lookalike_kinds_are_held_to_the_limit_together_not_by_their_singl
     assert (clean >= t).mean() <= 0.01
 
 
+def test_pooled_splits_count_windows_not_rows() -> None:
+    """Five out-of-fold splits of the same windows, stacked: a kind of 18 windows is still small (pooled with the
+    other small kinds), and the threshold is where the windows' flag rates across the splits meet the limits."""
+    rng = np.random.default_rng(1)
+    counts = {"clean": 300, "growth": 18, "outages": 30, "heat_wave": 20, "ev_charging": 82, "step": 50}
+    kind = np.repeat(np.array(list(counts), dtype=object), list(counts.values()))
+    y = (kind == "step").astype(int)
+    base = np.where(y == 1, rng.uniform(0.5, 1.0, len(y)), rng.uniform(0.0, 0.6, len(y)))
+    base[np.flatnonzero(kind == "growth")[-1]] = 0.995  # one growth window on a base with a real flat shift
+    splits = np.clip(base + rng.normal(0, 0.02, (5, len(y))), 0, 1)  # each split scores the windows a bit apart
+    t = _context_threshold(splits.ravel(), np.tile(y, 5), np.tile(kind, 5), fallback=0.5, repeats=5)
+    assert t < 0.9  # 90 rows of growth, but 18 windows: not held on their own by the one shifted base
+    rows = np.tile(kind, 5)
+    assert (splits.ravel()[rows == "clean"] >= t).mean() <= 0.01
+    assert (splits.ravel()[np.isin(rows, ["growth", "outages", "heat_wave"])] >= t).mean() <= 0.05
+    assert _context_threshold(splits.ravel()[:300], np.zeros(300, int), np.tile(kind, 5)[:300], 0.42, 10) == 0.42
+
+
 def test_too_few_negatives_keep_the_model_wide_threshold() -> None:
     p, y = np.linspace(0, 1, 60), np.r_[np.zeros(30, int), np.ones(30, int)]
     assert _context_threshold(p, y, np.array(["clean"] * 60, dtype=object), fallback=0.42) == 0.42
@@ -75,7 +93,7 @@ def test_inputs_of_other_lengths_get_their_own_operating_point() -> None:
     n_year, n_long, n_short = 300, 300, 20
     days = np.r_[np.full(n_year, 365), np.full(n_long, 730), np.full(n_short, 60)]
     y = np.r_[np.zeros(200, int), np.ones(100, int), np.zeros(200, int), np.ones(100, int), np.zeros(n_short, int)]
-    margin = np.r_[rng.normal(-2, 1, 200), rng.normal(2, 1, 100), rng.normal(-1, 1, 200), rng.normal(2.5, 1, 100)]
+    margin = np.r_[rng.normal(-2, 1, 200), rng.normal(2, 1, 100), rng.normal(-0.5, 1, 200), rng.normal(2.5, 1, 100)]
     margin = np.r_[margin, rng.normal(-2, 1, n_short)]
     x = np.zeros((len(y), len(FEATURES)))
     x[:, 0] = margin  # t_box: the trees find it
