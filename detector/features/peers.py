@@ -74,7 +74,7 @@ def select(
 
 
 def drop_stepping(
-    columns: np.ndarray, used: list[str], x: np.ndarray, box: Box, width: float = 5.7, falling_only: bool = False
+    columns: np.ndarray, used: list[str], x: np.ndarray, box: Box, width: float = 5.7
 ) -> tuple[np.ndarray, list[str], list[str]]:
     """Leave out peers whose level shifted over ``box`` (the target's suspected block) apart from the others.
 
@@ -90,21 +90,18 @@ def drop_stepping(
     the target's regression used to cancel its block (GEF12-Z20 2007, a 20 % block: 0.27 with GEF12-Z03 among
     its peers, 0.90 without). On the headline's provinces with the shipped trees: AP 0.808 -> 0.822, recall of
     20 % blocks 0.65 -> 0.74 (BENCHMARKS.md, stop 21).
-
-    ``falling_only`` leaves out only peers whose level fell over ``box`` apart from the others (the test over
-    the box found with the peers, ``scoring.signature_of``).
     """
     if not used or box.end <= box.start:
         return columns, used, []
     peers = columns[:, : len(used)]
-    apart = _apart(refit_columns(peers, x, box), width, falling_only)
+    apart = _apart(refit_columns(peers, x, box), width)
     if len(used) > 2:
-        apart |= _apart(refit_against_each_other(peers, x, box), width, falling_only)
+        apart |= _apart(refit_against_each_other(peers, x, box), width)
     keep, dropped = np.flatnonzero(~apart), np.flatnonzero(apart)
     return columns[:, keep], [used[k] for k in keep], [used[k] for k in dropped]
 
 
-def _apart(fits: list[Box], width: float, falling_only: bool = False) -> np.ndarray:
+def _apart(fits: list[Box], width: float) -> np.ndarray:
     """Which fits' shifts lie more than ``width`` standard errors from the common shift.
 
     The common shift is read off the least-shifted third of the peers, not the median: when several farms
@@ -112,8 +109,7 @@ def _apart(fits: list[Box], width: float, falling_only: bool = False) -> np.ndar
     """
     deltas = np.array([f.delta for f in fits])
     se = np.array([abs(f.delta / f.t) if f.t else np.inf for f in fits])
-    gap = deltas - float(np.percentile(deltas, 30))
-    return (-gap if falling_only else np.abs(gap)) > width * se
+    return np.abs(deltas - float(np.percentile(deltas, 30))) > width * se
 
 
 def _change_correlation(a: np.ndarray, b: np.ndarray) -> float:

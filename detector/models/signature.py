@@ -252,15 +252,13 @@ def extract(
     peers: np.ndarray | None = None,
     view: DailyView | None = None,
     peer_count: int | None = None,
-    found: Search | None = None,
 ) -> Signature:
     """Signature of one hourly series on its local calendar (``temp`` in °C, optional).
 
     ``peers`` (n_days × k, other places' daily levels: ``features.peers``) join the expected-load design;
-    ``peer_count`` is how many places they come from (default: one per column). ``found``: the ``search``
-    already run on the same load, calendar and peers (scoring with peers runs it to check the peers).
+    ``peer_count`` is how many places they come from (default: one per column).
     """
-    found = found if found is not None else search(load, cal, temp, peers, view)
+    found = search(load, cal, temp, peers, view)
     view, x, x_scan, level, floor_level = found.view, found.x, found.x_scan, found.level, found.floor_level
     box, boxes = found.box, found.boxes
     n = len(view.mean)

@@ -45,32 +45,12 @@ def signature_of(
     n = len(view.mean)
     x = design(n, view.off_day, view.holiday, None, day_of_year(cal, n))
     columns, used, _ = drop_stepping(columns, used, x, alone.box)
-    if not used:
-        return extract(series.load, cal, series.temperature, view=view), cal, []
-    # A peer's own fall can also CREATE the target's box: a farm that switches off in a peer (a seasonal farm
-    # in a July-to-June window) is, through that peer's coefficient, a rise of the target's load over its
-    # expected load. So the peers are tested again over the box found with them, and the search rerun without
-    # any whose level FELL there apart from the others'. Only a fall: a peer that rose with the box is sharing the
-    # target's weather or growth more often than a farm, and leaving those out too cost the two-year and
-    # October-start headlines 0.016 AP each (BENCHMARKS.md, stop 22). Held-out zones, model 7e8f07ee: AP with
-    # July starts 0.727 -> 0.743 (clean windows flagged 3.1 -> 1.5 %), two years 0.822 -> 0.830, January, April
-    # and October starts unchanged.
-    first = search(series.load, cal, series.temperature, _with_bands(pool, series, n, columns, used), view)
-    kept, kept_ids, _ = drop_stepping(columns, used, x, first.box, falling_only=True)
-    found = first if kept_ids[:SCORING_PEERS] == used[:SCORING_PEERS] else None  # else: searched again, below
-    columns, used = kept, kept_ids
-    if not used:
-        return extract(series.load, cal, series.temperature, view=view), cal, []
     columns, used = columns[:, :SCORING_PEERS], used[:SCORING_PEERS]
-    with_bands = _with_bands(pool, series, n, columns, used)
-    sig = extract(series.load, cal, series.temperature, with_bands, view=view, peer_count=len(used), found=found)
-    return sig, cal, used
-
-
-def _with_bands(pool: PeerPool, series: LoadSeries, n: int, columns: np.ndarray, used: list[str]) -> np.ndarray:
-    """The first ``SCORING_PEERS`` peers' daily levels, then their night-floor and peak bands
-    (``PeerPool.band_columns``)."""
-    return np.column_stack([columns[:, :SCORING_PEERS], pool.band_columns(series, n, used[:SCORING_PEERS])])
+    if not used:
+        return extract(series.load, cal, series.temperature, view=view), cal, []
+    # Each peer's night floor and peak band join its mean level (``PeerPool.band_columns``).
+    columns = np.column_stack([columns, pool.band_columns(series, n, used)])
+    return extract(series.load, cal, series.temperature, columns, view=view, peer_count=len(used)), cal, used
 
 
 def _day_start_hour(cal: Calendar, day: int) -> int:

@@ -111,15 +111,3 @@ def test_peers_without_a_step_of_their_own_are_all_kept() -> None:
     _, kept, dropped = drop_stepping(columns, used, x, Box(150, 365, 0.05, 8.0, 0.03, 0.5))
     assert dropped == []
     assert kept == used
-
-
-def test_over_the_box_found_with_peers_only_a_peer_that_fell_is_left_out() -> None:
-    # A peer whose farm switched off where the target's box begins created the box (its fall, through its
-    # coefficient, is the target's rise); a peer that rose there is left in by this second test. (Its near twin,
-    # fitted against the others, mirrors the rise as a fall and may go: the two-sided test drops both.)
-    box = Box(150, 365, 0.05, 8.0, 0.03, 0.5)
-    columns, used, x = _weather_peers(step=-0.03)
-    assert "peer-0" in drop_stepping(columns, used, x, box, falling_only=True)[2]
-    columns, used, x = _weather_peers(step=0.03)
-    assert "peer-0" not in drop_stepping(columns, used, x, box, falling_only=True)[2]
-    assert "peer-0" in drop_stepping(columns, used, x, box)[2]
