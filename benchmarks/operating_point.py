@@ -4,8 +4,9 @@ python benchmarks/operating_point.py FEATURES.npz   (written by ``train_default.
 
 Refits the model exactly as ``train_default.py`` does (``fit_model`` on the saved matrix, seconds instead of
 minutes) and prints, per context (alone / with peers), the threshold, the out-of-fold flag rate of every
-look-alike kind and of clean windows at it, the kind whose limit sets it, and the mining recall at it; with the
-saved lengths, also per length context (``alone/short``, ``alone/long``...).
+look-alike kind and of clean windows at it, the threshold each limit needs (clean, each kind of 40 windows or
+more, the smaller kinds together: as training applies them), the limit that sets it, and the mining recall
+at it; with the saved lengths, also per length context (``alone/short``, ``alone/long``...).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import typer
 from detector.artifacts import length_context
 from detector.models.classifier import Calibrator
 from detector.models.signature import FEATURES
-from detector.training import CONTEXT_MAX_FPR, CONTEXT_MAX_LOOKALIKE, OOF_REPEATS, fit_model, repeated_oof_margins
+from detector.training import OOF_REPEATS, fit_model, repeated_oof_margins, threshold_needs
 
 
 def main(features: Path, folds: int = 5, seed: int = 0) -> None:
@@ -42,17 +43,14 @@ def main(features: Path, folds: int = 5, seed: int = 0) -> None:
             k: round(float((p[sel & (kinds == k) & (y == 0)] >= t).mean()), 3)
             for k in sorted(set(kinds[sel & (y == 0)]))
         }
-        need = {}
-        for k in rates:
-            v = np.sort(p[sel & (kinds == k) & (y == 0)])
-            limit = CONTEXT_MAX_FPR if k == "clean" else CONTEXT_MAX_LOOKALIKE
-            need[k] = round(float(v[len(v) - int(np.floor(limit * len(v))) - 1]), 3) if len(v) >= 10 else None
+        # The limits exactly as training applies them (kinds under MIN_KIND_WINDOWS windows held together).
+        need = {k: round(v, 3) for k, v in threshold_needs(p[sel], y[sel], kinds[sel], OOF_REPEATS).items()}
         out[key] = {
             "threshold": round(t, 3),
             "windows": int(sel.sum()) // OOF_REPEATS,
             "flag_rate": rates,
-            "threshold_each_kind_needs": need,
-            "binding": max((k for k in need if need[k] is not None), key=lambda k: need[k]),
+            "threshold_each_limit_needs": need,
+            "binding": max(need, key=lambda k: need[k]),
             "mining_recall_oof": round(float((p[sel & (y == 1)] >= t).mean()), 3),
         }
     print(json.dumps(out, indent=2))

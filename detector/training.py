@@ -110,24 +110,33 @@ def _context_threshold(p: np.ndarray, y: np.ndarray, scenario: np.ndarray, fallb
     ``repeats``: the rows are that many out-of-fold splits of the same windows, stacked; the rates are over
     all of them and the counts of windows above are divided by it.
     """
-    neg = y == 0
-    if neg.sum() < 50 * repeats:
+    if (y == 0).sum() < 50 * repeats:
         return fallback
-    groups = [(p[neg & (scenario == "clean")], CONTEXT_MAX_FPR)]
-    kinds = [k for k in np.unique(scenario[neg]) if k != "clean"]
+    needs = threshold_needs(p, y, scenario, repeats)
+    cut = max(needs.values(), default=0.0)
+    return cut if cut <= 1.0 else fallback
+
+
+def threshold_needs(p: np.ndarray, y: np.ndarray, scenario: np.ndarray, repeats: int = 1) -> dict[str, float]:
+    """The lowest threshold each limit of the operating point allows on its own: "clean", each kind with
+    ``MIN_KIND_WINDOWS`` windows, and "small kinds" (the others together, when they are 10 windows or more).
+    ``_context_threshold`` takes the highest; ``benchmarks/operating_point.py`` prints them all."""
+    neg = y == 0
+    groups = {"clean": (p[neg & (scenario == "clean")], CONTEXT_MAX_FPR)}
+    kinds = [str(k) for k in np.unique(scenario[neg]) if k != "clean"]
     big = [k for k in kinds if (neg & (scenario == k)).sum() >= MIN_KIND_WINDOWS * repeats]
-    groups += [(p[neg & (scenario == k)], CONTEXT_MAX_LOOKALIKE) for k in big]
+    groups |= {k: (p[neg & (scenario == k)], CONTEXT_MAX_LOOKALIKE) for k in big}
     small = neg & np.isin(scenario, [k for k in kinds if k not in big])
     if small.sum() >= 10 * repeats:
-        groups.append((p[small], CONTEXT_MAX_LOOKALIKE))
-    cut = 0.0
-    for values, rate in groups:
+        groups["small kinds"] = (p[small], CONTEXT_MAX_LOOKALIKE)
+    needs: dict[str, float] = {}
+    for name, (values, rate) in groups.items():
         if len(values) == 0:
             continue
         values = np.sort(values)
         k = int(np.floor(rate * len(values)))  # at most k of them at or above the threshold
-        cut = max(cut, float(np.nextafter(values[len(values) - k - 1], np.inf)))
-    return cut if cut <= 1.0 else fallback
+        needs[name] = float(np.nextafter(values[len(values) - k - 1], np.inf))
+    return needs
 
 
 def metrics(p: np.ndarray, y: np.ndarray, threshold: float, flagged: np.ndarray | None = None) -> dict[str, float]:

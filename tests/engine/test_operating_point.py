@@ -7,7 +7,7 @@ import numpy as np
 from detector import simulate
 from detector.artifacts import length_context
 from detector.models.signature import FEATURES
-from detector.training import LabelledSet, _context_threshold, fit_model, training_matrix
+from detector.training import LabelledSet, _context_threshold, fit_model, threshold_needs, training_matrix
 
 
 def test_threshold_meets_the_clean_and_the_lookalike_limits() -> None:
@@ -56,6 +56,9 @@ def test_pooled_splits_count_windows_not_rows() -> None:
     splits = np.clip(base + rng.normal(0, 0.02, (5, len(y))), 0, 1)  # each split scores the windows a bit apart
     t = _context_threshold(splits.ravel(), np.tile(y, 5), np.tile(kind, 5), fallback=0.5, repeats=5)
     assert t < 0.9  # 90 rows of growth, but 18 windows: not held on their own by the one shifted base
+    needs = threshold_needs(splits.ravel(), np.tile(y, 5), np.tile(kind, 5), repeats=5)
+    assert set(needs) == {"clean", "ev_charging", "small kinds"}  # growth, outages, heat wave held together
+    assert max(needs.values()) == t
     rows = np.tile(kind, 5)
     assert (splits.ravel()[rows == "clean"] >= t).mean() <= 0.01
     assert (splits.ravel()[np.isin(rows, ["growth", "outages", "heat_wave"])] >= t).mean() <= 0.05
