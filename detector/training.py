@@ -248,6 +248,79 @@ def repeated_oof_margins(
     return np.stack([m for m, _ in runs]), runs[0][1]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class OutOfFold:
+    """Calibrated out-of-fold probabilities of ``repeats`` splits, stacked (row r * n + i is window i under split
+    r), with what each row is: the rows the operating points are read from (``fit_model``,
+    ``benchmarks/operating_point.py``)."""
+
+    p: np.ndarray
+    y: np.ndarray
+    kinds: np.ndarray
+    with_peers: np.ndarray
+    real: np.ndarray  # not simulated
+    lengths: np.ndarray  # ``length_context`` of each row ("" for a one-year input)
+    calibrator: Calibrator
+    folds: int
+    repeats: int
+
+    def rows(self, context: str) -> np.ndarray:
+        """The real rows of an operating-point key: "alone", "peers", "alone/long"..."""
+        mode, _, bucket = context.partition("/")
+        mode_rows = self.with_peers if mode == "peers" else ~self.with_peers
+        selected: np.ndarray = np.logical_and.reduce([mode_rows, self.real, self.lengths == bucket])
+        return selected
+
+
+def out_of_fold(
+    x: np.ndarray,
+    y: np.ndarray,
+    ids: Sequence[str],
+    *,
+    scenarios: Sequence[str] | None = None,
+    days: Sequence[int] | np.ndarray | None = None,
+    folds: int = 5,
+    random_state: int = 0,
+    repeats: int = OOF_REPEATS,
+) -> OutOfFold:
+    """``repeats`` out-of-fold splits pooled and calibrated by one isotonic map (the model's calibrator)."""
+    margins, folds = repeated_oof_margins(x, y, ids, folds=folds, random_state=random_state, repeats=repeats)
+    y_all = np.tile(y, repeats)
+    calibrator = Calibrator.fit(margins.ravel(), y_all)
+    kinds = np.array(list(scenarios) if scenarios is not None else ["clean"] * len(y), dtype=object)
+    lengths = [length_context(int(d)) for d in days] if days is not None else [""] * len(y)
+    return OutOfFold(
+        p=calibrator(margins.ravel()),
+        y=y_all,
+        kinds=np.tile(kinds, repeats),
+        with_peers=np.tile(x[:, FEATURES.index("n_peers")] > 0, repeats),
+        real=np.tile([not i.startswith("sim-") for i in ids], repeats),
+        lengths=np.tile(lengths, repeats),
+        calibrator=calibrator,
+        folds=folds,
+        repeats=repeats,
+    )
+
+
+def context_thresholds(oof: OutOfFold, fallback: float | None = None) -> dict[str, float]:
+    """Every context's operating point: alone and with peers (``fallback``, by default the model-wide
+    threshold, where a context has too few negatives), and each input length with enough real negatives."""
+    if fallback is None:
+        fallback = _pick_threshold(oof.p, oof.y)
+    thresholds: dict[str, float] = {}
+    for mode in ("alone", "peers"):
+        year = oof.rows(mode)
+        thresholds[mode] = _context_threshold(oof.p[year], oof.y[year], oof.kinds[year], fallback, oof.repeats)
+        every_length = (oof.with_peers if mode == "peers" else ~oof.with_peers) & oof.real
+        for bucket in sorted(set(oof.lengths[every_length]) - {""}):
+            sel = oof.rows(f"{mode}/{bucket}")
+            # A bucket with too few real negatives takes the one-year operating point (no key written).
+            t = _context_threshold(oof.p[sel], oof.y[sel], oof.kinds[sel], np.nan, oof.repeats)
+            if np.isfinite(t):
+                thresholds[f"{mode}/{bucket}"] = t
+    return thresholds
+
+
 def fit_model(
     x: np.ndarray,
     y: np.ndarray,
@@ -269,26 +342,11 @@ def fit_model(
     """
     from detector.models.classifier import SignatureClassifier  # training only (scikit-learn)
 
-    margins, folds = repeated_oof_margins(x, y, ids, folds=folds, random_state=random_state, repeats=repeats)
-    # Every split's rows, stacked: row r * n + i is window i under split r.
-    y_all = np.tile(y, repeats)
-    calibrator = Calibrator.fit(margins.ravel(), y_all)
-    p_oof = calibrator(margins.ravel())
-    threshold = _pick_threshold(p_oof, y_all)
-    with_peers = np.tile(x[:, FEATURES.index("n_peers")] > 0, repeats)
-    real = np.tile([not i.startswith("sim-") for i in ids], repeats)
-    kinds = np.tile(np.array(list(scenarios) if scenarios is not None else ["clean"] * len(y), dtype=object), repeats)
-    lengths = np.tile([length_context(int(d)) for d in days] if days is not None else [""] * len(y), repeats)
-    thresholds: dict[str, float] = {}
-    for context, rows in (("alone", ~with_peers), ("peers", with_peers)):
-        year = rows & real & (lengths == "")
-        thresholds[context] = _context_threshold(p_oof[year], y_all[year], kinds[year], threshold, repeats)
-        for bucket in sorted(set(lengths[rows & real]) - {""}):
-            sel = rows & real & (lengths == bucket)
-            # A bucket with too few real negatives takes the one-year operating point (no key written).
-            t = _context_threshold(p_oof[sel], y_all[sel], kinds[sel], np.nan, repeats)
-            if np.isfinite(t):
-                thresholds[f"{context}/{bucket}"] = t
+    oof = out_of_fold(
+        x, y, ids, scenarios=scenarios, days=days, folds=folds, random_state=random_state, repeats=repeats
+    )
+    threshold = _pick_threshold(oof.p, oof.y)
+    thresholds = context_thresholds(oof, threshold)
     fitted = SignatureClassifier(random_state=random_state).fit(x, y)
     clf = BoostedTrees(fitted.to_arrays(), fitted.get_params())  # what load_model gives back
     digest = hashlib.sha256(x.tobytes() + y.tobytes() + "\n".join(ids).encode()).hexdigest()
@@ -297,7 +355,7 @@ def fit_model(
     stamp = datetime.now(UTC)
     return MiningModel(
         clf,
-        calibrator,
+        oof.calibrator,
         threshold,
         f"{name}-{stamp:%Y%m%d}-{version_key[:8]}",
         FEATURES,
@@ -308,10 +366,10 @@ def fit_model(
             "n_series": len(y),
             "thresholds": thresholds,
             "validation": {
-                **metrics(p_oof, y_all, threshold),
+                **metrics(oof.p, oof.y, threshold),
                 "n": len(y),
                 "n_positive": int(y.sum()),
-                "method": f"{folds}-fold out-of-fold, grouped by base load, {repeats} splits pooled",
+                "method": f"{oof.folds}-fold out-of-fold, grouped by base load, {repeats} splits pooled",
             },
         },
     )
