@@ -125,8 +125,21 @@ def _best_box(
     return best[1], best[2], best[3], best[4]
 
 
-def box_scan(z: np.ndarray, x: np.ndarray, min_days: int = 14, edge: int = 7, interior_penalty: float = 0.0) -> Box:
-    """Best positive box [τ1, τ2) for ``z`` given design ``x`` (rows with NaN z are dropped)."""
+def box_scan(
+    z: np.ndarray,
+    x: np.ndarray,
+    min_days: int = 14,
+    edge: int = 7,
+    interior_penalty: float = 0.0,
+    *,
+    end: int | None = None,
+    longest: int | None = None,
+) -> Box:
+    """Best positive box [τ1, τ2) for ``z`` given design ``x`` (rows with NaN z are dropped).
+
+    ``end`` (a day index) scans only the boxes that end on that day, at most ``longest`` observed days long
+    (``precursors``).
+    """
     n = len(z)
     ok = np.isfinite(z) & np.isfinite(x).all(1)
     pos = np.flatnonzero(ok)
@@ -143,6 +156,10 @@ def box_scan(z: np.ndarray, x: np.ndarray, min_days: int = 14, edge: int = 7, in
     t1 = idx[edge : max(m - min_days + 1, edge)]
     t2 = np.concatenate([idx[edge + min_days : max(m - edge + 1, edge + min_days)], [m]])
     t2 = np.unique(t2)
+    if end is not None:  # one closing day: the first observed day at or after ``end``
+        close = int(np.searchsorted(pos, end))
+        first = max(edge, close - longest) if longest is not None else edge
+        t1, t2 = idx[first : max(close - min_days + 1, first)], np.array([close])
     diag = (m - idx) - np.einsum("ij,ij->i", qs, qs)
     pen = np.zeros(len(t2))
     if interior_penalty:
@@ -251,6 +268,42 @@ def refit_against_each_other(zs: np.ndarray, x: np.ndarray, box: Box) -> list[Bo
         delta[j], var[j] = coef[-1], inv[-1, -1]
         resid[:, j] = r[:, j] - r[:, others] @ coef
     return _boxes(box, delta, resid, max(n - (x.shape[1] + k), 1), var)  # dof: x, the k - 1 others, the box
+
+
+def precursors(
+    z: np.ndarray,
+    x: np.ndarray,
+    first: Box,
+    *,
+    min_t: float,
+    max_steps: int = 4,
+    min_days: int = 7,
+    max_days: int = 42,
+) -> list[Box]:
+    """Earlier, smaller steps that lead into ``first``: a staircase's first batches, latest first.
+
+    Rigs often arrive in batches weeks apart, and the scan's best box starts where most of the power has
+    arrived, not at the first batch, which is when the theft began. Each round scans only the boxes that end
+    on the day the earliest step so far starts (the design holding ``x`` and the steps found), and keeps one
+    only if it is positive, below the level that follows it and reaches ``min_t``: one closing day instead of
+    every pair of days is far fewer chances for weather to pass as a step. A batch holds at most ``max_days``
+    before the next: a level that held for a season is a shift of its own, or the base's.
+    """
+    n = len(z)
+    found: list[Box] = []
+    nxt, above = first, first.delta
+    while len(found) < max_steps and nxt.start > min_days:
+        cols = [x, indicator(n, first)[:, None], *(indicator(n, b)[:, None] for b in found)]
+        box = box_scan(z, np.hstack(cols), min_days=min_days, end=nxt.start, longest=max_days)
+        if box.t < min_t or box.delta <= 0 or box.end != nxt.start or box.start >= nxt.start:
+            break
+        # The step's level with the later steps in the fit: a staircase climbs, so it must be lower.
+        level = refit(z, np.hstack(cols), box)
+        if not 0 < level.delta < above:
+            break
+        found.append(level)
+        nxt, above = level, level.delta
+    return found
 
 
 def more_boxes(z: np.ndarray, x: np.ndarray, first: Box, *, max_boxes: int = 4, min_t: float = 8.0) -> list[Box]:

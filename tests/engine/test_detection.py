@@ -170,6 +170,23 @@ def test_staircase_reports_each_step_with_the_power_while_it_lasts() -> None:
     assert report.end is None
 
 
+def test_a_staircases_onset_is_its_first_batch_even_when_that_batch_is_small() -> None:
+    # Three batches five weeks apart (4, 4 and 12 % of mean load): the search's own boxes start at the second
+    # and third; the first, too small to be a shift of its own, is found as the step that leads into them.
+    s = simulate.make_series("f", kind="feeder", scenario="clean", days=365, rng=np.random.default_rng(1))
+    hours = np.arange(len(s.load))
+    load = s.load.copy()
+    for day, share in ((150, 0.04), (185, 0.04), (220, 0.12)):
+        load = load + share * s.mean_load * (hours >= day * 24)
+    report = detector.score(_frame(s, load), unit="MW", tz="Asia/Tehran")[0]
+    assert len(report.segments) == 3, report.segments
+    for seg, day in zip(report.segments, (150, 185, 220), strict=True):
+        assert abs(seg.start - s.index[day * 24]) <= pd.Timedelta(hours=36), (seg.start, day)
+    assert report.onset == report.segments[0].start
+    assert report.segments[0].excess_load == pytest.approx(0.04 * s.mean_load, rel=0.25)
+    assert report.segments[0].end == report.segments[1].start
+
+
 def test_tehran_before_2022_daylight_saving_at_midnight_scores() -> None:
     # Iran kept DST until 2022, switching at 00:00 (no local midnight on 22 March): local days must not
     # need a midnight that does not exist.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detector.models.changepoint import Box, box_scan, design, refit_against_each_other, refit_columns
+from detector.models.changepoint import Box, box_scan, design, precursors, refit_against_each_other, refit_columns
 from detector.models.classifier import Calibrator
 from detector.training import MAX_VALIDATION_FPR, _pick_threshold
 
@@ -179,3 +179,30 @@ def test_pick_threshold_known_answer() -> None:
     p = np.r_[np.linspace(0.1, 0.6, 98), [0.9, 0.95], np.linspace(0.7, 0.99, 10)]
     # 0.7 flags all 10 miners and the two high negatives (FPR 2 %, at the limit): F1 = 20 / 22
     assert _pick_threshold(p, y) == pytest.approx(0.7)
+
+
+def _staircase(steps: list[tuple[int, float]], seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """``_daily`` with batches that stay on to the end: (first day, added level) each."""
+    z, x = _daily(0, 0, 0.0, seed=seed)
+    for start, delta in steps:
+        z[start:] += delta
+    return z, x
+
+
+def test_precursors_find_a_staircases_first_batches_the_scan_starts_later() -> None:
+    z, x = _staircase([(120, 0.1), (155, 0.1), (190, 0.3)], seed=5)  # batches five weeks apart
+    main = box_scan(z, x)
+    assert main.start == 190  # where most of the power arrived, not when the theft began
+    lead = precursors(z, x, main, min_t=5.0)
+    assert [b.end for b in lead] == [190, lead[0].start]  # each ends where the next step starts
+    assert [b.start for b in lead] == pytest.approx([155, 120], abs=3)
+    assert lead[0].delta == pytest.approx(0.2, rel=0.15)  # the level each batch held, below the next
+    assert lead[1].delta == pytest.approx(0.1, rel=0.25)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_precursors_find_nothing_before_a_single_step(seed: int) -> None:
+    z, x = _staircase([(150, 0.3)], seed=seed)
+    main = box_scan(z, x)
+    assert main.start == 150
+    assert precursors(z, x, main, min_t=5.0) == []
