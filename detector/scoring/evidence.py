@@ -6,11 +6,13 @@ import numpy as np
 import pandas as pd
 
 from detector.features.calendar import date_text
+from detector.ingest.units import power_text
 from detector.models.signature import FEATURES
 
 
 def _fmt(value: float, unit: str) -> str:
-    return f"{value:.3g} {unit}"
+    """A power in the unit it reads best in: "2.68 MW", not "2.68e+03 kW" (a GEFCom zone's block)."""
+    return power_text(value, unit)
 
 
 def _day(ts: pd.Timestamp, tz: str, country: str) -> str:

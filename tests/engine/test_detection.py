@@ -68,6 +68,17 @@ def test_the_excess_interval_holds_the_true_power_of_flagged_mining(feeders: pd.
     assert inside.mean() >= 0.8, hits[["series_id", "excess_true", "low", "excess", "high"]]
 
 
+def test_evidence_gives_powers_in_the_unit_they_read_best_in() -> None:
+    # A zone metered in kW (GEFCom's are) with a block of thousands of kW: "2.68 MW", never "2.68e+03 kW".
+    s = simulate.make_series("z", kind="region", scenario="step", days=365, rng=np.random.default_rng(5))
+    frame = pd.DataFrame({"series_id": "z", "timestamp": s.index, "load": s.load * 1000, "temperature": s.temperature})
+    report = detector.score(frame, unit="kW", tz="Asia/Tehran")[0]
+    assert report.flagged
+    text = " ".join(report.evidence)
+    assert "e+" not in text, text
+    assert re.search(r"rose by \d[\d.]* (MW|GW) \(", report.evidence[0]), report.evidence[0]
+
+
 @pytest.mark.parametrize("scenario", ["step", "curtailed", "raided", "mining_outages"])
 def test_each_mining_kind_is_caught_on_a_meter(scenario: str) -> None:
     s = simulate.make_series("m", kind="meter", scenario=scenario, days=365, rng=np.random.default_rng(21))
