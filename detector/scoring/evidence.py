@@ -62,7 +62,7 @@ def explain(
     if onset is None or excess <= 0:
         return ("no lasting rise in load beyond what calendar and weather explain",)
     day = _day(onset, tz, country)
-    until = "has stayed on since" if end is None else f"until {_day(end, tz, country)}"
+    until = "has stayed on since" if end is None else f"stayed on until {_day(end, tz, country)}"
     out.append(f"load rose by {_fmt(excess, unit)} ({excess / level:.0%} of mean) on {day} and {until}")
     night = day_step = None
     if hour_deltas is not None and night_hours is not None and day_hours is not None:

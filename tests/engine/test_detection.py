@@ -161,6 +161,7 @@ def test_two_mining_seasons_are_two_segments() -> None:
         assert seg.excess_load == pytest.approx(s.event.excess, rel=0.3)
     assert report.segments[0].end is not None
     assert report.evidence[0].startswith("load rose by")  # the main season, fully explained
+    assert re.search(r" on .+ and stayed on until ", report.evidence[0]), report.evidence[0]
     assert report.evidence[-1].startswith("segment 1: ")  # then a line for the other one
 
 
