@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint typecheck docs install notebooks benchmark-data clean
+.PHONY: serve test test-slow lint typecheck docs install notebooks benchmark-data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ docs: install
 
 test: lint typecheck docs
 	$(BIN)/python -m pytest
+
+# The tests marked slow (over ~10 s each: the notebooks top to bottom, several server processes); CI runs them
+# after `make test`.
+test-slow: install
+	$(BIN)/python -m pytest -m slow
 
 # The research notebooks at their research-sized defaults; executed copies (with outputs, plots) and their
 # artefacts go to notebooks/output/ (git-ignored). `make test` runs them on small data (tests/test_notebooks.py).

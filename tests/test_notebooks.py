@@ -50,6 +50,7 @@ def test_notebook_has_a_parameters_cell_first(path: Path) -> None:
     assert "OUT_DIR" in "".join(code[0]["source"])
 
 
+@pytest.mark.slow  # 13-21 s each, 110 s together: `make test-slow` (CI runs it after `make test`)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
     """Small CI parameters; any failing cell fails the test (nbclient's CellExecutionError names it)."""

@@ -89,6 +89,7 @@ def test_new_version_round_trips_with_its_lineage(recal: Recalibration, tmp_path
     assert loaded.metadata["recalibration"] == lineage
 
 
+@pytest.mark.slow  # scores the 100 field series twice (about 30 s under the parallel suite): `make test-slow`
 def test_scores_move_but_the_ranking_and_trees_stay(recal: Recalibration, field_loads: pd.DataFrame) -> None:
     parent = detector.load_model()
     old = {r.series_id: r for r in detector.score(field_loads, tz="Asia/Tehran", model=parent)}
