@@ -22,6 +22,17 @@ def fixed_box_fit(z: np.ndarray, x: np.ndarray, box: np.ndarray) -> tuple[float,
     return float(coef[-1]), float(coef[-1] / se)
 
 
+def box_sizes(z: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.ndarray:
+    """Least-squares size of each box (columns of ``inds``) in ``z`` over design ``x``, fitted jointly (rows with
+    NaN dropped); zeros where too few rows remain."""
+    ok = np.isfinite(z)
+    if ok.sum() < x.shape[1] + inds.shape[1] + 3:
+        return np.zeros(inds.shape[1])
+    coef, *_ = np.linalg.lstsq(np.column_stack([x[ok], inds[ok]]), z[ok], rcond=None)
+    sizes: np.ndarray = coef[x.shape[1] :]
+    return sizes
+
+
 def baseline_fit(z: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.ndarray:
     """Fitted X·β of ``z`` estimated together with the boxes, so the baseline does not absorb them (NaN where z is)."""
     ok = np.isfinite(z)

@@ -19,7 +19,7 @@ import pandas as pd
 from detector.features.calendar import Calendar
 from detector.features.daily import DailyView, daily_view, quiet
 from detector.models.changepoint import Box, box_scan, design, indicator, more_boxes, precursors
-from detector.models.regression import baseline_fit, fixed_box_fit, hourly_box_sizes, ledoit_wolf
+from detector.models.regression import baseline_fit, box_sizes, fixed_box_fit, hourly_box_sizes, ledoit_wolf
 
 FEATURES: tuple[str, ...] = (
     "t_box",
@@ -61,7 +61,8 @@ class Signature:
     view: DailyView
     boxes: tuple[Box, ...]  # ``box`` first, the further shifts reported as segments, a staircase's first batches
     box_excess: np.ndarray  # added power of each of ``boxes``, fitted jointly, series unit
-    work_off: tuple[float, float]  # added power on working days and on days off, series unit
+    box_hours: np.ndarray  # (24, len(boxes)): the same joint fit hour by hour (``box_excess`` is its median)
+    work_off: np.ndarray  # (2, len(boxes)): added power on working days and on days off, fitted as ``box_excess``
     excess_se: float  # standard error of ``excess`` (autocorrelation-adjusted, daily level), series unit
 
 
@@ -363,11 +364,15 @@ def extract(
     # the boxes were found in (the flat-weighted level or the floor: median onset error 13 h, not 5 h).
     z_lead = mask_spikes(view.mean / level, x_scan)
     reported += precursors(z_lead, x_lead, earliest, min_t=PRECURSOR_MIN_T, max_days=PRECURSOR_DAYS)
-    box_excess = np.array([excess])
+    box_excess, box_hours = np.array([excess]), hour_deltas[:, None] * level
+    work_off = np.array([[d_work], [d_off]]) * level
     if len(reported) > 1:  # every reported box's added power, fitted jointly hour by hour (median over hours)
         steps = np.column_stack([indicator(n, b) for b in reported])
-        per_hour = hourly_box_sizes(view.matrix / level, x, steps)
-        box_excess = np.median(per_hour, axis=0) * level
+        box_hours = hourly_box_sizes(view.matrix / level, x, steps) * level
+        box_excess = np.median(box_hours, axis=0)
+        z_level = view.mean / level
+        on_work, on_off = np.where(view.off_day, np.nan, z_level), np.where(view.off_day, z_level, np.nan)
+        work_off = np.vstack([box_sizes(on_work, x, steps), box_sizes(on_off, x, steps)]) * level
     se = abs(box.delta / box.t) * level if box.t > 0 else float("nan")
     return Signature(
         vec,
@@ -379,6 +384,7 @@ def extract(
         view,
         tuple(reported),
         box_excess,
-        (d_work * level, d_off * level),
+        box_hours,
+        work_off,
         se,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import pairwise
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -77,25 +78,36 @@ def expected_hourly(sig: Signature, cal: Calendar) -> np.ndarray:
     return expected
 
 
-def _pieces(sig: Signature) -> list[tuple[int, int, float, int]]:
-    """Boxes cut into non-overlapping day ranges: (start, end, summed excess, index of the box that opens it).
+class _Piece(NamedTuple):
+    """A non-overlapping day range of the boxes: [start, end), the summed added power of the boxes on in it, the
+    index of the box that opens it (-1: none, a box ended), and that power hour by hour and on working days and
+    days off (from the same joint fit)."""
+
+    start: int
+    end: int
+    power: float
+    opener: int
+    hours: np.ndarray
+    work_off: tuple[float, float]
+
+
+def _pieces(sig: Signature) -> list[_Piece]:
+    """Boxes cut into non-overlapping day ranges (``_Piece``).
 
     A staircase is reported as one segment per step, each with the total added power while it
     lasts; two mining seasons as two segments.
     """
     n = len(sig.view.mean)
     cuts = sorted({0, n, *(b.start for b in sig.boxes), *(b.end for b in sig.boxes)})
-    out: list[tuple[int, int, float, int]] = []
+    out: list[_Piece] = []
     for a, b in pairwise(cuts):
         active = [k for k, box in enumerate(sig.boxes) if box.start <= a and b <= box.end]
         power = float(sum(sig.box_excess[k] for k in active))
         if not active or power <= 0:
             continue
-        opener = next((k for k in active if sig.boxes[k].start == a), -1)
-        if out and out[-1][1] == a and opener < 0:  # only a box ended here: same event, lower level
-            out.append((a, b, power, -1))
-        else:
-            out.append((a, b, power, opener))
+        opener = next((k for k in active if sig.boxes[k].start == a), -1)  # -1: a box ended here, same event
+        work, off = (float(sig.work_off[i, active].sum()) for i in (0, 1))
+        out.append(_Piece(a, b, power, opener, sig.box_hours[:, active].sum(axis=1), (work, off)))
     return out
 
 
@@ -108,39 +120,39 @@ def _segments(
         return ()
     pieces = _pieces(sig)
     starts = []
-    for a, _, _, opener in pieces:
-        h0 = _day_start_hour(cal, a)
-        if opener >= 0:  # a switch-on: find its hour
+    for piece in pieces:
+        h0 = _day_start_hour(cal, piece.start)
+        if piece.opener >= 0:  # a switch-on: find its hour
             h0 = _refine_onset(series.load, sig.view.profile, cal, h0)
         starts.append(series.start + pd.Timedelta(hours=h0))
     out = []
-    for i, (_, b, power, opener) in enumerate(pieces):
+    for i, piece in enumerate(pieces):
         start = starts[i]
-        if b >= n:
+        if piece.end >= n:
             end = None
-        elif i + 1 < len(pieces) and pieces[i + 1][0] == b:  # the next step follows on: end where it starts
+        elif i + 1 < len(pieces) and pieces[i + 1].start == piece.end:  # the next step follows on: end where it starts
             end = starts[i + 1]
         else:
-            end = series.start + pd.Timedelta(hours=_day_start_hour(cal, b))
-        if opener == 0:  # the main shift: the full evidence
+            end = series.start + pd.Timedelta(hours=_day_start_hour(cal, piece.end))
+        if piece.opener == 0:  # the main shift: the full evidence, its numbers from the same fit as its power
             evidence = explain(
                 sig.features,
-                excess=power,
+                excess=piece.power,
                 level=sig.level,
                 unit=series.unit,
                 onset=start,
                 end=end,
                 tz=series.tz,
                 country=country,
-                hour_deltas=sig.hour_deltas,
+                hour_deltas=piece.hours,
                 night_hours=sig.view.floor_hours,
                 day_hours=sig.view.peak_hours,
-                work_off=sig.work_off,
+                work_off=piece.work_off,
             )
         else:
-            evidence = (describe_step(power, sig.level, series.unit, start, end, series.tz, i, country),)
-        low, high = _interval(power, sig, peers)
-        out.append(Segment(start, end, power, p, evidence, low, high))
+            evidence = (describe_step(piece.power, sig.level, series.unit, start, end, series.tz, i, country),)
+        low, high = _interval(piece.power, sig, peers)
+        out.append(Segment(start, end, piece.power, p, evidence, low, high))
     return tuple(out)
 
 

@@ -69,10 +69,14 @@ def explain(
         night, day_step = float(np.mean(hour_deltas[night_hours])), float(np.mean(hour_deltas[day_hours]))
     if 0.7 <= f["floor_ratio"] <= 1.4 and night is not None and day_step is not None and 0.7 <= night / day_step <= 1.4:
         out.append(f"same step at night as by day (night step {_fmt(night, unit)}, day step {_fmt(day_step, unit)})")
-    if f["hour_flatness"] < 0.35 and hour_deltas is not None:
+    # Flatness measured on the hours shown (the segment's own fit), as the feature measures it on the box's.
+    mean_hour = float(np.mean(hour_deltas)) if hour_deltas is not None else 0.0
+    if hour_deltas is not None and abs(mean_hour) > 0 and float(np.std(hour_deltas)) / abs(mean_hour) < 0.35:
         lo, hi = np.percentile(hour_deltas, [10, 90])
         out.append(f"added load is flat across the day (hourly steps {_fmt(lo, unit)} to {_fmt(hi, unit)})")
-    if 0.7 <= f["offday_ratio"] <= 1.4 and work_off is not None:
+    # The days-off test on the numbers shown (the segment's own fit), as the feature measures it on the box's.
+    off_ratio = work_off[1] / work_off[0] if work_off is not None and abs(work_off[0]) > 0 else f["offday_ratio"]
+    if 0.7 <= off_ratio <= 1.4 and work_off is not None:
         out.append(
             f"same rise on days off as on working days ({_fmt(work_off[1], unit)} against {_fmt(work_off[0], unit)})"
         )
@@ -81,7 +85,7 @@ def explain(
     if 0.6 <= f["ramp"] <= 1.6:
         out.append(f"switched on as a step: the first week ran at {f['ramp']:.0%} of the level a month later")
     # Look-alike signs, so the analyst sees why a score stays low.
-    if f["offday_ratio"] < 0.5 and work_off is not None:
+    if off_ratio < 0.5 and work_off is not None:
         out.append(f"rise mostly on working days ({_fmt(work_off[0], unit)}; days off {_fmt(work_off[1], unit)})")
     if f["floor_ratio"] > 1.6 and f["peak_ratio"] < 0.7:
         out.append("rise concentrated at night (EV-charging-like)")

@@ -199,6 +199,28 @@ def test_a_staircases_onset_is_its_first_batch_even_when_that_batch_is_small() -
     assert report.segments[0].end == report.segments[1].start
 
 
+def _kw(number: str, unit: str) -> float:
+    return float(number) * {"W": 1e-3, "kW": 1.0, "MW": 1e3, "GW": 1e6}[unit]
+
+
+def test_the_main_segments_evidence_gives_numbers_from_the_fit_that_sized_it() -> None:
+    # A staircase: the main segment's power comes from the boxes fitted together; its hourly steps must come from
+    # the same fit, or the sentence contradicts the headline figure ("rose by 143 kW", "hourly steps 156 to 209 kW").
+    s = simulate.make_series("f", kind="feeder", scenario="clean", days=365, rng=np.random.default_rng(1))
+    hours = np.arange(len(s.load))
+    load = s.load.copy()
+    for day, share in ((150, 0.04), (185, 0.04), (220, 0.12)):
+        load = load + share * s.mean_load * (hours >= day * 24)
+    report = detector.score(_frame(s, load), unit="MW", tz="Asia/Tehran")[0]
+    text = " ".join(report.evidence)
+    rose = re.search(r"load rose by ([\d.]+) (W|kW|MW|GW) ", text)
+    steps = re.search(r"hourly steps ([\d.]+) (W|kW|MW|GW) to ([\d.]+) (W|kW|MW|GW)", text)
+    assert rose is not None, report.evidence
+    assert steps is not None, report.evidence
+    low, high = _kw(steps[1], steps[2]), _kw(steps[3], steps[4])
+    assert low <= _kw(rose[1], rose[2]) <= high, report.evidence
+
+
 def test_tehran_before_2022_daylight_saving_at_midnight_scores() -> None:
     # Iran kept DST until 2022, switching at 00:00 (no local midnight on 22 March): local days must not
     # need a midnight that does not exist.
