@@ -182,15 +182,23 @@ def test_staircase_reports_each_step_with_the_power_while_it_lasts() -> None:
     assert report.end is None
 
 
-def test_a_staircases_onset_is_its_first_batch_even_when_that_batch_is_small() -> None:
-    # Three batches five weeks apart (4, 4 and 12 % of mean load): the search's own boxes start at the second
-    # and third; the first, too small to be a shift of its own, is found as the step that leads into them.
+@pytest.fixture(scope="module")
+def small_first_batch() -> tuple[simulate.SimulatedSeries, detector.ScoreReport]:
+    """A feeder with three batches five weeks apart (4, 4 and 12 % of mean load from days 150, 185, 220)."""
     s = simulate.make_series("f", kind="feeder", scenario="clean", days=365, rng=np.random.default_rng(1))
     hours = np.arange(len(s.load))
     load = s.load.copy()
     for day, share in ((150, 0.04), (185, 0.04), (220, 0.12)):
         load = load + share * s.mean_load * (hours >= day * 24)
-    report = detector.score(_frame(s, load), unit="MW", tz="Asia/Tehran")[0]
+    return s, detector.score(_frame(s, load), unit="MW", tz="Asia/Tehran")[0]
+
+
+def test_a_staircases_onset_is_its_first_batch_even_when_that_batch_is_small(
+    small_first_batch: tuple[simulate.SimulatedSeries, detector.ScoreReport],
+) -> None:
+    # The search's own boxes start at the second and third batch; the first, too small to be a shift of its own,
+    # is found as the step that leads into them.
+    s, report = small_first_batch
     assert len(report.segments) == 3, report.segments
     for seg, day in zip(report.segments, (150, 185, 220), strict=True):
         assert abs(seg.start - s.index[day * 24]) <= pd.Timedelta(hours=36), (seg.start, day)
@@ -203,15 +211,12 @@ def _kw(number: str, unit: str) -> float:
     return float(number) * {"W": 1e-3, "kW": 1.0, "MW": 1e3, "GW": 1e6}[unit]
 
 
-def test_the_main_segments_evidence_gives_numbers_from_the_fit_that_sized_it() -> None:
+def test_the_main_segments_evidence_gives_numbers_from_the_fit_that_sized_it(
+    small_first_batch: tuple[simulate.SimulatedSeries, detector.ScoreReport],
+) -> None:
     # A staircase: the main segment's power comes from the boxes fitted together; its hourly steps must come from
     # the same fit, or the sentence contradicts the headline figure ("rose by 143 kW", "hourly steps 156 to 209 kW").
-    s = simulate.make_series("f", kind="feeder", scenario="clean", days=365, rng=np.random.default_rng(1))
-    hours = np.arange(len(s.load))
-    load = s.load.copy()
-    for day, share in ((150, 0.04), (185, 0.04), (220, 0.12)):
-        load = load + share * s.mean_load * (hours >= day * 24)
-    report = detector.score(_frame(s, load), unit="MW", tz="Asia/Tehran")[0]
+    _, report = small_first_batch
     text = " ".join(report.evidence)
     rose = re.search(r"load rose by ([\d.]+) (W|kW|MW|GW) ", text)
     steps = re.search(r"hourly steps ([\d.]+) (W|kW|MW|GW) to ([\d.]+) (W|kW|MW|GW)", text)
