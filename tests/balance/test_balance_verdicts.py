@@ -158,6 +158,7 @@ def test_a_meter_mapped_away_but_still_supplied_is_unbilled_and_named() -> None:
     assert any("left the feeder then (mapping)" in line for line in r.evidence)
 
 
+@pytest.mark.slow  # balances a whole simulated set (about 15 s): `make test-slow`
 def test_a_bypass_in_the_first_weeks_is_still_found() -> None:
     """19 quiet days only: losses are fitted across the step, the bypass found (its size less certain)."""
     s = make_balance_set(

@@ -125,6 +125,7 @@ def test_evaluate_checks_peers_as_score_does(small_fleet: Path, tmp_path: Path) 
     assert result.output == "error: field '--peers': peers must be auto or none (got 'xyz')\n"
 
 
+@pytest.mark.slow  # trains a model and evaluates it (about 16 s): `make test-slow`
 def test_train_then_evaluate(tmp_path: Path) -> None:
     for kind, seed in (("feeder", 1), ("meter", 2)):
         r = runner.invoke(
