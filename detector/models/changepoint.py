@@ -289,20 +289,17 @@ def precursors(
     every pair of days is far fewer chances for weather to pass as a step. A batch holds at most ``max_days``
     before the next: a level that held for a season is a shift of its own, or the base's.
     """
-    n = len(z)
+    cols = [x, indicator(len(z), first)[:, None]]
     found: list[Box] = []
-    nxt, above = first, first.delta
+    nxt = first
     while len(found) < max_steps and nxt.start > min_days:
-        cols = [x, indicator(n, first)[:, None], *(indicator(n, b)[:, None] for b in found)]
         box = box_scan(z, np.hstack(cols), min_days=min_days, end=nxt.start, longest=max_days)
-        if box.t < min_t or box.delta <= 0 or box.end != nxt.start or box.start >= nxt.start:
+        # δ is the step's level with the later steps in the design: a staircase climbs, so it must be lower.
+        if box.t < min_t or box.end != nxt.start or not 0 < box.delta < nxt.delta:
             break
-        # The step's level with the later steps in the fit: a staircase climbs, so it must be lower.
-        level = refit(z, np.hstack(cols), box)
-        if not 0 < level.delta < above:
-            break
-        found.append(level)
-        nxt, above = level, level.delta
+        found.append(box)
+        cols.append(indicator(len(z), box)[:, None])
+        nxt = box
     return found
 
 

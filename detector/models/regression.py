@@ -22,25 +22,30 @@ def fixed_box_fit(z: np.ndarray, x: np.ndarray, box: np.ndarray) -> tuple[float,
     return float(coef[-1]), float(coef[-1] / se)
 
 
+def _with_boxes(z: np.ndarray, x: np.ndarray, inds: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Coefficients of ``z`` on ``x`` and the boxes (columns of ``inds``) together, over the rows where ``z`` is
+    known, and those rows; None where too few remain."""
+    ok = np.isfinite(z)
+    if ok.sum() < x.shape[1] + inds.shape[1] + 3:
+        return None
+    coef, *_ = np.linalg.lstsq(np.column_stack([x[ok], inds[ok]]), z[ok], rcond=None)
+    return coef, ok
+
+
 def box_sizes(z: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.ndarray:
     """Least-squares size of each box (columns of ``inds``) in ``z`` over design ``x``, fitted jointly (rows with
     NaN dropped); zeros where too few rows remain."""
-    ok = np.isfinite(z)
-    if ok.sum() < x.shape[1] + inds.shape[1] + 3:
-        return np.zeros(inds.shape[1])
-    coef, *_ = np.linalg.lstsq(np.column_stack([x[ok], inds[ok]]), z[ok], rcond=None)
-    sizes: np.ndarray = coef[x.shape[1] :]
-    return sizes
+    fit = _with_boxes(z, x, inds)
+    return fit[0][x.shape[1] :] if fit is not None else np.zeros(inds.shape[1])
 
 
 def baseline_fit(z: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.ndarray:
     """Fitted X·β of ``z`` estimated together with the boxes, so the baseline does not absorb them (NaN where z is)."""
-    ok = np.isfinite(z)
     out = np.full(len(z), np.nan)
-    if ok.sum() < x.shape[1] + inds.shape[1] + 3:
-        return out
-    coef, *_ = np.linalg.lstsq(np.column_stack([x[ok], inds[ok]]), z[ok], rcond=None)
-    out[ok] = x[ok] @ coef[: x.shape[1]]
+    fit = _with_boxes(z, x, inds)
+    if fit is not None:
+        coef, ok = fit
+        out[ok] = x[ok] @ coef[: x.shape[1]]
     return out
 
 
