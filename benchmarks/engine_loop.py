@@ -26,7 +26,6 @@ from provinces import provinces  # type: ignore[import-not-found]
 from sklearn.metrics import average_precision_score
 
 import detector
-from detector.artifacts import length_context
 from detector.pipeline import iter_signatures
 
 app = typer.Typer(add_completion=False, help=__doc__.splitlines()[0] if __doc__ else None)
@@ -77,28 +76,25 @@ def score(held: Path, model: Path | None = None) -> None:
     x, meta = _load(held)
     mdl = detector.load_model(model)
     p = mdl.calibrator(mdl.classifier.decision_function(x))
-    thresholds = mdl.metadata["thresholds"]
     out: dict[str, object] = {"model_version": mdl.version}
     for mode, g in meta.groupby("mode"):
         idx, y = g.index.to_numpy(), g.label.to_numpy()
         pp, size, kinds = p[idx], g["size"].to_numpy(), g.scenario.to_numpy()
-        context = "alone" if mode == "alone" else "peers"
-        bucket = length_context(int(g.days.iloc[0]))
-        t = thresholds.get(f"{context}/{bucket}" if bucket else context, thresholds[context])
+        # Each row's own operating point, as scoring reads it (``MiningModel.threshold_for``): mode and length.
+        t = np.array([mdl.threshold_for(x[i], int(g.days.loc[i])) for i in idx])
+        flag = pp >= t
         big = (y == 0) | (size >= 0.05)
         out[str(mode)] = {
             "ap": round(float(average_precision_score(y, pp)), 3),
             "ap_ge_5pct": round(float(average_precision_score(y[big], pp[big])), 3),
-            "threshold": round(float(t), 3),
-            "fpr_all_negatives": round(float((pp[y == 0] >= t).mean()), 4),
-            "recall_by_size": {
-                str(s): round(float((pp[(y == 1) & (size == s)] >= t).mean()), 3) for s in (0.05, 0.1, 0.2)
-            },
+            "threshold": sorted({round(float(v), 3) for v in t}),
+            "fpr_all_negatives": round(float(flag[y == 0].mean()), 4),
+            "recall_by_size": {str(s): round(float(flag[(y == 1) & (size == s)].mean()), 3) for s in (0.05, 0.1, 0.2)},
             "top_negative": round(float(pp[y == 0].max()), 3),
             "flag_rate_by_lookalike": {
-                str(k): round(float((pp[(y == 0) & (kinds == k)] >= t).mean()), 3)
+                str(k): round(float(flag[(y == 0) & (kinds == k)].mean()), 3)
                 for k in sorted(set(kinds[y == 0]))
-                if (pp[(y == 0) & (kinds == k)] >= t).any()
+                if flag[(y == 0) & (kinds == k)].any()
             },
         }
     print(json.dumps(out, indent=2))
