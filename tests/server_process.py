@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -11,6 +12,24 @@ import time
 from pathlib import Path
 
 import httpx
+
+_NO_OVERRIDE = "-dac_override,-dac_read_search"
+
+
+def subject_to_file_modes() -> list[str] | None:
+    """A command prefix under which a child process obeys file modes, as the service user of a real install does.
+
+    A normal user needs none. Root writes into a 0500 folder regardless (CAP_DAC_OVERRIDE), so a test of a
+    read-only folder would pass without testing anything; ``setpriv`` runs the child as root without those
+    capabilities, and the modes apply. None: root without ``setpriv`` (the caller skips).
+    """
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+        return []
+    tool = shutil.which("setpriv")
+    return [tool, f"--bounding-set={_NO_OVERRIDE}", f"--inh-caps={_NO_OVERRIDE}"] if tool else None
+
+
+SERVE = [sys.executable, "-c", "from detector.cli import app; app()", "serve"]
 
 
 def free_port() -> int:
@@ -22,10 +41,13 @@ def free_port() -> int:
 class Server:
     """``detector serve`` on 127.0.0.1 only, with the API key ``key``; ``env`` adds ``DETECTOR_*`` settings."""
 
-    def __init__(self, data_dir: Path, key: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, key: str, env: dict[str, str] | None = None, prefix: list[str] | None = None
+    ) -> None:
         self.data_dir, self.key, self.port = data_dir, key, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = env or {}
+        self.prefix = prefix or []  # e.g. ``subject_to_file_modes()``
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -38,9 +60,8 @@ class Server:
             "DETECTOR_JOB_POLL_SECONDS": "0.1",
             **self.env,
         }
-        cmd = [sys.executable, "-c", "from detector.cli import app; app()", "serve"]
         with (self.data_dir / "server.log").open("ab") as log:  # the child keeps its own descriptor
-            self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen([*self.prefix, *SERVE], env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, (self.data_dir / "server.log").read_text()

@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import httpx
 import pandas as pd
 import pytest
+import server_process
 from fastapi.testclient import TestClient
 from service_harness import make_settings, wait_done
 from sqlalchemy.exc import OperationalError
@@ -27,9 +29,6 @@ from detector.cli import app as cli
 from detector.service import storage
 from detector.service.app import create_app
 from detector.service.store import Store
-
-AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-ROOT_REASON = "running as root: file modes do not stop root from writing"
 
 
 @pytest.fixture
@@ -113,15 +112,32 @@ def test_readyz_is_not_ready_while_the_uploads_folder_is_unwritable(
     assert app_client.get("/readyz").status_code == 200
 
 
-@pytest.mark.skipif(AS_ROOT, reason=ROOT_REASON)
-def test_readyz_is_not_ready_on_a_real_read_only_uploads_folder(app_client: TestClient, tmp_path: Path) -> None:
-    (tmp_path / "uploads").chmod(0o500)
+def _modes_apply() -> list[str]:
+    """The prefix under which a child process obeys file modes (``server_process.subject_to_file_modes``)."""
+    prefix = server_process.subject_to_file_modes()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: file modes do not stop root from writing")
+    return prefix
+
+
+def test_readyz_is_not_ready_on_a_real_read_only_uploads_folder(tmp_path: Path) -> None:
+    # A real server process that obeys file modes (as root: without CAP_DAC_OVERRIDE), a real 0500 folder.
+    data = tmp_path / "data"
+    data.mkdir()
+    server = server_process.Server(data, "k" * 32, prefix=_modes_apply())
+    server.start()
     try:
-        reasons = _not_ready(app_client)
+        (data / "uploads").chmod(0o500)
+        r = httpx.get(f"{server.url}/readyz", timeout=10)
+        (data / "uploads").chmod(0o700)
+        again = httpx.get(f"{server.url}/readyz", timeout=10)
     finally:
-        (tmp_path / "uploads").chmod(0o700)
-    assert reasons == ["uploads folder is not writable (permission denied)"]
-    assert str(tmp_path) not in str(reasons)
+        (data / "uploads").chmod(0o700)
+        server.stop()
+    assert r.status_code == 503
+    assert r.json()["reasons"] == ["uploads folder is not writable (permission denied)"]
+    assert str(tmp_path) not in r.text
+    assert again.status_code == 200
 
 
 def test_readyz_is_not_ready_while_the_disk_is_nearly_full(tmp_path: Path) -> None:
@@ -146,18 +162,21 @@ def test_serve_on_a_data_folder_it_cannot_make_says_so_in_one_line(tmp_path: Pat
     ]
 
 
-@pytest.mark.skipif(AS_ROOT, reason=ROOT_REASON)
 def test_serve_on_a_read_only_data_folder_says_so_in_one_line(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir(mode=0o500)
+    env = {**os.environ, "DETECTOR_DATA_DIR": str(data)}
     try:
-        result = _serve(data)
+        result = subprocess.run(
+            [*_modes_apply(), *server_process.SERVE], env=env, capture_output=True, text=True, timeout=120
+        )
     finally:
         data.chmod(0o700)
-    assert result.exit_code == 2
-    (line,) = result.output.strip().splitlines()
+    assert result.returncode == 2, result.stdout + result.stderr
+    output = (result.stdout + result.stderr).strip()
+    (line,) = output.splitlines()
     assert line.startswith(f"error: cannot use the data folder {data}")
-    assert "Traceback" not in result.output
+    assert "Traceback" not in output
 
 
 @pytest.fixture
