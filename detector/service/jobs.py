@@ -129,8 +129,27 @@ class JobWorker:
             else:  # a full or unwritable disk passes: pause the job, a later start resumes it
                 retry = self.settings.job_retry_seconds
                 log.warning("job %s paused: %s while writing; retried in %g s", job.id, fault, retry)
-                self.store.pause(job.id, timedelta(seconds=retry))
+                if not self._pause(job, timedelta(seconds=retry)):
+                    return  # stopping with the disk still full: the lease runs out, the next start resumes it
         self._log_end(job.id, time.perf_counter() - began)
+
+    def _pause(self, job: Job, delay: timedelta) -> bool:
+        """Record the pause; on a disk still full, recording it is itself a write that fails, so try again (each
+        poll, while renewing the lease) until it is written or the worker stops (False).
+
+        Given up at once, the job stayed "running" until its lease ran out and the next start counted as a crash:
+        after ``job_max_attempts`` of them the job failed for good (issue 15, a real disk filled mid-job).
+        """
+        with self._leased(job.id):
+            while True:
+                try:
+                    self.store.pause(job.id, delay, attempt=job.attempts)
+                    return True
+                except Exception as exc:
+                    if disk_fault(exc) is None:
+                        raise
+                if self._stop.wait(self.settings.job_poll_seconds):
+                    return False
 
     @contextmanager
     def _leased(self, job_id: str) -> Iterator[None]:

@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, or_, select, text, true, update
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -217,13 +217,17 @@ class Store:
                 update(Job).where(Job.id == job_id).values(state=QUEUED, attempts=Job.attempts - 1, heartbeat_at=None)
             )
 
-    def pause(self, job_id: str, delay: timedelta) -> None:
+    def pause(self, job_id: str, delay: timedelta, attempt: int | None = None) -> None:
         """Hand a running job back after a disk fault, to be claimed again after ``delay``; the start counts in
-        ``attempts`` and in ``pauses``, which ``job_max_attempts`` does not hold against it."""
+        ``attempts`` and in ``pauses``, which ``job_max_attempts`` does not hold against it.
+
+        ``attempt``: only if the job is still on that start (no other worker has claimed it meanwhile).
+        """
+        same_start = Job.attempts == attempt if attempt is not None else true()
         with self.session() as s:
             s.execute(
                 update(Job)
-                .where(Job.id == job_id, Job.state == RUNNING)
+                .where(Job.id == job_id, Job.state == RUNNING, same_start)
                 .values(state=QUEUED, pauses=Job.pauses + 1, heartbeat_at=now() + delay)
             )
 

@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -244,3 +245,39 @@ def test_a_job_on_a_really_full_disk_waits_and_scores_every_series_once_space_re
     assert len(waits) == 1, caplog.messages  # said once, not at every retry
     assert "jobs resume: the data folder takes writes again" in caplog.messages
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.messages  # no tracebacks
+
+
+def test_a_disk_that_fills_in_the_middle_of_a_job_pauses_it_and_every_series_is_scored_once(
+    small_disk: Path, feeders: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The disk runs out for real between two results of a running job (the hook only picks the moment: the
+    # first result's write meets a full file system, and recording the pause is itself a write). Space returns
+    # 1.5 s later; with one attempt allowed the job must still finish, each series scored exactly once.
+    settings = make_settings(small_disk, job_retry_seconds=0.2, job_max_attempts=1, min_free_bytes=0)
+    real, filled = Store.add_result, []
+
+    def fill_first(self: Store, *args: Any) -> bool:
+        if not filled:
+            filled.append(_fill(small_disk))
+            threading.Timer(1.5, filled[0].unlink).start()
+        return real(self, *args)
+
+    monkeypatch.setattr(Store, "add_result", fill_first)
+    app = create_app(settings)
+    with (
+        caplog.at_level(logging.WARNING, logger="detector.service.jobs"),
+        TestClient(app, raise_server_exceptions=False) as c,
+    ):
+        c.headers["X-API-Key"] = app.state.store.create_key("t")
+        six = feeders[feeders.series_id.isin(sorted(feeders.series_id.unique())[:6])]
+        r = c.post("/v1/jobs", files={"file": ("f.parquet", six.to_parquet(index=False))}, data={"peers": "none"})
+        assert r.status_code == 202, r.text
+        job = wait_done(c, r.json()["id"])
+        results = c.get(f"/v1/jobs/{job['id']}/results", params={"limit": 100}).json()
+    assert filled, "the disk was never filled"
+    assert job["state"] == "done", job
+    assert job["error"] is None
+    assert job["counts"]["done"] == 6
+    ids = [row["series_id"] for row in results["items"]]
+    assert sorted(ids) == sorted(six.series_id.unique())  # every series once: none lost, none twice
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.messages
