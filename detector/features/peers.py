@@ -101,15 +101,44 @@ def drop_stepping(
     return columns[:, keep], [used[k] for k in keep], [used[k] for k in dropped]
 
 
+def fell_apart(columns: np.ndarray, used: list[str], x: np.ndarray, box: Box, width: float = 5.7) -> dict[str, float]:
+    """Peers whose level FELL over ``box`` apart from the others (the test of ``drop_stepping``, one side), with
+    how far below the others' common shift, as a share of their mean level: {peer: fall}.
+
+    Read through such a peer's coefficient, its fall (a shutdown, an outage, a seasonal farm of its own switching
+    off) is a rise of the target that the target never had. Scoring keeps the peer (leaving it out was measured
+    and cost recall: BENCHMARKS.md, stops 23 and 25) and says so in the answer.
+    """
+    if len(used) < 2 or box.end <= box.start:
+        return {}
+    peers = columns[:, : len(used)]
+    tests = [refit_columns(peers, x, box)]
+    if len(used) > 2:
+        tests.append(refit_against_each_other(peers, x, box))
+    fall = np.zeros(len(used))
+    for fits in tests:
+        gap, se = _gaps(fits)
+        fall = np.where(-gap > width * se, np.maximum(fall, -gap), fall)
+    return {used[k]: float(fall[k]) for k in np.flatnonzero(fall > 0)}
+
+
+def _gaps(fits: list[Box]) -> tuple[np.ndarray, np.ndarray]:
+    """Each fit's shift minus the common shift (read off the least-shifted third of the peers, see ``_apart``),
+    and its standard error."""
+    deltas = np.array([f.delta for f in fits])
+    se = np.array([abs(f.delta / f.t) if f.t else np.inf for f in fits])
+    return deltas - float(np.percentile(deltas, 30)), se
+
+
 def _apart(fits: list[Box], width: float) -> np.ndarray:
     """Which fits' shifts lie more than ``width`` standard errors from the common shift.
 
     The common shift is read off the least-shifted third of the peers, not the median: when several farms
     of a province switch on the same day, half the peers may carry the target's step.
     """
-    deltas = np.array([f.delta for f in fits])
-    se = np.array([abs(f.delta / f.t) if f.t else np.inf for f in fits])
-    return np.abs(deltas - float(np.percentile(deltas, 30))) > width * se
+    gap, se = _gaps(fits)
+    apart: np.ndarray = np.abs(gap) > width * se
+    return apart
 
 
 def _change_correlation(a: np.ndarray, b: np.ndarray) -> float:
@@ -172,6 +201,13 @@ class PeerPool:
         used = scored[:max_peers]
         columns = np.column_stack([c[2] for c in used]) if used else np.zeros((n, 0))
         return columns, [c[1] for c in used]
+
+    def level_columns(self, target: LoadSeries, n: int, ids: Sequence[str]) -> np.ndarray:
+        """Daily levels (over their mean) of the peers ``ids`` on the target's ``n`` local days: (n, len(ids)).
+        A day a peer misses takes its mean (1.0), as in ``columns_for``."""
+        first = _epoch_day(target)
+        cols = [_on_days(self.levels[sid][1], self.levels[sid][0], first, n) for sid in ids]
+        return np.column_stack([np.where(np.isfinite(c), c, 1.0) for c in cols]) if cols else np.zeros((n, 0))
 
     def band_columns(self, target: LoadSeries, n: int, ids: Sequence[str]) -> np.ndarray:
         """Night-floor and peak-band levels of the peers ``ids`` on the target's ``n`` local days: (n, 2 × len(ids)).

@@ -11,7 +11,7 @@ import pandas as pd
 
 from detector.artifacts import MiningModel, length_context
 from detector.features.calendar import Calendar, CalendarSpec, grid_calendar
-from detector.features.peers import PeerPool, drop_stepping, over_mean
+from detector.features.peers import PeerPool, drop_stepping, fell_apart, over_mean
 from detector.ingest.series import LoadSeries
 from detector.ingest.units import convert_power
 from detector.models.changepoint import design
@@ -52,6 +52,25 @@ def signature_of(
     # Each peer's night floor and peak band join its mean level (``PeerPool.band_columns``).
     columns = np.column_stack([columns, pool.band_columns(series, n, used)])
     return extract(series.load, cal, series.temperature, columns, view=view, peer_count=len(used)), cal, used
+
+
+def peers_that_fell(series: LoadSeries, sig: Signature, cal: Calendar, pool: PeerPool, used: list[str]) -> list[str]:
+    """Warnings naming each peer whose level fell over the main box apart from the other peers
+    (``features.peers.fell_apart``): the rise the answer reports may be partly or wholly that fall."""
+    n = len(sig.view.mean)
+    if sig.excess <= 0 or sig.box.start >= n:
+        return []
+    x = design(n, sig.view.off_day, sig.view.holiday, None, day_of_year(cal, n))
+    fell = fell_apart(pool.level_columns(series, n, used), used, x, sig.box)
+    first, last = (
+        (series.start + pd.Timedelta(hours=_day_start_hour(cal, d))).tz_convert(series.tz)
+        for d in (sig.box.start, min(sig.box.end, n) - 1)
+    )
+    return [
+        f"over the days of the main rise ({first:%d %b %Y} to {last:%d %b %Y}), peer {peer}'s load fell "
+        f"{share:.0%} of its mean below the other peers': part of the rise may be that fall read through it"
+        for peer, share in fell.items()
+    ]
 
 
 def _day_start_hour(cal: Calendar, day: int) -> int:
@@ -216,7 +235,8 @@ def score_series(
     ``with_expected`` adds the hourly expected-load curve to the report (for plots and the API).
     ``peers``: other places over the same period whose daily levels join the expected-load model.
     """
-    sig, cal, used = signature_of(series, country, peers)
+    pool = PeerPool(peers, country) if peers and not isinstance(peers, PeerPool) else peers
+    sig, cal, used = signature_of(series, country, pool)
     p = float(model.probability(sig.features)[0])
     thr = model.threshold_for(sig.features, len(sig.view.mean)) if threshold is None else float(threshold)
     segments = _segments(series, sig, cal, p, country, bool(used))
@@ -226,6 +246,8 @@ def score_series(
     warnings = series.quality.warnings
     if series.temperature is None and not used:
         warnings = (*warnings, NO_WEATHER_WARNING)
+    if used and isinstance(pool, PeerPool):
+        warnings = (*warnings, *peers_that_fell(series, sig, cal, pool, used))
     return ScoreReport(
         series_id=series.series_id,
         model_version=model.version,
