@@ -102,8 +102,10 @@ def drop_stepping(
 
 
 def fell_apart(columns: np.ndarray, used: list[str], x: np.ndarray, box: Box, width: float = 5.7) -> dict[str, float]:
-    """Peers whose level FELL over ``box`` apart from the others (the test of ``drop_stepping``, one side), with
-    how far below the others' common shift, as a share of their mean level: {peer: fall}.
+    """Peers whose level FELL over ``box`` apart from the others, with how far below the others' common shift, as
+    a share of their mean level: {peer: fall}. ``drop_stepping``'s fit against the other candidates (the calendar
+    alone with two peers), one side: on the headline's provinces it warned on the same windows as both of its
+    fits together, for 1.3 ms a series instead of 2.
 
     Read through such a peer's coefficient, its fall (a shutdown, an outage, a seasonal farm of its own switching
     off) is a rise of the target that the target never had. Scoring keeps the peer (leaving it out was measured
@@ -112,9 +114,7 @@ def fell_apart(columns: np.ndarray, used: list[str], x: np.ndarray, box: Box, wi
     if len(used) < 2 or box.end <= box.start:
         return {}
     peers = columns[:, : len(used)]
-    tests = [refit_columns(peers, x, box)]
-    if len(used) > 2:
-        tests.append(refit_against_each_other(peers, x, box))
+    tests = [refit_against_each_other(peers, x, box) if len(used) > 2 else refit_columns(peers, x, box)]
     fall = np.zeros(len(used))
     for fits in tests:
         gap, se = _gaps(fits)
