@@ -114,12 +114,8 @@ def fell_apart(columns: np.ndarray, used: list[str], x: np.ndarray, box: Box, wi
     if len(used) < 2 or box.end <= box.start:
         return {}
     peers = columns[:, : len(used)]
-    tests = [refit_against_each_other(peers, x, box) if len(used) > 2 else refit_columns(peers, x, box)]
-    fall = np.zeros(len(used))
-    for fits in tests:
-        gap, se = _gaps(fits)
-        fall = np.where(-gap > width * se, np.maximum(fall, -gap), fall)
-    return {used[k]: float(fall[k]) for k in np.flatnonzero(fall > 0)}
+    gap, se = _gaps(refit_against_each_other(peers, x, box) if len(used) > 2 else refit_columns(peers, x, box))
+    return {used[k]: float(-gap[k]) for k in np.flatnonzero(-gap > width * se)}
 
 
 def _gaps(fits: list[Box]) -> tuple[np.ndarray, np.ndarray]:

@@ -54,7 +54,9 @@ def signature_of(
     return extract(series.load, cal, series.temperature, columns, view=view, peer_count=len(used)), cal, used
 
 
-def peers_that_fell(series: LoadSeries, sig: Signature, cal: Calendar, pool: PeerPool, used: list[str]) -> list[str]:
+def falling_peer_warnings(
+    series: LoadSeries, sig: Signature, cal: Calendar, pool: PeerPool, used: list[str]
+) -> list[str]:
     """Warnings naming each peer whose level fell over the main box apart from the other peers
     (``features.peers.fell_apart``): the rise the answer reports may be partly or wholly that fall."""
     n = len(sig.view.mean)
@@ -247,7 +249,7 @@ def score_series(
     if series.temperature is None and not used:
         warnings = (*warnings, NO_WEATHER_WARNING)
     if used and isinstance(pool, PeerPool):
-        warnings = (*warnings, *peers_that_fell(series, sig, cal, pool, used))
+        warnings = (*warnings, *falling_peer_warnings(series, sig, cal, pool, used))
     return ScoreReport(
         series_id=series.series_id,
         model_version=model.version,
