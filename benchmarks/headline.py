@@ -72,6 +72,8 @@ def score_province(prov: Province, mode: str, model: detector.MiningModel) -> tu
                 "excess_high": high,
                 "peers": len(r.quality.get("peers", [])),
                 "evidence": "; ".join(r.evidence[:3]),
+                # the answer names a peer whose fall may have made its rise (``falling_peer_warnings``)
+                "peer_fall_warning": any("below the other peers'" in w for w in r.warnings),
             }
         )
     return pd.DataFrame(rows), seconds, n_scored
@@ -109,6 +111,12 @@ def summarise(df: pd.DataFrame) -> dict[str, Any]:
         out["median_excess_rel_error"] = round(float(err.median()), 3)
         inside = (steady.excess_low <= steady.excess) & (steady.excess <= steady.excess_high)
         out["interval_coverage_90"] = round(float(inside.mean()), 3) if steady.excess_low.notna().any() else None
+    out["peer_fall_warnings"] = {
+        "negatives": int(neg.peer_fall_warning.sum()),
+        "negatives_flagged": int((neg.peer_fall_warning & neg.flagged).sum()),
+        "mining": int(pos.peer_fall_warning.sum()),
+        "mining_flagged": int((pos.peer_fall_warning & pos.flagged).sum()),
+    }
     fp = neg.sort_values("score", ascending=False).head(8)
     out["top_false_positives"] = [
         f"{r.source} {r.series_id} {r.year} r{r['round']} {r.scenario} score {r.score:.3f}: {r.evidence[:150]}"
