@@ -67,6 +67,8 @@ RESULT_COLUMNS: dict[str, str] = {
     "peers": "string",  # always empty: the Dask engine scores each series alone
     "onset_local": "string",  # Solar Hijri input only, else empty
     "end_local": "string",
+    "rigs_low": "float64",
+    "rigs_high": "float64",
     "first_row": "int64",
 }
 _ROW = "__row"  # input position of a row, carried through a shuffle

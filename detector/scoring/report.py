@@ -51,6 +51,8 @@ class ScoreReport:
         "peers",
         "onset_local",
         "end_local",
+        "rigs_low",
+        "rigs_high",
     )
 
     series_id: str
@@ -59,7 +61,7 @@ class ScoreReport:
     threshold: float  # the operating point used for ``flagged``
     unit: str
     segments: tuple[Segment, ...]
-    rigs: float  # S19-class rig equivalents of the excess load
+    rigs: float  # S19-class rig equivalents of the excess load; 0 unless flagged
     quality: dict[str, Any]
     warnings: tuple[str, ...] = ()
     # Hourly load that calendar and weather explain, without the suspected block (UTC index, series
@@ -111,6 +113,18 @@ class ScoreReport:
         return (top.excess_low, top.excess_high)
 
     @property
+    def rigs_interval(self) -> tuple[float, float] | None:
+        """90 % interval of ``rigs``, read off ``excess_interval``; None unless flagged with a known interval
+        (a count on an unflagged rise would read as a finding, and one without its spread as a census)."""
+        interval, power = self.excess_interval, self.excess_load
+        if self.rigs <= 0 or interval is None or not power > 0:
+            return None
+        low, high = interval
+        if not (abs(low) < float("inf") and abs(high) < float("inf")):
+            return None
+        return (self.rigs * low / power, self.rigs * high / power)
+
+    @property
     def peers(self) -> tuple[str, ...]:
         """Ids of the other series whose loads served as this series' synthetic control."""
         return tuple(self.quality.get("peers", ()))
@@ -118,6 +132,7 @@ class ScoreReport:
     def to_row(self) -> dict[str, Any]:
         """One row of the score file, keys in ``ROW_COLUMNS`` order."""
         low, high = self.excess_interval or (None, None)
+        rigs_low, rigs_high = self.rigs_interval or (None, None)
         return {
             "series_id": self.series_id,
             "score": round(self.score, 6),
@@ -138,6 +153,9 @@ class ScoreReport:
             "peers": " ".join(self.peers),
             "onset_local": self.onset_local or "",
             "end_local": self.end_local or "",
+            # 90 % interval of rigs: blank unless flagged with a known interval
+            "rigs_low": round(rigs_low, 1) if rigs_low is not None else None,
+            "rigs_high": round(rigs_high, 1) if rigs_high is not None else None,
         }
 
 

@@ -77,7 +77,7 @@ def render_html(series: detector.LoadSeries, report: detector.ScoreReport) -> st
 padding:.3em .6em;text-align:left;vertical-align:top}}table{{border-collapse:collapse}}</style></head><body>
 <h1>{esc(report.series_id)}: {verdict}</h1>
 <p>Score {report.score:.3f} against threshold {report.threshold:.3f}; excess load
-{esc(detector.power_text(report.excess_load, report.unit))} (about {report.rigs:.0f} S19-class rigs);
+{esc(detector.power_text(report.excess_load, report.unit))}{esc(_rig_text(report))};
 model {esc(report.model_version)}.</p>
 {svg}
 <h2>Segments</h2>
@@ -88,3 +88,13 @@ model {esc(report.model_version)}.</p>
 {esc(str(q.get("missing_hours", 0)))} h missing; local zone {esc(str(q.get("timezone", "")))}.</p>
 </body></html>
 """
+
+
+def _rig_text(report: detector.ScoreReport) -> str:
+    """The rig count with its 90 % interval, for a flagged series only (a count on an unflagged rise reads as a
+    finding)."""
+    if report.rigs <= 0:
+        return " (not flagged: no rig count)"
+    interval = report.rigs_interval
+    spread = f", 90 % interval {interval[0]:,.0f} to {interval[1]:,.0f}" if interval else ""
+    return f" (about {report.rigs:,.0f} S19-class rigs{spread})"

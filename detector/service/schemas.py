@@ -44,7 +44,7 @@ _EXAMPLE_OUT: JsonDict = {
     "threshold": 0.898,
     "onset": "2023-09-03T05:30:00Z",
     "end": None,
-    "excess_load": {"value": 1.712, "unit": "MW", "rigs": 526.9},
+    "excess_load": {"value": 1.712, "unit": "MW", "rigs": 526.9, "rigs_low": 491.7, "rigs_high": 561.8},
     "segments": [
         {
             "start": "2023-09-03T05:30:00Z",
@@ -206,7 +206,16 @@ def _finite(value: float | None) -> float | None:
 class ExcessLoad(BaseModel):
     value: float
     unit: str
-    rigs: float = Field(description="S19-class rig equivalents (3.25 kW each)")
+    rigs: float = Field(description="S19-class rig equivalents (3.25 kW each); 0 unless flagged")
+    rigs_low: float | None = Field(None, description="90 % interval of rigs, low end; null unless flagged")
+    rigs_high: float | None = Field(None, description="90 % interval of rigs, high end; null unless flagged")
+
+    @classmethod
+    def of(cls, report: detector.ScoreReport) -> ExcessLoad:
+        low, high = report.rigs_interval or (None, None)
+        return cls(
+            value=report.excess_load, unit=report.unit, rigs=report.rigs, rigs_low=_finite(low), rigs_high=_finite(high)
+        )
 
 
 class ExpectedPoint(BaseModel):
@@ -256,7 +265,7 @@ class ScoreOut(BaseModel):
             threshold=report.threshold,
             onset=report.onset,
             end=report.end,
-            excess_load=ExcessLoad(value=report.excess_load, unit=report.unit, rigs=report.rigs),
+            excess_load=ExcessLoad.of(report),
             segments=[SegmentOut.of(s) for s in report.segments],
             evidence=list(report.evidence),
             data_quality=report.quality,
@@ -323,7 +332,8 @@ class ResultsPage(BaseModel):
         description="score-file rows ranked by score: series_id, score, flagged, onset, end, excess_load, unit, "
         "rigs, threshold, evidence, data_quality, model_version, error, excess_low, excess_high (90 % interval of "
         "excess_load; null if unknown), peers (ids used as peers, space-separated; empty when scored alone), "
-        "onset_local, end_local (local Solar Hijri date-times for calendar solar-hijri, else empty)"
+        "onset_local, end_local (local Solar Hijri date-times for calendar solar-hijri, else empty), rigs_low, "
+        "rigs_high (90 % interval of rigs; null unless flagged)"
     )
 
 

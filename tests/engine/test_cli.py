@@ -39,9 +39,17 @@ def test_score_file_contract(mixed_input: Path, tmp_path: Path) -> None:
     scores = pd.read_csv(out)
     assert list(scores.columns[:6]) == ["series_id", "score", "flagged", "onset", "end", "excess_load"]
     assert {"evidence", "data_quality", "error", "rigs", "unit"} <= set(scores.columns)
-    added = ["excess_low", "excess_high", "peers", "onset_local", "end_local"]
-    assert list(scores.columns[-5:]) == added  # added columns come last
+    added = ["excess_low", "excess_high", "peers", "onset_local", "end_local", "rigs_low", "rigs_high"]
+    assert list(scores.columns[-7:]) == added  # added columns come last
     assert scores[["onset_local", "end_local"]].isna().all().all()  # filled for Solar Hijri input only
+    # A rig count, with its 90 % interval, only for a flagged series.
+    flagged = scores[scores.flagged == True]  # noqa: E712 (the failed series' cell is blank)
+    assert len(flagged) > 0
+    assert (flagged.rigs_low < flagged.rigs).all()
+    assert (flagged.rigs < flagged.rigs_high).all()
+    unflagged = scores[(scores.flagged == False) & scores.error.isna()]  # noqa: E712
+    assert (unflagged.rigs == 0).all()
+    assert unflagged[["rigs_low", "rigs_high"]].isna().all().all()
     broken = scores.set_index("series_id").loc["broken"]
     assert "field 'load': load is not a number (got 'abc')" in broken["error"]
     good = scores[scores.series_id != "broken"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -110,6 +111,7 @@ def test_plots_for_a_person(client: TestClient, finished: dict[str, Any]) -> Non
     assert "<svg" in page.text
     assert "<h1>feeder-0001: " in page.text
     assert "Segments" in page.text
+    assert re.search(r"about [\d,]+ S19-class rigs, 90 % interval [\d,]+ to [\d,]+\)", page.text)  # flagged
     failed = client.get(f"{base}/broken/plot.png")
     assert failed.status_code == 409
     assert "load is not a number" in failed.json()["detail"]

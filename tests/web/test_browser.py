@@ -122,7 +122,7 @@ def test_upload_inspect_and_open_the_top_series(page: Page, server: Server, uplo
     assert page.locator("h1").inner_text().startswith(top)
     expect(page.locator("#verdict")).to_have_text("flagged for inspection")
     expect(page.locator("#headline")).to_contain_text(" MW (")  # excess load in MW and kW
-    expect(page.locator("#headline")).to_contain_text("rig equivalents")
+    expect(page.locator("#headline")).to_contain_text("rig equivalents (90 % interval ")  # a count, with its spread
     evidence = page.locator("#evidence li").all_inner_texts()
     assert any(e.startswith("load rose by") for e in evidence), evidence
     expect(page.locator("#quality")).to_contain_text("coverage")

@@ -45,7 +45,11 @@ def test_series_gives_hourly_load_expected_and_the_report(client: TestClient, jo
     after = int((onset - pd.Timestamp(body["start"])) / pd.Timedelta(hours=1)) + 24 * 7
     gap = np.nanmean(np.array(body["load"][after:], dtype=float) - np.array(body["expected"][after:], dtype=float))
     assert gap == pytest.approx(report["excess_load"]["value"], rel=0.35)
-    assert report["excess_load"]["rigs"] > 0
+    excess = report["excess_load"]
+    assert excess["rigs"] > 0
+    # the count comes with its 90 % interval, the excess load's in rig equivalents
+    assert excess["rigs_low"] < excess["rigs"] < excess["rigs_high"]
+    assert excess["rigs_low"] / excess["rigs"] == pytest.approx(report["excess_low"] / excess["value"], rel=1e-6)
     assert report["evidence"]
     assert report["segments"][0]["evidence"]
 
@@ -57,6 +61,12 @@ def test_series_report_matches_the_jobs_row(client: TestClient, job: dict[str, A
         assert report["score"] == pytest.approx(row["score"], abs=1e-6)
         assert report["flagged"] == row["flagged"]
         assert report["excess_load"]["value"] == pytest.approx(row["excess_load"], abs=1e-6)
+        for end in ("rigs_low", "rigs_high"):  # the same interval, null on both sides unless flagged
+            if row[end] is None:
+                assert report["excess_load"][end] is None
+                assert not row["flagged"]
+            else:
+                assert report["excess_load"][end] == pytest.approx(row[end], abs=0.1)
 
 
 def test_series_ids_with_a_slash_work(client: TestClient, job: dict[str, Any]) -> None:

@@ -373,7 +373,12 @@ function rowOf(r) {
     el("td", { class: "num" }, fixed(r.score, 3), bar),
     el("td", {}, verdict),
     el("td", { class: "num", text: r.excess_load ? `${num(r.excess_load)} ${r.unit}` : "–" }),
-    el("td", { class: "num", text: r.rigs ? num(r.rigs, 4) : "–" }),
+    el("td", {
+      class: "num",
+      text: r.rigs ? num(r.rigs, 4) : "–",
+      // the 90 % interval of the count, where there is one (flagged series only)
+      title: r.rigs && r.rigs_low != null && r.rigs_high != null ? `${num(r.rigs_low, 3)} – ${num(r.rigs_high, 3)}` : "",
+    }),
     el("td", { text: utcShort(r.onset) }),
     el("td", { class: "evidence", title: evidence, text: evidence.length > 140 ? `${evidence.slice(0, 140)}…` : evidence }),
   );
@@ -605,7 +610,16 @@ function renderReport(data) {
     const x = r.excess_load;
     const end = r.end ? t("headline_ended", { end: localText(r.end, tz) }) : t("headline_still_on");
     parts.push(
-      t("headline_excess", { power: power(x.value, x.unit), rigs: num(x.rigs, 4), note: t("rig_note") }),
+      // A rig count only for a flagged series, always with its 90 % interval.
+      x.rigs > 0 && x.rigs_low != null && x.rigs_high != null
+        ? t("headline_excess", {
+            power: power(x.value, x.unit),
+            rigs: num(x.rigs, 4),
+            low: num(x.rigs_low, 3),
+            high: num(x.rigs_high, 3),
+            note: t("rig_note"),
+          })
+        : t("headline_excess_unflagged", { power: power(x.value, x.unit) }),
       t("headline_onset", { onset: localText(r.onset, tz), tz, end }),
     );
   } else {
