@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,9 @@ from detector.cli.common import (
     out,
     peers_arg,
 )
+
+if TYPE_CHECKING:  # pandas is imported where it is used: `detector score --help` starts without it
+    import pandas as pd
 
 SHOWN_FAILURES = 10  # failed series whose reason is printed; the CSV's error column has them all
 
@@ -177,6 +180,31 @@ def _score_locally(
     write_ranked(rows, out_path, top, quiet, _note(options))
 
 
+def _rigs_follow_flags(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rig counts (and their 90 % interval) on the rows ``--top`` flagged, and on no other: the budget, not the
+    model's threshold, decides which rows are findings, and a count on an unflagged row reads as one."""
+    import pandas as pd
+
+    from detector.ingest.units import convert_power
+
+    frame = frame.copy()
+    excess = pd.to_numeric(frame["excess_load"], errors="coerce")
+    on = frame["flagged"].astype(bool) & (excess > 0)
+    rigs = [
+        convert_power(float(e), str(u), "kW") / detector.RIG_KW if flag else 0.0
+        for e, u, flag in zip(excess, frame["unit"], on, strict=True)
+    ]
+    frame["rigs"] = [round(r, 1) for r in rigs]
+    for end, rig_end in (("excess_low", "rigs_low"), ("excess_high", "rigs_high")):
+        bound = pd.to_numeric(frame[end], errors="coerce")
+        frame[rig_end] = [
+            round(r * float(b) / float(e), 1) if flag and pd.notna(b) else None
+            for r, b, e, flag in zip(rigs, bound, excess, on, strict=True)
+        ]
+    frame.loc[frame["error"].fillna("") != "", "rigs"] = None  # a failed row stays empty but its error
+    return frame
+
+
 def write_ranked(
     rows: list[dict[str, object]], out_path: Path, top: int | None, quiet: bool, note: str | None = None
 ) -> None:
@@ -195,6 +223,7 @@ def write_ranked(
         ok = frame["error"].fillna("") == ""
         frame["flagged"] = False
         frame.loc[frame.index[ok][:top], "flagged"] = True
+        frame = _rigs_follow_flags(frame)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     detector.escape_formulas(frame).to_csv(out_path, index=False)  # ids and messages never run as formulas
     failures = frame.loc[frame["error"].fillna("") != "", ["series_id", "error"]]

@@ -65,6 +65,17 @@ def test_top_k_moves_the_operating_point(mixed_input: Path, tmp_path: Path) -> N
     scores = pd.read_csv(out)
     assert scores.flagged.sum() == 1
     assert bool(scores.iloc[0].flagged)
+    # The budget decides which rows are findings: rig counts, with their interval, on those rows only.
+    assert scores.iloc[0].rigs_low < scores.iloc[0].rigs < scores.iloc[0].rigs_high
+    assert (scores.iloc[1:].rigs.fillna(0) == 0).all()
+    assert scores.iloc[1:][["rigs_low", "rigs_high"]].isna().all().all()
+    runner.invoke(app, ["score", str(mixed_input), "--out", str(out), "--top", "4", "--quiet"])
+    every = pd.read_csv(out)
+    scored = every[every.error.isna()]
+    assert scored.flagged.all()
+    assert (scored.score < scored.threshold).any()  # a row the model's threshold left out, flagged by the budget
+    assert (scored.rigs > 0).all()
+    assert (scored.rigs_low <= scored.rigs).all()
     result = runner.invoke(app, ["score", str(mixed_input), "--out", str(out), "--top", "1", "--threshold", "0.5"])
     assert result.exit_code == 2
     assert "give --threshold or --top, not both" in result.output
