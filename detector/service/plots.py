@@ -93,8 +93,10 @@ model {esc(report.model_version)}.</p>
 def _rig_text(report: detector.ScoreReport) -> str:
     """The rig count with its 90 % interval, for a flagged series only (a count on an unflagged rise reads as a
     finding)."""
-    if report.rigs <= 0:
+    if not report.flagged:
         return " (not flagged: no rig count)"
+    if report.rigs <= 0:
+        return ""
     interval = report.rigs_interval
     spread = f", 90 % interval {interval[0]:,.0f} to {interval[1]:,.0f}" if interval else ""
     return f" (about {report.rigs:,.0f} S19-class rigs{spread})"

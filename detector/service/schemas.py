@@ -44,7 +44,7 @@ _EXAMPLE_OUT: JsonDict = {
     "threshold": 0.898,
     "onset": "2023-09-03T05:30:00Z",
     "end": None,
-    "excess_load": {"value": 1.712, "unit": "MW", "rigs": 526.9, "rigs_low": 491.7, "rigs_high": 561.8},
+    "excess_load": {"value": 1.712, "unit": "MW", "rigs": 526.9, "rigs_low": 491.8, "rigs_high": 562.0},
     "segments": [
         {
             "start": "2023-09-03T05:30:00Z",

@@ -112,6 +112,13 @@ def test_plots_for_a_person(client: TestClient, finished: dict[str, Any]) -> Non
     assert "<h1>feeder-0001: " in page.text
     assert "Segments" in page.text
     assert re.search(r"about [\d,]+ S19-class rigs, 90 % interval [\d,]+ to [\d,]+\)", page.text)  # flagged
+    rows = client.get(f"/v1/jobs/{finished['id']}/results").json()["items"]
+    unflagged = [row["series_id"] for row in rows if row["score"] is not None and not row["flagged"]]
+    assert unflagged
+    for sid in unflagged:  # an unflagged series' page gives no rig count
+        quiet = client.get(f"{base}/{sid}/plot.html").text
+        assert "(not flagged: no rig count)" in quiet
+        assert "S19-class" not in quiet
     failed = client.get(f"{base}/broken/plot.png")
     assert failed.status_code == 409
     assert "load is not a number" in failed.json()["detail"]

@@ -610,16 +610,18 @@ function renderReport(data) {
     const x = r.excess_load;
     const end = r.end ? t("headline_ended", { end: localText(r.end, tz) }) : t("headline_still_on");
     parts.push(
-      // A rig count only for a flagged series, always with its 90 % interval.
-      x.rigs > 0 && x.rigs_low != null && x.rigs_high != null
-        ? t("headline_excess", {
-            power: power(x.value, x.unit),
-            rigs: num(x.rigs, 4),
-            low: num(x.rigs_low, 3),
-            high: num(x.rigs_high, 3),
-            note: t("rig_note"),
-          })
-        : t("headline_excess_unflagged", { power: power(x.value, x.unit) }),
+      // A rig count only for a flagged series, with its 90 % interval where one could be estimated.
+      !r.flagged || !(x.rigs > 0)
+        ? t("headline_excess_unflagged", { power: power(x.value, x.unit) })
+        : x.rigs_low != null && x.rigs_high != null
+          ? t("headline_excess", {
+              power: power(x.value, x.unit),
+              rigs: num(x.rigs, 4),
+              low: num(x.rigs_low, 3),
+              high: num(x.rigs_high, 3),
+              note: t("rig_note"),
+            })
+          : t("headline_excess_no_interval", { power: power(x.value, x.unit), rigs: num(x.rigs, 4), note: t("rig_note") }),
       t("headline_onset", { onset: localText(r.onset, tz), tz, end }),
     );
   } else {
