@@ -185,23 +185,17 @@ def _rigs_follow_flags(frame: pd.DataFrame) -> pd.DataFrame:
     model's threshold, decides which rows are findings, and a count on an unflagged row reads as one."""
     import pandas as pd
 
-    from detector.ingest.units import convert_power
+    from detector.scoring.report import rig_equivalents
 
-    frame = frame.copy()
-    excess = pd.to_numeric(frame["excess_load"], errors="coerce")
-    on = frame["flagged"].astype(bool) & (excess > 0)
-    rigs = [
-        convert_power(float(e), str(u), "kW") / detector.RIG_KW if flag else 0.0
-        for e, u, flag in zip(excess, frame["unit"], on, strict=True)
-    ]
-    frame["rigs"] = [round(r, 1) for r in rigs]
-    for end, rig_end in (("excess_low", "rigs_low"), ("excess_high", "rigs_high")):
-        bound = pd.to_numeric(frame[end], errors="coerce")
-        frame[rig_end] = [
-            round(r * float(b) / float(e), 1) if flag and pd.notna(b) else None
-            for r, b, e, flag in zip(rigs, bound, excess, on, strict=True)
+    def rigs(column: str) -> list[float | None]:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        return [
+            round(rig_equivalents(float(v), str(unit)), 1) if on and pd.notna(v) else None
+            for v, unit, on in zip(values, frame["unit"], frame["flagged"].astype(bool), strict=True)
         ]
-    frame.loc[frame["error"].fillna("") != "", "rigs"] = None  # a failed row stays empty but its error
+
+    frame["rigs"], frame["rigs_low"], frame["rigs_high"] = rigs("excess_load"), rigs("excess_low"), rigs("excess_high")
+    frame.loc[~frame["flagged"].astype(bool) & (frame["error"].fillna("") == ""), "rigs"] = 0.0  # as scoring writes
     return frame
 
 

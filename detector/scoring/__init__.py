@@ -13,11 +13,10 @@ from detector.artifacts import MiningModel, length_context
 from detector.features.calendar import Calendar, CalendarSpec, grid_calendar
 from detector.features.peers import PeerPool, drop_stepping, fell_apart, over_mean
 from detector.ingest.series import LoadSeries
-from detector.ingest.units import convert_power
 from detector.models.changepoint import design
 from detector.models.signature import Signature, day_of_year, extract, search
 from detector.scoring.evidence import describe_step, explain
-from detector.scoring.report import RIG_KW, ScoreReport, Segment
+from detector.scoring.report import RIG_KW, ScoreReport, Segment, rig_equivalents
 
 __all__ = ["RIG_KW", "ScoreReport", "Segment", "expected_hourly", "score_series", "signature_of"]
 
@@ -244,7 +243,7 @@ def score_series(
     segments = _segments(series, sig, cal, p, country, bool(used))
     peak = max((seg.excess_load for seg in segments), default=0.0)
     # Rig counts only for a flagged series: a count on an unflagged rise reads as a finding.
-    rigs = convert_power(peak, series.unit, "kW") / RIG_KW if p >= thr else 0.0
+    rigs = rig_equivalents(peak, series.unit) if p >= thr else 0.0
     warnings = series.quality.warnings
     if series.temperature is None and not used:
         warnings = (*warnings, NO_WEATHER_WARNING)

@@ -8,8 +8,14 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from detector.ingest.solar_hijri import local_text
+from detector.ingest.units import convert_power
 
 RIG_KW = 3.25  # S19-class ASIC miner at the wall, kW
+
+
+def rig_equivalents(power: float, unit: str) -> float:
+    """S19-class rigs (``RIG_KW`` each) that draw ``power``, given in ``unit``."""
+    return convert_power(power, unit, "kW") / RIG_KW
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +122,10 @@ class ScoreReport:
     def rigs_interval(self) -> tuple[float, float] | None:
         """90 % interval of ``rigs``, read off ``excess_interval``; None unless flagged with a known interval
         (a count on an unflagged rise would read as a finding, and one without its spread as a census)."""
-        interval, power = self.excess_interval, self.excess_load
-        if self.rigs <= 0 or interval is None or not power > 0:
+        interval = self.excess_interval
+        if self.rigs <= 0 or interval is None or not all(abs(v) < float("inf") for v in interval):
             return None
-        low, high = interval
-        if not (abs(low) < float("inf") and abs(high) < float("inf")):
-            return None
-        return (self.rigs * low / power, self.rigs * high / power)
+        return (rig_equivalents(interval[0], self.unit), rig_equivalents(interval[1], self.unit))
 
     @property
     def peers(self) -> tuple[str, ...]:

@@ -599,6 +599,14 @@ function drawChart(data) {
   }
 }
 
+/** The excess load, with a rig count only for a flagged series, and its 90 % interval where one was estimated. */
+function excessText(flagged, x) {
+  const args = { power: power(x.value, x.unit), rigs: num(x.rigs, 4), note: t("rig_note") };
+  if (!flagged || !(x.rigs > 0)) return t("headline_excess_unflagged", args);
+  if (x.rigs_low == null || x.rigs_high == null) return t("headline_excess_no_interval", args);
+  return t("headline_excess", { ...args, low: num(x.rigs_low, 3), high: num(x.rigs_high, 3) });
+}
+
 function renderReport(data) {
   const r = data.report;
   const tz = data.timezone;
@@ -607,21 +615,9 @@ function renderReport(data) {
   badge.className = r.flagged ? "badge flagged" : "badge";
   const parts = [t("headline_score", { score: fixed(r.score, 3), threshold: fixed(r.threshold, 3) })];
   if (r.segments.length) {
-    const x = r.excess_load;
     const end = r.end ? t("headline_ended", { end: localText(r.end, tz) }) : t("headline_still_on");
     parts.push(
-      // A rig count only for a flagged series, with its 90 % interval where one could be estimated.
-      !r.flagged || !(x.rigs > 0)
-        ? t("headline_excess_unflagged", { power: power(x.value, x.unit) })
-        : x.rigs_low != null && x.rigs_high != null
-          ? t("headline_excess", {
-              power: power(x.value, x.unit),
-              rigs: num(x.rigs, 4),
-              low: num(x.rigs_low, 3),
-              high: num(x.rigs_high, 3),
-              note: t("rig_note"),
-            })
-          : t("headline_excess_no_interval", { power: power(x.value, x.unit), rigs: num(x.rigs, 4), note: t("rig_note") }),
+      excessText(r.flagged, r.excess_load),
       t("headline_onset", { onset: localText(r.onset, tz), tz, end }),
     );
   } else {
