@@ -75,7 +75,7 @@ def score(held: Path, model: Path | None = None) -> None:
     each look-alike that was flagged at all, per mode."""
     x, meta = _load(held)
     mdl = detector.load_model(model)
-    p = mdl.calibrator(mdl.classifier.decision_function(x))
+    p = mdl.probability(x, meta.days.to_numpy())
     out: dict[str, object] = {"model_version": mdl.version}
     for mode, g in meta.groupby("mode"):
         idx, y = g.index.to_numpy(), g.label.to_numpy()

@@ -111,7 +111,7 @@ def main(
     labels = {r.series_id: int(r.outcome == "mining") for r in table.itertuples() if r.outcome != "not_inspected"}
     rows = [ids.index(s) for s in labels]
     y_in = np.array(list(labels.values()))
-    p0_in = parent.calibrator(parent.classifier.decision_function(fx[rows]))
+    p0_in = parent.probability(fx[rows])
     stacks = {}
     for label, names in STACK_SETS.items():
         cols = [FEATURES.index(n) for n in names]
@@ -122,8 +122,7 @@ def main(
     per_seed, pooled = [], {"before": [], "after": [], strict_label: [], **{k: [] for k in stacks}}
     for seed in HELD_OUT_SEEDS:
         x, y, _ = _features(field_fleet(n_series=n_series, days=days, seed=seed))
-        m = parent.classifier.decision_function(x)
-        p_before, p_after = parent.calibrator(m), new.calibrator(m)
+        p_before, p_after = parent.probability(x), new.probability(x)
         row: dict[str, object] = {"seed": seed, "n": len(y), "n_mining": int(y.sum())}
         sides = (
             ("before", p_before, parent.threshold),
@@ -138,7 +137,7 @@ def main(
             }
             pooled[side].append(row[side])
         for label, (cols, mu, sd, coef) in stacks.items():
-            s = np.column_stack([np.ones(len(m)), _logit(p_before), (x[:, cols] - mu) / sd]) @ coef
+            s = np.column_stack([np.ones(len(y)), _logit(p_before), (x[:, cols] - mu) / sd]) @ coef
             row[label] = {"precision_at_budget": precision_at_budget(s, y, budget)}
             pooled[label].append(row[label])
         per_seed.append(row)

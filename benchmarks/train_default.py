@@ -16,7 +16,7 @@ import typer
 from datasets import SOURCES, peer_set, real_set, sets  # type: ignore[import-not-found]
 
 from detector import save_model
-from detector.training import fit_model, training_matrix
+from detector.training import TrainingRows, fit_model, training_matrix
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "detector" / "artifacts" / "default"
 
@@ -41,7 +41,7 @@ def _training_rows(
     two_year_peer_rounds: int,
     extra_real_windows: int,
     any_start_windows: int,
-) -> tuple[np.ndarray, np.ndarray, list[str], list[str], np.ndarray, list[str]]:
+) -> tuple[TrainingRows, list[str]]:
     """Signature rows of every training set (the slow part: minutes) and the sets' names."""
     data = sets("train", scale=scale, length_real_scale=length_real_scale)
     data += [
@@ -79,8 +79,7 @@ def _training_rows(
         if SOURCES[source].train and any_start_windows > 0
     ]
     data += [s for s in anywhere if len(s.truth)]  # a source with no year-long series (Tetouan) has none
-    x, y, ids, scenarios, days = training_matrix(data)
-    return x, y, ids, scenarios, days, [s.name for s in data]
+    return training_matrix(data), [s.name for s in data]
 
 
 def main(
@@ -128,12 +127,20 @@ def main(
     t0 = time.perf_counter()
     if from_features:
         parts = [np.load(path, allow_pickle=False) for path in from_features]
-        x, y, days = (np.concatenate([p[k] for p in parts]) for k in ("x", "y", "days"))
-        ids = [str(i) for p in parts for i in p["ids"]]
-        scenarios = [str(k) for p in parts for k in p["scenarios"]]
+        if not all("x_alone" in p for p in parts):
+            raise typer.BadParameter("saved without x_alone (before per-mode models): save the features again")
+        x, x_alone, y, days = (np.concatenate([p[k] for p in parts]) for k in ("x", "x_alone", "y", "days"))
+        rows = TrainingRows(
+            x,
+            x_alone,
+            y,
+            [str(i) for p in parts for i in p["ids"]],
+            [str(k) for p in parts for k in p["scenarios"]],
+            days,
+        )
         names = [str(n) for p in parts for n in p["sets"]]
     else:
-        x, y, ids, scenarios, days, names = _training_rows(
+        rows, names = _training_rows(
             scale,
             peer_rounds,
             same_day_every,
@@ -144,9 +151,26 @@ def main(
         )
         if save_features is not None:
             np.savez_compressed(
-                save_features, x=x, y=y, ids=np.array(ids), scenarios=np.array(scenarios), sets=names, days=days
+                save_features,
+                x=rows.x,
+                x_alone=rows.x_alone,
+                y=rows.y,
+                ids=np.array(rows.ids),
+                scenarios=np.array(rows.scenarios),
+                sets=names,
+                days=rows.days,
             )
-    model = fit_model(x, y, ids, name="default", random_state=seed, set_names=names, scenarios=scenarios, days=days)
+    model = fit_model(
+        rows.x,
+        rows.y,
+        rows.ids,
+        name="default",
+        random_state=seed,
+        set_names=names,
+        scenarios=rows.scenarios,
+        days=rows.days,
+        x_alone=rows.x_alone,
+    )
     save_model(model, out)
     print(
         json.dumps(
@@ -154,6 +178,7 @@ def main(
                 "model_version": model.version,
                 "threshold": model.threshold,
                 "thresholds": model.metadata["thresholds"],
+                "thresholds_alone": model.alone.metadata["thresholds"] if model.alone else None,
                 "seconds": round(time.perf_counter() - t0, 1),
                 **model.metadata["validation"],
             },

@@ -326,12 +326,15 @@ def iter_signatures(
     peers: Source | str | None = "auto",
     calendar: str = "gregorian",
     options: ScoreOptions | None = None,
+    day_shape: bool = True,
 ) -> Iterator[tuple[str, np.ndarray | DetectorError]]:
     """Signature features of every series (the classifier's input, as ``score`` computes it), or its error.
 
-    The features do not depend on a model: recalibration uses them to get any model's decision values.
-    ``peers``, ``country``, ``calendar`` and ``options`` as in ``iter_scores``, so the features are those scoring
-    the same input would use (``options.threshold`` plays no part).
+    The features depend on a model only through ``day_shape``, how a series scored alone is searched: True as a
+    per-mode model such as the bundled one reads it, else ``model.day_shape_alone`` of the model they are for
+    (recalibration passes its parent's). ``peers``, ``country``, ``calendar`` and ``options`` as in
+    ``iter_scores``, so the features are those scoring the same input would use (``options.threshold`` plays no
+    part).
     """
     opts = options_from(options, unit=unit, tz=tz, country=country, min_days=min_days, peers=peers, calendar=calendar)
     country = opts.holiday_country
@@ -347,7 +350,7 @@ def iter_signatures(
             yield sid, series
             continue
         try:
-            yield sid, signature_of(series, country, pool)[0].features
+            yield sid, signature_of(series, country, pool, day_shape=day_shape)[0].features
         except DetectorError as exc:
             yield sid, exc
         except np.linalg.LinAlgError as exc:

@@ -6,10 +6,10 @@ fit or measure, never at import time: the scoring path must not load it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -34,7 +34,7 @@ MAX_VALIDATION_FPR = 0.02
 OOF_REPEATS = 5
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)
 class LabelledSet:
     """Loads with a truth table (series_id, label), their unit, zone and holiday country.
 
@@ -51,8 +51,26 @@ class LabelledSet:
     peers: pd.DataFrame | None = None  # other places' loads over the same periods (``features.peers``)
 
 
-def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, list[str], list[int]]:
-    """Signature features, labels, ids and length in local days of every accepted series of a labelled set.
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)
+class TrainingRows:
+    """Signature rows of labelled sets, one per accepted series, as ``fit_model`` takes them.
+
+    ``x_alone`` is ``x`` with each row scored without peers searched with the day's shape instead of the smooth
+    season (``signature_of``'s ``day_shape``): the rows of a per-mode model's alone trees. Rows with peers are
+    the same in both.
+    """
+
+    x: np.ndarray
+    x_alone: np.ndarray
+    y: np.ndarray
+    ids: list[str]  # set/series_id
+    scenarios: list[str]
+    days: np.ndarray  # length in local days
+
+
+def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], list[int]]:
+    """Signature features (``TrainingRows.x`` and ``x_alone``), labels, ids and length in local days of every
+    accepted series of a labelled set.
 
     A set whose every series is rejected is a ``DataSufficiencyError`` quoting the first rejection.
     """
@@ -61,21 +79,23 @@ def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, list[str], l
     if note:
         log.info("training set %s: %s", data.name, note)
     pool = PeerPool(load_peers(data.peers, unit=data.unit, tz=data.tz), country) if data.peers is not None else None
-    rows, ys, ids, days = [], [], [], []
+    rows, rows_alone, ys, ids, days = [], [], [], [], []
     first_error: DetectorError | None = None
     for sid, series in iter_series(data.loads, unit=data.unit, tz=data.tz):
         if isinstance(series, DetectorError):
             log.warning("training set %s: skipped %s: %s", data.name, sid, series)
             first_error = first_error or series
             continue
-        sig, _, _ = signature_of(series, country, pool)
+        sig, _, used = signature_of(series, country, pool)
         rows.append(sig.features)
+        # Scored alone (no peers given or none kept): the alone trees' row too, searched with the day's shape.
+        rows_alone.append(sig.features if used else signature_of(series, country, pool, day_shape=True)[0].features)
         ys.append(int(labels[sid]))
         ids.append(f"{data.name}/{sid}")
         days.append(len(sig.view.mean))
     if not rows and first_error is not None:
         raise DataSufficiencyError(f"training set {data.name}: every series was rejected; the first: {first_error}")
-    return np.array(rows), np.array(ys), ids, days
+    return np.array(rows), np.array(rows_alone), np.array(ys), ids, days
 
 
 def _pick_threshold(p: np.ndarray, y: np.ndarray) -> float:
@@ -183,39 +203,42 @@ def train(
     hold-out split would; ``OOF_REPEATS`` such splits are pooled, so that no single split's luck
     sets them. The shipped classifier is then refit on everything.
     """
-    x, y, ids, scenarios, days = training_matrix(sets)
+    rows = training_matrix(sets)
     return fit_model(
-        x,
-        y,
-        ids,
+        rows.x,
+        rows.y,
+        rows.ids,
         name=name,
         folds=folds,
         random_state=random_state,
         set_names=[s.name for s in sets],
-        scenarios=scenarios,
-        days=days,
+        scenarios=rows.scenarios,
+        days=rows.days,
+        x_alone=rows.x_alone,
     )
 
 
-def training_matrix(
-    sets: Sequence[LabelledSet],
-) -> tuple[np.ndarray, np.ndarray, list[str], list[str], np.ndarray]:
-    """Features, labels, ids (``set/series_id``), scenario and length in days of every accepted series of ``sets``.
+def training_matrix(sets: Sequence[LabelledSet]) -> TrainingRows:
+    """Features (both designs of rows scored alone), labels, ids (``set/series_id``), scenario and length in days
+    of every accepted series of ``sets``.
 
     The slow part of ``train`` (minutes for the default model); kept apart so researchers can save it once
     and refit classifiers and operating points on it in seconds (``fit_model``).
     """
     parts = [features_of(s) for s in sets]
-    x = np.vstack([p[0] for p in parts])
-    y = np.concatenate([p[1] for p in parts])
-    ids = [i for p in parts for i in p[2]]
     scenarios: list[str] = []
-    for s, (_, _, set_ids, _) in zip(sets, parts, strict=True):
+    for s, part in zip(sets, parts, strict=True):
         # Looked up set by set: sets may share a name (rounds of one source), so ids repeat across sets.
         kinds = dict(zip(s.truth["series_id"], s.truth["scenario"], strict=True)) if "scenario" in s.truth else {}
-        scenarios += [str(kinds.get(i.removeprefix(f"{s.name}/"), "clean")) for i in set_ids]
-    days = np.array([d for p in parts for d in p[3]], dtype=np.int64)
-    return x, y, ids, scenarios, days
+        scenarios += [str(kinds.get(i.removeprefix(f"{s.name}/"), "clean")) for i in part[3]]
+    return TrainingRows(
+        x=np.vstack([p[0] for p in parts]),
+        x_alone=np.vstack([p[1] for p in parts]),
+        y=np.concatenate([p[2] for p in parts]),
+        ids=[i for p in parts for i in p[3]],
+        scenarios=scenarios,
+        days=np.array([d for p in parts for d in p[4]], dtype=np.int64),
+    )
 
 
 def oof_margins(
@@ -248,7 +271,7 @@ def repeated_oof_margins(
     return np.stack([m for m, _ in runs]), runs[0][1]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)
 class OutOfFold:
     """Calibrated out-of-fold probabilities of ``repeats`` splits, stacked (row r * n + i is window i under split
     r), with what each row is: the rows the operating points are read from (``fit_model``,
@@ -321,6 +344,55 @@ def context_thresholds(oof: OutOfFold, fallback: float | None = None) -> dict[st
     return thresholds
 
 
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)
+class _Fitted:
+    """One set of trees with its out-of-fold calibrator and operating points (``fit_model``)."""
+
+    classifier: BoostedTrees
+    oof: OutOfFold
+    threshold: float
+    thresholds: dict[str, float]
+    digest: str
+
+
+def _fit_one(
+    x: np.ndarray,
+    y: np.ndarray,
+    ids: Sequence[str],
+    *,
+    folds: int,
+    random_state: int,
+    scenarios: Sequence[str] | None,
+    days: Sequence[int] | np.ndarray | None,
+    repeats: int,
+) -> _Fitted:
+    from detector.models.classifier import SignatureClassifier  # training only (scikit-learn)
+
+    oof = out_of_fold(
+        x, y, ids, scenarios=scenarios, days=days, folds=folds, random_state=random_state, repeats=repeats
+    )
+    threshold = _pick_threshold(oof.p, oof.y)
+    fitted = SignatureClassifier(random_state=random_state).fit(x, y)
+    digest = hashlib.sha256(x.tobytes() + y.tobytes() + "\n".join(ids).encode()).hexdigest()
+    return _Fitted(
+        BoostedTrees(fitted.to_arrays(), fitted.get_params()),  # what load_model gives back
+        oof,
+        threshold,
+        context_thresholds(oof, threshold),
+        digest,
+    )
+
+
+def _answer_flags(oof: OutOfFold, thresholds: dict[str, float], fallback: float) -> np.ndarray:
+    """Each out-of-fold row flagged at its own context's operating point, as ``MiningModel.threshold_for``."""
+    modes = np.where(oof.with_peers, "peers", "alone")
+    cut = np.array(
+        [thresholds.get(f"{m}/{b}", thresholds.get(m, fallback)) for m, b in zip(modes, oof.lengths, strict=True)]
+    )
+    flagged: np.ndarray = oof.p >= cut
+    return flagged
+
+
 def fit_model(
     x: np.ndarray,
     y: np.ndarray,
@@ -333,30 +405,69 @@ def fit_model(
     scenarios: Sequence[str] | None = None,
     days: Sequence[int] | np.ndarray | None = None,
     repeats: int = OOF_REPEATS,
+    x_alone: np.ndarray | None = None,
 ) -> MiningModel:
     """``train`` on features already extracted (rows of ``x`` named ``set/series_id`` by ``ids``).
 
     ``days`` (each row's length in local days) splits the operating points by input length too
     (``length_context``); without it every row counts as a one-year input. The calibrator and the operating
     points are fitted on ``repeats`` out-of-fold splits pooled (``OOF_REPEATS``).
-    """
-    from detector.models.classifier import SignatureClassifier  # training only (scikit-learn)
 
-    oof = out_of_fold(
-        x, y, ids, scenarios=scenarios, days=days, folds=folds, random_state=random_state, repeats=repeats
-    )
-    threshold = _pick_threshold(oof.p, oof.y)
-    thresholds = context_thresholds(oof, threshold)
-    fitted = SignatureClassifier(random_state=random_state).fit(x, y)
-    clf = BoostedTrees(fitted.to_arrays(), fitted.get_params())  # what load_model gives back
-    digest = hashlib.sha256(x.tobytes() + y.tobytes() + "\n".join(ids).encode()).hexdigest()
-    # The version also changes with the operating points, which depend on the look-alike kinds as well.
-    version_key = hashlib.sha256((digest + repr(sorted(thresholds.items()))).encode()).hexdigest()
+    ``x_alone`` (``TrainingRows.x_alone``: the same rows, those scored alone in the day-shape design) makes a
+    per-mode model: trees on ``x`` answer the rows with peers and those of inputs over ``LONG_DAYS`` (the same in
+    both designs), with their operating points; trees on ``x_alone`` (``MiningModel.alone``) answer the other rows
+    alone and keep the operating points alone of a year and of short inputs. Both are fitted on every
+    row: the province's trees ranked its windows worse without the alone rows (AP 0.828 against 0.860,
+    BENCHMARKS.md, stop 26). Its validation figures are the two models' out-of-fold answers together.
+    """
+
+    def fit(rows: np.ndarray) -> _Fitted:
+        return _fit_one(
+            rows, y, ids, folds=folds, random_state=random_state, scenarios=scenarios, days=days, repeats=repeats
+        )
+
+    main = fit(x)
+    alone = fit(x_alone) if x_alone is not None else None
     stamp = datetime.now(UTC)
+    thresholds, p, flagged = main.thresholds, main.oof.p, None
+    digest = main.digest
+    sub = None
+    if alone is not None:
+        # The alone model answers rows alone up to LONG_DAYS; longer ones are the main trees' (``MiningModel``).
+        by_alone = {"alone", "alone/short"}
+        thresholds = {k: v for k, v in main.thresholds.items() if k not in by_alone}
+        alone_thresholds = {k: v for k, v in alone.thresholds.items() if k in by_alone}
+        p = np.where(main.oof.with_peers | (main.oof.lengths == "long"), main.oof.p, alone.oof.p)
+        answered = dataclasses.replace(main.oof, p=p)
+        flagged = _answer_flags(answered, {**thresholds, **alone_thresholds}, main.threshold)
+        digest = hashlib.sha256((main.digest + alone.digest).encode()).hexdigest()
+        key = hashlib.sha256((alone.digest + repr(sorted(alone_thresholds.items()))).encode()).hexdigest()
+        sub = MiningModel(
+            alone.classifier,
+            alone.oof.calibrator,
+            alone.threshold,
+            f"{name}-alone-{stamp:%Y%m%d}-{key[:8]}",
+            FEATURES,
+            {
+                "training_data_sha256": alone.digest,
+                "trained_at": stamp.isoformat(timespec="seconds"),
+                "n_series": len(y),
+                "thresholds": alone_thresholds,
+                "validation": {
+                    **metrics(alone.oof.p, alone.oof.y, alone.threshold),
+                    "n": len(y),
+                    "method": "the alone model's own out-of-fold answers on every row (it answers rows without peers)",
+                },
+            },
+        )
+    # The version also changes with the operating points, which depend on the look-alike kinds as well.
+    tables = repr(sorted(thresholds.items())) + (repr(sorted(sub.metadata["thresholds"].items())) if sub else "")
+    version_key = hashlib.sha256((digest + tables).encode()).hexdigest()
+    method = f"{main.oof.folds}-fold out-of-fold, grouped by base load, {repeats} splits pooled"
     return MiningModel(
-        clf,
-        oof.calibrator,
-        threshold,
+        main.classifier,
+        main.oof.calibrator,
+        main.threshold,
         f"{name}-{stamp:%Y%m%d}-{version_key[:8]}",
         FEATURES,
         {
@@ -366,10 +477,12 @@ def fit_model(
             "n_series": len(y),
             "thresholds": thresholds,
             "validation": {
-                **metrics(oof.p, oof.y, threshold),
+                **metrics(p, main.oof.y, main.threshold, flagged),
                 "n": len(y),
                 "n_positive": int(y.sum()),
-                "method": f"{oof.folds}-fold out-of-fold, grouped by base load, {repeats} splits pooled",
+                "method": method
+                + ("; each row answered by its mode's model at its context's threshold" if sub else ""),
             },
         },
+        sub,
     )

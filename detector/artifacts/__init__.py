@@ -38,9 +38,28 @@ def length_context(days: int) -> str:
     return "short" if days < SHORT_DAYS else "long" if days > LONG_DAYS else ""
 
 
+def _alone_rows(features: np.ndarray, days: int | np.ndarray | None = None) -> np.ndarray:
+    """Rows a per-mode model's alone model answers: scored without peers (``n_peers`` 0), of inputs up to
+    ``LONG_DAYS`` local days (None: a year). Longer inputs are searched with the season either way
+    (``models.signature.search``), as the main trees were trained."""
+    x = np.atleast_2d(features)
+    rows: np.ndarray = x[:, FEATURES.index("n_peers")] <= 0
+    if days is not None:
+        rows &= np.broadcast_to(np.asarray(days) <= LONG_DAYS, rows.shape)
+    return rows
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class MiningModel:
-    """A trained detector: boosted trees over signature features, an isotonic calibrator, a threshold."""
+    """A trained detector: boosted trees over signature features, an isotonic calibrator, a threshold.
+
+    A per-mode model also holds ``alone``: the trees, calibrator and operating points of series scored without
+    peers over up to ``LONG_DAYS`` days, trained on signatures whose search explains the level by the day's shape
+    instead of the smooth season (``day_shape_alone``). Rows with peers, and longer inputs (searched with the
+    season), go to this model's own trees. One set of trees for both designs cost the province what the shape
+    design won alone: on the January headline, province AP 0.860 -> 0.846 with shared trees; the alone trees on
+    two-year inputs alone, AP 0.765 -> 0.747 (BENCHMARKS.md, stops 26 and 27).
+    """
 
     classifier: BoostedTrees
     calibrator: Calibrator
@@ -48,6 +67,13 @@ class MiningModel:
     version: str
     features: tuple[str, ...] = FEATURES
     metadata: dict[str, Any] = field(default_factory=dict)
+    alone: MiningModel | None = None
+
+    @property
+    def day_shape_alone(self) -> bool:
+        """Whether series scored alone are searched with the day's shape (``scoring.signature_of``): true for a
+        per-mode model, whose alone trees were trained that way."""
+        return self.alone is not None
 
     def threshold_for(self, features: np.ndarray, days: int | None = None) -> float:
         """The operating point of the context these features come from: scored with peers or alone, and the
@@ -57,24 +83,54 @@ class MiningModel:
         ``alone/long``); a length without its own takes its context's one-year threshold, and a model without
         any has one threshold for all.
         """
+        if self.alone is not None and bool(_alone_rows(features, days)[0]):
+            return self.alone.threshold_for(features, days)
         table = self.metadata.get("thresholds") or {}
-        context = "peers" if float(np.atleast_2d(features)[0, FEATURES.index("n_peers")]) > 0 else "alone"
+        context = "alone" if bool(_alone_rows(features)[0]) else "peers"
         bucket = length_context(days) if days is not None else ""
         return float(table.get(f"{context}/{bucket}", table.get(context, self.threshold)))
 
-    def probability(self, features: np.ndarray) -> np.ndarray:
-        """Calibrated probability of mining for rows of signature features."""
-        return self.calibrator(self.classifier.decision_function(np.atleast_2d(features)))
+    def margin(self, features: np.ndarray, days: int | np.ndarray | None = None) -> np.ndarray:
+        """The trees' decision value for rows of signature features of inputs of ``days`` local days (None: a
+        year), each row from the trees of its mode (``alone``)."""
+        x = np.atleast_2d(features)
+        out: np.ndarray = self.classifier.decision_function(x)
+        if self.alone is not None:
+            rows = _alone_rows(x, days)
+            if rows.any():
+                out[rows] = self.alone.classifier.decision_function(x[rows])
+        return out
+
+    def probability(self, features: np.ndarray, days: int | np.ndarray | None = None) -> np.ndarray:
+        """Calibrated probability of mining for rows of signature features of inputs of ``days`` local days
+        (None: a year; an array: one per row), each row by the model of its mode (``alone``)."""
+        x = np.atleast_2d(features)
+        p: np.ndarray = self.calibrator(self.classifier.decision_function(x))
+        if self.alone is not None:
+            rows = _alone_rows(x, days)
+            if rows.any():
+                p[rows] = self.alone.probability(x[rows])
+        return p
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+ALONE_DIR = "alone"  # a per-mode model's alone model: a model directory of its own inside the main one
+
+
 def save_model(model: MiningModel, directory: str | Path) -> Path:
-    """Write ``manifest.json`` and ``arrays.npz`` into ``directory`` (created if needed)."""
+    """Write ``manifest.json`` and ``arrays.npz`` into ``directory`` (created if needed); a per-mode model's
+    alone model goes in its ``alone/`` sub-directory, bound to the main manifest by its manifest's sha256."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
+    alone: dict[str, str] = {}
+    if model.alone is not None:
+        if model.alone.alone is not None:
+            raise ValueError("a per-mode model's alone model cannot hold an alone model of its own")
+        sub = save_model(model.alone, out / ALONE_DIR)
+        alone = {"directory": ALONE_DIR, "manifest_sha256": _sha256(sub / "manifest.json")}
     arrays = {f"clf_{k}": v for k, v in model.classifier.to_arrays().items()}
     arrays["cal_x"], arrays["cal_y"] = model.calibrator.x, model.calibrator.y
     np.savez_compressed(out / "arrays.npz", allow_pickle=False, **arrays)  # numbers only, as load_model reads them
@@ -88,6 +144,7 @@ def save_model(model: MiningModel, directory: str | Path) -> Path:
         "threshold": model.threshold,
         "classifier_params": model.classifier.get_params(),
         "arrays_sha256": _sha256(out / "arrays.npz"),
+        **({"alone_model": alone} if alone else {}),
         **model.metadata,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
@@ -95,13 +152,46 @@ def save_model(model: MiningModel, directory: str | Path) -> Path:
 
 
 def load_model(directory: str | Path | None = None) -> MiningModel:
-    """Load an artefact directory (default: the model shipped in the package).
+    """Load an artefact directory (default: the model shipped in the package), with its alone model if it has one.
 
     No directory or files: ``ModelNotFoundError``. Anything corrupt or incompatible, whether a manifest field
-    missing or of the wrong kind, an unknown classifier parameter, altered or missing arrays, is an
-    ``ArtifactError`` that names the file and the field or array.
+    missing or of the wrong kind, an unknown classifier parameter, altered or missing arrays, an alone model
+    missing or not the one the manifest names, is an ``ArtifactError`` that names the file and the field or array.
     """
     path = Path(directory) if directory is not None else DEFAULT_MODEL_DIR
+    model, manifest = _load_one(path)
+    if "alone_model" not in manifest:
+        return model
+    manifest_path = path / "manifest.json"
+    entry = manifest["alone_model"]
+    if not (
+        isinstance(entry, dict)
+        and entry.get("directory") == ALONE_DIR
+        and isinstance(entry.get("manifest_sha256"), str)
+    ):
+        raise fields.field_error(
+            manifest_path,
+            "alone_model",
+            f"must be {{'directory': '{ALONE_DIR}', 'manifest_sha256': ...}} (got {entry!r})",
+        )
+    sub = path / ALONE_DIR
+    try:
+        alone, sub_manifest = _load_one(sub)
+    except ModelNotFoundError as exc:
+        raise ArtifactError(f"model {path} names an alone model that is not there: {exc}") from exc
+    if _sha256(sub / "manifest.json") != entry["manifest_sha256"]:
+        raise ArtifactError(
+            f"model manifest {sub / 'manifest.json'} does not match the sha256 in {manifest_path} (altered)"
+        )
+    if "alone_model" in sub_manifest:
+        raise fields.field_error(sub / "manifest.json", "alone_model", "is not allowed in an alone model")
+    return MiningModel(
+        model.classifier, model.calibrator, model.threshold, model.version, model.features, model.metadata, alone
+    )
+
+
+def _load_one(path: Path) -> tuple[MiningModel, dict[str, Any]]:
+    """One model directory, checked (``load_model``), and its manifest."""
     manifest_path, arrays_path = path / "manifest.json", path / "arrays.npz"
     if not manifest_path.exists() or not arrays_path.exists():
         raise ModelNotFoundError(f"no model at {path}: expected manifest.json and arrays.npz")
@@ -155,13 +245,8 @@ def load_model(directory: str | Path | None = None) -> MiningModel:
         "thresholds",
     }
     return MiningModel(
-        clf,
-        cal,
-        threshold,
-        version,
-        FEATURES,
-        {k: v for k, v in manifest.items() if k in keep},
-    )
+        clf, cal, threshold, version, FEATURES, {k: v for k, v in manifest.items() if k in keep}
+    ), manifest
 
 
 def model_or_default(model: MiningModel | None) -> MiningModel:

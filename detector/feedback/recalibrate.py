@@ -118,10 +118,20 @@ def series_labels(outcomes: Sequence[Outcome | OutcomeDraft]) -> tuple[dict[Seri
     return labels, counts, excluded
 
 
-def fit_calibrator(parent: Calibrator, margin: np.ndarray, labels: np.ndarray, prior_strength: float) -> Calibrator:
-    """Isotonic margin -> probability on outcomes, shrunk toward ``parent`` (see the module docstring)."""
+def fit_calibrator(
+    parent: Calibrator,
+    margin: np.ndarray,
+    labels: np.ndarray,
+    prior_strength: float,
+    prior: np.ndarray | None = None,
+) -> Calibrator:
+    """Isotonic margin -> probability on outcomes, shrunk toward ``parent`` (see the module docstring).
+
+    ``prior``: the parent's probability of each row where ``parent`` is not its only map (a per-mode model's
+    rows scored alone); by default ``parent`` at each margin.
+    """
     m, y = np.asarray(margin, dtype=np.float64), np.asarray(labels, dtype=np.float64)
-    prior = np.interp(m, parent.x, parent.y)
+    prior = np.interp(m, parent.x, parent.y) if prior is None else np.asarray(prior, dtype=np.float64)
     weight = np.concatenate([np.ones(len(m)), np.full(len(m), prior_strength / max(len(m), 1))])
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
     iso.fit(np.concatenate([m, m]), np.concatenate([y, prior]), sample_weight=weight)
@@ -182,10 +192,12 @@ def _side(
     )
 
 
-def _features(sources: Mapping[str | None, LoadSource]) -> dict[SeriesKey, np.ndarray | DetectorError]:
+def _features(sources: Mapping[str | None, LoadSource], day_shape: bool) -> dict[SeriesKey, np.ndarray | DetectorError]:
     out: dict[SeriesKey, np.ndarray | DetectorError] = {}
     for key, src in sources.items():
-        signatures = iter_signatures(src.data, unit=src.unit, tz=src.tz, country=src.country, calendar=src.calendar)
+        signatures = iter_signatures(
+            src.data, unit=src.unit, tz=src.tz, country=src.country, calendar=src.calendar, day_shape=day_shape
+        )
         for sid, feats in signatures:
             out[(key, str(sid))] = feats
     return out
@@ -229,7 +241,7 @@ def recalibrate(
         )
     parent = model_or_default(model)
     labels, counts, excluded = series_labels(outcomes)
-    feats = _features(sources)
+    feats = _features(sources, parent.day_shape_alone)
     skipped: list[str] = []
     keys: list[SeriesKey] = []
     rows: list[np.ndarray] = []  # the features of each key, in order
@@ -255,22 +267,26 @@ def recalibrate(
             f"(with their loads); got {n_pos} and {n_neg}"
         )
     x = np.vstack(rows)
-    margin = parent.classifier.decision_function(x)
+    # A per-mode parent: each row's margin from its mode's trees, and after recalibration one map for both (the
+    # bundled model's two out-of-fold maps differ by at most 0.06 in probability on margins -6 to 6).
+    margin, p0 = parent.margin(x), parent.probability(x)
+    prior = p0 if parent.alone is not None else None  # the alone rows' own map as their prior
     population = np.vstack([f for f in feats.values() if isinstance(f, np.ndarray)])
-    pop_margin = parent.classifier.decision_function(population)
+    pop_margin = parent.margin(population)
     budget_used = min(budget, len(y))
 
     p_oof, flag_oof = np.empty(len(y)), np.zeros(len(y), dtype=bool)
     held_outs = []
     for fit_rows, held_out in StratifiedKFold(k, shuffle=True, random_state=random_state).split(x, y):
         held_outs.append(held_out)
-        cal = fit_calibrator(parent.calibrator, margin[fit_rows], y[fit_rows], prior_strength)
+        cal = fit_calibrator(
+            parent.calibrator, margin[fit_rows], y[fit_rows], prior_strength, None if prior is None else prior[fit_rows]
+        )
         p_oof[held_out] = cal(margin[held_out])
         flag_oof[held_out] = margin[held_out] >= best_cut(margin[fit_rows], y[fit_rows], min_precision)
-    calibrator = fit_calibrator(parent.calibrator, margin, y, prior_strength)
+    calibrator = fit_calibrator(parent.calibrator, margin, y, prior_strength, prior)
     threshold = float(calibrator(np.array([best_cut(margin, y, min_precision)]))[0])
 
-    p0 = parent.calibrator(margin)
     # The parent flags each series at its context's threshold (scored with peers or alone), as scoring does.
     thr0 = np.array([parent.threshold_for(row) for row in x])
     pop_thr0 = np.array([parent.threshold_for(row) for row in population])
@@ -280,7 +296,7 @@ def recalibrate(
         y,
         _fold_precision(p0, y, held_outs, budget_used),
         parent.threshold,
-        int((parent.calibrator(pop_margin) >= pop_thr0).sum()),
+        int((parent.probability(population) >= pop_thr0).sum()),
     )
     after = _side(
         p_oof,
@@ -334,6 +350,12 @@ def recalibrate(
         "method": "isotonic on inspected margins shrunk toward the parent map; threshold: best-F1 margin cut"
         + (f" with precision >= {min_precision}" if min_precision is not None else ""),
     }
+    # The alone trees, if any, stay; the new map and threshold serve both modes (no per-context thresholds).
+    alone = (
+        MiningModel(parent.alone.classifier, calibrator, threshold, f"{version}-alone", parent.features)
+        if parent.alone is not None
+        else None
+    )
     new = MiningModel(
         parent.classifier,
         calibrator,
@@ -341,5 +363,6 @@ def recalibrate(
         version,
         parent.features,
         {**{k_: v for k_, v in meta.items() if v is not None}, "validation": validation, "recalibration": recal},
+        alone,
     )
     return Recalibration(new, report)

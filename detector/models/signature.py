@@ -176,6 +176,29 @@ def amplitude_columns(view: DailyView) -> np.ndarray:
     return np.column_stack([amp, amp * amp])
 
 
+def shape_columns(view: DailyView, k: int = 3) -> np.ndarray:
+    """Scores of the day's de-meaned shape on its first ``k`` principal components, over the mean level.
+
+    Weather reshapes the day (a hot afternoon, a cold morning) as it lifts the level; a flat block lifts every
+    hour alike and leaves the shape. Without temperature or peers, these scores explain the level in the
+    search in place of the smooth season, which mimics any block of months (``search``'s ``day_shape``).
+    Fewer than 60 complete days: no columns.
+    """
+    m = view.matrix
+    level = float(quiet(np.nanmean, view.mean))
+    dev = m - quiet(np.nanmean, m, axis=1, keepdims=True)
+    profile = quiet(np.nanmean, dev, axis=0)
+    dev = np.where(np.isfinite(dev), dev, profile[None, :])
+    ok = np.isfinite(dev).all(1)
+    if ok.sum() < 60 or not (np.isfinite(level) and level > 0):
+        return np.zeros((len(m), 0))
+    centred = dev - dev[ok].mean(0)
+    _, _, vt = np.linalg.svd(centred[ok], full_matrices=False)
+    scores = centred @ vt[:k].T / level
+    filled: np.ndarray = np.where(np.isfinite(scores), scores, 0.0)
+    return filled
+
+
 def mask_spikes(z: np.ndarray, x: np.ndarray, k: float = 4.0, window: int = 15) -> np.ndarray:
     """``z`` with days of short, extreme departures set to NaN: storms, blackouts, cold snaps.
 
@@ -217,11 +240,16 @@ def search(
     temp: np.ndarray | None = None,
     peers: np.ndarray | None = None,
     view: DailyView | None = None,
+    day_shape: bool = False,
 ) -> Search:
     """The best-supported positive shift of one series (and further ones), without the shape tests.
 
     Scoring with peers runs this alone first, to know which peers stepped with the target (cheaper than a
     whole ``extract``); ``view`` reuses a daily view already built for the same load.
+
+    ``day_shape``: without peers and within ``LONG_DAYS``, the search explains the level by the day's shape
+    (``shape_columns``) beside its spread, and leaves the smooth season out. What the alone classifier of a
+    per-mode model is trained on (``MiningModel.alone``); measured in ``BENCHMARKS.md`` (stop 27).
     """
     view = view if view is not None else daily_view(load, cal, temp)
     n = len(view.mean)
@@ -239,7 +267,11 @@ def search(
     # The search for the shift also explains the level by the day's spread; the shape tests below do not
     # (a factory widens the spread: with it as a regressor its daytime rise would look flat).
     amp = amplitude_columns(view)
-    x_scan = np.column_stack([x, amp / np.maximum(np.abs(amp).max(0), 1e-12)])
+    x_base = x
+    if day_shape and not with_peers and n <= LONG_DAYS:
+        x_base = design(n, view.off_day, view.holiday, view.temp, doy, view.temp_max, view.temp_min, season=False)
+        amp = np.column_stack([amp, shape_columns(view)])
+    x_scan = np.column_stack([x_base, amp / np.maximum(np.abs(amp).max(0), 1e-12)])
     level = float(np.nanmean(view.mean)) if np.isfinite(view.mean).any() else 1.0
     level = level if level > 0 else 1.0
     z_mean = mask_spikes(flat_weighted_level(view, x_scan) / level, x_scan)
@@ -260,13 +292,14 @@ def extract(
     peers: np.ndarray | None = None,
     view: DailyView | None = None,
     peer_count: int | None = None,
+    day_shape: bool = False,
 ) -> Signature:
     """Signature of one hourly series on its local calendar (``temp`` in °C, optional).
 
     ``peers`` (n_days × k, other places' daily levels: ``features.peers``) join the expected-load design;
-    ``peer_count`` is how many places they come from (default: one per column).
+    ``peer_count`` is how many places they come from (default: one per column); ``day_shape`` as in ``search``.
     """
-    found = search(load, cal, temp, peers, view)
+    found = search(load, cal, temp, peers, view, day_shape)
     view, x, x_scan, level, floor_level = found.view, found.x, found.x_scan, found.level, found.floor_level
     box, boxes = found.box, found.boxes
     n = len(view.mean)

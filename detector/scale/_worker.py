@@ -29,10 +29,9 @@ class ModelPlugin(WorkerPlugin):
         if model is not None:  # a model in memory (the service's registry): ship its artefact files
             with tempfile.TemporaryDirectory(prefix="detector-model-") as tmp:
                 save_model(model, tmp)
-                model_dir = Path(tmp)
-                self.files: dict[str, bytes] | None = {p.name: p.read_bytes() for p in sorted(model_dir.iterdir())}
+                self.files: dict[str, bytes] | None = _artefact_files(Path(tmp))
         else:
-            self.files = {p.name: p.read_bytes() for p in sorted(model_dir.iterdir())} if model_dir else None
+            self.files = _artefact_files(model_dir) if model_dir else None
         digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted((self.files or {}).items())))
         self.name = PLUGIN_PREFIX + (digest.hexdigest()[:16] if self.files else "default")  # one per model
         self.model: MiningModel | None = None
@@ -45,8 +44,15 @@ class ModelPlugin(WorkerPlugin):
             return
         with tempfile.TemporaryDirectory(prefix="detector-model-") as tmp:
             for name, data in self.files.items():
-                (Path(tmp) / name).write_bytes(data)
+                path = Path(tmp) / name
+                path.parent.mkdir(parents=True, exist_ok=True)  # a per-mode model's alone/ part
+                path.write_bytes(data)
             self.model = load_model(tmp)  # read fully (arrays copied out), so the directory can go
+
+
+def _artefact_files(model_dir: Path) -> dict[str, bytes]:
+    """Every file of a model directory by its path inside it (``alone/manifest.json`` too), in order."""
+    return {p.relative_to(model_dir).as_posix(): p.read_bytes() for p in sorted(model_dir.rglob("*")) if p.is_file()}
 
 
 def worker_model(name: str) -> MiningModel:

@@ -23,7 +23,7 @@ __all__ = ["RIG_KW", "ScoreReport", "Segment", "expected_hourly", "score_series"
 
 NO_WEATHER_WARNING = (
     "scored without temperature and without peers: weather is inferred from the load itself, where small blocks "
-    "hide (on held-out PJM and ERCOT zones scored this way, 0 of 13 blocks of 10 % of mean load and 5 of 14 of "
+    "hide (on held-out PJM and ERCOT zones scored this way, 2 of 13 blocks of 10 % of mean load and 4 of 14 of "
     "20 % were flagged); add a "
     "temperature column or score neighbouring series together"
 )
@@ -31,12 +31,21 @@ SCORING_PEERS = 3  # peers per series: the 3 best-correlated beat 12 on the head
 
 
 def signature_of(
-    series: LoadSeries, country: str, peers: PeerPool | Sequence[LoadSeries] | None = None
+    series: LoadSeries,
+    country: str,
+    peers: PeerPool | Sequence[LoadSeries] | None = None,
+    *,
+    day_shape: bool = False,
 ) -> tuple[Signature, Calendar, list[str]]:
-    """Signature of a canonical series on its local calendar, with the ids of the peers it used."""
+    """Signature of a canonical series on its local calendar, with the ids of the peers it used.
+
+    ``day_shape``: a series scored alone (no peers given, or none kept) is searched with the day's shape in
+    place of the smooth season (``models.signature.search``), as the alone classifier of a per-mode model
+    (``MiningModel.day_shape_alone``) was trained. The search that picks the peers keeps the season either way.
+    """
     cal = grid_calendar(series.start, len(series.load), CalendarSpec(tz=series.tz, country=country))
     if not peers:
-        return extract(series.load, cal, series.temperature), cal, []
+        return extract(series.load, cal, series.temperature, day_shape=day_shape), cal, []
     alone = search(series.load, cal, series.temperature)
     pool = peers if isinstance(peers, PeerPool) else PeerPool(peers, country)
     view = alone.view
@@ -47,7 +56,7 @@ def signature_of(
     columns, used, _ = drop_stepping(columns, used, x, alone.box)
     columns, used = columns[:, :SCORING_PEERS], used[:SCORING_PEERS]
     if not used:
-        return extract(series.load, cal, series.temperature, view=view), cal, []
+        return extract(series.load, cal, series.temperature, view=view, day_shape=day_shape), cal, []
     # Each peer's night floor and peak band join its mean level (``PeerPool.band_columns``).
     columns = np.column_stack([columns, pool.band_columns(series, n, used)])
     return extract(series.load, cal, series.temperature, columns, view=view, peer_count=len(used)), cal, used
@@ -131,6 +140,25 @@ def _pieces(sig: Signature) -> list[_Piece]:
     return out
 
 
+# A switch-on is refined to the hour from a day before its box to two days after (``_refine_onset``): pieces
+# shorter than that can come out of order (a piece ending before it starts). They are one switch-on found as two
+# boxes a day or two apart, and join the piece that follows.
+MIN_PIECE_DAYS = 3
+
+
+def _joined(pieces: list[_Piece]) -> list[_Piece]:
+    """``pieces`` with each one under ``MIN_PIECE_DAYS`` joined to the piece that follows on from it: the later
+    one's power and hours (the level that lasts), the earlier start, and the main box's evidence if either opens it."""
+    out: list[_Piece] = []
+    for piece in pieces:
+        if out and out[-1].end - out[-1].start < MIN_PIECE_DAYS and out[-1].end == piece.start:
+            short = out.pop()
+            opener = min((k for k in (short.opener, piece.opener) if k >= 0), default=-1)
+            piece = piece._replace(start=short.start, opener=opener)
+        out.append(piece)
+    return out
+
+
 def _segments(
     series: LoadSeries, sig: Signature, cal: Calendar, p: float, country: str, peers: bool = False
 ) -> tuple[Segment, ...]:
@@ -138,7 +166,7 @@ def _segments(
     n = len(sig.view.mean)
     if sig.excess <= 0 or sig.box.start >= n:
         return ()
-    pieces = _pieces(sig)
+    pieces = _joined(_pieces(sig))
     starts = []
     for piece in pieces:
         h0 = _day_start_hour(cal, piece.start)
@@ -237,9 +265,10 @@ def score_series(
     ``peers``: other places over the same period whose daily levels join the expected-load model.
     """
     pool = PeerPool(peers, country) if peers and not isinstance(peers, PeerPool) else peers
-    sig, cal, used = signature_of(series, country, pool)
-    p = float(model.probability(sig.features)[0])
-    thr = model.threshold_for(sig.features, len(sig.view.mean)) if threshold is None else float(threshold)
+    sig, cal, used = signature_of(series, country, pool, day_shape=model.day_shape_alone)
+    days = len(sig.view.mean)
+    p = float(model.probability(sig.features, days)[0])
+    thr = model.threshold_for(sig.features, days) if threshold is None else float(threshold)
     segments = _segments(series, sig, cal, p, country, bool(used))
     peak = max((seg.excess_load for seg in segments), default=0.0)
     # Rig counts only for a flagged series: a count on an unflagged rise reads as a finding.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,10 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import detector
-from detector.artifacts import DEFAULT_MODEL_DIR, model_or_default
+from detector.artifacts import DEFAULT_MODEL_DIR, MiningModel, model_or_default
 from detector.models.classifier import SignatureClassifier
+from detector.models.signature import FEATURES
+from detector.models.trees import BoostedTrees
 
 
 @pytest.fixture
@@ -159,6 +162,73 @@ def test_a_missing_model_falls_back_to_the_default_out_loud(model_dir: Path, cap
 def test_default_model_ships_in_the_package() -> None:
     assert (DEFAULT_MODEL_DIR / "manifest.json").exists()
     assert detector.load_model().version.startswith("default-")
+
+
+@pytest.fixture
+def per_mode_dir(tmp_path: Path) -> Path:
+    """A per-mode model whose alone trees differ from its own: 10 trees fitted on the sign of ``t_box``."""
+    default = detector.load_model()
+    x = np.random.default_rng(1).normal(size=(200, len(FEATURES)))
+    fitted = SignatureClassifier(n_estimators=10, random_state=0).fit(x, (x[:, 0] > 0).astype(int))
+    trees = BoostedTrees(fitted.to_arrays(), fitted.get_params())
+    alone = MiningModel(trees, default.calibrator, 0.4, "test-alone", metadata={"thresholds": {"alone": 0.4}})
+    main = MiningModel(
+        default.classifier, default.calibrator, 0.6, "test", metadata={"thresholds": {"peers": 0.65}}, alone=alone
+    )
+    return detector.save_model(main, tmp_path / "per-mode")
+
+
+def test_per_mode_model_answers_each_mode_with_its_own_trees(per_mode_dir: Path) -> None:
+    model = detector.load_model(per_mode_dir)
+    assert model.alone is not None
+    assert model.day_shape_alone
+    x = np.random.default_rng(2).normal(size=(40, len(FEATURES)))
+    x[:, FEATURES.index("n_peers")] = np.r_[np.zeros(20), np.full(20, 3.0)]
+    p = model.probability(x)
+    alone_p = model.calibrator(model.alone.classifier.decision_function(x[:20]))
+    np.testing.assert_array_equal(p[:20], alone_p)
+    np.testing.assert_array_equal(p[20:], model.calibrator(model.classifier.decision_function(x[20:])))
+    assert not np.allclose(alone_p, model.calibrator(model.classifier.decision_function(x[:20])))
+    np.testing.assert_array_equal(model.margin(x)[:20], model.alone.classifier.decision_function(x[:20]))
+    assert model.threshold_for(x[0]) == 0.4
+    assert model.threshold_for(x[20]) == 0.65
+    assert model.threshold_for(x[0], 200) == 0.4  # no alone/short key: the alone model's one-year point
+    # Over 400 days the search keeps the season alone too: the main trees answer, at the main model's point.
+    np.testing.assert_array_equal(model.probability(x, 730), model.calibrator(model.classifier.decision_function(x)))
+    assert model.threshold_for(x[0], 730) == 0.6
+
+
+def test_per_mode_model_without_its_alone_model_is_refused(per_mode_dir: Path) -> None:
+    shutil.rmtree(per_mode_dir / "alone")
+    with pytest.raises(detector.ArtifactError) as info:
+        detector.load_model(per_mode_dir)
+    sub = per_mode_dir / "alone"
+    assert str(info.value) == (
+        f"model {per_mode_dir} names an alone model that is not there: "
+        f"no model at {sub}: expected manifest.json and arrays.npz"
+    )
+
+
+def test_altered_alone_model_is_refused(per_mode_dir: Path) -> None:
+    sub = _rewrite_manifest(per_mode_dir / "alone", threshold=0.01)  # a valid model, but not the one named
+    with pytest.raises(detector.ArtifactError) as info:
+        detector.load_model(per_mode_dir)
+    assert str(info.value) == (
+        f"model manifest {sub} does not match the sha256 in {per_mode_dir / 'manifest.json'} (altered)"
+    )
+    path = _rewrite_manifest(per_mode_dir, alone_model={"directory": "../elsewhere", "manifest_sha256": "0"})
+    with pytest.raises(detector.ArtifactError) as info:
+        detector.load_model(per_mode_dir)
+    assert str(info.value).startswith(f"model manifest {path}: field 'alone_model' must be {{'directory': 'alone'")
+
+
+def test_default_model_is_per_mode() -> None:
+    """The bundled model answers series scored alone with trees trained on the day-shape search."""
+    default = detector.load_model()
+    assert default.alone is not None
+    assert set(default.metadata["thresholds"]) <= {"peers", "peers/short", "peers/long", "alone/long"}
+    assert set(default.alone.metadata["thresholds"]) <= {"alone", "alone/short"}
+    assert "alone" in default.alone.metadata["thresholds"]
 
 
 @parametrize_with_checks([SignatureClassifier(n_estimators=10, random_state=0)])

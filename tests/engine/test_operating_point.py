@@ -81,7 +81,8 @@ def test_each_training_row_keeps_its_own_scenario_when_sets_share_a_name() -> No
         fleet = simulate.make_fleet(kind="feeder", n_series=4, days=60, mining_share=share, seed=seed)
         rounds.append(LabelledSet("feeders-peers", fleet.loads, fleet.truth, fleet.unit, fleet.tz, "IR"))
     assert list(rounds[0].truth.scenario) != list(rounds[1].truth.scenario)
-    _, y, ids, scenarios, _ = training_matrix(rounds)
+    found = training_matrix(rounds)
+    y, ids, scenarios = found.y, found.ids, found.scenarios
     assert ids == [f"feeders-peers/{sid}" for r in rounds for sid in r.truth.series_id]
     assert scenarios == [s for r in rounds for s in r.truth.scenario]
     assert list(y) == [int(s in simulate.MINING) for s in scenarios]
