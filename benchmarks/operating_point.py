@@ -7,6 +7,8 @@ for the out-of-fold fits, not the rows' hour), and prints, per context (alone / 
 out-of-fold flag rate of every look-alike kind and of clean windows at it, the threshold each limit needs
 (clean, each kind of 40 windows or more, the smaller kinds together: as training applies them), the limit that
 sets it, and the mining recall at it; with the saved lengths, also per length context (``alone/short``...).
+Rows saved with ``x_alone`` (a per-mode model): ``alone`` and ``alone/short`` are read off the alone trees'
+out-of-fold rows, the other contexts off the main trees', as ``fit_model`` splits them.
 """
 
 from __future__ import annotations
@@ -25,10 +27,17 @@ def main(features: Path, folds: int = 5, seed: int = 0) -> None:
     x, y, ids, kinds = data["x"], data["y"], [str(i) for i in data["ids"]], data["scenarios"].astype(str)
     days = data["days"] if "days" in data.files else None
     # The out-of-fold rows and operating points exactly as fit_model reads them (the trees are not refit).
-    oof = out_of_fold(x, y, ids, scenarios=list(kinds), days=days, folds=folds, random_state=seed)
-    p, y, kinds = oof.p, oof.y, oof.kinds
+    main_oof = out_of_fold(x, y, ids, scenarios=list(kinds), days=days, folds=folds, random_state=seed)
+    owners = dict.fromkeys(context_thresholds(main_oof), main_oof)
+    if "x_alone" in data.files:
+        alone_oof = out_of_fold(
+            data["x_alone"], y, ids, scenarios=list(kinds), days=days, folds=folds, random_state=seed
+        )
+        owners |= {key: alone_oof for key in context_thresholds(alone_oof) if key in ("alone", "alone/short")}
     out = {}
-    for key, t in context_thresholds(oof).items():
+    for key, oof in owners.items():
+        t = context_thresholds(oof)[key]
+        p, y, kinds = oof.p, oof.y, oof.kinds
         sel = oof.rows(key)
         rates = {
             k: round(float((p[sel & (kinds == k) & (y == 0)] >= t).mean()), 3)

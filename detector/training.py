@@ -19,7 +19,7 @@ from detector.artifacts import MiningModel, length_context
 from detector.errors import DataSufficiencyError, DetectorError
 from detector.features.peers import PeerPool
 from detector.ingest import iter_series
-from detector.models.signature import FEATURES
+from detector.models.signature import FEATURES, LONG_DAYS
 from detector.models.trees import BoostedTrees, Calibrator
 from detector.pipeline import load_peers
 from detector.scoring import signature_of
@@ -88,8 +88,10 @@ def features_of(data: LabelledSet) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
             continue
         sig, _, used = signature_of(series, country, pool)
         rows.append(sig.features)
-        # Scored alone (no peers given or none kept): the alone trees' row too, searched with the day's shape.
-        rows_alone.append(sig.features if used else signature_of(series, country, pool, day_shape=True)[0].features)
+        # Scored alone (no peers given or none kept): the alone trees' row too, searched with the day's shape
+        # (the same row over LONG_DAYS, where the search keeps the season either way).
+        same = bool(used) or len(sig.view.mean) > LONG_DAYS
+        rows_alone.append(sig.features if same else signature_of(series, country, pool, day_shape=True)[0].features)
         ys.append(int(labels[sid]))
         ids.append(f"{data.name}/{sid}")
         days.append(len(sig.view.mean))
