@@ -418,18 +418,35 @@ def fit_model(
     ``x_alone`` (``TrainingRows.x_alone``: the same rows, those scored alone in the day-shape design) makes a
     per-mode model: trees on ``x`` answer the rows with peers and those of inputs over ``LONG_DAYS`` (the same in
     both designs), with their operating points; trees on ``x_alone`` (``MiningModel.alone``) answer the other rows
-    alone and keep the operating points alone of a year and of short inputs. Both are fitted on every
-    row: the province's trees ranked its windows worse without the alone rows (AP 0.828 against 0.860,
-    BENCHMARKS.md, stop 26). Its validation figures are the two models' out-of-fold answers together.
+    alone and keep the operating points alone of a year and of short inputs. The main trees are fitted on every
+    row (the province's trees ranked its windows worse without the alone rows: AP 0.828 against 0.860,
+    BENCHMARKS.md, stop 26), the alone trees on the rows scored alone. Its validation figures are the two models'
+    out-of-fold answers together, each row answered by the model that answers it in scoring.
     """
 
-    def fit(rows: np.ndarray) -> _Fitted:
-        return _fit_one(
-            rows, y, ids, folds=folds, random_state=random_state, scenarios=scenarios, days=days, repeats=repeats
+    main = _fit_one(x, y, ids, folds=folds, random_state=random_state, scenarios=scenarios, days=days, repeats=repeats)
+    alone, own = None, np.zeros(len(y), dtype=bool)
+    if x_alone is not None:
+        own = x_alone[:, FEATURES.index("n_peers")] <= 0
+    if x_alone is not None and np.bincount(y[own], minlength=2).min() < 2:
+        # Too few rows alone to fit trees of their own (every window scored with peers): one model for all, which
+        # then searches a series scored alone with the season, as its trees were trained.
+        log.info("training: %d rows scored alone, too few for an alone model of their own", int(own.sum()))
+        x_alone = None
+    if x_alone is not None:
+        # The alone trees on the rows scored alone only: against trees on every row, at training seeds 0 / 1 / 2
+        # the January headline's alone recall of 20 % events 0.35 / 0.35 / 0.39 -> 0.48 / 0.43 / 0.43, AP 0.731 /
+        # 0.729 / 0.727 -> 0.733 / 0.733 / 0.735 (BENCHMARKS.md, stop 27).
+        alone = _fit_one(
+            x_alone[own],
+            y[own],
+            [i for i, keep in zip(ids, own, strict=True) if keep],
+            folds=folds,
+            random_state=random_state,
+            scenarios=None if scenarios is None else [k for k, keep in zip(scenarios, own, strict=True) if keep],
+            days=None if days is None else np.asarray(days)[own],
+            repeats=repeats,
         )
-
-    main = fit(x)
-    alone = fit(x_alone) if x_alone is not None else None
     stamp = datetime.now(UTC)
     thresholds, p, flagged = main.thresholds, main.oof.p, None
     digest = main.digest
@@ -439,7 +456,10 @@ def fit_model(
         by_alone = {"alone", "alone/short"}
         thresholds = {k: v for k, v in main.thresholds.items() if k not in by_alone}
         alone_thresholds = {k: v for k, v in alone.thresholds.items() if k in by_alone}
-        p = np.where(main.oof.with_peers | (main.oof.lengths == "long"), main.oof.p, alone.oof.p)
+        # Each out-of-fold row answered as scoring would: the alone model's own out-of-fold answer where it answers.
+        # (Both stack the repeats' splits in the same order: the alone rows of split r follow its rows.)
+        p = main.oof.p.copy()
+        p[np.tile(own, repeats) & (main.oof.lengths != "long")] = alone.oof.p[alone.oof.lengths != "long"]
         answered = dataclasses.replace(main.oof, p=p)
         flagged = _answer_flags(answered, {**thresholds, **alone_thresholds}, main.threshold)
         digest = hashlib.sha256((main.digest + alone.digest).encode()).hexdigest()
@@ -453,12 +473,12 @@ def fit_model(
             {
                 "training_data_sha256": alone.digest,
                 "trained_at": stamp.isoformat(timespec="seconds"),
-                "n_series": len(y),
+                "n_series": int(own.sum()),
                 "thresholds": alone_thresholds,
                 "validation": {
                     **metrics(alone.oof.p, alone.oof.y, alone.threshold),
-                    "n": len(y),
-                    "method": "the alone model's own out-of-fold answers on every row (it answers rows without peers)",
+                    "n": int(own.sum()),
+                    "method": "the alone model's own out-of-fold answers on the rows scored alone",
                 },
             },
         )

@@ -23,7 +23,7 @@ __all__ = ["RIG_KW", "ScoreReport", "Segment", "expected_hourly", "score_series"
 
 NO_WEATHER_WARNING = (
     "scored without temperature and without peers: weather is inferred from the load itself, where small blocks "
-    "hide (on held-out PJM and ERCOT zones scored this way, 2 of 13 blocks of 10 % of mean load and 4 of 14 of "
+    "hide (on held-out PJM and ERCOT zones scored this way, 2 of 13 blocks of 10 % of mean load and 6 of 14 of "
     "20 % were flagged); add a "
     "temperature column or score neighbouring series together"
 )

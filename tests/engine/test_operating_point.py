@@ -117,3 +117,29 @@ def test_inputs_of_other_lengths_get_their_own_operating_point() -> None:
     assert length_context(299) == "short"
     assert length_context(300) == length_context(400) == ""
     assert length_context(401) == "long"
+
+
+def test_per_mode_fit_splits_the_operating_points_and_needs_rows_alone() -> None:
+    """``x_alone`` gives the rows scored alone trees of their own, with the operating points alone; a training
+    set whose every window was scored with peers has none to fit them on and gets one model for all."""
+    rng = np.random.default_rng(2)
+    n = 400
+    y = (np.arange(n) % 3 == 0).astype(int)
+    x = np.zeros((n, len(FEATURES)))
+    x[:, 0] = rng.normal(2.0 * y - 1.0, 1.0)
+    x[:, FEATURES.index("n_peers")] = np.where(np.arange(n) < n // 2, 0.0, 3.0)
+    x_alone = x.copy()
+    x_alone[: n // 2, 0] += rng.normal(0, 0.3, n // 2)  # the day-shape search's rows differ where scored alone
+    ids = [f"real/base{i}/w" for i in range(n)]
+    kinds = ["clean" if v == 0 else "step" for v in y]
+    model = fit_model(x, y, ids, scenarios=kinds, days=np.full(n, 365), x_alone=x_alone)
+    assert model.alone is not None
+    assert set(model.metadata["thresholds"]) == {"peers"}
+    assert set(model.alone.metadata["thresholds"]) == {"alone"}
+    assert model.alone.metadata["n_series"] == n // 2
+    assert model.threshold_for(x[0]) == model.alone.metadata["thresholds"]["alone"]
+    assert model.threshold_for(x[-1]) == model.metadata["thresholds"]["peers"]
+    with_peers = x[n // 2 :]
+    single = fit_model(with_peers, y[n // 2 :], ids[n // 2 :], x_alone=with_peers.copy())
+    assert single.alone is None
+    assert not single.day_shape_alone
