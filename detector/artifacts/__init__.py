@@ -92,24 +92,28 @@ class MiningModel:
 
     def margin(self, features: np.ndarray, days: int | np.ndarray | None = None) -> np.ndarray:
         """The trees' decision value for rows of signature features of inputs of ``days`` local days (None: a
-        year), each row from the trees of its mode (``alone``)."""
+        year), each row from the trees of its mode (``alone``) only: a row scored alone never runs both."""
         x = np.atleast_2d(features)
-        out: np.ndarray = self.classifier.decision_function(x)
-        if self.alone is not None:
-            rows = _alone_rows(x, days)
-            if rows.any():
-                out[rows] = self.alone.classifier.decision_function(x[rows])
+        if self.alone is None:
+            return self.classifier.decision_function(x)
+        rows = _alone_rows(x, days)
+        out = np.empty(len(x))
+        for trees, sel in ((self.alone.classifier, rows), (self.classifier, ~rows)):
+            if sel.any():
+                out[sel] = trees.decision_function(x[sel])
         return out
 
     def probability(self, features: np.ndarray, days: int | np.ndarray | None = None) -> np.ndarray:
         """Calibrated probability of mining for rows of signature features of inputs of ``days`` local days
         (None: a year; an array: one per row), each row by the model of its mode (``alone``)."""
-        x = np.atleast_2d(features)
-        p: np.ndarray = self.calibrator(self.classifier.decision_function(x))
-        if self.alone is not None:
-            rows = _alone_rows(x, days)
-            if rows.any():
-                p[rows] = self.alone.probability(x[rows])
+        margin = self.margin(features, days)
+        if self.alone is None:
+            return self.calibrator(margin)
+        rows = _alone_rows(features, days)
+        p = np.empty(len(margin))
+        for calibrator, sel in ((self.alone.calibrator, rows), (self.calibrator, ~rows)):
+            if sel.any():
+                p[sel] = calibrator(margin[sel])
         return p
 
 
