@@ -8,9 +8,12 @@ steady mining (not the staircase, whose size grows), the widening factor that al
 of the true sizes, and the model error (share of the estimate, in quadrature with the widened standard error)
 that would.
 
-    cd benchmarks && ../.venv/bin/python interval_factor.py [--rounds 2] [--two-years]
+    cd benchmarks && ../.venv/bin/python interval_factor.py [--rounds 2] [--two-years] [--injector independent]
 
 ``--two-years`` scores two-year windows (each year and the next): the model error of inputs over 400 days.
+``--injector independent`` injects with the headline's ``injector`` (rig noise, drift, farm outages, curtailment
+on the hottest days) instead, into provinces of the training zones only (``provinces(split="train")``, seeds
+from 7000: no held-out zone, no headline seed), each zone scored alone and each province in one input.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from datasets import peer_set  # type: ignore[import-not-found]
 from train_default import PEER_YEARS  # type: ignore[import-not-found]
 
 import detector
-from detector.scoring import MODEL_ERROR, WIDEN, Z90, interval_key
+from detector.scoring import LEVEL_ERROR, MODEL_ERROR, WIDEN, Z90, interval_key
 
 STEADY = ("step", "seasonal", "curtailed", "raided", "mining_outages")
 
@@ -67,21 +70,74 @@ def rows(rounds: int, model: detector.MiningModel, two_years: bool = False) -> p
     return pd.DataFrame(out)
 
 
+def rows_independent(rounds: int, model: detector.MiningModel, two_years: bool = False) -> pd.DataFrame:
+    """As ``rows``, with the headline's injector on provinces of the training zones."""
+    from headline import score_province  # type: ignore[import-not-found]
+    from provinces import provinces  # type: ignore[import-not-found]
+
+    out: list[pd.DataFrame] = []
+    for prov in provinces(rounds=rounds, days=730 if two_years else 365, seed=7000, split="train"):
+        for mode in ("alone", "province"):
+            df, _, _ = score_province(prov, mode, model)
+            hit = df[(df.label == 1) & df.flagged & df.scenario.isin(STEADY) & df.excess_low.notna()]
+            out.append(
+                pd.DataFrame(
+                    {
+                        "mode": "alone" if mode == "alone" else "peers",
+                        "source": hit.source,
+                        "series_id": hit.series_id,
+                        "year": hit.year,
+                        "scenario": hit.scenario,
+                        "size": hit["size"],
+                        "level": hit.mean_load.astype(float),  # the base's mean load (before the event)
+                        "true": hit.excess.astype(float),
+                        "estimate": hit.excess_load.astype(float),
+                        "half": hit.excess_high - hit.excess_load,  # the low end is clipped at 0
+                    }
+                )
+            )
+    return pd.concat(out, ignore_index=True)
+
+
+def _narrowest_pair(se: pd.Series, estimate: pd.Series, level: pd.Series, err: pd.Series) -> dict[str, float]:
+    """The (share of the estimate, share of the mean load) pair whose interval holds 90 % of ``err`` with the
+    smallest median half-width over the estimate (a grid of 1 % and 0.25 % steps)."""
+    best: dict[str, float] = {}
+    for a in np.arange(0.0, 0.51, 0.01):
+        for b in np.arange(0.0, 0.1001, 0.0025):
+            half = Z90 * np.sqrt(se**2 + (a * estimate) ** 2 + (b * level) ** 2)
+            if (err <= half).mean() >= 0.9:
+                width = float((half / estimate).median())
+                if not best or width < best["median_half_over_estimate"]:
+                    best = {
+                        "model_error": round(a, 2),
+                        "level_error": round(b, 4),
+                        "median_half_over_estimate": round(width, 3),
+                    }
+                break
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--model", default="", help="model directory (default: the bundled model)")
     parser.add_argument("--save", default="", help="also write the rows to this CSV")
     parser.add_argument("--two-years", action="store_true", help="two-year windows (each year and the next)")
+    parser.add_argument("--injector", choices=("simulate", "independent"), default="simulate")
     args = parser.parse_args()
-    df = rows(args.rounds, detector.load_model(args.model or None), args.two_years)
+    collect = rows_independent if args.injector == "independent" else rows
+    df = collect(args.rounds, detector.load_model(args.model or None), args.two_years)
     if args.save:
         df.to_csv(args.save, index=False)
     summary: dict[str, object] = {}
     for mode, g in df.groupby("mode"):
         key = interval_key(mode == "peers", 730 if args.two_years else 365)
-        # The interval in use: half = Z90 * hypot(factor * se, MODEL_ERROR * estimate); recover the widened se.
-        widened = np.sqrt(np.clip((g.half / Z90) ** 2 - (MODEL_ERROR[key] * g.estimate) ** 2, 0, None))
+        level = g["level"] if "level" in g else pd.Series(0.0, index=g.index)
+        # The interval in use: half = Z90 * |(factor * se, MODEL_ERROR * estimate, LEVEL_ERROR * level)|;
+        # recover the widened se.
+        extra = (MODEL_ERROR[key] * g.estimate) ** 2 + (LEVEL_ERROR.get(key, 0.0) * level) ** 2
+        widened = np.sqrt(np.clip((g.half / Z90) ** 2 - extra, 0, None))
         err = (g.estimate - g.true).abs()
         factor_90 = float(np.quantile(err / (Z90 * widened / WIDEN[str(mode)]), 0.9))
         model_error_90 = float(np.quantile(np.sqrt(np.clip((err / Z90) ** 2 - widened**2, 0, None)) / g.estimate, 0.9))
@@ -91,9 +147,12 @@ def main() -> None:
             "factor_in_use": WIDEN[str(mode)],
             "factor_for_90_without_model_error": round(factor_90, 2),
             "model_error_in_use": MODEL_ERROR[key],
+            "level_error_in_use": LEVEL_ERROR.get(key, 0.0),
             "model_error_for_90": round(model_error_90, 3),
             "median_rel_error": round(float((err / g.true).median()), 3),
         }
+        if "level" in g:
+            summary[str(mode)]["narrowest_pair_for_90"] = _narrowest_pair(widened, g.estimate, level, err)
     print(json.dumps({"z90": Z90, **summary}, indent=2))
 
 

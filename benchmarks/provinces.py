@@ -9,6 +9,7 @@ and counted; the training zones are in the province as peers, with their own eve
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -67,7 +68,7 @@ class Province:
     year: int
     round: int
     loads: pd.DataFrame  # series_id, timestamp, load (+ temperature): every zone, events injected
-    truth: pd.DataFrame  # one row per HELD-OUT zone
+    truth: pd.DataFrame  # one row per counted zone (HELD-OUT, or every zone of split 'train')
     unit: str
     tz: str
     days: int
@@ -89,14 +90,25 @@ def provinces(
     days: int = 365,
     seed: int = 5000,
     start_month: int = 1,
+    split: str = "held_out",
 ) -> Iterator[Province]:
     """Every province-year of ``sources``, ``rounds`` times with fresh events. ``days`` = 730: two-year windows.
+
+    ``split`` "train" gives provinces of the TRAINING zones only (every zone counted, the held-out ones not even
+    peers): the headline's injector on the bases the model was fitted on, for setting what is not learned
+    (the width of ``excess_load``'s interval, ``interval_factor.py``) without touching a held-out zone. Use
+    another ``seed`` than the headline's.
 
     ``start_month`` 7 starts each window on 1 July of the year instead of 1 January: the same zones and events
     with the winter in the middle of the window (a check that the engine does not lean on calendar years).
     """
+    if split not in ("held_out", "train"):
+        raise ValueError(f"split must be 'held_out' or 'train', not {split!r}")
     for si, name in enumerate(sources):
         src = SOURCES[name]
+        if split == "train":
+            train = tuple(z for z in src.zones if z not in src.held_out)
+            src = dataclasses.replace(src, zones=train, held_out=train)
         wide, temps = _wide(src)
         years = src.years if days <= 366 else src.years[:-1]
         for year in years:

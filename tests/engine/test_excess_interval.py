@@ -8,7 +8,7 @@ import pytest
 
 import detector
 from detector import simulate
-from detector.scoring import MODEL_ERROR, Z90, interval_key
+from detector.scoring import LEVEL_ERROR, MODEL_ERROR, Z90, interval_key
 
 
 @pytest.mark.parametrize(
@@ -37,4 +37,20 @@ def test_a_two_year_input_carries_the_long_model_error_in_its_interval() -> None
     # On two-year training windows alone the estimate is off by 20 % at the 90th percentile (BENCHMARKS.md):
     # the half-width holds at least that, in quadrature with the box's own standard error.
     assert (high - low) / 2 >= Z90 * MODEL_ERROR["alone/long"] * report.excess_load * (1 - 1e-9)
+    assert low <= s.event.excess <= high
+
+
+def test_a_one_year_series_scored_alone_carries_both_model_errors_in_its_interval() -> None:
+    s = simulate.make_series("m", kind="meter", scenario="step", days=365, rng=np.random.default_rng(21))
+    frame = pd.DataFrame({"series_id": "m", "timestamp": s.index, "load": s.load, "temperature": s.temperature})
+    report = detector.score(frame, unit="kW", tz="Asia/Tehran", peers="none")[0]
+    assert report.flagged, report
+    assert report.excess_load is not None
+    assert report.excess_interval is not None
+    low, high = report.excess_interval
+    # With the headline's injector on the training zones, a series scored alone needs 14 % of the estimate and
+    # 1.5 % of its mean load, in quadrature with the box's standard error, for 90 % (BENCHMARKS.md, stop 33).
+    assert (MODEL_ERROR["alone"], LEVEL_ERROR["alone"]) == (0.14, 0.015)
+    floor = Z90 * np.hypot(0.14 * report.excess_load, 0.015 * s.load.mean())
+    assert high - report.excess_load >= floor * (1 - 0.02)  # the level is the mean daily load, within 2 %
     assert low <= s.event.excess <= high
