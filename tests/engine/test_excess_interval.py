@@ -26,14 +26,19 @@ def test_the_model_error_follows_mode_and_input_length(peers: bool, days: int, k
     assert key in MODEL_ERROR
 
 
-def test_a_two_year_input_carries_the_long_model_error_in_its_interval() -> None:
-    s = simulate.make_series("m", kind="meter", scenario="step", days=730, rng=np.random.default_rng(21))
+def _step_scored_alone(days: int) -> tuple[simulate.SimulatedSeries, detector.ScoreReport, tuple[float, float]]:
+    """A simulated meter with a step, scored alone and flagged, with its report and interval."""
+    s = simulate.make_series("m", kind="meter", scenario="step", days=days, rng=np.random.default_rng(21))
     frame = pd.DataFrame({"series_id": "m", "timestamp": s.index, "load": s.load, "temperature": s.temperature})
     report = detector.score(frame, unit="kW", tz="Asia/Tehran", peers="none")[0]
     assert report.flagged, report
     assert report.excess_load is not None
     assert report.excess_interval is not None
-    low, high = report.excess_interval
+    return s, report, report.excess_interval
+
+
+def test_a_two_year_input_carries_the_long_model_error_in_its_interval() -> None:
+    s, report, (low, high) = _step_scored_alone(730)
     # On two-year training windows alone the estimate is off by 20 % at the 90th percentile (BENCHMARKS.md):
     # the half-width holds at least that, in quadrature with the box's own standard error.
     assert (high - low) / 2 >= Z90 * MODEL_ERROR["alone/long"] * report.excess_load * (1 - 1e-9)
@@ -41,13 +46,7 @@ def test_a_two_year_input_carries_the_long_model_error_in_its_interval() -> None
 
 
 def test_a_one_year_series_scored_alone_carries_both_model_errors_in_its_interval() -> None:
-    s = simulate.make_series("m", kind="meter", scenario="step", days=365, rng=np.random.default_rng(21))
-    frame = pd.DataFrame({"series_id": "m", "timestamp": s.index, "load": s.load, "temperature": s.temperature})
-    report = detector.score(frame, unit="kW", tz="Asia/Tehran", peers="none")[0]
-    assert report.flagged, report
-    assert report.excess_load is not None
-    assert report.excess_interval is not None
-    low, high = report.excess_interval
+    s, report, (low, high) = _step_scored_alone(365)
     # With the headline's injector on the training zones, a series scored alone needs 14 % of the estimate and
     # 1.5 % of its mean load, in quadrature with the box's standard error, for 90 % (BENCHMARKS.md, stop 33).
     assert (MODEL_ERROR["alone"], LEVEL_ERROR["alone"]) == (0.14, 0.015)
