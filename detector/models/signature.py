@@ -232,7 +232,6 @@ class Search:
     floor_level: float
     box: Box
     boxes: tuple[Box, ...]
-    day_shape: bool = False  # x_scan explains the level by the day's shape, without the smooth season
 
 
 def search(
@@ -269,8 +268,7 @@ def search(
     # (a factory widens the spread: with it as a regressor its daytime rise would look flat).
     amp = amplitude_columns(view)
     x_base = x
-    day_shape = day_shape and not with_peers and n <= LONG_DAYS
-    if day_shape:
+    if day_shape and not with_peers and n <= LONG_DAYS:
         x_base = design(n, view.off_day, view.holiday, view.temp, doy, view.temp_max, view.temp_min, season=False)
         amp = np.column_stack([amp, shape_columns(view)])
     x_scan = np.column_stack([x_base, amp / np.maximum(np.abs(amp).max(0), 1e-12)])
@@ -284,7 +282,7 @@ def search(
     box, z_box = (box_f, z_floor) if box_f.t > box_m.t else (box_m, z_mean)
     boxes = tuple(more_boxes(z_box, x_scan, box, min_t=FURTHER_MIN_T))
     box = boxes[0] if boxes[0].t > box.t else box
-    return Search(view, x, x_scan, level, floor_level, box, boxes, day_shape)
+    return Search(view, x, x_scan, level, floor_level, box, boxes)
 
 
 def extract(
@@ -352,12 +350,7 @@ def extract(
     hours_in = (cal.day >= box.start) & (cal.day < box.end)
     y_in = load[hours_in]
     repeat_share = float(np.mean(np.diff(y_in) == 0)) if y_in.size > 2 else 0.0
-    # The added power of an alone series searched with the day's shape is sized over the same design as the
-    # search (the day's shape and spread, no smooth season): a flat block leaves both as they are, while they
-    # explain the weather's part of each day's level. The shape tests above keep the seasonal design.
-    size_x = x_scan if found.day_shape else x
-    size_deltas = hour_deltas if size_x is x else hourly_box_sizes(view.matrix / level, size_x, ind[:, None])[:, 0]
-    excess = float(np.median(size_deltas)) * level
+    excess = float(np.median(hour_deltas)) * level
     feats = {
         "t_box": box.t,
         "t_mean": t_mean,
@@ -404,11 +397,11 @@ def extract(
     # the boxes were found in (the flat-weighted level or the floor: median onset error 13 h, not 5 h).
     z_lead = mask_spikes(view.mean / level, x_scan)
     reported += precursors(z_lead, x_lead, earliest, min_t=PRECURSOR_MIN_T, max_days=PRECURSOR_DAYS)
-    box_excess, box_hours = np.array([excess]), size_deltas[:, None] * level
+    box_excess, box_hours = np.array([excess]), hour_deltas[:, None] * level
     work_off = np.array([[d_work], [d_off]]) * level
     if len(reported) > 1:  # every reported box's added power, fitted jointly hour by hour (median over hours)
         steps = np.column_stack([indicator(n, b) for b in reported])
-        box_hours = hourly_box_sizes(view.matrix / level, size_x, steps) * level
+        box_hours = hourly_box_sizes(view.matrix / level, x, steps) * level
         box_excess = np.median(box_hours, axis=0)
         z_level = view.mean / level
         on_work, on_off = np.where(view.off_day, np.nan, z_level), np.where(view.off_day, z_level, np.nan)
@@ -419,7 +412,7 @@ def extract(
         box,
         level,
         excess,
-        size_deltas * level,
+        hour_deltas * level,
         expected,
         view,
         tuple(reported),

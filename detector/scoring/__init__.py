@@ -228,14 +228,12 @@ def _segments(
 # 956b7267) and 76.1 % of 71 with peers. What they miss is mostly small farms flagged on a real flat rise of
 # the base itself (ERCOT-FWEST 2018-2023: 3-5 % farms read at 2-5 times their size), an error that scales with
 # the load, not with the farm: hence a third term, a share of the series' mean load (``LEVEL_ERROR``). Alone,
-# 14 % of the estimate and 1.5 % of the mean load held 90.4 %; since an alone series searched with the day's
-# shape is also sized over that design (``signature.extract``), 10 % and 0.75 % hold 90.4 % (the narrowest pair
-# that does). With peers, 90 % needs 6.75 % of the mean load (half-widths of 64 % of the estimate): not taken;
-# the peers' terms stay.
+# 14 % of the estimate and 1.5 % of the mean load hold 90.4 % (the narrowest pair that does). With peers, 90 %
+# needs 6.75 % of the mean load (half-widths of 64 % of the estimate): not taken; the peers' terms stay.
 Z90 = 1.645
 WIDEN = {"alone": 2.85, "peers": 2.0}
-MODEL_ERROR = {"alone": 0.10, "peers": 0.11, "alone/long": 0.20, "peers/long": 0.34}
-LEVEL_ERROR = {"alone": 0.0075}
+MODEL_ERROR = {"alone": 0.14, "peers": 0.11, "alone/long": 0.20, "peers/long": 0.34}
+LEVEL_ERROR = {"alone": 0.015}
 
 
 def interval_key(peers: bool, days: int) -> str:

@@ -47,9 +47,9 @@ def test_a_two_year_input_carries_the_long_model_error_in_its_interval() -> None
 
 def test_a_one_year_series_scored_alone_carries_both_model_errors_in_its_interval() -> None:
     s, report, (low, high) = _step_scored_alone(365)
-    # With the headline's injector on the training zones, a series scored alone needs 10 % of the estimate and
-    # 0.75 % of its mean load, in quadrature with the box's standard error, for 90 % (BENCHMARKS.md, stop 33).
-    assert (MODEL_ERROR["alone"], LEVEL_ERROR["alone"]) == (0.10, 0.0075)
-    floor = Z90 * np.hypot(0.10 * report.excess_load, 0.0075 * s.load.mean())
+    # With the headline's injector on the training zones, a series scored alone needs 14 % of the estimate and
+    # 1.5 % of its mean load, in quadrature with the box's standard error, for 90 % (BENCHMARKS.md, stop 33).
+    assert (MODEL_ERROR["alone"], LEVEL_ERROR["alone"]) == (0.14, 0.015)
+    floor = Z90 * np.hypot(0.14 * report.excess_load, 0.015 * s.load.mean())
     assert high - report.excess_load >= floor * (1 - 0.02)  # the level is the mean daily load, within 2 %
     assert low <= s.event.excess <= high

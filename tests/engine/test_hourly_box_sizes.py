@@ -53,3 +53,21 @@ def test_hours_that_cannot_size_the_box_get_zero() -> None:
     sizes = hourly_box_sizes(matrix, x, inds)[:, 0]
     assert sizes[3] == 0.0
     assert np.all(np.abs(np.delete(sizes, 3) - 0.05) < 0.01)
+
+
+def test_a_night_only_rise_searched_with_the_days_shape_reads_as_night_only() -> None:
+    """The hour-by-hour step behind "same step at night as by day" is measured over the seasonal design: over the
+    day's shape (what the alone search explains the level by) every hour would take the day's mean shift, and a
+    night-only rise would read as flat (stop 33: sized that way, every alone segment said night step = day step)."""
+    from detector import simulate
+    from detector.features.calendar import CalendarSpec, grid_calendar
+    from detector.models.signature import extract
+
+    s = simulate.make_series("f", kind="feeder", scenario="clean", days=365, rng=np.random.default_rng(5))
+    load = np.asarray(s.load, dtype=float).copy()
+    cal = grid_calendar(s.index[0], len(load), CalendarSpec(tz="Asia/Tehran", country="IR"))
+    night = (cal.hour >= 0) & (cal.hour < 6)
+    load[(cal.day >= 150) & night] += float(np.mean(load))
+    sig = extract(load, cal, None, day_shape=True)
+    hours = sig.hour_deltas
+    assert hours[1:5].mean() > 3 * abs(hours[10:18].mean()), np.round(hours / np.mean(load), 3)
