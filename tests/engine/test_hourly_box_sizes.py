@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from detector import simulate
+from detector.features.calendar import CalendarSpec, grid_calendar
 from detector.models.regression import hourly_box_sizes
+from detector.models.signature import extract
 
 
 def _per_hour_lstsq(matrix: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.ndarray:
@@ -59,10 +62,6 @@ def test_a_night_only_rise_searched_with_the_days_shape_reads_as_night_only() ->
     """The hour-by-hour step behind "same step at night as by day" is measured over the seasonal design: over the
     day's shape (what the alone search explains the level by) every hour would take the day's mean shift, and a
     night-only rise would read as flat (stop 33: sized that way, every alone segment said night step = day step)."""
-    from detector import simulate
-    from detector.features.calendar import CalendarSpec, grid_calendar
-    from detector.models.signature import extract
-
     s = simulate.make_series("f", kind="feeder", scenario="clean", days=365, rng=np.random.default_rng(5))
     load = np.asarray(s.load, dtype=float).copy()
     cal = grid_calendar(s.index[0], len(load), CalendarSpec(tz="Asia/Tehran", country="IR"))
