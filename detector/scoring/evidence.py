@@ -9,6 +9,9 @@ from detector.features.calendar import date_text
 from detector.ingest.units import power_text
 from detector.models.signature import FEATURES
 
+# Night step over day step read as "the same": within 15 % either way.
+SAME_STEP = (1 / 1.15, 1.15)
+
 
 def _fmt(value: float, unit: str) -> str:
     """A power in the unit it reads best in: "2.68 MW", not "2.68e+03 kW" (a GEFCom zone's block)."""
@@ -68,7 +71,14 @@ def explain(
     if hour_deltas is not None and night_hours is not None and day_hours is not None:
         night, day_step = float(np.mean(hour_deltas[night_hours])), float(np.mean(hour_deltas[day_hours]))
     if 0.7 <= f["floor_ratio"] <= 1.4 and night is not None and day_step is not None and 0.7 <= night / day_step <= 1.4:
-        out.append(f"same step at night as by day (night step {_fmt(night, unit)}, day step {_fmt(day_step, unit)})")
+        # "Same" only where the two steps are within 15 %; the test's wider band (a block on a base whose night
+        # and day fits differ) is told as what it measured, so "night 494 MW, day 355 MW" is never called the same.
+        steps, day_text = f"night step {_fmt(night, unit)}", _fmt(day_step, unit)
+        if SAME_STEP[0] <= night / day_step <= SAME_STEP[1]:
+            out.append(f"same step at night as by day ({steps}, day step {day_text})")
+        else:
+            ratio = night / day_step
+            out.append(f"a step at night as well as by day ({steps}, {ratio:.2f} times the day step of {day_text})")
     # Flatness measured on the hours shown (the segment's own fit), as the feature measures it on the box's.
     mean_hour = float(np.mean(hour_deltas)) if hour_deltas is not None else 0.0
     if hour_deltas is not None and abs(mean_hour) > 0 and float(np.std(hour_deltas)) / abs(mean_hour) < 0.35:
