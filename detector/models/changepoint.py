@@ -134,11 +134,13 @@ def box_scan(
     *,
     end: int | None = None,
     longest: int | None = None,
+    already_on: bool = False,
 ) -> Box:
     """Best positive box [τ1, τ2) for ``z`` given design ``x`` (rows with NaN z are dropped).
 
     ``end`` (a day index) scans only the boxes that end on that day, at most ``longest`` observed days long
-    (``precursors``).
+    (``precursors``). ``already_on``: a box may also start on the first observed day (a block on before the
+    data begins, switched off inside it).
     """
     n = len(z)
     ok = np.isfinite(z) & np.isfinite(x).all(1)
@@ -170,10 +172,18 @@ def box_scan(
         s2 = float(r @ r / max(m - q.shape[1], 1)) * (1 + rho_r) / (1 - rho_r)
         pen = interior_penalty * s2 * np.log(m) * (t2 < m)
     found = _best_box(qs, c, diag, m, t1, t2, min_days, pen)
-    if found is None:
+    pair = None if found is None else (int(t1[found[0]]), int(t2[found[1]]), found[2], found[3])
+    gain = -np.inf if found is None else found[2] ** 2 / found[3] - float(pen[found[1]])
+    if already_on and end is None and m > 2 * edge + min_days:
+        # A block already on when the data begins and switched off inside it: one change point, as a box
+        # still on at the end (so no interior penalty).
+        t2_on = idx[min_days : m - edge + 1]
+        from_start = _best_box(qs, c, diag, m, idx[:1], t2_on, min_days, np.zeros(len(t2_on)))
+        if from_start is not None and from_start[2] ** 2 / from_start[3] > gain:
+            pair = 0, int(t2_on[from_start[1]]), from_start[2], from_start[3]
+    if pair is None:
         return Box(0, n, 0.0, 0.0, float(np.std(r)), 0.0)
-    i, j, num_ij, den_ij = found
-    a, b = int(t1[i]), int(t2[j])
+    a, b, num_ij, den_ij = pair
     delta = num_ij / den_ij
     box = np.zeros(m)
     box[a:b] = 1.0
@@ -303,7 +313,9 @@ def precursors(
     return found
 
 
-def more_boxes(z: np.ndarray, x: np.ndarray, first: Box, *, max_boxes: int = 4, min_t: float = 8.0) -> list[Box]:
+def more_boxes(
+    z: np.ndarray, x: np.ndarray, first: Box, *, max_boxes: int = 4, min_t: float = 8.0, already_on: bool = False
+) -> list[Box]:
     """``first`` (re-fitted) and any further positive shifts the data support once the earlier ones are explained.
 
     Each round adds the boxes found so far to the design and scans again, so a staircase of
@@ -314,7 +326,7 @@ def more_boxes(z: np.ndarray, x: np.ndarray, first: Box, *, max_boxes: int = 4, 
     boxes = [first]
     while len(boxes) < max_boxes:
         cols = [x, *(indicator(n, b)[:, None] for b in boxes)]
-        nxt = box_scan(z, np.hstack(cols))
+        nxt = box_scan(z, np.hstack(cols), already_on=already_on)
         if nxt.t < min_t or nxt.delta <= 0 or any((nxt.start, nxt.end) == (b.start, b.end) for b in boxes):
             break
         boxes.append(nxt)

@@ -275,12 +275,15 @@ def search(
     level = float(np.nanmean(view.mean)) if np.isfinite(view.mean).any() else 1.0
     level = level if level > 0 else 1.0
     z_mean = mask_spikes(flat_weighted_level(view, x_scan) / level, x_scan)
-    box_m = box_scan(z_mean, x_scan, interior_penalty=INTERIOR_PENALTY)
+    # Alone with the day's shape, a box may also start on the first day (a block on before the data begins):
+    # the design that carries the weather without a smooth season, so a winter at the window's start is not a box.
+    already_on = day_shape and not with_peers and n <= LONG_DAYS
+    box_m = box_scan(z_mean, x_scan, interior_penalty=INTERIOR_PENALTY, already_on=already_on)
     floor_level = max(float(np.nanmean(view.floor)), 1e-9 * level) if np.isfinite(view.floor).any() else level
     z_floor = mask_spikes(view.floor / floor_level, x_scan)
-    box_f = box_scan(z_floor, x_scan, interior_penalty=INTERIOR_PENALTY)
+    box_f = box_scan(z_floor, x_scan, interior_penalty=INTERIOR_PENALTY, already_on=already_on)
     box, z_box = (box_f, z_floor) if box_f.t > box_m.t else (box_m, z_mean)
-    boxes = tuple(more_boxes(z_box, x_scan, box, min_t=FURTHER_MIN_T))
+    boxes = tuple(more_boxes(z_box, x_scan, box, min_t=FURTHER_MIN_T, already_on=already_on))
     box = boxes[0] if boxes[0].t > box.t else box
     return Search(view, x, x_scan, level, floor_level, box, boxes)
 

@@ -21,9 +21,13 @@ from detector.scoring.report import RIG_KW, ScoreReport, Segment, rig_equivalent
 __all__ = ["RIG_KW", "ScoreReport", "Segment", "expected_hourly", "score_series", "signature_of"]
 
 
+ALREADY_ON_WARNING = (
+    "the added load was already on when the data begins: its switch-on is earlier, so the onset given is the "
+    "first reading, not when it started; only its switch-off is in the data"
+)
 NO_WEATHER_WARNING = (
     "scored without temperature and without peers: weather is inferred from the load itself, where small blocks "
-    "hide (on held-out PJM and ERCOT zones scored this way, 2 of 13 blocks of 10 % of mean load and 6 of 14 of "
+    "hide (on held-out PJM and ERCOT zones scored this way, 2 of 13 blocks of 10 % of mean load and 4 of 14 of "
     "20 % were flagged); add a "
     "temperature column or score neighbouring series together"
 )
@@ -170,7 +174,7 @@ def _segments(
     starts = []
     for piece in pieces:
         h0 = _day_start_hour(cal, piece.start)
-        if piece.opener >= 0:  # a switch-on: find its hour
+        if piece.opener >= 0 and piece.start > 0:  # a switch-on: find its hour (one before the data has none)
             h0 = _refine_onset(series.load, sig.view.profile, cal, h0)
         starts.append(series.start + pd.Timedelta(hours=h0))
     out = []
@@ -196,9 +200,14 @@ def _segments(
                 night_hours=sig.view.floor_hours,
                 day_hours=sig.view.peak_hours,
                 work_off=piece.work_off,
+                already_on=piece.start == 0,
             )
         else:
-            evidence = (describe_step(piece.power, sig.level, series.unit, start, end, series.tz, i, country),)
+            evidence = (
+                describe_step(
+                    piece.power, sig.level, series.unit, start, end, series.tz, i, country, already_on=piece.start == 0
+                ),
+            )
         low, high = _interval(piece.power, sig, peers)
         out.append(Segment(start, end, piece.power, p, evidence, low, high))
     return tuple(out)
@@ -288,6 +297,8 @@ def score_series(
         warnings = (*warnings, NO_WEATHER_WARNING)
     if used and isinstance(pool, PeerPool):
         warnings = (*warnings, *falling_peer_warnings(series, sig, cal, pool, used))
+    if segments and any(b.start == 0 for b in sig.boxes):
+        warnings = (*warnings, ALREADY_ON_WARNING)
     return ScoreReport(
         series_id=series.series_id,
         model_version=model.version,

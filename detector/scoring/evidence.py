@@ -31,13 +31,14 @@ def describe_step(
     tz: str,
     index: int,
     country: str = "IR",
+    already_on: bool = False,
 ) -> str:
-    """One line for a further segment (a later step of a staircase, another season)."""
+    """One line for a further segment (a later step of a staircase, another season); ``already_on``: it was on
+    when the data begins."""
     day = _day(onset, tz, country)
+    since = f"from the start of the data ({day}, already on)" if already_on else f"from {day}"
     until = "still on" if end is None else f"until {_day(end, tz, country)}"
-    return (
-        f"segment {index + 1}: {_fmt(excess, unit)} above expected ({excess / level:.0%} of mean) from {day}, {until}"
-    )
+    return f"segment {index + 1}: {_fmt(excess, unit)} above expected ({excess / level:.0%} of mean) {since}, {until}"
 
 
 def explain(
@@ -54,8 +55,11 @@ def explain(
     night_hours: np.ndarray | None = None,
     day_hours: np.ndarray | None = None,
     work_off: tuple[float, float] | None = None,
+    already_on: bool = False,
 ) -> tuple[str, ...]:
     """Sentences for and against mining, strongest first (dates in the local calendar of ``country``).
+
+    ``already_on``: the shift was on when the data begins (only its switch-off is in the data).
 
     A sentence appears only when the measurement behind it holds for this segment, and it gives the
     measured numbers (night and day steps, working-day and day-off steps), so an analyst can check it.
@@ -66,7 +70,14 @@ def explain(
         return ("no lasting rise in load beyond what calendar and weather explain",)
     day = _day(onset, tz, country)
     until = "has stayed on since" if end is None else f"stayed on until {_day(end, tz, country)}"
-    out.append(f"load rose by {_fmt(excess, unit)} ({excess / level:.0%} of mean) on {day} and {until}")
+    if already_on:
+        until = "is still on" if end is None else f"stayed on until {_day(end, tz, country)}"
+        share = f"{excess / level:.0%} of mean"
+        out.append(
+            f"load was {_fmt(excess, unit)} ({share}) above expected from the start of the data ({day}) and {until}"
+        )
+    else:
+        out.append(f"load rose by {_fmt(excess, unit)} ({excess / level:.0%} of mean) on {day} and {until}")
     night = day_step = None
     if hour_deltas is not None and night_hours is not None and day_hours is not None:
         night, day_step = float(np.mean(hour_deltas[night_hours])), float(np.mean(hour_deltas[day_hours]))

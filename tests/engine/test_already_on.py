@@ -1,0 +1,46 @@
+"""A block that was on before the data begins and switched off inside it (a seasonal farm seen from July, a
+raided farm): only its switch-off is in the data, and the answer says so instead of inventing a switch-on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import detector
+from detector import simulate
+from detector.scoring import ALREADY_ON_WARNING
+
+OFF_DAY = 120
+
+
+def _feeder(block_until: int | None, block_from: int = 0) -> tuple[pd.DataFrame, float]:
+    s = simulate.make_series("f", kind="feeder", scenario="clean", days=365, rng=np.random.default_rng(3))
+    load = np.asarray(s.load, dtype=float).copy()
+    day = np.arange(len(load)) // 24
+    block = 0.25 * float(load.mean())
+    on = (day >= block_from) & (day < (block_until if block_until is not None else len(load)))
+    load[on] += block
+    frame = pd.DataFrame({"series_id": "f", "timestamp": s.index, "load": load, "temperature": s.temperature})
+    return frame, block
+
+
+def test_a_block_on_from_the_first_reading_is_reported_from_there_with_a_warning() -> None:
+    frame, block = _feeder(OFF_DAY)
+    (report,) = detector.score(frame, unit="kW", tz="Asia/Tehran", peers="none")
+    assert report.flagged, report
+    assert report.onset == frame.timestamp.iloc[0]  # the first reading: the switch-on is not in the data
+    assert report.end is not None
+    assert abs((report.end - frame.timestamp.iloc[OFF_DAY * 24]).total_seconds()) <= 2 * 86400
+    assert report.excess_load == pytest.approx(block, rel=0.25)
+    assert report.evidence[0].startswith("load was ")
+    assert "above expected from the start of the data" in report.evidence[0]
+    assert ALREADY_ON_WARNING in report.warnings
+
+
+def test_a_block_switched_on_inside_the_data_carries_no_such_warning() -> None:
+    frame, _ = _feeder(None, block_from=200)
+    (report,) = detector.score(frame, unit="kW", tz="Asia/Tehran", peers="none")
+    assert report.flagged
+    assert report.evidence[0].startswith("load rose by")
+    assert ALREADY_ON_WARNING not in report.warnings
