@@ -173,10 +173,10 @@ def box_scan(
         pen = interior_penalty * s2 * np.log(m) * (t2 < m)
     found = _best_box(qs, c, diag, m, t1, t2, min_days, pen)
     pair = None if found is None else (int(t1[found[0]]), int(t2[found[1]]), found[2], found[3])
-    gain = -np.inf if found is None else found[2] ** 2 / found[3] - float(pen[found[1]])
     if already_on and end is None and m > 2 * edge + min_days:
         # A block already on when the data begins and switched off inside it: one change point, as a box
         # still on at the end (so no interior penalty).
+        gain = -np.inf if found is None else found[2] ** 2 / found[3] - float(pen[found[1]])
         t2_on = idx[min_days : m - edge + 1]
         from_start = _best_box(qs, c, diag, m, idx[:1], t2_on, min_days, np.zeros(len(t2_on)))
         if from_start is not None and from_start[2] ** 2 / from_start[3] > gain:

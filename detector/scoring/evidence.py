@@ -69,15 +69,12 @@ def explain(
     if onset is None or excess <= 0:
         return ("no lasting rise in load beyond what calendar and weather explain",)
     day = _day(onset, tz, country)
-    until = "has stayed on since" if end is None else f"stayed on until {_day(end, tz, country)}"
+    size = f"{_fmt(excess, unit)} ({excess / level:.0%} of mean)"
+    ended = None if end is None else f"stayed on until {_day(end, tz, country)}"
     if already_on:
-        until = "is still on" if end is None else f"stayed on until {_day(end, tz, country)}"
-        share = f"{excess / level:.0%} of mean"
-        out.append(
-            f"load was {_fmt(excess, unit)} ({share}) above expected from the start of the data ({day}) and {until}"
-        )
+        out.append(f"load was {size} above expected from the start of the data ({day}) and {ended or 'is still on'}")
     else:
-        out.append(f"load rose by {_fmt(excess, unit)} ({excess / level:.0%} of mean) on {day} and {until}")
+        out.append(f"load rose by {size} on {day} and {ended or 'has stayed on since'}")
     night = day_step = None
     if hour_deltas is not None and night_hours is not None and day_hours is not None:
         night, day_step = float(np.mean(hour_deltas[night_hours])), float(np.mean(hour_deltas[day_hours]))
