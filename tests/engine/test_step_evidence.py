@@ -70,6 +70,13 @@ def test_a_wide_spread_of_hourly_steps_is_not_called_flat() -> None:
     assert "added load in every hour, not flat (hourly steps 135 MW to 255 MW)" in said
 
 
-def test_hours_without_a_rise_get_no_hourly_sentence() -> None:
+def test_an_hour_without_a_rise_is_not_called_every_hour() -> None:
+    """As above, but one hour's step is 0: neither flat nor in every hour, so no hourly sentence."""
+    hours = np.linspace(120.0, 270.0, 24)
+    hours[0] = 0.0
+    assert not any("hourly steps" in s for s in _explain(hours))
+
+
+def test_hours_without_a_common_rise_get_no_hourly_sentence() -> None:
     said = _hours(-20.0, 400.0)
     assert not any("hourly steps" in s for s in said)
