@@ -1,0 +1,175 @@
+"""Before and after on the same headline rows: the differences, with 90 % intervals from a zone-year bootstrap.
+
+    cd benchmarks
+    ../.venv/bin/python headline.py --rounds 3 --out before.csv                      # e.g. the shipped model
+    ../.venv/bin/python headline.py --rounds 3 --model DIR --name _try --out after.csv
+    ../.venv/bin/python compare_headline.py before.csv after.csv
+
+Given one file, the intervals of its own figures. The headline's per-size recalls rest on about 22 events each
+and a look-alike's flag rate on 16 windows, so one window moves them by 0.05 or 0.06: this says whether a change
+is larger than the windows it was measured on. Rows are matched on mode, source, zone, year and round (the same
+windows and events, or it stops with the first row that differs). Each draw resamples the zone-years with
+replacement, all rounds of one together (they share the base and its real shifts), ``--draws`` times from a
+fixed seed. Per mode: AP, AP on events >= 5 %, recall by size at each run's own flags, the share of clean windows
+and of all negatives flagged; for two files, before, after, the difference with its 90 % interval and the share
+of draws in which after is higher.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import typer
+from sklearn.metrics import average_precision_score
+
+KEY = ["mode", "source", "series_id", "year", "round"]
+TRUTH = ["label", "size", "scenario"]
+SIZES = (0.05, 0.1, 0.2)
+MODES = ("province", "alone")
+
+
+def figures(rows: pd.DataFrame) -> dict[str, float]:
+    """The headline's figures on ``rows`` of one mode (NaN where a sample holds none of what one needs)."""
+    y, score, flagged, size = rows.label.to_numpy(), rows.score.to_numpy(), rows.flagged.to_numpy(bool), rows["size"]
+    big = (y == 0) | (size.to_numpy() >= 0.05)
+    out = {
+        "ap": _ap(y, score),
+        "ap_ge_5pct": _ap(y[big], score[big]),
+        "fpr_clean": _mean(flagged[(y == 0) & (rows.scenario.to_numpy() == "clean")]),
+        "fpr_all_negatives": _mean(flagged[y == 0]),
+    }
+    for s in SIZES:
+        out[f"recall_{s:g}"] = _mean(flagged[(y == 1) & np.isclose(size.to_numpy(), s)])
+    return out
+
+
+def _ap(y: np.ndarray, score: np.ndarray) -> float:
+    return float(average_precision_score(y, score)) if 0 < y.sum() < len(y) else float("nan")
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if len(values) else float("nan")
+
+
+def read_rows(path: Path) -> pd.DataFrame:
+    """A ``headline.py --out`` file, checked for the columns this needs."""
+    if not path.is_file():
+        raise typer.BadParameter(f"{path}: no such file")
+    rows = pd.read_csv(path)
+    missing = [c for c in [*KEY, *TRUTH, "score", "flagged"] if c not in rows]
+    if missing:
+        raise typer.BadParameter(f"{path}: no column(s) {', '.join(missing)}; write it with headline.py --out")
+    return rows
+
+
+def paired(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """One row per window with both runs' answers; the same windows and truth in both, or a clear error."""
+    both = before.merge(after, on=KEY, how="outer", suffixes=("", "_after"), indicator=True)
+    lone = both[both._merge != "both"]
+    if len(lone):
+        r = lone.iloc[0]
+        side = "first" if r._merge == "left_only" else "second"
+        raise typer.BadParameter(
+            f"row {', '.join(f'{k}={r[k]}' for k in KEY)} is only in the {side} file: not the same benchmark run"
+        )
+    for col in TRUTH:
+        differ = both[both[col].astype(str) != both[f"{col}_after"].astype(str)]
+        if len(differ):
+            r = differ.iloc[0]
+            raise typer.BadParameter(
+                f"row {', '.join(f'{k}={r[k]}' for k in KEY)}: {col} {r[col]} in the first file, "
+                f"{r[f'{col}_after']} in the second: not the same events"
+            )
+    return both.drop(columns="_merge")
+
+
+def bootstrap(rows: pd.DataFrame, runs: list[str], draws: int, seed: int) -> dict[str, np.ndarray]:
+    """Each run's figures over ``draws`` zone-year resamples of ``rows`` (one mode): name -> (draws, runs)."""
+    groups = rows.groupby(["source", "series_id", "year"]).indices
+    members = list(groups.values())
+    rng = np.random.default_rng(seed)
+    out: dict[str, list[list[float]]] = {}
+    for _ in range(draws):
+        pick = rng.integers(len(members), size=len(members))
+        sample = rows.iloc[np.concatenate([members[i] for i in pick])]
+        for k, run in enumerate(runs):
+            for name, value in figures(_as_run(sample, run)).items():
+                out.setdefault(name, [[] for _ in runs])[k].append(value)
+    return {name: np.array(values).T for name, values in out.items()}
+
+
+def _as_run(rows: pd.DataFrame, run: str) -> pd.DataFrame:
+    """``rows`` with the answer columns of ``run`` ("" the first file, "_after" the second) as score and flagged."""
+    return rows.assign(score=rows[f"score{run}"], flagged=rows[f"flagged{run}"])
+
+
+def _interval(values: np.ndarray) -> list[float]:
+    finite = values[np.isfinite(values)]
+    return [round(float(v), 3) for v in np.percentile(finite, [5, 95])] if len(finite) else []
+
+
+def compare(files: list[Path], draws: int = 2000, seed: int = 0) -> dict[str, Any]:
+    """The comparison (two files) or the intervals (one), per mode; see the module's docstring."""
+    if len(files) not in (1, 2):
+        raise typer.BadParameter("give one rows file (its intervals) or two (before, after)")
+    rows = read_rows(files[0]) if len(files) == 1 else paired(read_rows(files[0]), read_rows(files[1]))
+    runs = [""] if len(files) == 1 else ["", "_after"]
+    out: dict[str, Any] = {"files": [str(f) for f in files], "draws": draws, "seed": seed}
+    for mode, g in rows.groupby("mode"):
+        g = g.reset_index(drop=True)
+        point = [figures(_as_run(g, run)) for run in runs]
+        boot = bootstrap(g, runs, draws, seed)
+        zone_years = int(g.groupby(["source", "series_id", "year"]).ngroups)
+        block: dict[str, Any] = {"windows": len(g), "zone_years": zone_years}
+        for name, values in boot.items():
+            if len(runs) == 1:
+                block[name] = {"value": round(point[0][name], 3), "interval_90": _interval(values[:, 0])}
+                continue
+            diff = values[:, 1] - values[:, 0]
+            ok = np.isfinite(diff)
+            block[name] = {
+                "before": round(point[0][name], 3),
+                "after": round(point[1][name], 3),
+                "difference": round(point[1][name] - point[0][name], 3),
+                "interval_90": _interval(diff),
+                "share_of_draws_higher": round(float((diff[ok] > 0).mean()), 3) if ok.any() else None,
+            }
+        out[str(mode)] = block
+    return out
+
+
+def lines(result: dict[str, Any]) -> list[str]:
+    """``compare``'s result as one line per mode and figure, for reading."""
+    out = []
+    for mode in MODES:
+        block = result.get(mode)
+        if block is None:
+            continue
+        out.append(f"{mode}: {block['windows']} windows, {block['zone_years']} zone-years")
+        for name, v in block.items():
+            if not isinstance(v, dict):
+                continue
+            low, high = v["interval_90"] or (float("nan"), float("nan"))
+            if "value" in v:
+                out.append(f"  {name:18s} {v['value']:.3f}  90 % [{low:.3f}, {high:.3f}]")
+            else:
+                share = v["share_of_draws_higher"]
+                higher = f"{share:.0%}" if share is not None else "no"
+                out.append(
+                    f"  {name:18s} {v['before']:.3f} -> {v['after']:.3f}  {v['difference']:+.3f}"
+                    f"  90 % [{low:+.3f}, {high:+.3f}]  after higher in {higher} of draws"
+                )
+    return out
+
+
+def main(files: list[Path], draws: int = 2000, seed: int = 0, as_json: bool = typer.Option(False, "--json")) -> None:
+    result = compare(files, draws, seed)
+    print(json.dumps(result, indent=2) if as_json else "\n".join(lines(result)))
+
+
+if __name__ == "__main__":
+    typer.run(main)
