@@ -103,7 +103,55 @@ def summarise(scores: pd.DataFrame, threshold: float, baselines: Sequence[str] =
         for name in baselines
         if name in scores
     }
+    out["intervals_90"] = intervals(scores, [name for name in baselines if name in scores])
     return out
+
+
+INTERVAL_DRAWS = 1000
+
+
+def intervals(
+    scores: pd.DataFrame, baselines: Sequence[str] = (), draws: int = INTERVAL_DRAWS, seed: int = 0
+) -> dict[str, Any]:
+    """90 % intervals of the overall AP, precision, recall and FPR (the answers' own flags), and of the model's AP
+    minus each baseline's on the same draws: ``draws`` resamples of the series with replacement, fixed ``seed``.
+
+    How far the figures could move on other series like these: on a few dozen series a recall is known to a
+    tenth or two, and a model "beating" a baseline by less than its interval has not been shown to. Series are
+    drawn independently: windows cut from one base load share its real shifts, so on such sets the intervals are
+    too narrow (``benchmarks/compare_headline.py`` draws a zone-year's windows together).
+    """
+    from sklearn.metrics import average_precision_score
+
+    y = scores["label"].to_numpy().astype(int)
+    p = scores["score"].to_numpy(dtype=np.float64)
+    flags = scores["flagged"].to_numpy().astype(bool)
+    others = {name: scores[name].to_numpy(dtype=np.float64) for name in baselines}
+    rng = np.random.default_rng(seed)
+    rows: dict[str, list[float]] = {k: [] for k in ("average_precision", "precision", "recall", "fpr")}
+    diffs: dict[str, list[float]] = {name: [] for name in others}
+    for _ in range(draws):
+        i = rng.integers(len(y), size=len(y))
+        yi, fi = y[i], flags[i]
+        two_classes = 0 < yi.sum() < len(yi)
+        ap = float(average_precision_score(yi, p[i])) if two_classes else np.nan
+        rows["average_precision"].append(ap)
+        rows["precision"].append(float(yi[fi].mean()) if fi.any() else np.nan)
+        rows["recall"].append(float(fi[yi == 1].mean()) if (yi == 1).any() else np.nan)
+        rows["fpr"].append(float(fi[yi == 0].mean()) if (yi == 0).any() else np.nan)
+        for name, v in others.items():
+            diffs[name].append(ap - float(average_precision_score(yi, v[i])) if two_classes else np.nan)
+
+    def bounds(values: list[float]) -> list[float] | None:
+        finite = np.asarray(values)[np.isfinite(values)]
+        return [round(float(b), 4) for b in np.percentile(finite, [5, 95])] if len(finite) else None
+
+    return {
+        "draws": draws,
+        "resampled": "series",
+        **{k: bounds(v) for k, v in rows.items()},
+        "ap_minus_baseline": {name: bounds(v) for name, v in diffs.items()},
+    }
 
 
 def evaluate(

@@ -79,6 +79,12 @@ def evaluate_cmd(
     out.print(table)
     scored = "each series alone" if pool is None else "each series with the file's other series as peers"
     out.print(f"{scored} (--peers {peers}); precision, recall and FPR of the answers' own flags")
+    ci = summary["intervals_90"]
+    spans = [
+        f"{name} {_span(ci[key])}" for name, key in (("AP", "average_precision"), ("recall", "recall"), ("FPR", "fpr"))
+    ]
+    spans += [f"AP minus {name} {_span(v, signed=True)}" for name, v in ci["ap_minus_baseline"].items()]
+    out.print(f"90 % intervals over the series ({ci['draws']} resamples): " + "; ".join(spans))
     out.print(f"flag rate by look-alike: {summary['flag_rate_by_lookalike']}")
     out.print(
         f"median onset error {summary['median_onset_error_h']} h; median excess-load relative error "
@@ -88,3 +94,12 @@ def evaluate_cmd(
         summary["peers"] = "none" if pool is None else "auto"
         report.write_text(json.dumps(summary, indent=2, default=str) + "\n")
     print_note(calendar_note(country, tz))
+
+
+def _span(bounds: list[float] | None, signed: bool = False) -> str:
+    """An interval as "0.712-0.801" (signed: "+0.05 to +0.21"); "n/a" where no draw could measure it."""
+    if bounds is None:
+        return "n/a"
+    if signed:
+        return f"{bounds[0]:+.3f} to {bounds[1]:+.3f}"
+    return f"{bounds[0]:.3f}-{bounds[1]:.3f}"

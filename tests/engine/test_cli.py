@@ -182,6 +182,7 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
         ],
     )
     assert r.exit_code == 0, r.output
+    r_evaluate = r
     report = json.loads((tmp_path / "report.json").read_text())
     # The figures are read back and recomputed from `detector score` with the trained model on the same file,
     # both with their defaults: each series with the file's other series as peers.
@@ -207,6 +208,10 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
     negatives = scores[scores.label == 0]
     expected_rates = negatives.groupby("scenario")["flagged"].mean().round(4).to_dict()
     assert report["flag_rate_by_lookalike"] == pytest.approx(expected_rates)
+    # Intervals over the 24 series, printed and written: they hold the figures measured on all of them.
+    assert "90 % intervals over the series (1000 resamples): AP " in r_evaluate.output
+    low, high = report["intervals_90"]["recall"]
+    assert low <= overall["recall"] <= high
     in_bin = np.clip(np.digitize(p, np.linspace(0, 1, 11)) - 1, 0, 9)
     assert [b["n"] for b in report["reliability"]] == np.bincount(in_bin, minlength=10).tolist()
 

@@ -16,6 +16,7 @@ import pytest
 
 import detector
 from detector import simulate
+from detector.evaluation import intervals
 from detector.features.calendar import date_text, solar_hijri
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
@@ -257,6 +258,24 @@ def test_evaluate_a_simulated_fleet_as_is() -> None:
     assert len(scores) == 8
     assert set(summary["by_source"]) == {"meters"}  # no source column in the truth: grouped by set
     assert summary["overall"]["roc_auc"] > 0.9
+
+
+def test_evaluate_gives_intervals_that_hold_its_figures() -> None:
+    # 20 mining series (10 flagged) and 20 clean ones (1 flagged); a "baseline" that is the model's own score.
+    y = np.repeat([1, 0], 20)
+    scores = pd.DataFrame(
+        {
+            "label": y,
+            "score": np.r_[np.linspace(0.3, 0.9, 20), np.linspace(0.0, 0.6, 20)],
+            "flagged": np.r_[np.arange(20) < 10, np.arange(20) == 0],
+        }
+    )
+    scores["same"] = scores["score"]
+    ci = intervals(scores, ["same"], draws=400)
+    assert ci == intervals(scores, ["same"], draws=400)  # a fixed seed: reproducible
+    assert ci["recall"][0] < 0.5 < ci["recall"][1]
+    assert ci["fpr"][0] <= 0.05 <= ci["fpr"][1]
+    assert ci["ap_minus_baseline"] == {"same": [0.0, 0.0]}  # the same scores on the same draws
 
 
 @pytest.mark.parametrize(
