@@ -107,7 +107,8 @@ def _as_run(rows: pd.DataFrame, run: str) -> pd.DataFrame:
     return rows.assign(score=rows[f"score{run}"], flagged=rows[f"flagged{run}"])
 
 
-def _interval(values: np.ndarray) -> list[float]:
+def interval(values: np.ndarray) -> list[float]:
+    """The 5th and 95th percentiles of the finite ``values`` (empty where none is)."""
     finite = values[np.isfinite(values)]
     return [round(float(v), 3) for v in np.percentile(finite, [5, 95])] if len(finite) else []
 
@@ -127,7 +128,7 @@ def compare(files: list[Path], draws: int = 2000, seed: int = 0) -> dict[str, An
         block: dict[str, Any] = {"windows": len(g), "zone_years": zone_years}
         for name, values in boot.items():
             if len(runs) == 1:
-                block[name] = {"value": round(point[0][name], 3), "interval_90": _interval(values[:, 0])}
+                block[name] = {"value": round(point[0][name], 3), "interval_90": interval(values[:, 0])}
                 continue
             diff = values[:, 1] - values[:, 0]
             ok = np.isfinite(diff)
@@ -135,7 +136,7 @@ def compare(files: list[Path], draws: int = 2000, seed: int = 0) -> dict[str, An
                 "before": round(point[0][name], 3),
                 "after": round(point[1][name], 3),
                 "difference": round(point[1][name] - point[0][name], 3),
-                "interval_90": _interval(diff),
+                "interval_90": interval(diff),
                 "share_of_draws_higher": round(float((diff[ok] > 0).mean()), 3) if ok.any() else None,
             }
         out[str(mode)] = block
