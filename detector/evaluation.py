@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from detector.artifacts import MiningModel, model_or_default
-from detector.errors import DetectorError
+from detector.errors import DetectorError, ErrorCode, InputValidationError
 from detector.features.calendar import CalendarSpec, calendar_features
 from detector.features.peers import PeerPool
 from detector.ingest import iter_series
@@ -54,8 +54,11 @@ def score_sets(sets: Sequence[LabelledSet], model: MiningModel, baselines: Seque
     return pd.DataFrame(rows)
 
 
-def summarise(scores: pd.DataFrame, threshold: float, baselines: Sequence[str] = ()) -> dict[str, Any]:
-    """Headline metrics, flag rate per look-alike, recall by event size, onset and excess errors."""
+def summarise(
+    scores: pd.DataFrame, threshold: float, baselines: Sequence[str] = (), resample_by: str | None = None
+) -> dict[str, Any]:
+    """Headline metrics, flag rate per look-alike, recall by event size, onset and excess errors; their 90 %
+    intervals over resamples of the series, or of the groups of the truth column ``resample_by``."""
     y = scores["label"].to_numpy().astype(int)
     # Precision, recall and FPR of the answers' own flags, as flag_rate_by_lookalike and recall_by_size are:
     # each series was flagged at its context's threshold (peers or alone, by length), not the model-wide one.
@@ -103,7 +106,7 @@ def summarise(scores: pd.DataFrame, threshold: float, baselines: Sequence[str] =
         for name in baselines
         if name in scores
     }
-    out["intervals_90"] = intervals(scores, [name for name in baselines if name in scores])
+    out["intervals_90"] = intervals(scores, [name for name in baselines if name in scores], resample_by=resample_by)
     return out
 
 
@@ -111,15 +114,20 @@ INTERVAL_DRAWS = 1000
 
 
 def intervals(
-    scores: pd.DataFrame, baselines: Sequence[str] = (), draws: int = INTERVAL_DRAWS, seed: int = 0
+    scores: pd.DataFrame,
+    baselines: Sequence[str] = (),
+    draws: int = INTERVAL_DRAWS,
+    seed: int = 0,
+    resample_by: str | None = None,
 ) -> dict[str, Any]:
     """90 % intervals of the overall AP, precision, recall and FPR (the answers' own flags), and of the model's AP
-    minus each baseline's on the same draws: ``draws`` resamples of the series with replacement, fixed ``seed``.
+    minus each baseline's on the same draws: ``draws`` resamples with replacement, fixed ``seed``.
 
     How far the figures could move on other series like these: on a few dozen series a recall is known to a
-    tenth or two, and a model "beating" a baseline by less than its interval has not been shown to. Series are
-    drawn independently: windows cut from one base load share its real shifts, so on such sets the intervals are
-    too narrow (``benchmarks/compare_headline.py`` draws a zone-year's windows together).
+    tenth or two, and a model "beating" a baseline by less than its interval has not been shown to. By default
+    the series are drawn independently. Windows cut from one base load share its real shifts, so on such sets
+    that is too narrow: ``resample_by`` names a truth column (e.g. the base zone) whose rows are drawn together,
+    as ``benchmarks/compare_headline.py`` draws a zone-year's windows.
     """
     from sklearn.metrics import average_precision_score
 
@@ -127,11 +135,15 @@ def intervals(
     p = scores["score"].to_numpy(dtype=np.float64)
     flags = scores["flagged"].to_numpy().astype(bool)
     others = {name: scores[name].to_numpy(dtype=np.float64) for name in baselines}
+    if resample_by is None:
+        members = [np.array([k]) for k in range(len(y))]
+    else:
+        members = list(scores.reset_index(drop=True).groupby(resample_by, dropna=False).indices.values())
     rng = np.random.default_rng(seed)
     rows: dict[str, list[float]] = {k: [] for k in ("average_precision", "precision", "recall", "fpr")}
     diffs: dict[str, list[float]] = {name: [] for name in others}
     for _ in range(draws):
-        i = rng.integers(len(y), size=len(y))
+        i = np.concatenate([members[k] for k in rng.integers(len(members), size=len(members))])
         yi, fi = y[i], flags[i]
         two_classes = 0 < yi.sum() < len(yi)
         ap = float(average_precision_score(yi, p[i])) if two_classes else np.nan
@@ -148,19 +160,32 @@ def intervals(
 
     return {
         "draws": draws,
-        "resampled": "series",
+        "resampled": "series" if resample_by is None else f"groups of {resample_by} ({len(members)})",
         **{k: bounds(v) for k, v in rows.items()},
         "ap_minus_baseline": {name: bounds(v) for name, v in diffs.items()},
     }
 
 
 def evaluate(
-    sets: Sequence[LabelledSet], model: MiningModel | None = None, baselines: Sequence[str] = ()
+    sets: Sequence[LabelledSet],
+    model: MiningModel | None = None,
+    baselines: Sequence[str] = (),
+    resample_by: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Score labelled sets and summarise against their truth (per-series rows, summary).
 
     ``model``: None (default) is the bundled default model; the summary's ``model_version`` names the model used.
+    ``resample_by``: a truth column whose rows the intervals draw together (``intervals``); None: each series.
     """
     model = model_or_default(model)
+    if resample_by is not None:
+        for data in sets:
+            if resample_by not in data.truth.columns:
+                raise InputValidationError(
+                    code=ErrorCode.MISSING_COLUMN,
+                    field=resample_by,
+                    value=sorted(map(str, data.truth.columns)),
+                    reason=f"the truth table of {data.name!r} has no such column to resample by",
+                )
     scores = score_sets(sets, model, baselines)
-    return scores, {"model_version": model.version, **summarise(scores, model.threshold, baselines)}
+    return scores, {"model_version": model.version, **summarise(scores, model.threshold, baselines, resample_by)}

@@ -38,6 +38,14 @@ def evaluate_cmd(
             "(2-400 series); none: each series alone",
         ),
     ] = "auto",
+    resample_by: Annotated[
+        str | None,
+        typer.Option(
+            "--resample-by",
+            help="a truth column whose rows the 90 % intervals draw together (e.g. the base zone of windows cut "
+            "from one load); default: each series on its own",
+        ),
+    ] = None,
 ) -> None:
     """Detection, calibration, timing and size errors against the truth; generic detectors side by side.
 
@@ -61,7 +69,7 @@ def evaluate_cmd(
     pool = detector.resolve_peers(frame, peers_arg(peers, None))
     labelled = detector.LabelledSet(data.stem, frame, truth_df, str(u), tz, country, peers=pool)
     try:
-        _, summary = detector.evaluate([labelled], mdl, names)
+        _, summary = detector.evaluate([labelled], mdl, names, resample_by)
     except detector.DetectorError as exc:
         fail(exc)
     table = Table("detector", "AP", "ROC AUC", "precision", "recall", "FPR")
@@ -84,7 +92,8 @@ def evaluate_cmd(
         f"{name} {_span(ci[key])}" for name, key in (("AP", "average_precision"), ("recall", "recall"), ("FPR", "fpr"))
     ]
     spans += [f"AP minus {name} {_span(v, signed=True)}" for name, v in ci["ap_minus_baseline"].items()]
-    out.print(f"90 % intervals over the series ({ci['draws']} resamples): " + "; ".join(spans))
+    over = "the series" if resample_by is None else f"the {resample_by} groups"
+    out.print(f"90 % intervals over {over} ({ci['draws']} resamples): " + "; ".join(spans))
     out.print(f"flag rate by look-alike: {summary['flag_rate_by_lookalike']}")
     out.print(
         f"median onset error {summary['median_onset_error_h']} h; median excess-load relative error "

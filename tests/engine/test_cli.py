@@ -144,6 +144,19 @@ def test_evaluate_checks_peers_as_score_does(small_fleet: Path, tmp_path: Path) 
     assert result.output == "error: field '--peers': peers must be auto or none (got 'xyz')\n"
 
 
+def test_evaluate_refuses_to_resample_by_a_missing_truth_column(small_fleet: Path, tmp_path: Path) -> None:
+    truth = tmp_path / "truth.csv"
+    pd.DataFrame({"series_id": ["x"], "label": [0], "scenario": ["clean"], "start": [""], "end": [""]}).to_csv(
+        truth, index=False
+    )
+    result = runner.invoke(app, ["evaluate", str(small_fleet), str(truth), "--unit", "kW", "--resample-by", "base"])
+    assert result.exit_code == 2
+    assert result.output == (
+        "error: field 'base': the truth table of 'feeders' has no such column to resample by "
+        "(got ['end', 'label', 'scenario', 'series_id', 'start'])\n"
+    )
+
+
 @pytest.mark.slow  # trains a model and evaluates it (about 16 s): `make test-slow`
 def test_train_then_evaluate(tmp_path: Path) -> None:
     for kind, seed in (("feeder", 1), ("meter", 2)):

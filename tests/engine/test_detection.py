@@ -278,6 +278,29 @@ def test_evaluate_gives_intervals_that_hold_its_figures() -> None:
     assert ci["ap_minus_baseline"] == {"same": [0.0, 0.0]}  # the same scores on the same draws
 
 
+def test_evaluate_intervals_can_draw_windows_of_one_base_together() -> None:
+    # 10 bases, 4 identical windows each: drawn window by window, the intervals claim 40 independent series.
+    base = np.repeat(np.arange(10), 4)
+    y = (base % 2).astype(int)
+    scores = pd.DataFrame({"base": base, "label": y, "score": 0.1 + 0.08 * base, "flagged": np.isin(base, [3, 5, 7])})
+    by_window = intervals(scores, draws=400)
+    by_base = intervals(scores, draws=400, resample_by="base")
+    assert by_base["resampled"] == "groups of base (10)"
+    assert by_window["resampled"] == "series"
+    width = {k: b["recall"][1] - b["recall"][0] for k, b in (("window", by_window), ("base", by_base))}
+    assert width["base"] > width["window"]
+
+
+def test_evaluate_refuses_to_resample_by_a_column_the_truth_lacks() -> None:
+    fleet = simulate.make_fleet(kind="meter", n_series=2, days=60, seed=3)
+    labelled = detector.LabelledSet("meters", fleet.loads, fleet.truth, fleet.unit, fleet.tz, "IR")
+    with pytest.raises(detector.InputValidationError) as err:
+        detector.evaluate([labelled], resample_by="base")
+    assert str(err.value).startswith(
+        "field 'base': the truth table of 'meters' has no such column to resample by (got ["
+    )
+
+
 @pytest.mark.parametrize(
     ("day", "expected"),
     [
