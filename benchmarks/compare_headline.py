@@ -47,6 +47,14 @@ def figures(rows: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+def point_at_fpr(y: np.ndarray, score: np.ndarray, fpr: float = 0.01) -> float:
+    """The lowest threshold at which at most ``fpr`` of the negatives score as high: read off the held-out
+    negatives themselves (an oracle, not an operating point), as the issue states its reference's recall."""
+    neg = np.sort(score[y == 0])
+    k = int(np.floor(fpr * len(neg)))
+    return float(np.nextafter(neg[len(neg) - k - 1], np.inf))
+
+
 def _ap(y: np.ndarray, score: np.ndarray) -> float:
     return float(average_precision_score(y, score)) if 0 < y.sum() < len(y) else float("nan")
 

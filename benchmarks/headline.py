@@ -5,7 +5,9 @@ Two modes: every held-out zone scored ALONE, and every province-year posted as O
 recall by size and by shape at the model's threshold, FPR on clean windows, flag rate per look-alike, onset and
 excess errors, 90 % interval coverage, ms per series-year, and the top-scoring false positives; and how sure
 the main figures are (``intervals_90``: AP, AP on events >= 5 %, recall by size, clean and all-negative flag
-rates, over 1,000 resamples of the zone-years, as ``compare_headline.py`` draws them).
+rates, over 1,000 resamples of the zone-years, as ``compare_headline.py`` draws them); and, on the same windows,
+issue 14's reference (``flat_step_reference``, our reading of it; with the province's other zones as peers in the
+province mode) and CUSUM (``against_reference``: AP, and recall by size at each one's held-out 1 % FPR point).
 
     cd benchmarks && ../.venv/bin/python headline.py [--rounds 3] [--days 365] [--start-month 1]
 
@@ -28,11 +30,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from compare_headline import bootstrap, interval  # type: ignore[import-not-found]
+from compare_headline import bootstrap, interval, point_at_fpr  # type: ignore[import-not-found]
 from provinces import SOURCES, Province, provinces  # type: ignore[import-not-found]
 from sklearn.metrics import average_precision_score
 
 import detector
+from detector.features.calendar import CalendarSpec, grid_calendar
+from detector.features.daily import daily_view
+from detector.models.baselines import cusum_level_shift, flat_step_reference
 
 MODES = ("alone", "province")
 
@@ -59,6 +64,7 @@ def score_province(prov: Province, mode: str, model: detector.MiningModel) -> tu
         n_scored = len(reports)
     seconds = time.perf_counter() - t0
     by_id = {r.series_id: r for r in reports if r.series_id in held}
+    others = _comparators(prov, mode)
     rows = []
     for t in prov.truth.itertuples(index=False):
         r = by_id[t.series_id]
@@ -77,9 +83,57 @@ def score_province(prov: Province, mode: str, model: detector.MiningModel) -> tu
                 "evidence": "; ".join(r.evidence[:3]),
                 # the answer names a peer whose fall may have made its rise (``falling_peer_warnings``)
                 "peer_fall_warning": any("below the other peers'" in w for w in r.warnings),
+                **others[t.series_id],
             }
         )
     return pd.DataFrame(rows), seconds, n_scored
+
+
+COMPARATORS = ("reference", "cusum")
+
+
+def _comparators(prov: Province, mode: str) -> dict[str, dict[str, float]]:
+    """Each held-out zone's scores by the issue's reference (``flat_step_reference``: with the province's other
+    zones as peers in the province mode) and by the best generic detector here (``cusum_level_shift``)."""
+    wide = prov.loads.pivot_table(index="timestamp", columns="series_id", values="load").sort_index()
+    cal = grid_calendar(pd.Timestamp(wide.index[0]), len(wide), CalendarSpec(tz=prov.tz, country="US"))
+    levels = {z: daily_view(wide[z].to_numpy(float), cal).mean for z in wide} if mode == "province" else {}
+    out = {}
+    for sid in prov.truth.series_id:
+        load = wide[sid].to_numpy(float)
+        peers = np.column_stack([v for z, v in levels.items() if z != sid]) if levels else None
+        out[sid] = {"reference": flat_step_reference(load, cal, peers), "cusum": cusum_level_shift(load, cal)}
+    return out
+
+
+def against_reference(df: pd.DataFrame, draws: int = 1000) -> dict[str, Any]:
+    """The detector beside the issue's reference and CUSUM on the same windows: AP, AP on events >= 5 %, and
+    recall by size at each one's own held-out 1 % FPR point; and the detector's AP minus the reference's with
+    its 90 % interval over the zone-years (paired draws, as ``compare_headline.py``)."""
+    y = df.label.to_numpy(int)
+    big = ((df.label == 0) | (df["size"] >= 0.05)).to_numpy()
+    out: dict[str, Any] = {}
+    for name, col in (("detector", "score"), *((c, c) for c in COMPARATORS)):
+        v = df[col].to_numpy(float)
+        cut = point_at_fpr(y, v)
+        hit = df.assign(hit=v >= cut)[y == 1]
+        out[name] = {
+            "ap": round(float(average_precision_score(y, v)), 3),
+            "ap_ge_5pct": round(float(average_precision_score(y[big], v[big])), 3),
+            "recall_at_fpr_1pct_by_size": hit.groupby("size").hit.mean().round(3).to_dict(),
+        }
+    both = df.reset_index(drop=True)
+    at_point = both.reference >= point_at_fpr(y, both.reference.to_numpy())
+    both = both.assign(score_ref=both.reference, flagged_ref=at_point)
+    boot = bootstrap(both, ["", "_ref"], draws=draws, seed=0)
+    out["detector_minus_reference"] = {
+        key: {
+            "difference": round(out["detector"][key] - out["reference"][key], 3),
+            "interval_90": interval(boot[key][:, 0] - boot[key][:, 1]),
+        }
+        for key in ("ap", "ap_ge_5pct")
+    }
+    return out
 
 
 def summarise(df: pd.DataFrame) -> dict[str, Any]:
@@ -123,6 +177,8 @@ def summarise(df: pd.DataFrame) -> dict[str, Any]:
     # How sure each figure is: 90 % intervals over the zone-years (``compare_headline.py``; 1,000 draws here).
     boot = bootstrap(df.reset_index(drop=True), [""], draws=1000, seed=0)
     out["intervals_90"] = {name: interval(values[:, 0]) for name, values in boot.items()}
+    if "reference" in df:
+        out["against_reference"] = against_reference(df)
     fp = neg.sort_values("score", ascending=False).head(8)
     out["top_false_positives"] = [
         f"{r.source} {r.series_id} {r.year} r{r['round']} {r.scenario} score {r.score:.3f}: {r.evidence[:150]}"
