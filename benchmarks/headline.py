@@ -7,7 +7,9 @@ excess errors, 90 % interval coverage, ms per series-year, and the top-scoring f
 the main figures are (``intervals_90``: AP, AP on events >= 5 %, recall by size, clean and all-negative flag
 rates, over 1,000 resamples of the zone-years, as ``compare_headline.py`` draws them); and, on the same windows,
 issue 14's reference (``flat_step_reference``, our reading of it; with the province's other zones as peers in the
-province mode) and CUSUM (``against_reference``: AP, and recall by size at each one's held-out 1 % FPR point).
+province mode) and CUSUM (``against_reference``: AP, and recall by size at each one's held-out 1 % FPR point);
+and what keeping the answers whose ``false_alarm_rate`` is at most 1, 2, 5 or 10 % gives on these zones
+(``by_false_alarm_budget``: clean windows and negatives kept, worst look-alike, recall by size).
 
     cd benchmarks && ../.venv/bin/python headline.py [--rounds 3] [--days 365] [--start-month 1]
 
@@ -83,6 +85,7 @@ def score_province(prov: Province, mode: str, model: detector.MiningModel) -> tu
                 "evidence": "; ".join(r.evidence[:3]),
                 # the answer names a peer whose fall may have made its rise (``falling_peer_warnings``)
                 "peer_fall_warning": any("below the other peers'" in w for w in r.warnings),
+                "false_alarm_rate": r.false_alarm_rate,
                 **others[t.series_id],
             }
         )
@@ -103,6 +106,28 @@ def _comparators(prov: Province, mode: str) -> dict[str, dict[str, float]]:
         load = wide[sid].to_numpy(float)
         peers = np.column_stack([v for z, v in levels.items() if z != sid]) if levels else None
         out[sid] = {"reference": flat_step_reference(load, cal, peers), "cusum": cusum_level_shift(load, cal)}
+    return out
+
+
+BUDGETS = (0.01, 0.02, 0.05, 0.1)
+
+
+def by_false_alarm_budget(df: pd.DataFrame) -> dict[str, Any]:
+    """What an analyst who keeps the answers whose ``false_alarm_rate`` is at most a budget gets on the held-out
+    windows: the share of clean windows and of all negatives kept (does the rate read on training zones hold on
+    zones never seen?), the worst look-alike, and the recall by size. Answers without a rate are not kept."""
+    out: dict[str, Any] = {}
+    rate = df.false_alarm_rate.to_numpy(float)
+    for budget in BUDGETS:
+        kept = df.assign(kept=np.nan_to_num(rate, nan=2.0) <= budget + 1e-12)
+        neg, pos = kept[kept.label == 0], kept[kept.label == 1]
+        by_kind = neg[neg.scenario != "clean"].groupby("scenario").kept.mean()
+        out[f"{budget:g}"] = {
+            "clean_kept": round(float(neg[neg.scenario == "clean"].kept.mean()), 4),
+            "negatives_kept": round(float(neg.kept.mean()), 4),
+            "worst_lookalike": {str(by_kind.idxmax()): round(float(by_kind.max()), 3)} if len(by_kind) else {},
+            "recall_by_size": pos.groupby("size").kept.mean().round(3).to_dict(),
+        }
     return out
 
 
@@ -179,6 +204,8 @@ def summarise(df: pd.DataFrame) -> dict[str, Any]:
     out["intervals_90"] = {name: interval(values[:, 0]) for name, values in boot.items()}
     if "reference" in df:
         out["against_reference"] = against_reference(df)
+    if "false_alarm_rate" in df and df.false_alarm_rate.notna().any():
+        out["by_false_alarm_budget"] = by_false_alarm_budget(df)
     fp = neg.sort_values("score", ascending=False).head(8)
     out["top_false_positives"] = [
         f"{r.source} {r.series_id} {r.year} r{r['round']} {r.scenario} score {r.score:.3f}: {r.evidence[:150]}"

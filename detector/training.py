@@ -11,6 +11,7 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -346,6 +347,37 @@ def context_thresholds(oof: OutOfFold, fallback: float | None = None) -> dict[st
     return thresholds
 
 
+FALSE_ALARM_GRID = np.round(np.arange(101) / 100, 2)  # scores 0.00, 0.01, ..., 1.00
+MIN_CLEAN_WINDOWS = 50  # a context with fewer real clean windows gets no false-alarm table
+
+
+def false_alarm_table(oof: OutOfFold, contexts: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Per context (``OutOfFold.rows`` keys), the share of its real clean windows whose out-of-fold score is at or
+    above each score of ``FALSE_ALARM_GRID``: what ``MiningModel.false_alarm_rate`` reads an answer's score against.
+
+    Base-rate free, unlike the score (calibrated on training's mining share): how often a real load with no added
+    block scores this high in the same context. Contexts with under ``MIN_CLEAN_WINDOWS`` clean windows are left out.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for key in contexts:
+        sel = oof.rows(key) & (oof.y == 0) & (oof.kinds == "clean")
+        n = int(sel.sum()) // oof.repeats
+        if n < MIN_CLEAN_WINDOWS:
+            continue
+        p = np.sort(oof.p[sel])
+        share = 1.0 - np.searchsorted(p, FALSE_ALARM_GRID, side="left") / len(p)
+        out[key] = {"clean_windows": n, "share_at_or_above": [round(float(v), 4) for v in share]}
+    return out
+
+
+def _false_alarm_metadata(oof: OutOfFold, contexts: Sequence[str]) -> dict[str, Any]:
+    return {
+        "grid": "scores 0.00 to 1.00 by 0.01",
+        "method": "share of real clean training windows of the context scoring at or above, out of fold",
+        "contexts": false_alarm_table(oof, contexts),
+    }
+
+
 @dataclasses.dataclass(frozen=True, slots=True, eq=False)
 class _Fitted:
     """One set of trees with its out-of-fold calibrator and operating points (``fit_model``)."""
@@ -383,6 +415,16 @@ def _fit_one(
         context_thresholds(oof, threshold),
         digest,
     )
+
+
+def _contexts(oof: OutOfFold, exclude: set[str]) -> list[str]:
+    """Every operating-point key with real rows in ``oof`` ("alone", "peers/long"...), less ``exclude``."""
+    keys = {
+        f"{mode}/{bucket}" if bucket else mode
+        for mode, rows in (("peers", oof.with_peers), ("alone", ~oof.with_peers))
+        for bucket in set(oof.lengths[rows & oof.real])
+    }
+    return sorted(keys - exclude)
 
 
 def _answer_flags(oof: OutOfFold, thresholds: dict[str, float], fallback: float) -> np.ndarray:
@@ -448,12 +490,12 @@ def fit_model(
             repeats=repeats,
         )
     stamp = datetime.now(UTC)
+    by_alone = {"alone", "alone/short"}  # the contexts a per-mode model's alone model answers
     thresholds, p, flagged = main.thresholds, main.oof.p, None
     digest = main.digest
     sub = None
     if alone is not None:
         # The alone model answers rows alone up to LONG_DAYS; longer ones are the main trees' (``MiningModel``).
-        by_alone = {"alone", "alone/short"}
         thresholds = {k: v for k, v in main.thresholds.items() if k not in by_alone}
         alone_thresholds = {k: v for k, v in alone.thresholds.items() if k in by_alone}
         # Each out-of-fold row answered as scoring would: the alone model's own out-of-fold answer where it answers.
@@ -475,6 +517,7 @@ def fit_model(
                 "trained_at": stamp.isoformat(timespec="seconds"),
                 "n_series": int(own.sum()),
                 "thresholds": alone_thresholds,
+                "false_alarm": _false_alarm_metadata(alone.oof, sorted(by_alone)),
                 "validation": {
                     **metrics(alone.oof.p, alone.oof.y, alone.threshold),
                     "n": int(own.sum()),
@@ -498,6 +541,8 @@ def fit_model(
             "training_sets": list(set_names),
             "n_series": len(y),
             "thresholds": thresholds,
+            # Every context these trees answer: the alone ones too unless an alone model answers them.
+            "false_alarm": _false_alarm_metadata(main.oof, _contexts(main.oof, exclude=by_alone if sub else set())),
             "validation": {
                 **metrics(p, main.oof.y, main.threshold, flagged),
                 "n": len(y),

@@ -90,6 +90,25 @@ class MiningModel:
         bucket = length_context(days) if days is not None else ""
         return float(table.get(f"{context}/{bucket}", table.get(context, self.threshold)))
 
+    def false_alarm_rate(self, features: np.ndarray, probability: float, days: int | None = None) -> float | None:
+        """Share of real clean training windows of this input's context that scored ``probability`` or more out of
+        fold (``training.false_alarm_table``): how often a load with no added block scores this high. Read at the
+        grid point at or below ``probability`` (0.01 apart; never lower than the exact share). A length without a
+        table of its own takes its context's one-year table, as ``threshold_for`` does; None for a model trained
+        before the tables, or a context without enough clean windows.
+        """
+        if self.alone is not None and bool(_alone_rows(features, days)[0]):
+            return self.alone.false_alarm_rate(features, probability, days)
+        tables = (self.metadata.get("false_alarm") or {}).get("contexts") or {}
+        context = "alone" if bool(_alone_rows(features)[0]) else "peers"
+        bucket = length_context(days) if days is not None else ""
+        entry = tables.get(f"{context}/{bucket}", tables.get(context))
+        if not entry:
+            return None
+        shares = entry["share_at_or_above"]
+        at = int(np.floor(min(max(probability, 0.0), 1.0) * (len(shares) - 1) + 1e-9))
+        return float(shares[at])
+
     def margin(self, features: np.ndarray, days: int | np.ndarray | None = None) -> np.ndarray:
         """The trees' decision value for rows of signature features of inputs of ``days`` local days (None: a
         year), each row from the trees of its mode (``alone``) only: a row scored alone never runs both."""
@@ -222,6 +241,7 @@ def _load_one(path: Path) -> tuple[MiningModel, dict[str, Any]]:
         raise ArtifactError(f"model {path} was trained on other features than this detector computes")
     threshold = fields.probability(fields.required(manifest, "threshold", manifest_path), "threshold", manifest_path)
     fields.thresholds(manifest, manifest_path)
+    fields.false_alarm(manifest, manifest_path)
     version = fields.required(manifest, "model_version", manifest_path)
     if not isinstance(version, str) or not version:
         raise fields.field_error(manifest_path, "model_version", f"must be a non-empty string (got {version!r})")
@@ -247,6 +267,7 @@ def _load_one(path: Path) -> tuple[MiningModel, dict[str, Any]]:
         "n_series",
         "recalibration",
         "thresholds",
+        "false_alarm",
     }
     return MiningModel(
         clf, cal, threshold, version, FEATURES, {k: v for k, v in manifest.items() if k in keep}

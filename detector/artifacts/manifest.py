@@ -42,6 +42,33 @@ def thresholds(manifest: dict[str, Any], path: Path) -> dict[str, float]:
     return {str(k): probability(v, f"thresholds.{k}", path) for k, v in table.items()}
 
 
+FALSE_ALARM_POINTS = 101  # ``training.FALSE_ALARM_GRID``: scores 0.00 to 1.00 by 0.01
+
+
+def false_alarm(manifest: dict[str, Any], path: Path) -> None:
+    """``false_alarm`` (optional): per context, ``clean_windows`` (a positive count) and ``share_at_or_above``
+    (101 shares in [0, 1] that never rise with the score), as ``MiningModel.false_alarm_rate`` reads them."""
+    entry = manifest.get("false_alarm")
+    if entry is None:
+        return
+    contexts = entry.get("contexts") if isinstance(entry, dict) else None
+    if not isinstance(contexts, dict):
+        raise field_error(path, "false_alarm", f"must hold a JSON object 'contexts' (got {entry!r:.80})")
+    for key, table in contexts.items():
+        name = f"false_alarm.contexts.{key}"
+        n = table.get("clean_windows") if isinstance(table, dict) else None
+        if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+            raise field_error(path, name, f"must give 'clean_windows' as a positive count (got {table!r:.80})")
+        shares = table.get("share_at_or_above")
+        if not isinstance(shares, list) or len(shares) != FALSE_ALARM_POINTS:
+            raise field_error(path, name, f"must give {FALSE_ALARM_POINTS} values in 'share_at_or_above'")
+        values = [probability(v, f"{name}.share_at_or_above[{i}]", path) for i, v in enumerate(shares)]
+        rises = next((i for i in range(1, len(values)) if values[i] > values[i - 1]), None)
+        if rises is not None:
+            step = f"{values[rises - 1]} -> {values[rises]}"
+            raise field_error(path, f"{name}.share_at_or_above[{rises}]", f"rises with the score ({step})")
+
+
 def classifier_params(manifest: dict[str, Any], path: Path) -> dict[str, Any]:
     """``classifier_params``: a JSON object whose names the classifier takes (``trees.PARAM_NAMES``)."""
     params = required(manifest, "classifier_params", path)

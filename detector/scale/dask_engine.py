@@ -69,6 +69,7 @@ RESULT_COLUMNS: dict[str, str] = {
     "end_local": "string",
     "rigs_low": "float64",
     "rigs_high": "float64",
+    "false_alarm_rate": "float64",
     "first_row": "int64",
 }
 _ROW = "__row"  # input position of a row, carried through a shuffle

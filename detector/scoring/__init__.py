@@ -311,4 +311,5 @@ def score_series(
         warnings=warnings,
         evidence=_evidence(segments),
         expected=pd.Series(expected_hourly(sig, cal), index=series.index, name="expected") if with_expected else None,
+        false_alarm_rate=model.false_alarm_rate(sig.features, p, days),
     )

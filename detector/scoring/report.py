@@ -59,6 +59,7 @@ class ScoreReport:
         "end_local",
         "rigs_low",
         "rigs_high",
+        "false_alarm_rate",
     )
 
     series_id: str
@@ -75,6 +76,9 @@ class ScoreReport:
     expected: pd.Series | None = None
     evidence: tuple[str, ...] = ()  # the main shift's evidence, then a line per further segment
     calendar: str = "gregorian"  # how the input wrote dates; "solar-hijri" adds onset_local/end_local
+    # Share of real clean training windows of the same context (peers or alone, length) scoring as high, out of
+    # fold (``MiningModel.false_alarm_rate``); None when the model has no such table for the context.
+    false_alarm_rate: float | None = None
 
     @property
     def flagged(self) -> bool:
@@ -159,6 +163,7 @@ class ScoreReport:
             # 90 % interval of rigs: blank unless flagged with a known interval
             "rigs_low": round(rigs_low, 1) if rigs_low is not None else None,
             "rigs_high": round(rigs_high, 1) if rigs_high is not None else None,
+            "false_alarm_rate": self.false_alarm_rate,
         }
 
 

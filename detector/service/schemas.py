@@ -66,6 +66,7 @@ _EXAMPLE_OUT: JsonDict = {
     "peers": ["feeder-0006", "feeder-0013", "feeder-0020"],
     "onset_local": None,
     "end_local": None,
+    "false_alarm_rate": 0.0,
 }
 
 
@@ -249,6 +250,11 @@ class ScoreOut(BaseModel):
         description="onset as a local Solar Hijri date-time (1402/08/17 14:00) for calendar solar-hijri, else null",
     )
     end_local: str | None = Field(None, description="end as onset_local writes it; null while on or for gregorian")
+    false_alarm_rate: float | None = Field(
+        None,
+        description="share of real loads with no added block (training zones, out of fold, the same context: with "
+        "or without peers, input length) that scored this high or higher; null if the model has no such table",
+    )
 
     @classmethod
     def of(cls, report: detector.ScoreReport, *, with_expected: bool = False) -> ScoreOut:
@@ -277,6 +283,7 @@ class ScoreOut(BaseModel):
             peers=list(report.peers),
             onset_local=report.onset_local,
             end_local=report.end_local,
+            false_alarm_rate=report.false_alarm_rate,
         )
 
 
@@ -333,7 +340,8 @@ class ResultsPage(BaseModel):
         "rigs, threshold, evidence, data_quality, model_version, error, excess_low, excess_high (90 % interval of "
         "excess_load; null if unknown), peers (ids used as peers, space-separated; empty when scored alone), "
         "onset_local, end_local (local Solar Hijri date-times for calendar solar-hijri, else empty), rigs_low, "
-        "rigs_high (90 % interval of rigs; null unless flagged)"
+        "rigs_high (90 % interval of rigs; null unless flagged), false_alarm_rate (share of clean real training "
+        "loads of the same context scoring as high; null if the model has no such table)"
     )
 
 

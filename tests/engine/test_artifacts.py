@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import shutil
@@ -81,6 +82,46 @@ def test_bad_context_threshold_is_refused_at_load_not_at_scoring(model_dir: Path
     with pytest.raises(detector.ArtifactError) as info:
         detector.load_model(model_dir)
     assert str(info.value) == f"model manifest {path}: field 'thresholds.peers' must be a number in [0, 1] (got 'x')"
+
+
+PEERS_TABLE = "false_alarm.contexts.peers"
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "reason"),
+    [
+        ({"peers": {"clean_windows": 0, "share_at_or_above": [1.0] * 101}}, PEERS_TABLE, "a positive count"),
+        ({"peers": {"clean_windows": 90, "share_at_or_above": [1.0] * 100}}, PEERS_TABLE, "101 values"),
+        (
+            {"peers": {"clean_windows": 90, "share_at_or_above": [1.0] * 50 + [0.2, 0.3] + [0.0] * 49}},
+            "false_alarm.contexts.peers.share_at_or_above[51]",
+            "rises with the score (0.2 -> 0.3)",
+        ),
+    ],
+)
+def test_a_broken_false_alarm_table_is_refused_at_load_naming_the_field(
+    model_dir: Path, table: dict[str, object], field: str, reason: str
+) -> None:
+    path = _rewrite_manifest(model_dir, false_alarm={"contexts": table})
+    with pytest.raises(detector.ArtifactError) as info:
+        detector.load_model(model_dir)
+    assert str(info.value).startswith(f"model manifest {path}: field {field!r} ")
+    assert reason in str(info.value)
+
+
+def test_the_bundled_model_reads_false_alarm_rates_in_each_context() -> None:
+    model = detector.load_model()
+    x = np.zeros(len(model.features))
+    with_peers = x.copy()
+    with_peers[model.features.index("n_peers")] = 3
+    for row in (x, with_peers):
+        rates = [model.false_alarm_rate(row, p) for p in np.linspace(0, 1, 11)]
+        assert rates[0] == 1.0
+        assert rates[-1] == 0.0
+        assert all(a >= b for a, b in itertools.pairwise(rates))
+        at = model.false_alarm_rate(row, model.threshold_for(row))
+        assert at is not None
+        assert at <= 0.02
 
 
 def test_unknown_classifier_parameter_names_the_file_and_field(model_dir: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from detector import simulate
@@ -143,3 +145,32 @@ def test_per_mode_fit_splits_the_operating_points_and_needs_rows_alone() -> None
     single = fit_model(with_peers, y[n // 2 :], ids[n // 2 :], x_alone=with_peers.copy())
     assert single.alone is None
     assert not single.day_shape_alone
+
+
+def test_each_answer_reads_how_often_clean_loads_of_its_context_score_as_high() -> None:
+    """``false_alarm_rate``: the share of real clean windows of the answer's context (alone or with peers, and
+    its length) scoring at or above its score, out of fold. It falls with the score, it is about 1 % at the
+    threshold the clean limit sets, and each context reads its own windows."""
+    rng = np.random.default_rng(3)
+    n = 600
+    y = (np.arange(n) % 3 == 0).astype(int)
+    x = np.zeros((n, len(FEATURES)))
+    x[:, 0] = rng.normal(2.0 * y - 1.0, 1.0)
+    x[:, FEATURES.index("n_peers")] = np.where(np.arange(n) < n // 2, 0.0, 3.0)
+    x[n // 2 :, 0] += 0.7 * (y[n // 2 :] == 0)  # with peers, clean windows score higher: a context of their own
+    ids = [f"real/base{i}/w" for i in range(n)]
+    model = fit_model(x, y, ids, scenarios=["clean" if v == 0 else "step" for v in y], days=np.full(n, 365))
+    tables = model.metadata["false_alarm"]["contexts"]
+    assert set(tables) == {"alone", "peers"}
+    assert tables["alone"]["clean_windows"] == tables["peers"]["clean_windows"] == 200
+    alone_row, peers_row = x[0], x[-1]
+    rates = [model.false_alarm_rate(alone_row, p) for p in (0.0, 0.2, 0.5, 0.8, 1.0)]
+    assert rates[0] == 1.0
+    assert rates[-1] <= 0.01
+    assert all(a >= b for a, b in itertools.pairwise(rates))  # never rises with the score
+    at_threshold = model.false_alarm_rate(peers_row, model.threshold_for(peers_row))
+    assert at_threshold is not None
+    assert at_threshold <= 0.05
+    assert model.false_alarm_rate(peers_row, 0.5) >= model.false_alarm_rate(alone_row, 0.5)  # its own windows
+    stripped = type(model)(model.classifier, model.calibrator, model.threshold, model.version, model.features, {})
+    assert stripped.false_alarm_rate(alone_row, 0.5) is None  # a model trained before the tables says nothing

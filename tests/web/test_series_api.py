@@ -67,6 +67,7 @@ def test_series_report_matches_the_jobs_row(client: TestClient, job: dict[str, A
                 assert not row["flagged"]
             else:
                 assert report["excess_load"][end] == pytest.approx(row[end], abs=0.1)
+        assert report["false_alarm_rate"] == row["false_alarm_rate"]  # the list's tooltip, the page's sentence
 
 
 def test_series_ids_with_a_slash_work(client: TestClient, job: dict[str, Any]) -> None:

@@ -89,6 +89,12 @@ function fixed(v, digits) {
   });
 }
 
+/** How often real loads with no added block scored as high ("" when the model has no such table). */
+function falseAlarmText(rate) {
+  if (rate === null || rate === undefined || rate === "" || Number.isNaN(Number(rate))) return "";
+  return t("false_alarm", { rate: `${num(Number(rate) * 100, 2)} %` });
+}
+
 /** "1.71 MW (1,710 kW)": the value in its unit and, for MW and GW, in the next smaller one. */
 function power(value, unit) {
   if (value === null || value === undefined) return "–";
@@ -370,7 +376,7 @@ function rowOf(r) {
     "tr", { "data-series": r.series_id },
     el("td", { class: "num", text: num(r.rank, 9) }),
     el("td", {}, el("a", { href, text: r.series_id })),
-    el("td", { class: "num" }, fixed(r.score, 3), bar),
+    el("td", { class: "num", title: falseAlarmText(r.false_alarm_rate) }, fixed(r.score, 3), bar),
     el("td", {}, verdict),
     el("td", { class: "num", text: r.excess_load ? `${num(r.excess_load)} ${r.unit}` : "–" }),
     el("td", {
@@ -614,6 +620,7 @@ function renderReport(data) {
   badge.textContent = r.flagged ? t("verdict_flagged") : t("verdict_clear");
   badge.className = r.flagged ? "badge flagged" : "badge";
   const parts = [t("headline_score", { score: fixed(r.score, 3), threshold: fixed(r.threshold, 3) })];
+  if (r.false_alarm_rate !== null && r.false_alarm_rate !== undefined) parts.push(falseAlarmText(r.false_alarm_rate));
   if (r.segments.length) {
     const end = r.end ? t("headline_ended", { end: localText(r.end, tz) }) : t("headline_still_on");
     parts.push(
