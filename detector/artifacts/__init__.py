@@ -93,7 +93,8 @@ class MiningModel:
     def false_alarm_rate(self, features: np.ndarray, probability: float, days: int | None = None) -> float | None:
         """Share of real clean training windows of this input's context that scored ``probability`` or more out of
         fold (``training.false_alarm_table``): how often a load with no added block scores this high. Read at the
-        grid point at or below ``probability`` (0.01 apart; never lower than the exact share). A length without a
+        grid point at or below ``probability`` (0.01 apart; never lower than the exact share), from the table of the
+        input's length and weather (scored with temperature or without) where there is one; a length without a
         table of its own takes its context's one-year table, as ``threshold_for`` does; None for a model trained
         before the tables, or a context without enough clean windows.
         """
@@ -102,7 +103,10 @@ class MiningModel:
         tables = (self.metadata.get("false_alarm") or {}).get("contexts") or {}
         context = "alone" if bool(_alone_rows(features)[0]) else "peers"
         bucket = length_context(days) if days is not None else ""
-        entry = tables.get(f"{context}/{bucket}", tables.get(context))
+        weather = "+temperature" if np.atleast_2d(features)[0, FEATURES.index("has_temp")] > 0 else "+no-temperature"
+        # The most specific table there is: length and weather, then length, then the year's with its weather.
+        keys = (f"{context}/{bucket}{weather}", f"{context}/{bucket}", f"{context}{weather}", context)
+        entry = next((tables[k] for k in keys if k in tables), None)
         if not entry:
             return None
         shares = entry["share_at_or_above"]

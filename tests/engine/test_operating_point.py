@@ -6,10 +6,20 @@ import itertools
 
 import numpy as np
 
+import detector
 from detector import simulate
-from detector.artifacts import length_context
+from detector.artifacts import MiningModel, length_context
 from detector.models.signature import FEATURES
-from detector.training import LabelledSet, _context_threshold, fit_model, threshold_needs, training_matrix
+from detector.models.trees import Calibrator
+from detector.training import (
+    LabelledSet,
+    OutOfFold,
+    _context_threshold,
+    false_alarm_table,
+    fit_model,
+    threshold_needs,
+    training_matrix,
+)
 
 
 def test_threshold_meets_the_clean_and_the_lookalike_limits() -> None:
@@ -161,7 +171,7 @@ def test_each_answer_reads_how_often_clean_loads_of_its_context_score_as_high() 
     ids = [f"real/base{i}/w" for i in range(n)]
     model = fit_model(x, y, ids, scenarios=["clean" if v == 0 else "step" for v in y], days=np.full(n, 365))
     tables = model.metadata["false_alarm"]["contexts"]
-    assert set(tables) == {"alone", "peers"}
+    assert set(tables) == {"alone", "peers", "alone+no-temperature", "peers+no-temperature"}  # none had temperature
     assert tables["alone"]["clean_windows"] == tables["peers"]["clean_windows"] == 200
     alone_row, peers_row = x[0], x[-1]
     rates = [model.false_alarm_rate(alone_row, p) for p in (0.0, 0.2, 0.5, 0.8, 1.0)]
@@ -174,3 +184,41 @@ def test_each_answer_reads_how_often_clean_loads_of_its_context_score_as_high() 
     assert model.false_alarm_rate(peers_row, 0.5) >= model.false_alarm_rate(alone_row, 0.5)  # its own windows
     stripped = type(model)(model.classifier, model.calibrator, model.threshold, model.version, model.features, {})
     assert stripped.false_alarm_rate(alone_row, 0.5) is None  # a model trained before the tables says nothing
+
+
+def test_answers_with_and_without_temperature_read_their_own_clean_windows() -> None:
+    """Without temperature clean windows score higher: an answer scored without it reads the table of the clean
+    windows scored without it, not one pooled with the easier windows that had it."""
+    rng = np.random.default_rng(4)
+    n = 400
+    with_temp = np.arange(n) % 2 == 0
+    p = np.where(with_temp, rng.uniform(0.0, 0.5, n), rng.uniform(0.2, 0.9, n))  # clean windows, out of fold
+    oof = OutOfFold(
+        p=p,
+        y=np.zeros(n, int),
+        kinds=np.full(n, "clean", dtype=object),
+        with_peers=np.zeros(n, bool),
+        real=np.ones(n, bool),
+        lengths=np.full(n, ""),
+        with_temperature=with_temp,
+        calibrator=Calibrator(np.array([0.0, 1.0]), np.array([0.0, 1.0])),
+        folds=5,
+        repeats=1,
+    )
+    tables = false_alarm_table(oof, ["alone"])
+    assert {k: v["clean_windows"] for k, v in tables.items()} == {
+        "alone": 400,
+        "alone+temperature": 200,
+        "alone+no-temperature": 200,
+    }
+    assert tables["alone+temperature"]["share_at_or_above"][60] == 0.0  # none of them reaches 0.6
+    assert tables["alone+no-temperature"]["share_at_or_above"][60] == (p[~with_temp] >= 0.6).mean().round(4)
+    bundled = detector.load_model().alone
+    assert bundled is not None
+    model = MiningModel(
+        bundled.classifier, bundled.calibrator, 0.5, "test", FEATURES, {"false_alarm": {"contexts": tables}}
+    )
+    without, with_ = np.zeros(len(FEATURES)), np.zeros(len(FEATURES))
+    with_[FEATURES.index("has_temp")] = 1
+    assert model.false_alarm_rate(with_, 0.65) == 0.0
+    assert model.false_alarm_rate(without, 0.65) == tables["alone+no-temperature"]["share_at_or_above"][65] > 0.3
