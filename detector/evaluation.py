@@ -45,6 +45,7 @@ def score_sets(sets: Sequence[LabelledSet], model: MiningModel, baselines: Seque
                 "flagged": r.flagged,
                 "onset": r.onset,
                 "excess_load": r.excess_load,
+                "false_alarm_rate": r.false_alarm_rate,
             }
             if baselines:
                 cal = calendar_features(series.index, CalendarSpec(tz=series.tz, country=country))
@@ -107,6 +108,30 @@ def summarise(
         if name in scores
     }
     out["intervals_90"] = intervals(scores, [name for name in baselines if name in scores], resample_by=resample_by)
+    if "false_alarm_rate" in scores and scores["false_alarm_rate"].notna().any():
+        out["false_alarm_budgets"] = false_alarm_budgets(scores)
+    return out
+
+
+FALSE_ALARM_BUDGETS = (0.01, 0.02, 0.05, 0.1)
+
+
+def false_alarm_budgets(scores: pd.DataFrame) -> dict[str, dict[str, float | None]]:
+    """Does ``false_alarm_rate`` (read on the model's training zones) hold on these series? For each budget, the
+    share of the clean series and of all negatives whose rate is within it, and the recall of mining among those.
+    A clean share well above the budget says the rates are optimistic for loads like these (BENCHMARKS.md found
+    it so for series scored alone on zones never seen). Series without a rate count as outside every budget."""
+    rate = pd.to_numeric(scores["false_alarm_rate"], errors="coerce").fillna(2.0).to_numpy(float)
+    label = scores["label"].to_numpy().astype(int)
+    clean = (label == 0) & (scores["scenario"].to_numpy() == "clean") if "scenario" in scores else label == 0
+    out: dict[str, dict[str, float | None]] = {}
+    for budget in FALSE_ALARM_BUDGETS:
+        kept = rate <= budget + 1e-12
+        out[f"{budget:g}"] = {
+            "clean_kept": round(float(kept[clean].mean()), 4) if clean.any() else None,
+            "negatives_kept": round(float(kept[label == 0].mean()), 4) if (label == 0).any() else None,
+            "recall": round(float(kept[label == 1].mean()), 4) if (label == 1).any() else None,
+        }
     return out
 
 

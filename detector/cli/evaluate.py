@@ -95,6 +95,13 @@ def evaluate_cmd(
     over = "the series" if resample_by is None else f"the {resample_by} groups"
     out.print(f"90 % intervals over {over} ({ci['draws']} resamples): " + "; ".join(spans))
     out.print(f"flag rate by look-alike: {summary['flag_rate_by_lookalike']}")
+    if "false_alarm_budgets" in summary:
+        cells = [
+            f"{float(b):.0%}: {v['clean_kept']:.1%} of clean series, recall {v['recall']:.2f}"
+            for b, v in summary["false_alarm_budgets"].items()
+            if v["clean_kept"] is not None and v["recall"] is not None
+        ]
+        out.print("kept at a false_alarm_rate budget of " + "; ".join(cells))
     out.print(
         f"median onset error {summary['median_onset_error_h']} h; median excess-load relative error "
         f"{summary['median_excess_rel_error']}"

@@ -16,7 +16,7 @@ import pytest
 
 import detector
 from detector import simulate
-from detector.evaluation import intervals
+from detector.evaluation import false_alarm_budgets, intervals
 from detector.features.calendar import date_text, solar_hijri
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
@@ -258,6 +258,30 @@ def test_evaluate_a_simulated_fleet_as_is() -> None:
     assert len(scores) == 8
     assert set(summary["by_source"]) == {"meters"}  # no source column in the truth: grouped by set
     assert summary["overall"]["roc_auc"] > 0.9
+    # Whether the bundled model's false-alarm rates hold on these meters: each budget's share of clean ones kept.
+    rate = scores.false_alarm_rate.astype(float)
+    assert rate.notna().all()  # 120-day meters alone: the short alone table
+    clean = rate[(scores.label == 0) & (scores.scenario == "clean")]
+    budgets = summary["false_alarm_budgets"]
+    assert list(budgets) == ["0.01", "0.02", "0.05", "0.1"]
+    assert budgets["0.05"]["clean_kept"] == (round(float((clean <= 0.05).mean()), 4) if len(clean) else None)
+
+
+def test_evaluate_says_whether_the_false_alarm_rates_hold_on_the_series_given() -> None:
+    # 10 clean series read 0.005-0.09, 4 look-alikes 0.5, 6 mining series 0.001-0.2, one without a rate.
+    scores = pd.DataFrame(
+        {
+            "label": [0] * 14 + [1] * 6,
+            "scenario": ["clean"] * 10 + ["growth"] * 4 + ["step"] * 6,
+            "false_alarm_rate": [0.005, 0.015, 0.03, 0.04, 0.06, 0.07, 0.08, 0.09, 0.09, 0.09]
+            + [0.5] * 4
+            + [0.001, 0.01, 0.02, 0.05, 0.2, None],
+        }
+    )
+    budgets = false_alarm_budgets(scores)
+    assert budgets["0.01"] == {"clean_kept": 0.1, "negatives_kept": round(1 / 14, 4), "recall": round(2 / 6, 4)}
+    assert budgets["0.05"] == {"clean_kept": 0.4, "negatives_kept": round(4 / 14, 4), "recall": round(4 / 6, 4)}
+    assert budgets["0.1"]["clean_kept"] == 1.0  # every clean series within 10 %: the rates are optimistic here
 
 
 def test_evaluate_gives_intervals_that_hold_its_figures() -> None:
