@@ -105,7 +105,8 @@ class MiningModel:
         bucket = length_context(days) if days is not None else ""
         weather = "+temperature" if np.atleast_2d(features)[0, FEATURES.index("has_temp")] > 0 else "+no-temperature"
         # The most specific table there is: length and weather, then length, then the year's with its weather.
-        keys = (f"{context}/{bucket}{weather}", f"{context}/{bucket}", f"{context}{weather}", context)
+        own = (f"{context}/{bucket}{weather}", f"{context}/{bucket}") if bucket else ()
+        keys = (*own, f"{context}{weather}", context)
         entry = next((tables[k] for k in keys if k in tables), None)
         if not entry:
             return None

@@ -103,6 +103,9 @@ def test_scores_move_but_the_ranking_and_trees_stay(recal: Recalibration, field_
     assert [s for s in ids if new[s].flagged] == [s for s in ids if new[s].score >= recal.model.threshold]
     assert sum(r.flagged for r in new.values()) == recal.report.after.flagged
     assert sum(r.flagged for r in old.values()) == recal.report.before.flagged
+    # The parent's false-alarm tables read its own scale: a recalibrated answer says nothing rather than misread.
+    assert all(r.false_alarm_rate is not None for r in old.values())
+    assert all(r.false_alarm_rate is None for r in new.values())
     for s in ids:  # segments, excess load and evidence do not depend on the calibration
         assert (new[s].onset, new[s].excess_load, new[s].evidence) == (
             old[s].onset,
