@@ -37,6 +37,7 @@ from provinces import SOURCES, Province, provinces  # type: ignore[import-not-fo
 from sklearn.metrics import average_precision_score
 
 import detector
+from detector.evaluation import FALSE_ALARM_BUDGETS, within_budget
 from detector.features.calendar import CalendarSpec, grid_calendar
 from detector.features.daily import daily_view
 from detector.models.baselines import cusum_level_shift, flat_step_reference
@@ -109,17 +110,13 @@ def _comparators(prov: Province, mode: str) -> dict[str, dict[str, float]]:
     return out
 
 
-BUDGETS = (0.01, 0.02, 0.05, 0.1)
-
-
 def by_false_alarm_budget(df: pd.DataFrame) -> dict[str, Any]:
     """What an analyst who keeps the answers whose ``false_alarm_rate`` is at most a budget gets on the held-out
     windows: the share of clean windows and of all negatives kept (does the rate read on training zones hold on
     zones never seen?), the worst look-alike, and the recall by size. Answers without a rate are not kept."""
     out: dict[str, Any] = {}
-    rate = df.false_alarm_rate.to_numpy(float)
-    for budget in BUDGETS:
-        kept = df.assign(kept=np.nan_to_num(rate, nan=2.0) <= budget + 1e-12)
+    for budget in FALSE_ALARM_BUDGETS:
+        kept = df.assign(kept=within_budget(df.false_alarm_rate, budget))
         neg, pos = kept[kept.label == 0], kept[kept.label == 1]
         by_kind = neg[neg.scenario != "clean"].groupby("scenario").kept.mean()
         out[f"{budget:g}"] = {

@@ -116,17 +116,23 @@ def summarise(
 FALSE_ALARM_BUDGETS = (0.01, 0.02, 0.05, 0.1)
 
 
+def within_budget(rates: pd.Series, budget: float) -> np.ndarray:
+    """The answers an analyst keeps at a false-alarm ``budget``: rate at most the budget; no rate, not kept."""
+    rate = pd.to_numeric(rates, errors="coerce").to_numpy(float)
+    kept: np.ndarray = np.nan_to_num(rate, nan=2.0) <= budget + 1e-12
+    return kept
+
+
 def false_alarm_budgets(scores: pd.DataFrame) -> dict[str, dict[str, float | None]]:
     """Does ``false_alarm_rate`` (read on the model's training zones) hold on these series? For each budget, the
     share of the clean series and of all negatives whose rate is within it, and the recall of mining among those.
     A clean share well above the budget says the rates are optimistic for loads like these (BENCHMARKS.md found
     it so for series scored alone on zones never seen). Series without a rate count as outside every budget."""
-    rate = pd.to_numeric(scores["false_alarm_rate"], errors="coerce").fillna(2.0).to_numpy(float)
     label = scores["label"].to_numpy().astype(int)
     clean = (label == 0) & (scores["scenario"].to_numpy() == "clean") if "scenario" in scores else label == 0
     out: dict[str, dict[str, float | None]] = {}
     for budget in FALSE_ALARM_BUDGETS:
-        kept = rate <= budget + 1e-12
+        kept = within_budget(scores["false_alarm_rate"], budget)
         out[f"{budget:g}"] = {
             "clean_kept": round(float(kept[clean].mean()), 4) if clean.any() else None,
             "negatives_kept": round(float(kept[label == 0].mean()), 4) if (label == 0).any() else None,

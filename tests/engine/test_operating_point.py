@@ -131,18 +131,24 @@ def test_inputs_of_other_lengths_get_their_own_operating_point() -> None:
     assert length_context(401) == "long"
 
 
+def _half_alone_rows(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``n`` real training rows, a third mining: the first half scored alone, the rest with three peers;
+    ``t_box`` separates mining from the rest with some overlap."""
+    y = (np.arange(n) % 3 == 0).astype(int)
+    x = np.zeros((n, len(FEATURES)))
+    x[:, 0] = rng.normal(2.0 * y - 1.0, 1.0)
+    x[:, FEATURES.index("n_peers")] = np.where(np.arange(n) < n // 2, 0.0, 3.0)
+    return x, y, [f"real/base{i}/w" for i in range(n)]
+
+
 def test_per_mode_fit_splits_the_operating_points_and_needs_rows_alone() -> None:
     """``x_alone`` gives the rows scored alone trees of their own, with the operating points alone; a training
     set whose every window was scored with peers has none to fit them on and gets one model for all."""
     rng = np.random.default_rng(2)
     n = 400
-    y = (np.arange(n) % 3 == 0).astype(int)
-    x = np.zeros((n, len(FEATURES)))
-    x[:, 0] = rng.normal(2.0 * y - 1.0, 1.0)
-    x[:, FEATURES.index("n_peers")] = np.where(np.arange(n) < n // 2, 0.0, 3.0)
+    x, y, ids = _half_alone_rows(n, rng)
     x_alone = x.copy()
     x_alone[: n // 2, 0] += rng.normal(0, 0.3, n // 2)  # the day-shape search's rows differ where scored alone
-    ids = [f"real/base{i}/w" for i in range(n)]
     kinds = ["clean" if v == 0 else "step" for v in y]
     model = fit_model(x, y, ids, scenarios=kinds, days=np.full(n, 365), x_alone=x_alone)
     assert model.alone is not None
@@ -161,14 +167,9 @@ def test_each_answer_reads_how_often_clean_loads_of_its_context_score_as_high() 
     """``false_alarm_rate``: the share of real clean windows of the answer's context (alone or with peers, and
     its length) scoring at or above its score, out of fold. It falls with the score, it is about 1 % at the
     threshold the clean limit sets, and each context reads its own windows."""
-    rng = np.random.default_rng(3)
     n = 600
-    y = (np.arange(n) % 3 == 0).astype(int)
-    x = np.zeros((n, len(FEATURES)))
-    x[:, 0] = rng.normal(2.0 * y - 1.0, 1.0)
-    x[:, FEATURES.index("n_peers")] = np.where(np.arange(n) < n // 2, 0.0, 3.0)
+    x, y, ids = _half_alone_rows(n, np.random.default_rng(3))
     x[n // 2 :, 0] += 0.7 * (y[n // 2 :] == 0)  # with peers, clean windows score higher: a context of their own
-    ids = [f"real/base{i}/w" for i in range(n)]
     model = fit_model(x, y, ids, scenarios=["clean" if v == 0 else "step" for v in y], days=np.full(n, 365))
     tables = model.metadata["false_alarm"]["contexts"]
     assert set(tables) == {"alone", "peers", "alone+no-temperature", "peers+no-temperature"}  # none had temperature
