@@ -18,6 +18,7 @@ from sklearn.ensemble import IsolationForest
 
 from detector.features.calendar import Calendar
 from detector.features.daily import daily_view
+from detector.models.signature import day_of_year
 
 
 def cusum_level_shift(load: np.ndarray, cal: Calendar) -> float:
@@ -88,7 +89,7 @@ def flat_step_reference(
     if not np.isfinite(level) or level <= 0:
         return 0.0
     n = len(v.mean)
-    doy = np.asarray(pd.Series(cal.doy).groupby(cal.day).first().to_numpy(float))[:n]
+    doy = day_of_year(cal, n)
     dow = np.asarray(pd.Series(cal.dow).groupby(cal.day).first().to_numpy(int))[:n]
     cols = [np.ones(n), (v.peak - v.floor) / level, *(dow == d for d in range(1, 7))]
     cols += [f(2 * np.pi * k * doy / 365.25) for k in (1, 2) for f in (np.cos, np.sin)]
