@@ -462,6 +462,7 @@ def fit_model(
     days: Sequence[int] | np.ndarray | None = None,
     repeats: int = OOF_REPEATS,
     x_alone: np.ndarray | None = None,
+    alone_only: np.ndarray | None = None,
 ) -> MiningModel:
     """``train`` on features already extracted (rows of ``x`` named ``set/series_id`` by ``ids``).
 
@@ -476,9 +477,32 @@ def fit_model(
     row (the province's trees ranked its windows worse without the alone rows: AP 0.828 against 0.860,
     BENCHMARKS.md, stop 26), the alone trees on the rows scored alone. Its validation figures are the two models'
     out-of-fold answers together, each row answered by the model that answers it in scoring.
+
+    ``alone_only`` (a mask of rows, each scored alone and of at most ``LONG_DAYS``) marks windows only the alone
+    trees see: their fit, operating points and false-alarm tables, not the main trees'. Windows that start
+    anywhere in the year help the alone trees, but given to every tree they moved the province too (its
+    threshold 0.703 -> 0.776, recall of 10 % events 0.27 -> 0.14; BENCHMARKS.md, stop 38).
     """
 
-    main = _fit_one(x, y, ids, folds=folds, random_state=random_state, scenarios=scenarios, days=days, repeats=repeats)
+    extra = np.zeros(len(y), dtype=bool) if alone_only is None else np.asarray(alone_only, dtype=bool)
+    if extra.shape != np.shape(y):
+        raise ValueError(f"alone_only has {extra.size} rows, the training rows {len(y)}")
+    if extra.any():
+        peers_of = None if x_alone is None else x_alone[extra, FEATURES.index("n_peers")]
+        lengths = None if days is None else np.asarray(days)[extra]
+        if peers_of is None or (peers_of > 0).any() or (lengths is not None and (lengths > LONG_DAYS).any()):
+            raise ValueError("alone_only rows must be scored alone (x_alone given, no peers) and not over LONG_DAYS")
+    kept = ~extra
+    main = _fit_one(
+        x[kept],
+        y[kept],
+        [i for i, keep in zip(ids, kept, strict=True) if keep],
+        folds=folds,
+        random_state=random_state,
+        scenarios=None if scenarios is None else [k for k, keep in zip(scenarios, kept, strict=True) if keep],
+        days=None if days is None else np.asarray(days)[kept],
+        repeats=repeats,
+    )
     alone, own = None, np.zeros(len(y), dtype=bool)
     if x_alone is not None:
         own = x_alone[:, FEATURES.index("n_peers")] <= 0
@@ -511,9 +535,16 @@ def fit_model(
         thresholds = {k: v for k, v in main.thresholds.items() if k not in by_alone}
         alone_thresholds = {k: v for k, v in alone.thresholds.items() if k in by_alone}
         # Each out-of-fold row answered as scoring would: the alone model's own out-of-fold answer where it answers.
-        # (Both stack the repeats' splits in the same order: the alone rows of split r follow its rows.)
+        # (Both stack the repeats' splits, row r * n + i being window i under split r.)
         p = main.oof.p.copy()
-        p[np.tile(own, repeats) & (main.oof.lengths != "long")] = alone.oof.p[alone.oof.lengths != "long"]
+        main_rows, n_main, n_alone = np.flatnonzero(kept), int(kept.sum()), int(own.sum())
+        at_alone = np.cumsum(own) - 1  # each row's place among the rows alone
+        answered_alone = np.flatnonzero(own[main_rows])  # places among the main rows
+        split = np.arange(repeats)[:, None]
+        in_main = (split * n_main + answered_alone).ravel()
+        in_alone = (split * n_alone + at_alone[main_rows[answered_alone]]).ravel()
+        short = main.oof.lengths[in_main] != "long"
+        p[in_main[short]] = alone.oof.p[in_alone[short]]
         answered = dataclasses.replace(main.oof, p=p)
         flagged = _answer_flags(answered, {**thresholds, **alone_thresholds}, main.threshold)
         digest = hashlib.sha256((main.digest + alone.digest).encode()).hexdigest()
@@ -552,13 +583,14 @@ def fit_model(
             "trained_at": stamp.isoformat(timespec="seconds"),
             "training_sets": list(set_names),
             "n_series": len(y),
+            **({"n_alone_only": int(extra.sum())} if extra.any() else {}),
             "thresholds": thresholds,
             # Every context these trees answer: the alone ones too unless an alone model answers them.
             "false_alarm": _false_alarm_metadata(main.oof, _contexts(main.oof, exclude=by_alone if sub else set())),
             "validation": {
                 **metrics(p, main.oof.y, main.threshold, flagged),
-                "n": len(y),
-                "n_positive": int(y.sum()),
+                "n": int(kept.sum()),
+                "n_positive": int(y[kept].sum()),
                 "method": method
                 + ("; each row answered by its mode's model at its context's threshold" if sub else ""),
             },

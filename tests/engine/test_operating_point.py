@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 
 import detector
 from detector import simulate
@@ -161,6 +162,43 @@ def test_per_mode_fit_splits_the_operating_points_and_needs_rows_alone() -> None
     single = fit_model(with_peers, y[n // 2 :], ids[n // 2 :], x_alone=with_peers.copy())
     assert single.alone is None
     assert not single.day_shape_alone
+
+
+def test_windows_only_the_alone_trees_see_leave_the_province_as_it_was() -> None:
+    """``alone_only`` rows train the alone trees and feed their operating point and false-alarm tables; the main
+    trees, their calibrator and the thresholds with peers are those of a fit without them."""
+    rng = np.random.default_rng(5)
+    n, m = 400, 200
+    x, y, ids = _half_alone_rows(n, rng)
+    more, more_y, _ = _half_alone_rows(2 * m, rng)
+    more, more_y = more[:m], more_y[:m]  # scored alone only
+    more[:, 0] += 0.5 * (more_y == 0)  # clean windows that start anywhere: harder than the calendar years
+    kinds = ["clean" if v == 0 else "step" for v in np.r_[y, more_y]]
+    days = np.full(n + m, 365)
+    without = fit_model(x, y, ids, scenarios=kinds[:n], days=days[:n], x_alone=x.copy())
+    both = np.vstack([x, more])
+    extra = np.r_[np.zeros(n, bool), np.ones(m, bool)]
+    ids_more = ids + [f"real/more{i}/w" for i in range(m)]
+    model = fit_model(
+        both, np.r_[y, more_y], ids_more, scenarios=kinds, days=days, x_alone=both.copy(), alone_only=extra
+    )
+    with_peers = x[n // 2 :]
+    assert np.array_equal(model.probability(with_peers), without.probability(with_peers))
+    assert model.metadata["thresholds"] == without.metadata["thresholds"]
+    assert model.metadata["validation"]["n"] == n  # validated on the rows the main trees answer
+    assert model.metadata["n_alone_only"] == m
+    assert model.alone is not None
+    assert without.alone is not None
+    assert model.alone.metadata["n_series"] == n // 2 + m
+    tables = model.alone.metadata["false_alarm"]["contexts"]
+    assert tables["alone"]["clean_windows"] == without.alone.metadata["false_alarm"]["contexts"]["alone"][
+        "clean_windows"
+    ] + int((more_y == 0).sum())
+    assert model.alone.metadata["thresholds"]["alone"] != without.alone.metadata["thresholds"]["alone"]
+    peers_of_one = both.copy()
+    peers_of_one[n, FEATURES.index("n_peers")] = 3.0
+    with pytest.raises(ValueError, match="alone_only rows must be scored alone"):
+        fit_model(both, np.r_[y, more_y], ids_more, x_alone=peers_of_one, alone_only=extra)
 
 
 def test_each_answer_reads_how_often_clean_loads_of_its_context_score_as_high() -> None:
