@@ -493,16 +493,21 @@ def fit_model(
         if peers_of is None or (peers_of > 0).any() or (lengths is not None and (lengths > LONG_DAYS).any()):
             raise ValueError("alone_only rows must be scored alone (x_alone given, no peers) and not over LONG_DAYS")
     kept = ~extra
-    main = _fit_one(
-        x[kept],
-        y[kept],
-        [i for i, keep in zip(ids, kept, strict=True) if keep],
-        folds=folds,
-        random_state=random_state,
-        scenarios=None if scenarios is None else [k for k, keep in zip(scenarios, kept, strict=True) if keep],
-        days=None if days is None else np.asarray(days)[kept],
-        repeats=repeats,
-    )
+
+    def fit_rows(features: np.ndarray, rows: np.ndarray) -> _Fitted:
+        """Trees on the ``rows`` of ``features`` (a mask), with their out-of-fold splits."""
+        return _fit_one(
+            features[rows],
+            y[rows],
+            [i for i, keep in zip(ids, rows, strict=True) if keep],
+            folds=folds,
+            random_state=random_state,
+            scenarios=None if scenarios is None else [k for k, keep in zip(scenarios, rows, strict=True) if keep],
+            days=None if days is None else np.asarray(days)[rows],
+            repeats=repeats,
+        )
+
+    main = fit_rows(x, kept)
     alone, own = None, np.zeros(len(y), dtype=bool)
     if x_alone is not None:
         own = x_alone[:, FEATURES.index("n_peers")] <= 0
@@ -515,16 +520,7 @@ def fit_model(
         # The alone trees on the rows scored alone only: against trees on every row, at training seeds 0 / 1 / 2
         # the January headline's alone recall of 20 % events 0.35 / 0.35 / 0.39 -> 0.48 / 0.43 / 0.43, AP 0.731 /
         # 0.729 / 0.727 -> 0.733 / 0.733 / 0.735 (BENCHMARKS.md, stop 27).
-        alone = _fit_one(
-            x_alone[own],
-            y[own],
-            [i for i, keep in zip(ids, own, strict=True) if keep],
-            folds=folds,
-            random_state=random_state,
-            scenarios=None if scenarios is None else [k for k, keep in zip(scenarios, own, strict=True) if keep],
-            days=None if days is None else np.asarray(days)[own],
-            repeats=repeats,
-        )
+        alone = fit_rows(x_alone, own)
     stamp = datetime.now(UTC)
     by_alone = {"alone", "alone/short"}  # the contexts a per-mode model's alone model answers
     thresholds, p, flagged = main.thresholds, main.oof.p, None
