@@ -16,7 +16,7 @@ import typer
 from datasets import SOURCES, peer_set, real_set, sets  # type: ignore[import-not-found]
 
 from detector import save_model
-from detector.training import TrainingRows, fit_model, training_matrix
+from detector.training import LabelledSet, TrainingRows, fit_model, training_matrix
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "detector" / "artifacts" / "default"
 
@@ -41,8 +41,10 @@ def _training_rows(
     two_year_peer_rounds: int,
     extra_real_windows: int,
     any_start_windows: int,
-) -> tuple[TrainingRows, list[str]]:
-    """Signature rows of every training set (the slow part: minutes) and the sets' names."""
+    alone_any_start_windows: int,
+) -> tuple[TrainingRows, list[str], np.ndarray]:
+    """Signature rows of every training set (the slow part: minutes), the sets' names and the mask of the rows
+    only the alone trees see (the last ones)."""
     data = sets("train", scale=scale, length_real_scale=length_real_scale)
     data += [
         peer_set(
@@ -69,17 +71,38 @@ def _training_rows(
         for i, source in enumerate(SOURCES)
         if SOURCES[source].train and extra_real_windows > 0
     ]
-    # Appended last, as the extra windows above.
-    anywhere = [
+    # Appended last, as the extra windows above; a source with no year-long series (Tetouan) has none.
+    data += _any_start(any_start_windows, 3500, "anystart")
+    # Last of all: the windows only the alone trees see (``fit_model``'s ``alone_only``).
+    alone_only = _any_start(alone_any_start_windows, 3700, "anystart-alone")
+    parts = [training_matrix(data)] + ([training_matrix(alone_only)] if alone_only else [])
+    mask = np.concatenate([np.full(len(part.y), k == 1) for k, part in enumerate(parts)])
+    return _concatenate(parts), [s.name for s in data + alone_only], mask
+
+
+def _any_start(per_series: int, seed: int, suffix: str) -> list[LabelledSet]:
+    """``per_series`` one-year windows of each TRAIN series starting anywhere (seeds ``seed`` + the source's place)."""
+    made = [
         dataclasses.replace(
-            real_set(source, split="train", per_series=any_start_windows, seed=3500 + i, days=365),
-            name=f"{source}-train-anystart",
+            real_set(source, split="train", per_series=per_series, seed=seed + i, days=365),
+            name=f"{source}-train-{suffix}",
         )
         for i, source in enumerate(SOURCES)
-        if SOURCES[source].train and any_start_windows > 0
+        if SOURCES[source].train and per_series > 0
     ]
-    data += [s for s in anywhere if len(s.truth)]  # a source with no year-long series (Tetouan) has none
-    return training_matrix(data), [s.name for s in data]
+    return [s for s in made if len(s.truth)]
+
+
+def _concatenate(parts: list[TrainingRows]) -> TrainingRows:
+    """Training rows of several matrices, in order."""
+    return TrainingRows(
+        np.concatenate([p.x for p in parts]),
+        np.concatenate([p.x_alone for p in parts]),
+        np.concatenate([p.y for p in parts]),
+        [i for p in parts for i in p.ids],
+        [k for p in parts for k in p.scenarios],
+        np.concatenate([p.days for p in parts]),
+    )
 
 
 def main(
@@ -94,6 +117,8 @@ def main(
     from_features: list[Path] | None = None,
     extra_real_windows: int = 144,
     any_start_windows: int = 72,
+    alone_any_start_windows: int = 144,
+    alone_only_features: list[Path] | None = None,
 ) -> None:
     """``same_day_every``: every that many peer rounds, all farms of a source-year switch on the same day (0: never).
 
@@ -122,25 +147,35 @@ def main(
     Provinces of July-to-June windows with peers were tried too: trained on, they cost the province AP
     0.004-0.007 at each of three seeds; as windows that only set the operating points, they left the thresholds
     as they were.
+
+    ``alone_any_start_windows`` adds that many more such windows of each TRAIN series (seeds 3700+) that only the
+    alone trees see (``fit_model``'s ``alone_only``): the alone trees and the alone false-alarm tables gain
+    from them, and the province's trees and thresholds stay as they were (BENCHMARKS.md, stop 39). Saved
+    features keep the mask (``alone_only``); ``alone_only_features`` refits with files whose every row is such
+    a window, after those of ``from_features``.
     """
     logging.basicConfig(level=logging.WARNING)
     t0 = time.perf_counter()
-    if from_features:
-        parts = [np.load(path, allow_pickle=False) for path in from_features]
-        if not all("x_alone" in p for p in parts):
+    if from_features or alone_only_features:
+        files = [(path, False) for path in from_features or []] + [(path, True) for path in alone_only_features or []]
+        parts = [(np.load(path, allow_pickle=False), only) for path, only in files]
+        if not all("x_alone" in p for p, _ in parts):
             raise typer.BadParameter("saved without x_alone (before per-mode models): save the features again")
-        x, x_alone, y, days = (np.concatenate([p[k] for p in parts]) for k in ("x", "x_alone", "y", "days"))
+        x, x_alone, y, days = (np.concatenate([p[k] for p, _ in parts]) for k in ("x", "x_alone", "y", "days"))
         rows = TrainingRows(
             x,
             x_alone,
             y,
-            [str(i) for p in parts for i in p["ids"]],
-            [str(k) for p in parts for k in p["scenarios"]],
+            [str(i) for p, _ in parts for i in p["ids"]],
+            [str(k) for p, _ in parts for k in p["scenarios"]],
             days,
         )
-        names = [str(n) for p in parts for n in p["sets"]]
+        names = [str(n) for p, _ in parts for n in p["sets"]]
+        alone_only = np.concatenate(
+            [np.full(len(p["y"]), only) if only or "alone_only" not in p else p["alone_only"] for p, only in parts]
+        )
     else:
-        rows, names = _training_rows(
+        rows, names, alone_only = _training_rows(
             scale,
             peer_rounds,
             same_day_every,
@@ -148,6 +183,7 @@ def main(
             two_year_peer_rounds,
             extra_real_windows,
             any_start_windows,
+            alone_any_start_windows,
         )
         if save_features is not None:
             np.savez_compressed(
@@ -159,6 +195,7 @@ def main(
                 scenarios=np.array(rows.scenarios),
                 sets=names,
                 days=rows.days,
+                alone_only=alone_only,
             )
     model = fit_model(
         rows.x,
@@ -170,6 +207,7 @@ def main(
         scenarios=rows.scenarios,
         days=rows.days,
         x_alone=rows.x_alone,
+        alone_only=alone_only,
     )
     save_model(model, out)
     print(
