@@ -30,7 +30,9 @@ class ScoreOptions:
     zone's country, see ``holiday_country``). ``threshold``: flag at this probability (None: the model's).
     ``peers``: "auto", "none" (or None), or a table (DataFrame or path) to draw peers from, as in
     ``detector.iter_scores``. ``calendar``: how timestamps are written (gregorian, solar-hijri).
-    ``min_days``: days of data a series needs.
+    ``min_days``: days of data a series needs. ``max_false_alarm``: flag where the answer's
+    ``false_alarm_rate`` is at most this share (a false-alarm budget, e.g. 0.05) instead of at the model's
+    operating point; not with ``threshold``.
 
     Resolved once: ``holiday_country`` (the calendar used) and ``country_note`` (where it came from when
     ``country`` was not given; it joins each report's warnings); ``reading``, the checked reading arguments.
@@ -43,6 +45,7 @@ class ScoreOptions:
     peers: Source | None = "auto"
     calendar: str = "gregorian"
     min_days: float = MIN_DAYS
+    max_false_alarm: float | None = None
     holiday_country: str = field(init=False, repr=False)
     country_note: str | None = field(init=False, repr=False)
     reading: Reading = field(init=False, repr=False, compare=False)
@@ -54,6 +57,16 @@ class ScoreOptions:
         _check_range("min_days", self.min_days, math.inf, "min_days must be a number of days >= 0")
         if self.threshold is not None:
             _check_range("threshold", self.threshold, 1.0, "threshold must be a probability in [0, 1]")
+        if self.max_false_alarm is not None:
+            reason = "max_false_alarm must be a share of clean loads in [0, 1] (0.05: 5 %)"
+            _check_range("max_false_alarm", self.max_false_alarm, 1.0, reason)
+            if self.threshold is not None:
+                raise InputValidationError(
+                    code=ErrorCode.CONFLICTING_OPTIONS,
+                    field="max_false_alarm",
+                    value=self.max_false_alarm,
+                    reason="give threshold or max_false_alarm, not both",
+                )
         _check_peers(self.peers)
         object.__setattr__(self, "country", country if self.country is not None else None)
         object.__setattr__(self, "holiday_country", country)

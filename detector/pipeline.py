@@ -55,6 +55,7 @@ def iter_scores(
     peers: Source | str | None = "auto",
     calendar: str = "gregorian",
     options: ScoreOptions | None = None,
+    max_false_alarm: float | None = None,
 ) -> Iterator[tuple[str, ScoreReport | DetectorError]]:
     """Score every series of ``source``; yield ``(series_id, report or the error that stopped it)``.
 
@@ -77,6 +78,9 @@ def iter_scores(
     names the calendar used.
     ``calendar``: how ``source`` writes its timestamps (``detector.ingest.iter_series``); "solar-hijri" also
     gives each report ``onset_local``/``end_local`` as local Solar Hijri date-times.
+    ``max_false_alarm``: flag each series where its ``false_alarm_rate`` is at most this share (a false-alarm
+    budget: 0.05 flags what at most 5 % of clean training loads of its context scored), not with ``threshold``;
+    a series whose context has no table is flagged at the model's operating point, and its warnings say so.
     ``options``: all of the above (``unit`` ... ``calendar``, ``min_days``) as one ``ScoreOptions``, checked
     when it was built; the keyword arguments build one here. A keyword argument that disagrees with a given
     ``options`` is a ``TypeError``.
@@ -92,6 +96,7 @@ def iter_scores(
         min_days=min_days,
         peers=peers,
         calendar=calendar,
+        max_false_alarm=max_false_alarm,
     )
     model = model_or_default(model)
     pool_source = resolve_peers(source, opts.peers)
@@ -180,6 +185,7 @@ def score_block(
     min_days: float = MIN_DAYS,
     calendar: str = "gregorian",
     options: ScoreOptions | None = None,
+    max_false_alarm: float | None = None,
 ) -> list[tuple[str, ScoreReport | DetectorError]]:
     """Score a frame of whole series whose first row is input row ``row0 + 1``, as ``iter_scores`` would.
 
@@ -190,7 +196,14 @@ def score_block(
     is not used here: each series scores alone).
     """
     opts = options_from(
-        options, unit=unit, tz=tz, country=country, threshold=threshold, min_days=min_days, calendar=calendar
+        options,
+        unit=unit,
+        tz=tz,
+        country=country,
+        threshold=threshold,
+        min_days=min_days,
+        calendar=calendar,
+        max_false_alarm=max_false_alarm,
     )
     score = functools.partial(_score_one, model=model, options=opts, with_expected=False)
     out: list[tuple[str, ScoreReport | DetectorError]] = []
@@ -242,7 +255,13 @@ def _score_one(
     country, note = options.holiday_country, options.country_note
     try:
         report = score_series(
-            series, model, country=country, threshold=options.threshold, with_expected=with_expected, peers=peers
+            series,
+            model,
+            country=country,
+            threshold=options.threshold,
+            with_expected=with_expected,
+            peers=peers,
+            max_false_alarm=options.max_false_alarm,
         )
     except DetectorError as exc:  # a deliberate refusal from inside scoring: as it was raised
         return exc
@@ -300,6 +319,7 @@ def score(
     peers: Source | str | None = "auto",
     calendar: str = "gregorian",
     options: ScoreOptions | None = None,
+    max_false_alarm: float | None = None,
 ) -> list[ScoreReport]:
     """Score every series; raise the first series' error (``iter_scores`` keeps going instead).
 
@@ -307,7 +327,16 @@ def score(
     ``options`` or the keyword arguments it gathers, as in ``iter_scores``.
     """
     out = []
-    opts = options_from(options, unit=unit, tz=tz, country=country, threshold=threshold, peers=peers, calendar=calendar)
+    opts = options_from(
+        options,
+        unit=unit,
+        tz=tz,
+        country=country,
+        threshold=threshold,
+        peers=peers,
+        calendar=calendar,
+        max_false_alarm=max_false_alarm,
+    )
     results = iter_scores(source, model=model, with_expected=with_expected, options=opts)
     for _, result in results:
         if isinstance(result, DetectorError):

@@ -98,8 +98,28 @@ class MiningModel:
         table of its own takes its context's one-year table, as ``threshold_for`` does; None for a model trained
         before the tables, or a context without enough clean windows.
         """
+        shares = self._false_alarm_shares(features, days)
+        if shares is None:
+            return None
+        return float(shares[_grid_point(probability, len(shares))])
+
+    def threshold_within(self, features: np.ndarray, budget: float, days: int | None = None) -> float | None:
+        """The lowest probability whose ``false_alarm_rate`` in this input's context is at most ``budget``: flagging
+        at or above it is flagging where the rate is within the budget. None where ``false_alarm_rate`` is None;
+        above 1 (nothing is flagged) when even the top of the grid is over the budget."""
+        shares = self._false_alarm_shares(features, days)
+        if shares is None:
+            return None
+        within = np.flatnonzero(np.asarray(shares) <= budget + 1e-12)  # as evaluation.within_budget
+        if not len(within):
+            return float(np.nextafter(1.0, 2.0))
+        # The lowest probability read at that grid point (``_grid_point``'s tolerance), so that the two agree.
+        return max((int(within[0]) - GRID_TOLERANCE) / (len(shares) - 1), 0.0)
+
+    def _false_alarm_shares(self, features: np.ndarray, days: int | None) -> list[float] | None:
+        """The false-alarm table (shares on the 0.01 grid) of this input's context, or None."""
         if self.alone is not None and bool(_alone_rows(features, days)[0]):
-            return self.alone.false_alarm_rate(features, probability, days)
+            return self.alone._false_alarm_shares(features, days)
         tables = (self.metadata.get("false_alarm") or {}).get("contexts") or {}
         context = "alone" if bool(_alone_rows(features)[0]) else "peers"
         bucket = length_context(days) if days is not None else ""
@@ -110,9 +130,8 @@ class MiningModel:
         entry = next((tables[k] for k in keys if k in tables), None)
         if not entry:
             return None
-        shares = entry["share_at_or_above"]
-        at = int(np.floor(min(max(probability, 0.0), 1.0) * (len(shares) - 1) + 1e-9))
-        return float(shares[at])
+        shares: list[float] = entry["share_at_or_above"]
+        return shares
 
     def margin(self, features: np.ndarray, days: int | np.ndarray | None = None) -> np.ndarray:
         """The trees' decision value for rows of signature features of inputs of ``days`` local days (None: a
@@ -139,6 +158,14 @@ class MiningModel:
             if sel.any():
                 p[sel] = calibrator(margin[sel])
         return p
+
+
+GRID_TOLERANCE = 1e-9  # a probability this close below a grid point reads that point (floating-point sums)
+
+
+def _grid_point(probability: float, size: int) -> int:
+    """The false-alarm grid point at or below ``probability`` (``size`` points over 0..1)."""
+    return int(np.floor(min(max(probability, 0.0), 1.0) * (size - 1) + GRID_TOLERANCE))
 
 
 def _sha256(path: Path) -> str:

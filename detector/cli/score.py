@@ -45,6 +45,16 @@ def score_cmd(
         str, typer.Option(help=CALENDAR_HELP + "; solar-hijri also fills the score file's onset_local and end_local")
     ] = "gregorian",
     top: Annotated[int | None, typer.Option(min=1, help="flag the K highest scores (inspection budget)")] = None,
+    max_false_alarm: Annotated[
+        float | None,
+        typer.Option(
+            "--max-false-alarm",
+            min=0.0,
+            max=1.0,
+            help="flag where the false_alarm_rate is at most this share (0.05: 5 % of clean loads like it score "
+            "as high); instead of the model's threshold",
+        ),
+    ] = None,
     segments: Annotated[Path | None, typer.Option(help="also write one row per segment (CSV)")] = None,
     peers: Annotated[
         str,
@@ -85,6 +95,9 @@ def score_cmd(
     """
     if threshold is not None and top is not None:
         conflict("--top", top, "give --threshold or --top, not both")
+    if max_false_alarm is not None and (threshold is not None or top is not None):
+        which = "--threshold" if threshold is not None else "--top"
+        conflict("--max-false-alarm", max_false_alarm, f"give {which} or --max-false-alarm, not both")
     if engine not in ("local", "dask"):
         fail(
             detector.InputValidationError(
@@ -97,7 +110,13 @@ def score_cmd(
     peers_choice = peers_arg(peers, peers_file)
     try:  # every scoring option checked here, once; an error names its flag (``fail``)
         options = detector.ScoreOptions(
-            unit=unit, tz=tz, country=country, threshold=threshold, peers=peers_choice, calendar=calendar
+            unit=unit,
+            tz=tz,
+            country=country,
+            threshold=threshold,
+            peers=peers_choice,
+            calendar=calendar,
+            max_false_alarm=max_false_alarm,
         )
     except detector.DetectorError as exc:
         fail(exc)

@@ -115,6 +115,7 @@ def score_dataset(
     partitions: int | None = None,
     calendar: str = "gregorian",
     options: ScoreOptions | None = None,
+    max_false_alarm: float | None = None,
 ) -> DaskRun:
     """Score every series of a Parquet dataset, Parquet file or CSV glob on Dask; write ``out_dir/scores.parquet``.
 
@@ -123,15 +124,22 @@ def score_dataset(
     ``partitions``: partitions after the shuffle, used only when series span files (default: one per file).
     ``model_dir`` or ``model``: a model artefact directory or a loaded model (default: the bundled model);
     its artefact files go to every worker, which loads them once. ``country`` as in ``detector.iter_scores``
-    (None: the zone's country, and each result's data quality says so); ``calendar`` and ``options`` as there
-    too: the options are checked here, once, and go to every task as they are (``options.peers`` is not used:
-    each series scores alone).
+    (None: the zone's country, and each result's data quality says so); ``calendar``, ``max_false_alarm`` and
+    ``options`` as there too: the options are checked here, once, and go to every task as they are
+    (``options.peers`` is not used: each series scores alone).
     """
     import dask.dataframe as dd
 
     t0 = time.perf_counter()
     opts = options_from(
-        options, unit=unit, tz=tz, country=country, threshold=threshold, min_days=min_days, calendar=calendar
+        options,
+        unit=unit,
+        tz=tz,
+        country=country,
+        threshold=threshold,
+        min_days=min_days,
+        calendar=calendar,
+        max_false_alarm=max_false_alarm,
     )
     files = input_files(source)
     out = Path(out_dir) / "scores.parquet"

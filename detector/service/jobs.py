@@ -63,6 +63,7 @@ def job_options(options: dict[str, Any], peers: str | Path) -> detector.ScoreOpt
         tz=options.get("timezone"),
         country=options.get("country", "IR"),
         threshold=options.get("threshold"),
+        max_false_alarm=options.get("max_false_alarm"),
         calendar=options.get("calendar", "gregorian"),
         peers=peers,
     )

@@ -13,7 +13,13 @@ from pydantic.config import JsonDict
 
 import detector
 from detector.service.problems import MEDIA_TYPE
-from detector.service.validation import CALENDAR_FIELD, COUNTRY_FIELD, Calendar, check_country
+from detector.service.validation import (
+    CALENDAR_FIELD,
+    COUNTRY_FIELD,
+    MAX_FALSE_ALARM_FIELD,
+    Calendar,
+    check_country,
+)
 
 FiniteOrGap = Annotated[float | None, Field(allow_inf_nan=False)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -115,6 +121,7 @@ class ScoreIn(BaseModel):
     country: str | None = Field(None, min_length=2, max_length=3, description=COUNTRY_FIELD)
     calendar: Calendar = Field("gregorian", description=CALENDAR_FIELD)
     threshold: float | None = Field(None, ge=0.0, le=1.0, description="flag at this probability instead")
+    max_false_alarm: float | None = Field(None, ge=0.0, le=1.0, description=MAX_FALSE_ALARM_FIELD)
     include_expected: bool = Field(False, description="also return the hourly expected-load curve")
     peers: Literal["auto", "none"] | PeerIds = Field(
         "auto",
@@ -154,6 +161,7 @@ class ScoreCsvQuery(BaseModel):
     country: str | None = Field(None, min_length=2, max_length=3, description=COUNTRY_FIELD)
     calendar: Calendar = Field("gregorian", description=CALENDAR_FIELD)
     threshold: float | None = Field(None, ge=0.0, le=1.0, description="flag at this probability instead")
+    max_false_alarm: float | None = Field(None, ge=0.0, le=1.0, description=MAX_FALSE_ALARM_FIELD)
     include_expected: bool = Field(False, description="also return the hourly expected-load curve")
 
     @field_validator("country")

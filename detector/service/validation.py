@@ -25,6 +25,10 @@ CALENDAR_FIELD = (
 
 
 # How every request model and form describes ``country`` (its default is the same everywhere).
+MAX_FALSE_ALARM_FIELD = (
+    "flag where `false_alarm_rate` is at most this share (0.05: at most 5 % of clean loads like this one score as "
+    "high) instead of at the model's operating point; not with `threshold`"
+)
 COUNTRY_FIELD = (
     "holiday calendar, ISO 3166 code; default: the country of `timezone` (America/Chicago: US), or IR for a zone "
     "of no country (UTC); the result's warnings say which"
@@ -50,11 +54,18 @@ def check_options(
     calendar: str = "gregorian",
     threshold: float | None = None,
     peers: str = "auto",
+    max_false_alarm: float | None = None,
 ) -> detector.ScoreOptions:
     """Upload options as one ``detector.ScoreOptions``, checked before the file is accepted (422 naming the field)."""
     try:
         return detector.ScoreOptions(
-            unit=unit, tz=timezone, country=country, calendar=calendar, threshold=threshold, peers=peers
+            unit=unit,
+            tz=timezone,
+            country=country,
+            calendar=calendar,
+            threshold=threshold,
+            peers=peers,
+            max_false_alarm=max_false_alarm,
         )
     except detector.InputValidationError as exc:
         field = _FORM_FIELDS.get(exc.field, exc.field)

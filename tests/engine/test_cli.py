@@ -84,6 +84,23 @@ def test_top_k_moves_the_operating_point(mixed_input: Path, tmp_path: Path) -> N
     assert "give --threshold or --top, not both" in result.output
 
 
+def test_a_false_alarm_budget_flags_the_rows_whose_rate_is_within_it(mixed_input: Path, tmp_path: Path) -> None:
+    out = tmp_path / "budget.csv"
+    args = ["score", str(mixed_input), "--out", str(out), "--quiet", "--max-false-alarm"]
+    result = runner.invoke(app, [*args, "0.2"])
+    assert result.exit_code in (0, 1), result.output  # 1: the mixed input holds a series that fails
+    scored = pd.read_csv(out).dropna(subset=["false_alarm_rate"])
+    assert len(scored) > 1
+    flagged = scored.flagged.astype(bool)
+    assert (flagged == (scored.false_alarm_rate <= 0.2)).all()
+    assert (scored.rigs[~flagged] == 0).all()
+    for other, message in (("--threshold", "give --threshold"), ("--top", "give --top")):
+        result = runner.invoke(app, [*args, "0.05", other, "1"])
+        assert result.exit_code == 2
+        reason = f"{message} or --max-false-alarm, not both (got 0.05)"
+        assert result.output == f"error: field '--max-false-alarm': {reason}\n"
+
+
 def test_bad_input_exits_2_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "x.csv").write_text("series_id,time,load\nm,2024-01-01T00:00Z,1\n")
     result = runner.invoke(app, ["score", str(tmp_path / "x.csv"), "--out", str(tmp_path / "o.csv"), "--unit", "kW"])

@@ -261,3 +261,18 @@ def test_answers_with_and_without_temperature_read_their_own_clean_windows() -> 
     with_[FEATURES.index("has_temp")] = 1
     assert model.false_alarm_rate(with_, 0.65) == 0.0
     assert model.false_alarm_rate(without, 0.65) == tables["alone+no-temperature"]["share_at_or_above"][65] > 0.3
+
+
+def test_the_budget_threshold_flags_exactly_the_probabilities_whose_rate_is_within_it() -> None:
+    n = 600
+    x, y, ids = _half_alone_rows(n, np.random.default_rng(3))
+    model = fit_model(x, y, ids, scenarios=["clean" if v == 0 else "step" for v in y])
+    grid = np.r_[np.linspace(0.0, 1.0, 2001), np.nextafter(np.arange(1, 101) / 100, -1.0)]  # and just below each point
+    for row in (x[0], x[-1]):  # alone and with peers: each context its own table
+        for budget in (0.0, 0.005, 0.01, 0.05, 0.2, 1.0):
+            cut = model.threshold_within(row, budget)
+            assert cut is not None
+            rates = np.array([model.false_alarm_rate(row, p) for p in grid])
+            assert np.array_equal(grid >= cut, rates <= budget), (budget, cut)
+    stripped = type(model)(model.classifier, model.calibrator, model.threshold, model.version, model.features, {})
+    assert stripped.threshold_within(x[0], 0.05) is None  # no tables: no budget can be read

@@ -50,6 +50,16 @@ REGIONS = Path(__file__).parents[2] / "sample_data" / "tehran_regions.parquet"
             "field 'threshold': threshold must be a probability in [0, 1] (got '0.5')",
         ),
         (
+            {"max_false_alarm": 5},
+            ErrorCode.OUT_OF_RANGE,
+            "field 'max_false_alarm': max_false_alarm must be a share of clean loads in [0, 1] (0.05: 5 %) (got 5)",
+        ),
+        (
+            {"max_false_alarm": 0.05, "threshold": 0.5},
+            ErrorCode.CONFLICTING_OPTIONS,
+            "field 'max_false_alarm': give threshold or max_false_alarm, not both (got 0.05)",
+        ),
+        (
             {"peers": 3},
             ErrorCode.BAD_CHOICE,
             "field 'peers': peers must be 'auto', 'none', a table (DataFrame) or the path of one (got 3)",

@@ -141,6 +141,12 @@ def test_unknown_job_is_404_everywhere(client: TestClient) -> None:
         ({"country": "ZZ"}, "x.csv", "country", "country: unknown holiday country 'ZZ'"),
         ({}, "x.xlsx", "file", "file: unknown file type; use .csv.gz, .csv, .txt, .parquet, .pq (got 'x.xlsx')"),
         ({"model": "nope"}, "x.csv", "model", "model: no model with version 'nope'"),
+        (
+            {"threshold": "0.5", "max_false_alarm": "0.05"},
+            "x.csv",
+            "max_false_alarm",
+            "max_false_alarm: give threshold or max_false_alarm, not both (got 0.05)",
+        ),
     ],
 )
 def test_bad_upload_options_are_refused_before_queueing(
@@ -150,6 +156,18 @@ def test_bad_upload_options_are_refused_before_queueing(
     assert r.status_code in (404, 422)
     assert r.json()["field"] == field
     assert r.json()["detail"].startswith(detail)
+
+
+def test_a_false_alarm_budget_goes_with_the_job(client: TestClient, upload: Path) -> None:
+    with upload.open("rb") as f:
+        data = {"timezone": "Asia/Tehran", "max_false_alarm": "0.5"}
+        r = client.post("/v1/jobs", files={"file": ("mixed.csv", f, "text/csv")}, data=data)
+    assert r.status_code == 202, r.text
+    job = wait_done(client, r.json()["id"])
+    items = [i for i in client.get(f"/v1/jobs/{job['id']}/results").json()["items"] if not i["error"]]
+    assert len(items) == 4
+    assert all(i["flagged"] == (i["false_alarm_rate"] <= 0.5) for i in items)
+    assert job["counts"]["flagged"] == sum(i["flagged"] for i in items)
 
 
 def test_unusable_file_fails_the_job_with_its_reason(client: TestClient) -> None:

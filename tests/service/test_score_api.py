@@ -44,6 +44,22 @@ def test_flagged_series_answer_has_the_contract_fields(client: TestClient, mined
     assert out["expected"] is None
 
 
+def test_a_false_alarm_budget_sets_the_flag_by_the_answers_false_alarm_rate(
+    client: TestClient, mined: dict[str, Any]
+) -> None:
+    default = client.post("/v1/score", json=mined).json()
+    rate = default["false_alarm_rate"]
+    for budget in (0.0, rate, 0.5, 1.0):
+        out = client.post("/v1/score", json={**mined, "max_false_alarm": budget}).json()
+        assert out["score"] == default["score"]
+        assert out["flagged"] is (rate <= budget), budget
+        assert (out["excess_load"]["rigs"] > 0) is out["flagged"]
+    assert client.post("/v1/score", json={**mined, "max_false_alarm": 1.0}).json()["threshold"] == 0.0
+    r = client.post("/v1/score", json={**mined, "max_false_alarm": 1.5})
+    assert r.status_code == 422
+    assert r.json()["field"] == "max_false_alarm"
+
+
 def test_expected_curve_on_request(client: TestClient, short_ok: dict[str, Any]) -> None:
     out = client.post("/v1/score", json={**short_ok, "include_expected": True}).json()
     assert len(out["expected"]) == 35 * 24
@@ -112,6 +128,14 @@ BAD_BODIES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], int, str
         422,
         "values: must have one entry per timestamp (840); got 839",
         "values",
+        None,
+    ),
+    (
+        "threshold and a false-alarm budget",
+        lambda b: {**b, "threshold": 0.5, "max_false_alarm": 0.05},
+        422,
+        "max_false_alarm: give threshold or max_false_alarm, not both (got 0.05)",
+        "max_false_alarm",
         None,
     ),
     (

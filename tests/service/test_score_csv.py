@@ -57,6 +57,8 @@ def test_series_id_and_unit_may_come_from_the_query_or_the_table(client: TestCli
     r = _post(client, with_unit, "country=ir&threshold=0.5")
     assert r.status_code == 200, r.text
     assert (r.json()["series_id"], r.json()["threshold"], r.json()["excess_load"]["unit"]) == ("feeder-0006", 0.5, "MW")
+    r = _post(client, with_unit, "max_false_alarm=1")  # every score is within a budget of 100 %
+    assert (r.json()["threshold"], r.json()["flagged"]) == (0.0, True)
 
 
 def _bad_load(short: pd.DataFrame, row: int, value: object) -> str:
@@ -178,5 +180,6 @@ def test_openapi_documents_both_media_types_and_the_csv_parameters(client: TestC
     assert content["text/csv"]["example"].startswith("series_id,timestamp,load,temperature,unit\n")
     params = {p["name"]: p for p in op["parameters"] if p["in"] == "query"}
     expected = {"series_id", "unit", "timezone", "model", "country", "threshold", "include_expected", "calendar"}
+    expected |= {"max_false_alarm"}  # added in stop 39: an addition to the contract
     assert set(params) == expected
     assert all(p["description"].startswith("text/csv body only") for p in params.values())

@@ -25,7 +25,7 @@ from detector.service.problems import ProblemError
 from detector.service.schemas import JobCounts, JobOut, JobsPage, ResultsPage, problem_responses, utc
 from detector.service.storage import disk_fault
 from detector.service.store import Job, Store, new_job_id
-from detector.service.validation import CALENDAR_FIELD, COUNTRY_FIELD, Calendar, check_options
+from detector.service.validation import CALENDAR_FIELD, COUNTRY_FIELD, MAX_FALSE_ALARM_FIELD, Calendar, check_options
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 SUFFIXES = (".csv.gz", ".csv", ".txt", ".parquet", ".pq")
@@ -131,6 +131,7 @@ def create_job(
     country: Annotated[str | None, Form(max_length=3, description=COUNTRY_FIELD)] = None,
     calendar: Annotated[Calendar, Form(description=CALENDAR_FIELD)] = "gregorian",
     threshold: Annotated[float | None, Form(ge=0.0, le=1.0, description="flag at this probability")] = None,
+    max_false_alarm: Annotated[float | None, Form(ge=0.0, le=1.0, description=MAX_FALSE_ALARM_FIELD)] = None,
     model: Annotated[str | None, Form(max_length=100, description="model version; default model")] = None,
     peers: Annotated[
         Literal["auto", "none"],
@@ -142,7 +143,8 @@ def create_job(
 ) -> JobOut:
     """Store the upload durably, queue it, answer 202; a worker scores it series by series."""
     suffix = _suffix(file.filename or "")
-    check_options(unit, timezone, country, calendar, threshold, peers)  # the worker builds them again from the row
+    # The worker builds them again from the row.
+    check_options(unit, timezone, country, calendar, threshold, peers, max_false_alarm)
     registry.get(model)  # unknown model: 404 now, not a failed job later
     job_id = new_job_id()
     final = settings.upload_dir / f"{job_id}{suffix}"
@@ -152,6 +154,7 @@ def create_job(
         "country": country.upper() if country is not None else None,  # None: the zone's, as at scoring
         "calendar": calendar,
         "threshold": threshold,
+        "max_false_alarm": max_false_alarm,
         "model": model,
         "peers": peers,
     }

@@ -117,7 +117,8 @@ _BODY = {
                 "type": "string",
                 "description": "UTF-8 CSV with a header: series_id (optional), timestamp, load, temperature "
                 "(optional, °C), unit (optional); one series; an empty load cell is a gap. Options as query "
-                "parameters (unit, timezone, country, calendar, threshold, model, include_expected, series_id)",
+                "parameters (unit, timezone, country, calendar, threshold, max_false_alarm, model, include_expected, "
+                "series_id)",
             },
             "example": _CSV_EXAMPLE,
         },
@@ -140,9 +141,9 @@ async def score_series(request: Request, registry: RegistryDep, settings: Settin
 
     Or send ``Content-Type: text/csv``: one series as the ``detector score`` input table (``series_id``
     optional, ``timestamp``, ``load``, ``temperature`` optional, ``unit`` optional), with ``unit``,
-    ``timezone``, ``country``, ``calendar``, ``threshold``, ``model``, ``include_expected`` (and ``series_id`` for a
-    table without that column) as query parameters, named as in the JSON body. Errors name the 1-based data
-    ``row``, the column and the value. The query parameters apply to CSV bodies only.
+    ``timezone``, ``country``, ``calendar``, ``threshold``, ``max_false_alarm``, ``model``, ``include_expected``
+    (and ``series_id`` for a table without that column) as query parameters, named as in the JSON body. Errors
+    name the 1-based data ``row``, the column and the value. The query parameters apply to CSV bodies only.
     """
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media == "text/csv":
@@ -202,6 +203,7 @@ def _score_frame(
             calendar=opts.calendar,
             threshold=opts.threshold,
             peers=peers,
+            max_false_alarm=opts.max_false_alarm,
         )
         report = detector.score(frame, model=model, with_expected=opts.include_expected, options=options)[0]
     except detector.InputValidationError as exc:
