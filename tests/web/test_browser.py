@@ -314,6 +314,28 @@ def test_the_paste_form_sends_its_country(page: Page, server: Server) -> None:
     assert (options["country"], options["timezone"]) == ("ES", "Europe/Madrid")
 
 
+def test_the_upload_form_sends_a_false_alarm_budget(page: Page, server: Server) -> None:
+    """A budget typed in the upload form is the job's max_false_alarm; with a threshold too, the page shows why
+    the upload was refused."""
+    one = pd.read_parquet(SAMPLE / "tehran_feeders.parquet").query("series_id == 'feeder-0001'")
+    body = one[["series_id", "timestamp", "load"]].assign(unit="MW").to_csv(index=False).encode()
+    page.goto(server.url + "/")
+    use_key(page, KEY)
+    expect(page.locator("#key-state")).to_contain_text("✓")
+    page.set_input_files("#file", {"name": "one.csv", "mimeType": "text/csv", "buffer": body})
+    page.fill("#upload-form input[name=threshold]", "0.5")
+    page.fill("#upload-form input[name=max_false_alarm]", "0.05")
+    page.click("#upload-form button[type=submit]")
+    expect(page.locator("#error")).to_contain_text("give threshold or max_false_alarm, not both")
+    page.fill("#upload-form input[name=threshold]", "")
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("body[data-ready=list]")
+    job_id = page.url.split("/jobs/")[1].split("?")[0]
+    options = httpx.get(f"{server.url}/v1/jobs/{job_id}", headers={"X-API-Key": KEY}).json()["options"]
+    assert options["max_false_alarm"] == 0.05
+    assert options["threshold"] is None
+
+
 def test_a_running_job_shows_what_is_scored_so_far(page: Page, server: Server, tmp_path: Path) -> None:
     feeders = pd.read_parquet(SAMPLE / "tehran_feeders.parquet")
     big = pd.concat([feeders.assign(series_id=feeders.series_id + f"-{i}") for i in range(5)])  # 150 series

@@ -241,7 +241,7 @@ function initUpload() {
     const f = upload.elements;
     submitJob(upload, file, {
       unit: f.unit.value.trim(), timezone: f.timezone.value.trim(), country: f.country.value.trim(),
-      calendar: f.calendar.value, threshold: f.threshold.value,
+      calendar: f.calendar.value, threshold: f.threshold.value, max_false_alarm: f.max_false_alarm.value,
     });
   });
   const paste = $("#paste-form");
