@@ -59,6 +59,13 @@ def test_dask_scores_equal_local_scores_row_for_row(feeders: pd.DataFrame, sched
     ]
     results = pd.read_parquet(tmp_path / "dask" / "scores.parquet")
     assert sorted(results.series_id) == sorted(ids)
+    # A false-alarm budget goes to every task as the local engine applies it.
+    budget = ("--max-false-alarm", "0.2")
+    local = _score(data, tmp_path / "local_budget.csv", "--peers", "none", *budget)
+    dask = _score(data, tmp_path / "dask_budget", "--engine", "dask", "--scheduler", scheduler, *budget)
+    assert dask.read_bytes() == local.read_bytes()
+    scored = pd.read_csv(dask).dropna(subset=["false_alarm_rate"])
+    assert (scored.flagged.astype(bool) == (scored.false_alarm_rate <= 0.2)).all()
 
 
 def test_series_spread_over_files_are_shuffled_with_the_same_answers(
