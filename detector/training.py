@@ -474,9 +474,9 @@ def fit_model(
     per-mode model: trees on ``x`` answer the rows with peers and those of inputs over ``LONG_DAYS`` (the same in
     both designs), with their operating points; trees on ``x_alone`` (``MiningModel.alone``) answer the other rows
     alone and keep the operating points alone of a year and of short inputs. The main trees are fitted on every
-    row but the ``alone_only`` ones (the province's trees ranked its windows worse without the alone rows: AP 0.828 against 0.860,
-    BENCHMARKS.md, stop 26), the alone trees on the rows scored alone. Its validation figures are the two models'
-    out-of-fold answers together, each row answered by the model that answers it in scoring.
+    row but the ``alone_only`` ones (the province's trees ranked its windows worse without the alone rows: AP
+    0.828 against 0.860, BENCHMARKS.md, stop 26), the alone trees on the rows scored alone. Its validation figures
+    are the two models' out-of-fold answers together, each row answered by the model that answers it in scoring.
 
     ``alone_only`` (a mask of rows, each scored alone and of at most ``LONG_DAYS``) marks windows only the alone
     trees see: their fit, operating points and false-alarm tables, not the main trees'. Windows that start
