@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detector.artifacts import MiningModel, model_or_default
+from detector.artifacts import MiningModel, model_or_default, rate_within
 from detector.errors import DetectorError, ErrorCode, InputValidationError
 from detector.features.calendar import CalendarSpec, calendar_features
 from detector.features.peers import PeerPool
@@ -118,9 +118,7 @@ FALSE_ALARM_BUDGETS = (0.01, 0.02, 0.05, 0.1)
 
 def within_budget(rates: pd.Series, budget: float) -> np.ndarray:
     """The answers an analyst keeps at a false-alarm ``budget``: rate at most the budget; no rate, not kept."""
-    rate = pd.to_numeric(rates, errors="coerce").to_numpy(float)
-    kept: np.ndarray = np.nan_to_num(rate, nan=2.0) <= budget + 1e-12
-    return kept
+    return rate_within(pd.to_numeric(rates, errors="coerce").to_numpy(float), budget)
 
 
 def false_alarm_budgets(scores: pd.DataFrame) -> dict[str, dict[str, float | None]]:

@@ -110,7 +110,7 @@ class MiningModel:
         shares = self._false_alarm_shares(features, days)
         if shares is None:
             return None
-        within = np.flatnonzero(np.asarray(shares) <= budget + 1e-12)  # as evaluation.within_budget
+        within = np.flatnonzero(rate_within(np.asarray(shares), budget))
         if not len(within):
             return float(np.nextafter(1.0, 2.0))
         # The lowest probability read at that grid point (``_grid_point``'s tolerance), so that the two agree.
@@ -161,6 +161,13 @@ class MiningModel:
 
 
 GRID_TOLERANCE = 1e-9  # a probability this close below a grid point reads that point (floating-point sums)
+
+
+def rate_within(rates: np.ndarray, budget: float) -> np.ndarray:
+    """Which false-alarm rates are within ``budget`` (at most it; NaN, no rate, never is): the one rule that
+    ``MiningModel.threshold_within`` flags by and ``evaluation.within_budget`` keeps answers by."""
+    within: np.ndarray = np.nan_to_num(rates, nan=2.0) <= budget + 1e-12  # the tables are rounded to 4 decimals
+    return within
 
 
 def _grid_point(probability: float, size: int) -> int:
