@@ -33,9 +33,20 @@ def main(features: Path, folds: int = 5, seed: int = 0) -> None:
     data = np.load(features, allow_pickle=False)
     x, y, ids, kinds = data["x"], data["y"], [str(i) for i in data["ids"]], data["scenarios"].astype(str)
     days = data["days"] if "days" in data.files else None
+    # As fit_model: rows marked alone_only (train_default's any-start windows) train the alone trees only.
+    extra = data["alone_only"].astype(bool) if "alone_only" in data.files else np.zeros(len(y), dtype=bool)
+    kept = ~extra
     # The out-of-fold rows and operating points exactly as fit_model reads them (the trees are not refit).
-    main_oof = out_of_fold(x, y, ids, scenarios=list(kinds), days=days, folds=folds, random_state=seed)
-    owners = dict.fromkeys(context_thresholds(main_oof), (main_oof, np.array(ids)))
+    main_oof = out_of_fold(
+        x[kept],
+        y[kept],
+        [i for i, keep in zip(ids, kept, strict=True) if keep],
+        scenarios=list(kinds[kept]),
+        days=None if days is None else days[kept],
+        folds=folds,
+        random_state=seed,
+    )
+    owners = dict.fromkeys(context_thresholds(main_oof), (main_oof, np.array(ids)[kept]))
     if "x_alone" in data.files:
         # As fit_model: the alone trees on the rows scored alone only (n_peers 0), with splits of their own.
         own = data["x_alone"][:, FEATURES.index("n_peers")] <= 0
