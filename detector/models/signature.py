@@ -64,6 +64,7 @@ class Signature:
     box_hours: np.ndarray  # (24, len(boxes)): the same joint fit hour by hour (``box_excess`` is its median)
     work_off: np.ndarray  # (2, len(boxes)): added power on working days and on days off, fitted as ``box_excess``
     excess_se: float  # standard error of ``excess`` (autocorrelation-adjusted, daily level), series unit
+    before: Box | None = None  # ``Search.before``: a block possibly on before the data (told, not scored)
 
 
 RAMP_DAYS = (21, 42, 63, 91, 126)  # growth over three weeks to four months
@@ -232,6 +233,7 @@ class Search:
     floor_level: float
     box: Box
     boxes: tuple[Box, ...]
+    before: Box | None = None  # with peers: a block on from the first day that beats ``box`` (not scored)
 
 
 def search(
@@ -285,7 +287,14 @@ def search(
     box, z_box = (box_f, z_floor) if box_f.t > box_m.t else (box_m, z_mean)
     boxes = tuple(more_boxes(z_box, x_scan, box, min_t=FURTHER_MIN_T, already_on=already_on))
     box = boxes[0] if boxes[0].t > box.t else box
-    return Search(view, x, x_scan, level, floor_level, box, boxes)
+    before = None
+    if with_peers and n <= LONG_DAYS:
+        # A block on before the data begins, switched off inside it, is not searched with peers: offered to the
+        # trees it cost the January headline a seventh of its 20 % farms (BENCHMARKS.md, stop 40). It is looked
+        # for here only to be told (``scoring.BEFORE_DATA_WARNING``), never scored.
+        on = box_scan(z_mean, x_scan, interior_penalty=INTERIOR_PENALTY, already_on=True)
+        before = on if on.start == 0 and on.t >= REPORT_MIN_T and on.t > box.t else None
+    return Search(view, x, x_scan, level, floor_level, box, boxes, before)
 
 
 def extract(
@@ -423,4 +432,5 @@ def extract(
         box_hours,
         work_off,
         se,
+        found.before,
     )

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from detector.artifacts import MiningModel, length_context
-from detector.features.calendar import Calendar, CalendarSpec, grid_calendar
+from detector.features.calendar import Calendar, CalendarSpec, date_text, grid_calendar
 from detector.features.peers import PeerPool, drop_stepping, fell_apart, over_mean
 from detector.ingest.series import LoadSeries
+from detector.ingest.units import power_text
 from detector.models.changepoint import design
 from detector.models.signature import Signature, day_of_year, extract, search
 from detector.scoring.evidence import describe_step, explain
@@ -24,6 +25,12 @@ __all__ = ["RIG_KW", "ScoreReport", "Segment", "expected_hourly", "score_series"
 ALREADY_ON_WARNING = (
     "the added load was already on when the data begins: its switch-on is earlier, so the onset given is the "
     "first reading, not when it started; only its switch-off is in the data"
+)
+BEFORE_DATA_WARNING = (
+    "load ran {power} ({share:.0%} of mean) above what its peers explain from the start of the data until {end}, "
+    "then fell (t = {t:.1f}): a block switched on before the data begins and off on that day would look like "
+    "this, and so would a series that ran high against its peers; not part of the score, which looks only for "
+    "blocks switched on inside the data"
 )
 NO_BUDGET_WARNING = (
     "no false-alarm rate is known for inputs like this one (its length, with or without peers, or a recalibrated "
@@ -224,6 +231,19 @@ def _segments(
     return tuple(out)
 
 
+def _before_data_warning(series: LoadSeries, sig: Signature, cal: Calendar, country: str) -> str:
+    """``BEFORE_DATA_WARNING`` for ``sig.before``: its power, share of the mean, last day on and strength."""
+    box = sig.before
+    assert box is not None
+    end = series.start + pd.Timedelta(hours=_day_start_hour(cal, box.end))
+    return BEFORE_DATA_WARNING.format(
+        power=power_text(box.delta * sig.level, series.unit),
+        share=box.delta,
+        end=date_text(end.tz_convert(series.tz).date(), country),
+        t=box.t,
+    )
+
+
 # 90 % intervals of the added power: the box's autocorrelation-adjusted standard error, widened by the
 # factors that real loads need (set on the TRAINING real loads for claim checks, see ``claims``: plain
 # intervals held 47 % of true sizes alone), combined with a model error, a share of the estimate (``MODEL_ERROR``).
@@ -321,6 +341,8 @@ def score_series(
         warnings = (*warnings, *falling_peer_warnings(series, sig, cal, pool, used))
     if segments and any(b.start == 0 for b in sig.boxes):
         warnings = (*warnings, ALREADY_ON_WARNING)
+    if sig.before is not None:
+        warnings = (*warnings, _before_data_warning(series, sig, cal, country))
     if budget_note:
         warnings = (*warnings, budget_note)
     return ScoreReport(
