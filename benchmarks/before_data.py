@@ -6,7 +6,8 @@ The warning (``scoring.BEFORE_DATA_WARNING``) is told, never scored: the search 
 switched on inside the data, and a block on from the first day found with peers cost the January headline a
 seventh of its 20 % farms when offered to the trees (BENCHMARKS.md, stop 40). This prints, per window start,
 the share of held-out zone-years (province mode, as ``headline.py``) that carry it: mining on from the window's
-first day (the farms it is for), other mining, clean windows and each look-alike.
+first day (the farms it is for), other mining, clean windows and each look-alike; and, for the farms on from the
+first day that are told, the power told against the farm's true mean power.
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ import typer
 from provinces import provinces  # type: ignore[import-not-found]
 
 import detector
+from detector.ingest.units import convert_power
+
+TOLD = "above what its peers explain"
+
+
+def told_power(warning: str, unit: str) -> float:
+    """The power a warning gives ("load ran 498 MW (11% of mean) ..."), in ``unit``."""
+    value, power_unit = warning.split("load ran ", 1)[1].split(" ")[:2]
+    return convert_power(float(value), power_unit, unit)
 
 
 def main(rounds: int = 3, start_month: str = "all", days: int = 365) -> None:
@@ -34,13 +44,21 @@ def main(rounds: int = 3, start_month: str = "all", days: int = 365) -> None:
                 t = truth.loc[r.series_id]
                 on_first = bool(t.label) and pd.notna(t.start) and pd.Timestamp(t.start) <= first + pd.Timedelta(days=1)
                 kind = ("mining on from day 0" if on_first else "mining, switched on inside") if t.label else t.scenario
-                told = any(w.startswith("load ran") and "peers explain" in w for w in r.warnings)
-                rows.append({"kind": kind, "told": told, "flagged": r.flagged})
+                said = [w for w in r.warnings if w.startswith("load ran") and TOLD in w]
+                ratio = told_power(said[0], prov.unit) / t.excess if said and t.label and t.excess > 0 else None
+                rows.append({"kind": kind, "told": bool(said), "flagged": r.flagged, "size_ratio": ratio})
         frame = pd.DataFrame(rows)
         out[f"start month {month}"] = {
             kind: f"{g.told.sum()} of {len(g)} ({g.told.mean():.1%}); of them flagged {g[g.told].flagged.sum()}"
             for kind, g in frame.groupby("kind")
         }
+        ratios = frame.loc[frame.kind == "mining on from day 0", "size_ratio"].dropna()
+        if len(ratios):  # the power told against the farm's true mean power
+            out[f"start month {month}"]["told / true power, farms on from day 0 (median, min, max)"] = [
+                round(float(ratios.median()), 2),
+                round(float(ratios.min()), 2),
+                round(float(ratios.max()), 2),
+            ]
     print(json.dumps(out, indent=2))
 
 
