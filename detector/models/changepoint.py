@@ -14,6 +14,7 @@ summer's cooling load would be a change point, and a flat mining block must be a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,6 +143,33 @@ def box_scan(
     (``precursors``). ``already_on``: a box may also start on the first observed day (a block on before the
     data begins, switched off inside it).
     """
+    _, pair_on, box_of = _scan(z, x, min_days, edge, interior_penalty, end, longest, already_on)
+    return box_of(pair_on)
+
+
+def box_scans(z: np.ndarray, x: np.ndarray, interior_penalty: float = 0.0) -> tuple[Box, Box]:
+    """``box_scan`` without and with ``already_on``, from one scan (the box inside the data is searched once).
+    The search with peers scores the first and tells the second (``signature.search``)."""
+    pair, pair_on, box_of = _scan(z, x, 14, 7, interior_penalty, None, None, True)
+    plain = box_of(pair)
+    return plain, (plain if pair_on is pair else box_of(pair_on))
+
+
+_Pair = tuple[int, int, float, float] | None  # a box's first and end observed day, its s'r and s's
+
+
+def _scan(
+    z: np.ndarray,
+    x: np.ndarray,
+    min_days: int,
+    edge: int,
+    interior_penalty: float,
+    end: int | None,
+    longest: int | None,
+    already_on: bool,
+) -> tuple[_Pair, _Pair, Callable[[_Pair], Box]]:
+    """The best box inside the data, the best with ``already_on`` (the same pair unless a box from the first
+    day beats it), and the function that turns a pair into a ``Box`` (its t and residual spread)."""
     n = len(z)
     ok = np.isfinite(z) & np.isfinite(x).all(1)
     pos = np.flatnonzero(ok)
@@ -173,6 +201,7 @@ def box_scan(
         pen = interior_penalty * s2 * np.log(m) * (t2 < m)
     found = _best_box(qs, c, diag, m, t1, t2, min_days, pen)
     pair = None if found is None else (int(t1[found[0]]), int(t2[found[1]]), found[2], found[3])
+    pair_on = pair
     if already_on and end is None and m > 2 * edge + min_days:
         # A block already on when the data begins and switched off inside it: one change point, as a box
         # still on at the end (so no interior penalty).
@@ -180,22 +209,26 @@ def box_scan(
         t2_on = idx[min_days : m - edge + 1]
         from_start = _best_box(qs, c, diag, m, idx[:1], t2_on, min_days, np.zeros(len(t2_on)))
         if from_start is not None and from_start[2] ** 2 / from_start[3] > gain:
-            pair = 0, int(t2_on[from_start[1]]), from_start[2], from_start[3]
-    if pair is None:
-        return Box(0, n, 0.0, 0.0, float(np.std(r)), 0.0)
-    a, b, num_ij, den_ij = pair
-    delta = num_ij / den_ij
-    box = np.zeros(m)
-    box[a:b] = 1.0
-    resid = r - delta * (box - q @ (q.T @ box))
-    dof = max(m - q.shape[1] - 1, 1)
-    sigma = float(np.sqrt(resid @ resid / dof))
-    rho = float(np.clip(np.corrcoef(resid[:-1], resid[1:])[0, 1], 0.0, 0.95)) if m > 3 else 0.0
-    inflation = np.sqrt((1 + rho) / (1 - rho))
-    t = float(delta * np.sqrt(den_ij) / max(sigma, 1e-12) / inflation)
-    start = int(pos[a]) if a < m else n
-    end = int(pos[b]) if b < m else n
-    return Box(start, end, float(delta), t, sigma, rho)
+            pair_on = 0, int(t2_on[from_start[1]]), from_start[2], from_start[3]
+
+    def box_of(chosen: _Pair) -> Box:
+        if chosen is None:
+            return Box(0, n, 0.0, 0.0, float(np.std(r)), 0.0)
+        a, b, num_ij, den_ij = chosen
+        delta = num_ij / den_ij
+        box = np.zeros(m)
+        box[a:b] = 1.0
+        resid = r - delta * (box - q @ (q.T @ box))
+        dof = max(m - q.shape[1] - 1, 1)
+        sigma = float(np.sqrt(resid @ resid / dof))
+        rho = float(np.clip(np.corrcoef(resid[:-1], resid[1:])[0, 1], 0.0, 0.95)) if m > 3 else 0.0
+        inflation = np.sqrt((1 + rho) / (1 - rho))
+        t = float(delta * np.sqrt(den_ij) / max(sigma, 1e-12) / inflation)
+        begin = int(pos[a]) if a < m else n
+        stop = int(pos[b]) if b < m else n
+        return Box(begin, stop, float(delta), t, sigma, rho)
+
+    return pair, pair_on, box_of
 
 
 def indicator(n: int, box: Box) -> np.ndarray:

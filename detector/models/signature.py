@@ -18,7 +18,7 @@ import pandas as pd
 
 from detector.features.calendar import Calendar
 from detector.features.daily import DailyView, daily_view, quiet
-from detector.models.changepoint import Box, box_scan, design, indicator, more_boxes, precursors
+from detector.models.changepoint import Box, box_scan, box_scans, design, indicator, more_boxes, precursors
 from detector.models.regression import baseline_fit, box_sizes, fixed_box_fit, hourly_box_sizes, ledoit_wolf
 
 FEATURES: tuple[str, ...] = (
@@ -280,20 +280,21 @@ def search(
     # Alone with the day's shape, a box may also start on the first day (a block on before the data begins):
     # the design that carries the weather without a smooth season, so a winter at the window's start is not a box.
     already_on = day_shape and not with_peers and n <= LONG_DAYS
-    box_m = box_scan(z_mean, x_scan, interior_penalty=INTERIOR_PENALTY, already_on=already_on)
+    # With peers, a block on before the data begins, switched off inside it, is not searched: offered to the
+    # trees it cost the January headline a seventh of its 20 % farms (BENCHMARKS.md, stop 40). The same scan
+    # finds it, to be told (``scoring.BEFORE_DATA_WARNING``), never scored.
+    on: Box | None = None
+    if with_peers and n <= LONG_DAYS:
+        box_m, on = box_scans(z_mean, x_scan, interior_penalty=INTERIOR_PENALTY)
+    else:
+        box_m = box_scan(z_mean, x_scan, interior_penalty=INTERIOR_PENALTY, already_on=already_on)
     floor_level = max(float(np.nanmean(view.floor)), 1e-9 * level) if np.isfinite(view.floor).any() else level
     z_floor = mask_spikes(view.floor / floor_level, x_scan)
     box_f = box_scan(z_floor, x_scan, interior_penalty=INTERIOR_PENALTY, already_on=already_on)
     box, z_box = (box_f, z_floor) if box_f.t > box_m.t else (box_m, z_mean)
     boxes = tuple(more_boxes(z_box, x_scan, box, min_t=FURTHER_MIN_T, already_on=already_on))
     box = boxes[0] if boxes[0].t > box.t else box
-    before = None
-    if with_peers and n <= LONG_DAYS:
-        # A block on before the data begins, switched off inside it, is not searched with peers: offered to the
-        # trees it cost the January headline a seventh of its 20 % farms (BENCHMARKS.md, stop 40). It is looked
-        # for here only to be told (``scoring.BEFORE_DATA_WARNING``), never scored.
-        on = box_scan(z_mean, x_scan, interior_penalty=INTERIOR_PENALTY, already_on=True)
-        before = on if on.start == 0 and on.t >= REPORT_MIN_T and on.t > box.t else None
+    before = on if on is not None and on.start == 0 and on.t >= REPORT_MIN_T and on.t > box.t else None
     return Search(view, x, x_scan, level, floor_level, box, boxes, before)
 
 

@@ -14,7 +14,7 @@ from detector.features.calendar import Calendar, CalendarSpec, date_text, grid_c
 from detector.features.peers import PeerPool, drop_stepping, fell_apart, over_mean
 from detector.ingest.series import LoadSeries
 from detector.ingest.units import power_text
-from detector.models.changepoint import design
+from detector.models.changepoint import Box, design
 from detector.models.signature import Signature, day_of_year, extract, search
 from detector.scoring.evidence import describe_step, explain
 from detector.scoring.report import RIG_KW, ScoreReport, Segment, rig_equivalents
@@ -231,13 +231,12 @@ def _segments(
     return tuple(out)
 
 
-def _before_data_warning(series: LoadSeries, sig: Signature, cal: Calendar, country: str) -> str:
-    """``BEFORE_DATA_WARNING`` for ``sig.before``: its power, share of the mean, last day on and strength."""
-    box = sig.before
-    assert box is not None
+def _before_data_warning(series: LoadSeries, box: Box, level: float, cal: Calendar, country: str) -> str:
+    """``BEFORE_DATA_WARNING`` for ``box`` (``Signature.before``, relative to the mean daily ``level``): its
+    power, share of the mean, last day on and strength."""
     end = series.start + pd.Timedelta(hours=_day_start_hour(cal, box.end))
     return BEFORE_DATA_WARNING.format(
-        power=power_text(box.delta * sig.level, series.unit),
+        power=power_text(box.delta * level, series.unit),
         share=box.delta,
         end=date_text(end.tz_convert(series.tz).date(), country),
         t=box.t,
@@ -342,7 +341,7 @@ def score_series(
     if segments and any(b.start == 0 for b in sig.boxes):
         warnings = (*warnings, ALREADY_ON_WARNING)
     if sig.before is not None:
-        warnings = (*warnings, _before_data_warning(series, sig, cal, country))
+        warnings = (*warnings, _before_data_warning(series, sig.before, sig.level, cal, country))
     if budget_note:
         warnings = (*warnings, budget_note)
     return ScoreReport(
