@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from data_home import data_file  # type: ignore[import-not-found]
-from injector import LOOKALIKES, MINING, REGION_SIZES, SMALL_ZONE_SIZES, inject  # type: ignore[import-not-found]
+from injector import LOOKALIKES, MINING, REGION_SIZES, SMALL_ZONE_SIZES, Injected, inject  # type: ignore[import-not-found]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +84,49 @@ def _wide(src: Source) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     return load, temp
 
 
+def _windows(src: Source, days: int, start_month: int) -> Iterator[tuple[int, pd.DataFrame, pd.DataFrame | None]]:
+    """Each year's window of ``days`` from the first of ``start_month`` (local): year, loads, temperatures."""
+    wide, temps = _wide(src)
+    years = src.years if days <= 366 else src.years[:-1]
+    for year in years:
+        local = wide.index.tz_convert(src.tz)
+        lo = pd.Timestamp(year=year, month=start_month, day=1, tz=src.tz)
+        hi = lo + pd.DateOffset(days=days)
+        keep = (local >= lo) & (local < hi)
+        window = wide[keep].interpolate(limit=3)
+        twin = temps[keep].interpolate(limit=3) if temps is not None else None
+        if len(window) >= 0.95 * days * 24:
+            yield year, window, twin
+
+
+def _zones(
+    src: Source, window: pd.DataFrame, twin: pd.DataFrame | None
+) -> Iterator[tuple[str, np.ndarray, np.ndarray | None]]:
+    """Each zone with at most 5 % of its window missing: its load and temperature (None without one)."""
+    for zone in src.zones:
+        base = window[zone].to_numpy(float)
+        if np.isnan(base).mean() <= 0.05:
+            yield zone, base, twin[zone].to_numpy(float) if twin is not None else None
+
+
+def _truth(ev: Injected, zone: str, source: str, year: int, r: int, base: np.ndarray, same_day: bool) -> dict:
+    """The truth row of one counted zone's event."""
+    return {
+        "series_id": zone,
+        "source": source,
+        "year": year,
+        "round": r,
+        "scenario": ev.scenario,
+        "label": ev.label,
+        "size": ev.size,
+        "start": ev.start,
+        "end": ev.end,
+        "excess": ev.excess,
+        "mean_load": float(np.nanmean(base)),
+        "same_day": same_day,
+    }
+
+
 def provinces(
     rounds: int = 3,
     sources: tuple[str, ...] = tuple(SOURCES),
@@ -109,27 +152,13 @@ def provinces(
         if split == "train":
             train = tuple(z for z in src.zones if z not in src.held_out)
             src = dataclasses.replace(src, zones=train, held_out=train)
-        wide, temps = _wide(src)
-        years = src.years if days <= 366 else src.years[:-1]
-        for year in years:
-            local = wide.index.tz_convert(src.tz)
-            lo = pd.Timestamp(year=year, month=start_month, day=1, tz=src.tz)
-            hi = lo + pd.DateOffset(days=days)
-            keep = (local >= lo) & (local < hi)
-            window = wide[keep].interpolate(limit=3)
-            twin = temps[keep].interpolate(limit=3) if temps is not None else None
-            if len(window) < 0.95 * days * 24:
-                continue
+        for year, window, twin in _windows(src, days, start_month):
             for r in range(rounds):
                 rng = np.random.default_rng(seed + 100_000 * si + 100 * year + r)
                 same_day = rng.random() < 1 / 3
                 shared_onset = int(rng.integers(int(0.15 * len(window)), int(0.75 * len(window))))
                 frames, truth = [], []
-                for zone in src.zones:
-                    base = window[zone].to_numpy(float)
-                    if np.isnan(base).mean() > 0.05:
-                        continue
-                    temp = twin[zone].to_numpy(float) if twin is not None else None
+                for zone, base, temp in _zones(src, window, twin):
                     u = rng.random()
                     if u < 0.4:
                         scenario = MINING[int(rng.integers(len(MINING)))]
@@ -145,22 +174,57 @@ def provinces(
                         frame["temperature"] = ev.temperature
                     frames.append(frame)
                     if zone in src.held_out:
-                        truth.append(
-                            {
-                                "series_id": zone,
-                                "source": name,
-                                "year": year,
-                                "round": r,
-                                "scenario": scenario,
-                                "label": ev.label,
-                                "size": size,
-                                "start": ev.start,
-                                "end": ev.end,
-                                "excess": ev.excess,
-                                "mean_load": float(np.nanmean(base)),
-                                "same_day": same_day,
-                            }
-                        )
+                        truth.append(_truth(ev, zone, name, year, r, base, same_day))
                 yield Province(
                     name, year, r, pd.concat(frames, ignore_index=True), pd.DataFrame(truth), src.unit, src.tz, days
                 )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ShapeCase:
+    """One held-out zone-year and size with each mining shape injected in turn (``shape_cases``)."""
+
+    source: str
+    year: int
+    size_index: int  # the size's index in the source's grid
+    targets: dict[str, tuple[pd.DataFrame, dict]]  # shape -> (the zone's long frame, its truth row)
+    peers: pd.DataFrame  # the province's other zones, long, with the headline's events of round 0
+    unit: str
+    tz: str
+
+
+def shape_cases(
+    sources: tuple[str, ...] = tuple(SOURCES),
+    days: int = 365,
+    seed: int = 7000,
+    start_month: int = 1,
+    shapes: tuple[str, ...] = MINING,
+) -> Iterator[ShapeCase]:
+    """Paired cases for comparing the mining shapes (``shapes.py``): every held-out zone-year of the headline's
+    round 0, at every size of its grid, with each shape injected in turn into its clean load, from the same
+    onset and the same random stream for the farm's noise. Its peers are the headline's province round 0 (the
+    other zones with their own events), the same for every shape. The shapes then differ in nothing but their
+    shape: the headline gives each zone-year one shape and one size, so its shapes differ in zones and sizes too.
+    """
+    for si, name in enumerate(sources):
+        src = SOURCES[name]
+        rounds = provinces(rounds=1, sources=(name,), days=days, start_month=start_month)
+        for (year, window, twin), prov in zip(_windows(src, days, start_month), rounds, strict=True):
+            n = len(window)
+            for zi, (zone, base, temp) in enumerate(_zones(src, window, twin)):
+                if zone not in src.held_out:
+                    continue
+                for k, size in enumerate(src.sizes):
+                    draw = np.random.default_rng(seed + 100_000 * si + 1000 * year + 10 * zi + k)
+                    onset, stream = int(draw.integers(int(0.1 * n), int(0.8 * n))), int(draw.integers(2**31))
+                    targets = {}
+                    for scenario in shapes:
+                        ev = inject(
+                            base, window.index, src.tz, scenario, size, np.random.default_rng(stream), temp, onset
+                        )
+                        frame = pd.DataFrame({"series_id": zone, "timestamp": window.index, "load": ev.load})
+                        if ev.temperature is not None:
+                            frame["temperature"] = ev.temperature
+                        targets[scenario] = (frame, _truth(ev, zone, name, year, k, base, same_day=False))
+                    peers = prov.loads[prov.loads.series_id != zone]
+                    yield ShapeCase(name, year, k, targets, peers, src.unit, src.tz)
