@@ -66,6 +66,7 @@ def run_paired(start_month: int, modes: tuple[str, ...], model: detector.MiningM
 
 
 def _prepared(rows: pd.DataFrame) -> pd.DataFrame:
+    """The mining rows, with the zone-year the bootstrap draws and the size stratum (GEFCom's grid apart)."""
     rows = rows[(rows.label == 1) & rows.scenario.isin(MINING)].copy()
     rows["zone_year"] = rows.series_id + "/" + rows.year.astype(str)
     kind = np.where(rows.source == "gefcom", "gefcom", "region")
