@@ -206,8 +206,9 @@ def shape_cases(
     other zones with their own events), the same for every shape. The shapes then differ in nothing but their
     shape: the headline gives each zone-year one shape and one size, so its shapes differ in zones and sizes too.
     """
-    for si, name in enumerate(sources):
+    for name in sources:
         src = SOURCES[name]
+        si = list(SOURCES).index(name)  # the source's own stream, whichever sources are asked for
         rounds = provinces(rounds=1, sources=(name,), days=days, start_month=start_month)
         for (year, window, twin), prov in zip(_windows(src, days, start_month), rounds, strict=True):
             n = len(window)

@@ -99,3 +99,16 @@ def test_paired_cases_differ_in_the_shape_only() -> None:
     # before the onset the step's farm is off: its load there is the zone's own
     before = frames["step"].timestamp < truths["step"]["start"]
     assert np.allclose(frames["step"].load[before], frames["raided"].load[before])
+
+
+ERCOT = SHARED_DATA / "ercot_weather_zones.parquet"
+
+
+@pytest.mark.skipif(not (PJM.exists() and ERCOT.exists()), reason="needs PJM's and ERCOT's loads in ../shared/data")
+def test_a_sources_cases_do_not_depend_on_which_sources_are_asked_for() -> None:
+    """``shapes.py --sources ercot`` gives the ERCOT cases of the full run, onsets and farms alike."""
+    alone = next(provinces.shape_cases(sources=("ercot",)))
+    full = next(c for c in provinces.shape_cases(sources=("pjm", "ercot")) if c.source == "ercot")
+    for shape in MINING:
+        pd.testing.assert_frame_equal(alone.targets[shape][0], full.targets[shape][0])
+        assert alone.targets[shape][1] == full.targets[shape][1]
