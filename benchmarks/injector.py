@@ -90,7 +90,7 @@ def inject(
     p = size * mean
     local = _local(index, tz)
     hour = np.asarray(local.hour)
-    working = np.asarray(local.dayofweek) < 5
+    working = np.asarray(local.day_of_week) < 5
     t0 = int(onset) if onset is not None else int(rng.integers(int(0.1 * n), int(0.8 * n)))
     start: int | None = t0
     end: int | None = None
