@@ -188,7 +188,7 @@ class ShapeCase:
     year: int
     size_index: int  # the size's index in the source's grid
     targets: dict[str, tuple[pd.DataFrame, dict]]  # shape -> (the zone's long frame, its truth row)
-    peers: pd.DataFrame  # the province's other zones, long, with the headline's events of round 0
+    peers: pd.DataFrame  # the province's other zones, long, with events of their own (``provinces(rounds=1)``)
     unit: str
     tz: str
 
@@ -200,11 +200,13 @@ def shape_cases(
     start_month: int = 1,
     shapes: tuple[str, ...] = MINING,
 ) -> Iterator[ShapeCase]:
-    """Paired cases for comparing the mining shapes (``shapes.py``): every held-out zone-year of the headline's
-    round 0, at every size of its grid, with each shape injected in turn into its clean load, from the same
-    onset and the same random stream for the farm's noise. Its peers are the headline's province round 0 (the
-    other zones with their own events), the same for every shape. The shapes then differ in nothing but their
-    shape: the headline gives each zone-year one shape and one size, so its shapes differ in zones and sizes too.
+    """Paired cases for comparing the mining shapes (``shapes.py``): every held-out zone-year of the headline, at every
+    size of its grid, with each shape injected in turn into its clean load, from the same onset and the same random
+    stream for the farm's noise. Its peers are the other zones of one province drawn as the headline draws them
+    (``provinces(rounds=1)`` for this source alone: events of their own; for PJM, first in ``SOURCES``, the
+    headline's round 0, for the others draws of their own), the same for every shape. The shapes then differ in
+    nothing but their shape: the headline gives each zone-year one shape and one size, so its shapes differ in zones
+    and sizes too.
     """
     for name in sources:
         src = SOURCES[name]

@@ -6,9 +6,9 @@
 
 **Paired** (the default, ``provinces.shape_cases``): every held-out zone-year of the headline gets each of the five
 shapes in turn at each size of its grid, from the same onset and the same farm noise, and is scored alone and with
-the province of the headline's round 0 as its peers (the other zones, with their own events; ``peers=``, so only
-the zone is scored). The shapes then differ in nothing but their shape. The headline's own rows cannot say this:
-it gives each zone-year one shape and one size (the same ones at every start month), so its shapes differ in
+the other zones of a province drawn as the headline draws them as its peers (with events of their own; ``peers=``,
+so only the zone is scored). The shapes then differ in nothing but their shape. The headline's own rows cannot say
+this: it gives each zone-year one shape and one size (the same ones at every start month), so its shapes differ in
 zones and sizes too, and rest on 16-26 events each.
 
 Read, per mode: each shape's recall at the model's default threshold (the answers' own flags), pooled over the
@@ -34,6 +34,7 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 import typer
+from compare_headline import interval  # type: ignore[import-not-found]
 from detection import write_result  # type: ignore[import-not-found]
 from injector import MINING  # type: ignore[import-not-found]
 from provinces import SOURCES, shape_cases  # type: ignore[import-not-found]
@@ -133,10 +134,9 @@ def shape_table(rows: pd.DataFrame, draws: int, seed: int, standardised: bool) -
             entry["recall_size_standardised"] = round(point[shape][1], 3)
         for reading, i in readings if shape in gaps and len(mine) else ():
             v = np.asarray(gaps[shape][reading], dtype=float)
-            v = v[np.isfinite(v)]
             entry[reading] = round(point[shape][i] - point["step"][i], 3)
-            entry[f"{reading}_90"] = [round(float(q), 3) for q in np.quantile(v, [0.05, 0.95])]
-            entry[f"{reading}_meets_target_share"] = round(float((v >= TARGET_GAP).mean()), 3)
+            entry[f"{reading}_90"] = interval(v)
+            entry[f"{reading}_meets_target_share"] = round(float((v[np.isfinite(v)] >= TARGET_GAP).mean()), 3)
         out[shape] = entry
     return out
 
@@ -169,7 +169,7 @@ def main(
     seed: int = 0,
 ) -> None:
     logging.basicConfig(level=logging.ERROR)
-    wanted = tuple(modes.split(","))
+    wanted, asked = tuple(modes.split(",")), tuple(sources.split(","))
     t0 = time.perf_counter()
     meta: dict[str, Any]
     if rows:
@@ -177,8 +177,8 @@ def main(
         meta = {"rows": [str(p) for p in rows]}
     else:
         loaded = detector.load_model(model or None)
-        data = run_paired(start_month, wanted, loaded, tuple(sources.split(",")))
-        meta = {"model_version": loaded.version, "start_month": start_month, "sources": sources.split(",")}
+        data = run_paired(start_month, wanted, loaded, asked)
+        meta = {"model_version": loaded.version, "start_month": start_month, "sources": list(asked)}
         if out is not None:
             data.to_csv(out, index=False)
     data = _prepared(data)
@@ -190,7 +190,7 @@ def main(
     }
     _print(result, wanted)
     month = f"_m{start_month}" if start_month != 1 else ""
-    only = "" if rows or set(sources.split(",")) == set(SOURCES) else "_" + "_".join(sources.split(","))
+    only = "" if rows or set(asked) == set(SOURCES) else "_" + "_".join(asked)
     write_result("shapes_headline_rows" if rows else f"shapes_365d{month}{only}", result)
 
 
