@@ -199,6 +199,7 @@ def shape_cases(
     seed: int = 7000,
     start_month: int = 1,
     shapes: tuple[str, ...] = MINING,
+    split: str = "held_out",
 ) -> Iterator[ShapeCase]:
     """Paired cases for comparing the mining shapes (``shapes.py``): every held-out zone-year of the headline, at every
     size of its grid, with each shape injected in turn into its clean load, from the same onset and the same random
@@ -207,11 +208,20 @@ def shape_cases(
     headline's round 0, for the others draws of their own), the same for every shape. The shapes then differ in
     nothing but their shape: the headline gives each zone-year one shape and one size, so its shapes differ in zones
     and sizes too.
+
+    ``split`` "train": the same cases on the TRAINING zones, each with the other training zones as peers (the
+    held-out ones are not even peers, as in ``provinces``), for screening a feature before any retraining
+    (``feature_screen.py``); use another ``seed`` than the held-out cases'. ``shapes`` may hold look-alikes too.
     """
+    if split not in ("held_out", "train"):
+        raise ValueError(f"split must be 'held_out' or 'train', not {split!r}")
     for name in sources:
         src = SOURCES[name]
         si = list(SOURCES).index(name)  # the source's own stream, whichever sources are asked for
-        rounds = provinces(rounds=1, sources=(name,), days=days, start_month=start_month)
+        if split == "train":
+            train = tuple(z for z in src.zones if z not in src.held_out)
+            src = dataclasses.replace(src, zones=train, held_out=train)
+        rounds = provinces(rounds=1, sources=(name,), days=days, start_month=start_month, split=split)
         for (year, window, twin), prov in zip(_windows(src, days, start_month), rounds, strict=True):
             n = len(window)
             for zi, (zone, base, temp) in enumerate(_zones(src, window, twin)):
