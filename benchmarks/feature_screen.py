@@ -33,6 +33,7 @@ from typing import Annotated
 import numpy as np
 import pandas as pd
 import typer
+from injector import LOOKALIKES, MINING  # type: ignore[import-not-found]
 from provinces import SOURCES, shape_cases  # type: ignore[import-not-found]
 from sklearn.metrics import roc_auc_score
 
@@ -112,7 +113,20 @@ def main(
     if unknown:
         raise typer.BadParameter(f"unknown source {unknown[0]!r}; known: {', '.join(SOURCES)}", param_hint="--sources")
     mine, looks = tuple(mining.split(",")), tuple(lookalikes.split(","))
-    rows = screen_rows(asked, mine + looks, tuple(modes.split(",")), min_size, start_month)
+    ways = tuple(modes.split(","))
+    for given, known, hint in (
+        (mine, MINING, "--mining"),
+        (looks, LOOKALIKES, "--lookalikes"),
+        (ways, ("province", "alone"), "--modes"),
+    ):
+        wrong = [g for g in given if g not in known]
+        if wrong:
+            what = "mode" if hint == "--modes" else "shape"
+            raise typer.BadParameter(f"unknown {what} {wrong[0]!r}; known: {', '.join(known)}", param_hint=hint)
+    rows = screen_rows(asked, mine + looks, ways, min_size, start_month)
+    if rows.empty:
+        message = f"no case of {min_size:.0%} of mean load or more in {sources}"
+        raise typer.BadParameter(message, param_hint="--min-size")
     if out is not None:
         rows.to_csv(out, index=False)
     table = auc_table(rows, mine, looks)

@@ -12,6 +12,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+import typer
 
 from tests.conftest import BENCHMARKS, SHARED_DATA, benchmark_module
 
@@ -56,3 +57,14 @@ def test_training_cases_never_hold_a_held_out_zone() -> None:
         zone = case.targets["step"][1]["series_id"]
         assert set(case.peers.series_id) == train - {zone}  # the other training zones only
         assert np.isfinite(case.targets["step"][0].load).mean() > 0.95
+
+
+def test_an_unknown_shape_source_or_mode_is_named_before_any_case_is_built() -> None:
+    with pytest.raises(typer.BadParameter, match="unknown shape 'bogus'; known: step, staircase"):
+        screen.main(mining="step,bogus")
+    with pytest.raises(typer.BadParameter, match="unknown shape 'step'; known: new_factory, growth"):
+        screen.main(lookalikes="step")
+    with pytest.raises(typer.BadParameter, match="unknown source 'caiso'; known: pjm, ercot, gefcom"):
+        screen.main(sources="caiso")
+    with pytest.raises(typer.BadParameter, match="unknown mode 'provinces'; known: province, alone"):
+        screen.main(modes="provinces")
