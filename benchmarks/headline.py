@@ -218,10 +218,11 @@ def run(
     modes: tuple[str, ...],
     model: detector.MiningModel,
     start_month: int = 1,
+    whole_units: bool = False,
 ):
     frames: list[pd.DataFrame] = []
     timing: dict[str, list[float]] = {m: [] for m in modes}
-    for prov in provinces(rounds=rounds, sources=sources, days=days, start_month=start_month):
+    for prov in provinces(rounds=rounds, sources=sources, days=days, start_month=start_month, whole_units=whole_units):
         for mode in modes:
             rows, seconds, n = score_province(prov, mode, model)
             frames.append(rows)
@@ -238,6 +239,11 @@ def main() -> None:
     parser.add_argument("--out", default="")
     parser.add_argument("--model", default="", help="model directory (default: the bundled model)")
     parser.add_argument("--name", default="", help="results file suffix")
+    parser.add_argument(
+        "--whole-units",
+        action="store_true",
+        help="loads in whole units stay in whole units after injection (injector.py; stop 42)",
+    )
     parser.add_argument(
         "--start-month", default="1", help="7: July-to-June windows (a robustness check); all: 1, 4, 7 and 10"
     )
@@ -278,9 +284,10 @@ def _headline(args: argparse.Namespace, model: detector.MiningModel, start_month
     """One start month's headline: printed, written to its result file (and rows to ``--out``), returned."""
     t0 = time.perf_counter()
     sources, modes = tuple(args.sources.split(",")), tuple(args.modes.split(","))
-    df, timing = run(args.rounds, args.days, sources, modes, model, start_month)
+    df, timing = run(args.rounds, args.days, sources, modes, model, start_month, args.whole_units)
     result: dict[str, Any] = {
         "model_version": model.version,
+        "whole_units": args.whole_units,
         "thresholds": model.metadata.get("thresholds", model.threshold),
         "rounds": args.rounds,
         "days": args.days,

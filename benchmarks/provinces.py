@@ -134,6 +134,7 @@ def provinces(
     seed: int = 5000,
     start_month: int = 1,
     split: str = "held_out",
+    whole_units: bool = False,
 ) -> Iterator[Province]:
     """Every province-year of ``sources``, ``rounds`` times with fresh events. ``days`` = 730: two-year windows.
 
@@ -144,6 +145,8 @@ def provinces(
 
     ``start_month`` 7 starts each window on 1 July of the year instead of 1 January: the same zones and events
     with the winter in the middle of the window (a check that the engine does not lean on calendar years).
+
+    ``whole_units``: loads in whole units stay in whole units after injection (``injector``'s docstring).
     """
     if split not in ("held_out", "train"):
         raise ValueError(f"split must be 'held_out' or 'train', not {split!r}")
@@ -168,7 +171,7 @@ def provinces(
                         scenario = "clean"
                     size = float(src.sizes[int(rng.integers(len(src.sizes)))])
                     onset = shared_onset + int(rng.integers(0, 24)) if same_day and scenario in MINING else None
-                    ev = inject(base, window.index, src.tz, scenario, size, rng, temperature=temp, onset=onset)
+                    ev = inject(base, window.index, src.tz, scenario, size, rng, temp, onset, whole_units=whole_units)
                     frame = pd.DataFrame({"series_id": zone, "timestamp": window.index, "load": ev.load})
                     if ev.temperature is not None:
                         frame["temperature"] = ev.temperature
@@ -200,6 +203,7 @@ def shape_cases(
     start_month: int = 1,
     shapes: tuple[str, ...] = MINING,
     split: str = "held_out",
+    whole_units: bool = False,
 ) -> Iterator[ShapeCase]:
     """Paired cases for comparing the mining shapes (``shapes.py``): every held-out zone-year of the headline, at every
     size of its grid, with each shape injected in turn into its clean load, from the same onset and the same random
@@ -212,6 +216,7 @@ def shape_cases(
     ``split`` "train": the same cases on the TRAINING zones, each with the other training zones as peers (the
     held-out ones are not even peers, as in ``provinces``), for screening a feature before any retraining
     (``feature_screen.py``); use another ``seed`` than the held-out cases'. ``shapes`` may hold look-alikes too.
+    ``whole_units`` as in ``provinces``.
     """
     if split not in ("held_out", "train"):
         raise ValueError(f"split must be 'held_out' or 'train', not {split!r}")
@@ -221,7 +226,9 @@ def shape_cases(
         if split == "train":
             train = tuple(z for z in src.zones if z not in src.held_out)
             src = dataclasses.replace(src, zones=train, held_out=train)
-        rounds = provinces(rounds=1, sources=(name,), days=days, start_month=start_month, split=split)
+        rounds = provinces(
+            rounds=1, sources=(name,), days=days, start_month=start_month, split=split, whole_units=whole_units
+        )
         for (year, window, twin), prov in zip(_windows(src, days, start_month), rounds, strict=True):
             n = len(window)
             for zi, (zone, base, temp) in enumerate(_zones(src, window, twin)):
@@ -232,9 +239,8 @@ def shape_cases(
                     onset, stream = int(draw.integers(int(0.1 * n), int(0.8 * n))), int(draw.integers(2**31))
                     targets = {}
                     for scenario in shapes:
-                        ev = inject(
-                            base, window.index, src.tz, scenario, size, np.random.default_rng(stream), temp, onset
-                        )
+                        rng = np.random.default_rng(stream)
+                        ev = inject(base, window.index, src.tz, scenario, size, rng, temp, onset, whole_units)
                         frame = pd.DataFrame({"series_id": zone, "timestamp": window.index, "load": ev.load})
                         if ev.temperature is not None:
                             frame["temperature"] = ev.temperature
