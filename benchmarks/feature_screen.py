@@ -50,10 +50,14 @@ def screen_rows(
     modes: tuple[str, ...],
     min_size: float,
     start_month: int = 1,
+    whole_units: bool = False,
 ) -> pd.DataFrame:
     """One row per training case, shape and mode: the signature's features, the box's first day and the truth."""
     rows = []
-    for case in shape_cases(sources, seed=SEED, start_month=start_month, shapes=shapes, split="train"):
+    cases = shape_cases(
+        sources, seed=SEED, start_month=start_month, shapes=shapes, split="train", whole_units=whole_units
+    )
+    for case in cases:
         for shape, (frame, truth) in case.targets.items():
             if truth["size"] < min_size:
                 continue
@@ -105,6 +109,7 @@ def main(
     start_month: int = 1,
     top: int = 8,
     out: Annotated[Path | None, typer.Option(help="write the rows here (CSV)")] = None,
+    whole_units: Annotated[bool, typer.Option(help="whole-unit loads stay whole after injection (injector)")] = False,
 ) -> None:
     logging.basicConfig(level=logging.ERROR)
     t0 = time.perf_counter()
@@ -123,7 +128,7 @@ def main(
         if wrong:
             what = "mode" if hint == "--modes" else "shape"
             raise typer.BadParameter(f"unknown {what} {wrong[0]!r}; known: {', '.join(known)}", param_hint=hint)
-    rows = screen_rows(asked, mine + looks, ways, min_size, start_month)
+    rows = screen_rows(asked, mine + looks, ways, min_size, start_month, whole_units)
     if rows.empty:
         message = f"no case of {min_size:.0%} of mean load or more in {sources}"
         raise typer.BadParameter(message, param_hint="--min-size")

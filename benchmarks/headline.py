@@ -257,7 +257,12 @@ def main() -> None:
 
         starts = _starts_summary(results)
         print(json.dumps(starts, indent=2))
-        write_result(f"headline_{args.days}d_starts{args.name}", starts)
+        write_result(f"headline_{args.days}d_starts{_suffix(args)}", starts)
+
+
+def _suffix(args: argparse.Namespace) -> str:
+    """The results files' suffix: ``--name``, after "_whole_units" for a run on whole units (never the headline's)."""
+    return ("_whole_units" if args.whole_units else "") + args.name
 
 
 def _starts_summary(results: dict[int, dict[str, Any]]) -> dict[str, Any]:
@@ -303,7 +308,7 @@ def _headline(args: argparse.Namespace, model: detector.MiningModel, start_month
         df.to_csv(out.with_name(f"{out.stem}{month}{out.suffix}"), index=False)
     from detection import write_result  # type: ignore[import-not-found]
 
-    write_result(f"headline_{args.days}d{month}{args.name}", result)
+    write_result(f"headline_{args.days}d{month}{_suffix(args)}", result)
     return result
 
 

@@ -127,6 +127,17 @@ def _truth(ev: Injected, zone: str, source: str, year: int, r: int, base: np.nda
     }
 
 
+def _split_source(name: str, split: str) -> Source:
+    """``SOURCES[name]`` as a split sees it: "held_out" as it is, "train" its TRAINING zones only, every one counted."""
+    if split not in ("held_out", "train"):
+        raise ValueError(f"split must be 'held_out' or 'train', not {split!r}")
+    src = SOURCES[name]
+    if split == "held_out":
+        return src
+    train = tuple(z for z in src.zones if z not in src.held_out)
+    return dataclasses.replace(src, zones=train, held_out=train)
+
+
 def provinces(
     rounds: int = 3,
     sources: tuple[str, ...] = tuple(SOURCES),
@@ -148,13 +159,8 @@ def provinces(
 
     ``whole_units``: loads in whole units stay in whole units after injection (``injector``'s docstring).
     """
-    if split not in ("held_out", "train"):
-        raise ValueError(f"split must be 'held_out' or 'train', not {split!r}")
     for si, name in enumerate(sources):
-        src = SOURCES[name]
-        if split == "train":
-            train = tuple(z for z in src.zones if z not in src.held_out)
-            src = dataclasses.replace(src, zones=train, held_out=train)
+        src = _split_source(name, split)
         for year, window, twin in _windows(src, days, start_month):
             for r in range(rounds):
                 rng = np.random.default_rng(seed + 100_000 * si + 100 * year + r)
@@ -218,14 +224,9 @@ def shape_cases(
     (``feature_screen.py``); use another ``seed`` than the held-out cases'. ``shapes`` may hold look-alikes too.
     ``whole_units`` as in ``provinces``.
     """
-    if split not in ("held_out", "train"):
-        raise ValueError(f"split must be 'held_out' or 'train', not {split!r}")
     for name in sources:
-        src = SOURCES[name]
+        src = _split_source(name, split)
         si = list(SOURCES).index(name)  # the source's own stream, whichever sources are asked for
-        if split == "train":
-            train = tuple(z for z in src.zones if z not in src.held_out)
-            src = dataclasses.replace(src, zones=train, held_out=train)
         rounds = provinces(
             rounds=1, sources=(name,), days=days, start_month=start_month, split=split, whole_units=whole_units
         )

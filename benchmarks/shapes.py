@@ -46,7 +46,11 @@ COLUMNS = ["mode", "source", "series_id", "year", "round", "scenario", "label", 
 
 
 def run_paired(
-    start_month: int, modes: tuple[str, ...], model: detector.MiningModel, sources: tuple[str, ...] = tuple(SOURCES)
+    start_month: int,
+    modes: tuple[str, ...],
+    model: detector.MiningModel,
+    sources: tuple[str, ...] = tuple(SOURCES),
+    whole_units: bool = False,
 ) -> pd.DataFrame:
     """Rows of the paired shape benchmark: one per held-out zone-year, size, shape and mode. In the province mode
     the zone is scored with the province's other zones as its peers (``peers=``: they are not scored).
@@ -55,7 +59,7 @@ def run_paired(
     once per case, not once per shape (a GEFCom case's 19 peers took 0.77 s a call); each series is scored on
     its own either way, against the same peers."""
     rows = []
-    for case in shape_cases(sources=sources, start_month=start_month):
+    for case in shape_cases(sources=sources, start_month=start_month, whole_units=whole_units):
         joined = pd.concat(
             [frame.assign(series_id=f"{truth['series_id']}#{shape}") for shape, (frame, truth) in case.targets.items()],
             ignore_index=True,
@@ -167,6 +171,7 @@ def main(
     out: Annotated[Path | None, typer.Option(help="write the paired run's rows here (CSV)")] = None,
     draws: int = 2000,
     seed: int = 0,
+    whole_units: Annotated[bool, typer.Option(help="whole-unit loads stay whole after injection (injector)")] = False,
 ) -> None:
     logging.basicConfig(level=logging.ERROR)
     wanted, asked = tuple(modes.split(",")), tuple(sources.split(","))
@@ -177,8 +182,13 @@ def main(
         meta = {"rows": [str(p) for p in rows]}
     else:
         loaded = detector.load_model(model or None)
-        data = run_paired(start_month, wanted, loaded, asked)
-        meta = {"model_version": loaded.version, "start_month": start_month, "sources": list(asked)}
+        data = run_paired(start_month, wanted, loaded, asked, whole_units)
+        meta = {
+            "model_version": loaded.version,
+            "start_month": start_month,
+            "sources": list(asked),
+            "whole_units": whole_units,
+        }
         if out is not None:
             data.to_csv(out, index=False)
     data = _prepared(data)
@@ -191,7 +201,8 @@ def main(
     _print(result, wanted)
     month = f"_m{start_month}" if start_month != 1 else ""
     only = "" if rows or set(asked) == set(SOURCES) else "_" + "_".join(asked)
-    write_result("shapes_headline_rows" if rows else f"shapes_365d{month}{only}", result)
+    units = "_whole_units" if whole_units and not rows else ""
+    write_result("shapes_headline_rows" if rows else f"shapes_365d{month}{only}{units}", result)
 
 
 if __name__ == "__main__":
