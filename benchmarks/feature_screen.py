@@ -14,7 +14,7 @@ their own) or alone. Held-out zones are never read, not even as peers, so screen
 Printed per mode, mining shape, look-alike and size: each feature's ROC AUC for "the mining shape scores
 higher" (0.5: no use; under 0.5: the look-alike scores higher, which the trees can use as well), the features
 sorted by how far they are from 0.5. ``--out`` keeps the rows (one per case, shape and mode: every feature, the
-box's start and the truth) for reading further.
+true onset's day and the truth) for reading further.
 
 Stop 42's first read of this kind (a throwaway script on the same training cases drawn with seed 7000) said that
 a staircase's first batches are found before growth as often as before a staircase, and that the span of the
@@ -52,7 +52,7 @@ def screen_rows(
     start_month: int = 1,
     whole_units: bool = False,
 ) -> pd.DataFrame:
-    """One row per training case, shape and mode: the signature's features, the box's first day and the truth."""
+    """One row per training case, shape and mode: the signature's features, the true onset's day and the truth."""
     rows = []
     cases = shape_cases(
         sources, seed=SEED, start_month=start_month, shapes=shapes, split="train", whole_units=whole_units
