@@ -50,7 +50,7 @@ def screen_rows(
     modes: tuple[str, ...],
     min_size: float,
     start_month: int = 1,
-    whole_units: bool = False,
+    whole_units: bool = True,
 ) -> pd.DataFrame:
     """One row per training case, shape and mode: the signature's features, the true onset's day and the truth."""
     rows = []
@@ -109,7 +109,13 @@ def main(
     start_month: int = 1,
     top: int = 8,
     out: Annotated[Path | None, typer.Option(help="write the rows here (CSV)")] = None,
-    whole_units: Annotated[bool, typer.Option(help="whole-unit loads stay whole after injection (injector)")] = False,
+    whole_units: Annotated[
+        bool,
+        typer.Option(
+            "--whole-units/--fractions",
+            help="whole-unit loads stay whole after injection (injector); --fractions: the blocks of stops 1-42",
+        ),
+    ] = True,
 ) -> None:
     logging.basicConfig(level=logging.ERROR)
     t0 = time.perf_counter()

@@ -218,7 +218,7 @@ def run(
     modes: tuple[str, ...],
     model: detector.MiningModel,
     start_month: int = 1,
-    whole_units: bool = False,
+    whole_units: bool = True,
 ):
     frames: list[pd.DataFrame] = []
     timing: dict[str, list[float]] = {m: [] for m in modes}
@@ -240,9 +240,9 @@ def main() -> None:
     parser.add_argument("--model", default="", help="model directory (default: the bundled model)")
     parser.add_argument("--name", default="", help="results file suffix")
     parser.add_argument(
-        "--whole-units",
+        "--fractions",
         action="store_true",
-        help="loads in whole units stay in whole units after injection (injector.py; stop 42)",
+        help="blocks added in fractions to whole-unit loads, as in stops 1-42 (injector.py's whole_units; stop 43)",
     )
     parser.add_argument(
         "--start-month", default="1", help="7: July-to-June windows (a robustness check); all: 1, 4, 7 and 10"
@@ -261,8 +261,8 @@ def main() -> None:
 
 
 def _suffix(args: argparse.Namespace) -> str:
-    """The results files' suffix: ``--name``, after "_whole_units" for a run on whole units (never the headline's)."""
-    return ("_whole_units" if args.whole_units else "") + args.name
+    """The results files' suffix: ``--name``, after "_fractions" for a run on fractional blocks (not the headline)."""
+    return ("_fractions" if args.fractions else "") + args.name
 
 
 def _starts_summary(results: dict[int, dict[str, Any]]) -> dict[str, Any]:
@@ -289,10 +289,10 @@ def _headline(args: argparse.Namespace, model: detector.MiningModel, start_month
     """One start month's headline: printed, written to its result file (and rows to ``--out``), returned."""
     t0 = time.perf_counter()
     sources, modes = tuple(args.sources.split(",")), tuple(args.modes.split(","))
-    df, timing = run(args.rounds, args.days, sources, modes, model, start_month, args.whole_units)
+    df, timing = run(args.rounds, args.days, sources, modes, model, start_month, not args.fractions)
     result: dict[str, Any] = {
         "model_version": model.version,
-        "whole_units": args.whole_units,
+        "whole_units": not args.fractions,
         "thresholds": model.metadata.get("thresholds", model.threshold),
         "rounds": args.rounds,
         "days": args.days,

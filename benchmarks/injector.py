@@ -21,8 +21,9 @@ heavy, temperature raised where there is one), ``stuck_meter`` (1-4 weeks of one
 ``whole_units``: a base in whole units (PJM's MW, GEFCom's kW) gets its injected load rounded to whole units, as
 a meter reports a farm's load with the rest. Added in fractions, a block leaves no two equal readings where the
 base repeats one now and then (PJM zones: 0.04-0.75 % of hours), a trace real mining cannot leave, and the trees
-split on it (stop 42: the January headline with it, province AP 0.860 -> 0.856). Off by default until the
-engine stops reading it, so that the committed figures stay comparable.
+split on it (stop 42: the January headline with it, province AP 0.860 -> 0.856). On by default since stop 43,
+when the engine stopped reading it (``repeat_share`` counts runs of 4 or more equal readings); ``whole_units=False``
+gives the fractional blocks of stops 1-42.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def inject(
     rng: np.random.Generator,
     temperature: np.ndarray | None = None,
     onset: int | None = None,
-    whole_units: bool = False,
+    whole_units: bool = True,
 ) -> Injected:
     """``scenario`` of ``size`` injected into the hourly ``base`` (UTC ``index``); ``onset`` forces the start hour;
     ``whole_units``: the result rounded to whole units where the base is in whole units (module docstring)."""

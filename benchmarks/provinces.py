@@ -145,7 +145,7 @@ def provinces(
     seed: int = 5000,
     start_month: int = 1,
     split: str = "held_out",
-    whole_units: bool = False,
+    whole_units: bool = True,
 ) -> Iterator[Province]:
     """Every province-year of ``sources``, ``rounds`` times with fresh events. ``days`` = 730: two-year windows.
 
@@ -157,7 +157,8 @@ def provinces(
     ``start_month`` 7 starts each window on 1 July of the year instead of 1 January: the same zones and events
     with the winter in the middle of the window (a check that the engine does not lean on calendar years).
 
-    ``whole_units``: loads in whole units stay in whole units after injection (``injector``'s docstring).
+    ``whole_units`` (the default): loads in whole units stay in whole units after injection (``injector``'s
+    docstring); False gives the fractional blocks of stops 1-42.
     """
     for si, name in enumerate(sources):
         src = _split_source(name, split)
@@ -209,7 +210,7 @@ def shape_cases(
     start_month: int = 1,
     shapes: tuple[str, ...] = MINING,
     split: str = "held_out",
-    whole_units: bool = False,
+    whole_units: bool = True,
 ) -> Iterator[ShapeCase]:
     """Paired cases for comparing the mining shapes (``shapes.py``): every held-out zone-year of the headline, at every
     size of its grid, with each shape injected in turn into its clean load, from the same onset and the same random

@@ -50,7 +50,7 @@ def run_paired(
     modes: tuple[str, ...],
     model: detector.MiningModel,
     sources: tuple[str, ...] = tuple(SOURCES),
-    whole_units: bool = False,
+    whole_units: bool = True,
 ) -> pd.DataFrame:
     """Rows of the paired shape benchmark: one per held-out zone-year, size, shape and mode. In the province mode
     the zone is scored with the province's other zones as its peers (``peers=``: they are not scored).
@@ -171,7 +171,13 @@ def main(
     out: Annotated[Path | None, typer.Option(help="write the paired run's rows here (CSV)")] = None,
     draws: int = 2000,
     seed: int = 0,
-    whole_units: Annotated[bool, typer.Option(help="whole-unit loads stay whole after injection (injector)")] = False,
+    whole_units: Annotated[
+        bool,
+        typer.Option(
+            "--whole-units/--fractions",
+            help="whole-unit loads stay whole after injection (injector); --fractions: the blocks of stops 1-42",
+        ),
+    ] = True,
 ) -> None:
     logging.basicConfig(level=logging.ERROR)
     wanted, asked = tuple(modes.split(",")), tuple(sources.split(","))
@@ -201,7 +207,7 @@ def main(
     _print(result, wanted)
     month = f"_m{start_month}" if start_month != 1 else ""
     only = "" if rows or set(asked) == set(SOURCES) else "_" + "_".join(asked)
-    units = "_whole_units" if whole_units and not rows else ""
+    units = "_fractions" if not whole_units and not rows else ""
     write_result("shapes_headline_rows" if rows else f"shapes_365d{month}{only}{units}", result)
 
 

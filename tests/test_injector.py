@@ -1,6 +1,6 @@
 """``benchmarks/injector.py``'s ``whole_units``: a base in whole units keeps its resolution, and with it the
 repeated readings a real meter shows, inside an injected block too (stop 42: a block added in fractions left no
-repeat at all, and the trees read that as mining)."""
+repeat at all, and the trees read that as mining); whole units are the default since stop 43."""
 
 from __future__ import annotations
 
@@ -32,10 +32,10 @@ def _repeat_share(values: np.ndarray) -> float:
 def test_a_block_in_whole_units_keeps_the_bases_repeats() -> None:
     base = _base()
     onset = N // 2
-    rounded = injector.inject(
-        base, INDEX, "America/New_York", "step", 0.1, np.random.default_rng(1), onset=onset, whole_units=True
+    rounded = injector.inject(base, INDEX, "America/New_York", "step", 0.1, np.random.default_rng(1), onset=onset)
+    fractional = injector.inject(
+        base, INDEX, "America/New_York", "step", 0.1, np.random.default_rng(1), onset=onset, whole_units=False
     )
-    fractional = injector.inject(base, INDEX, "America/New_York", "step", 0.1, np.random.default_rng(1), onset=onset)
     assert np.array_equal(rounded.load, np.round(rounded.load))
     assert np.allclose(rounded.load, fractional.load, atol=0.5)  # the same block, rounded
     assert _repeat_share(fractional.load[onset:]) == 0.0  # the trace a real farm cannot leave
@@ -45,6 +45,6 @@ def test_a_block_in_whole_units_keeps_the_bases_repeats() -> None:
 
 def test_a_base_in_fractions_is_left_as_it_is() -> None:
     base = _base() + 0.25
-    a = injector.inject(base, INDEX, "UTC", "staircase", 0.2, np.random.default_rng(2), onset=N // 3, whole_units=True)
-    b = injector.inject(base, INDEX, "UTC", "staircase", 0.2, np.random.default_rng(2), onset=N // 3)
+    a = injector.inject(base, INDEX, "UTC", "staircase", 0.2, np.random.default_rng(2), onset=N // 3)
+    b = injector.inject(base, INDEX, "UTC", "staircase", 0.2, np.random.default_rng(2), onset=N // 3, whole_units=False)
     assert np.array_equal(a.load, b.load)

@@ -119,7 +119,7 @@ def explain(
     if f["peak_ratio"] > 1.3 and f["floor_ratio"] < 0.9:
         out.append(f"rise larger at peak than at night ({f['peak_ratio']:.1f}x the mean rise: growth- or weather-like)")
     if f["repeat_share"] > 0.3:
-        out.append(f"{f['repeat_share']:.0%} of readings repeat the previous one exactly (stuck meter?)")
+        out.append(f"{f['repeat_share']:.0%} of readings sit in runs of 4 or more identical values (stuck meter?)")
     if f["has_temp"] and abs(f["temp_corr"]) >= 0.5:
         out.append(f"rise follows temperature (r = {f['temp_corr']:.2f})")
     if f["pre_drop"] < -1.5:

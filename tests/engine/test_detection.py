@@ -74,10 +74,11 @@ def test_evidence_gives_powers_in_the_unit_they_read_best_in() -> None:
     s = simulate.make_series("z", kind="region", scenario="step", days=365, rng=np.random.default_rng(5))
     frame = pd.DataFrame({"series_id": "z", "timestamp": s.index, "load": s.load * 1000, "temperature": s.temperature})
     report = detector.score(frame, unit="kW", tz="Asia/Tehran")[0]
-    # Found (scored 0.85, no clean training window with temperature as high) though under the alone threshold,
-    # 0.876 since stop 39: the evidence of every found segment is written, flagged or not.
+    # Found (scored 0.82, under 1 % of clean training windows with temperature as high) though under the alone
+    # threshold, 0.839 since stop 43: the evidence of every found segment is written, flagged or not.
     assert report.segments
-    assert report.false_alarm_rate == 0.0
+    assert report.false_alarm_rate is not None
+    assert report.false_alarm_rate < 0.01
     text = " ".join(report.evidence)
     assert "e+" not in text, text
     assert re.search(r"rose by \d[\d.]* (MW|GW) \(", report.evidence[0]), report.evidence[0]
