@@ -61,7 +61,7 @@ def test_the_block_is_flagged_at_the_default_threshold(coast: detector.ScoreRepo
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known miss (issue 14): read as 1.15 GW for 704 MW (models 36130882 to 0bcbc33b): without the smooth "
+    reason="known miss (issue 14): read as 1.15 GW for 704 MW (models 36130882 to 78295e72): without the smooth "
     "season, COAST's own season against its peers' goes into the block from August to January",
 )
 def test_the_block_is_sized_within_a_quarter(province: pd.DataFrame, coast: detector.ScoreReport) -> None:
