@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import typer
 from injector import LOOKALIKES, MINING  # type: ignore[import-not-found]
-from provinces import SOURCES, shape_cases  # type: ignore[import-not-found]
+from provinces import SOURCES, WholeUnits, shape_cases  # type: ignore[import-not-found]
 from sklearn.metrics import roc_auc_score
 
 import detector
@@ -109,13 +109,7 @@ def main(
     start_month: int = 1,
     top: int = 8,
     out: Annotated[Path | None, typer.Option(help="write the rows here (CSV)")] = None,
-    whole_units: Annotated[
-        bool,
-        typer.Option(
-            "--whole-units/--fractions",
-            help="whole-unit loads stay whole after injection (injector); --fractions: the blocks of stops 1-42",
-        ),
-    ] = True,
+    whole_units: WholeUnits = True,
 ) -> None:
     logging.basicConfig(level=logging.ERROR)
     t0 = time.perf_counter()

@@ -12,12 +12,22 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
+import typer
 from data_home import data_file  # type: ignore[import-not-found]
 from injector import LOOKALIKES, MINING, REGION_SIZES, SMALL_ZONE_SIZES, Injected, inject  # type: ignore[import-not-found]
 
+# The command-line option of the scripts that inject (shapes.py, feature_screen.py): whole units by default.
+WholeUnits = Annotated[
+    bool,
+    typer.Option(
+        "--whole-units/--fractions",
+        help="whole-unit loads stay whole after injection (injector); --fractions: the blocks of stops 1-42",
+    ),
+]
 
 @dataclass(frozen=True, slots=True)
 class Source:

@@ -37,7 +37,7 @@ import typer
 from compare_headline import interval  # type: ignore[import-not-found]
 from detection import write_result  # type: ignore[import-not-found]
 from injector import MINING  # type: ignore[import-not-found]
-from provinces import SOURCES, shape_cases  # type: ignore[import-not-found]
+from provinces import SOURCES, WholeUnits, shape_cases  # type: ignore[import-not-found]
 
 import detector
 
@@ -171,13 +171,7 @@ def main(
     out: Annotated[Path | None, typer.Option(help="write the paired run's rows here (CSV)")] = None,
     draws: int = 2000,
     seed: int = 0,
-    whole_units: Annotated[
-        bool,
-        typer.Option(
-            "--whole-units/--fractions",
-            help="whole-unit loads stay whole after injection (injector); --fractions: the blocks of stops 1-42",
-        ),
-    ] = True,
+    whole_units: WholeUnits = True,
 ) -> None:
     logging.basicConfig(level=logging.ERROR)
     wanted, asked = tuple(modes.split(",")), tuple(sources.split(","))
