@@ -29,6 +29,7 @@ WholeUnits = Annotated[
     ),
 ]
 
+
 @dataclass(frozen=True, slots=True)
 class Source:
     file: str
