@@ -44,9 +44,9 @@ def recal(source: LoadSource) -> Recalibration:
 def test_report_counts_what_was_used(recal: Recalibration) -> None:
     r = recal.report
     parent = detector.load_model()
-    assert (r.n_outcomes, r.n_not_inspected, r.n_series, r.n_mining, r.n_not_mining) == (27, 3, 27, 3, 24)
+    assert (r.n_outcomes, r.n_not_inspected, r.n_series, r.n_mining, r.n_not_mining) == (27, 3, 27, 5, 22)
     assert r.n_population == 100
-    assert r.folds == 3  # no more folds than mining series
+    assert r.folds == 5
     assert r.parent_version == parent.version
     assert r.model_version.startswith("recalibrated-")
     assert r.model_version == recal.model.version != parent.version
@@ -123,6 +123,15 @@ def test_needs_both_kinds_of_outcome(source: LoadSource) -> None:
         "recalibration needs inspected series of both kinds, at least 2 'mining' and 2 'not_mining' "
         "(with their loads); got 1 and 1"
     )
+
+
+def test_no_more_folds_than_mining_series(source: LoadSource) -> None:
+    drafts = read_outcomes(FIELD / "outcomes.csv")
+    mining = [d for d in drafts if d.outcome == "mining"]
+    kept = [d for d in drafts if d.outcome != "mining"] + mining[:3]
+    report = recalibrate(kept, {None: source}, budget=10).report
+    assert report.n_mining == 3
+    assert report.folds == 3
 
 
 def test_outcomes_without_loads_are_skipped_and_named(source: LoadSource) -> None:
