@@ -247,6 +247,7 @@ def peer_set(
     years: tuple[int, ...] | None = None,
     same_day: bool = False,
     two_years: bool = False,
+    start_month: int = 1,
 ) -> LabelledSet:
     """Every series of ``source`` in each calendar year of ``SOURCES``; a random scenario injected into a share
     ``event_share`` of them (the rest stay clean); the year's other series are its peers
@@ -254,7 +255,8 @@ def peer_set(
     as peers only, never as labelled examples. With ``same_day``, every farm of a year switches on the same
     day, so a target's best peers step with it. With ``two_years``, each window is the year and the next
     (years whose next year is not in ``years`` are skipped): two-year provinces, for the long inputs'
-    operating point with peers.
+    operating point with peers. ``start_month`` other than 1: each window runs a year (or two) from the first of
+    that month (``train_default.py --july-peer-rounds``, measured and not kept: BENCHMARKS.md, stop 45).
     """
     src = SOURCES[source]
     targets = set(src.train if split == "train" else src.held_out)
@@ -276,7 +278,12 @@ def peer_set(
             if two_years and year + 1 not in span:
                 continue
             last = year + 1 if two_years else year
-            w = hourly[(hourly.index.year >= year) & (hourly.index.year <= last)].interpolate(limit=3)
+            if start_month == 1:
+                w = hourly[(hourly.index.year >= year) & (hourly.index.year <= last)]
+            else:  # windows from the first of ``start_month`` (7: July to June, the winter mid-window)
+                a = pd.Timestamp(year, start_month, 1, tz=hourly.index.tz)
+                w = hourly[(hourly.index >= a) & (hourly.index < a + pd.DateOffset(years=last - year + 1))]
+            w = w.interpolate(limit=3)
             if len(w) < 8000 * (last - year + 1) or w["load"].isna().mean() > 0.2:
                 continue
             scenario = simulate.SCENARIOS[int(rng.integers(len(simulate.SCENARIOS)))]
@@ -290,5 +297,5 @@ def peer_set(
     everything = pd.concat(frames, ignore_index=True)
     truth_frame = pd.DataFrame(truth)
     loads = everything[everything.series_id.isin(set(truth_frame.series_id))] if len(truth_frame) else everything[:0]
-    name = f"{source}-{split}-peers" + ("-2y" if two_years else "")
+    name = f"{source}-{split}-peers" + (f"-m{start_month}" if start_month != 1 else "") + ("-2y" if two_years else "")
     return LabelledSet(name, loads, truth_frame, src.unit, src.tz, src.country, peers=everything)

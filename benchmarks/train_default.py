@@ -42,6 +42,7 @@ def _training_rows(
     extra_real_windows: int,
     any_start_windows: int,
     alone_any_start_windows: int,
+    july_peer_rounds: int = 0,
 ) -> tuple[TrainingRows, list[str], np.ndarray]:
     """Signature rows of every training set (the slow part: minutes), the sets' names and the mask of the rows
     only the alone trees see (the last ones)."""
@@ -61,6 +62,11 @@ def _training_rows(
     data += [
         peer_set(source, split="train", seed=900 + 10 * r + i, split_peers_only=True, years=years, two_years=True)
         for r in range(two_year_peer_rounds)
+        for i, (source, years) in enumerate(PEER_YEARS.items())
+    ]
+    data += [
+        peer_set(source, split="train", seed=1700 + 10 * r + i, split_peers_only=True, years=years, start_month=7)
+        for r in range(july_peer_rounds)
         for i, (source, years) in enumerate(PEER_YEARS.items())
     ]
     # Last, so that rows saved without them plus rows of these sets alone are the same matrix, in order.
@@ -119,6 +125,7 @@ def main(
     any_start_windows: int = 72,
     alone_any_start_windows: int = 144,
     alone_only_features: list[Path] | None = None,
+    july_peer_rounds: int = 0,
 ) -> None:
     """``same_day_every``: every that many peer rounds, all farms of a source-year switch on the same day (0: never).
 
@@ -126,7 +133,9 @@ def main(
     and long inputs (2.0 until the length contexts: 8 windows per series, too few negatives of each kind).
 
     ``two_year_peer_rounds`` adds provinces of two-year windows (each year and the next), scored with peers: the
-    operating point of long inputs with peers (``peers/long``) needs them.
+    operating point of long inputs with peers (``peers/long``) needs them. ``july_peer_rounds`` adds provinces of
+    July-to-June windows with peers (seeds 1700+); the default model has none (BENCHMARKS.md, stop 45: July's
+    AP +0.01, the threshold with peers 0.585 -> 0.671 at 24 rounds).
 
     ``save_features`` keeps the training matrix (``.npz``: x, y, ids, scenarios, set names, days) for refits in
     seconds; ``from_features`` refits from such a file (the same model as the full run that wrote it, when the
@@ -184,6 +193,7 @@ def main(
             extra_real_windows,
             any_start_windows,
             alone_any_start_windows,
+            july_peer_rounds,
         )
         if save_features is not None:
             np.savez_compressed(
