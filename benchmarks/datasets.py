@@ -278,11 +278,8 @@ def peer_set(
             if two_years and year + 1 not in span:
                 continue
             last = year + 1 if two_years else year
-            if start_month == 1:
-                w = hourly[(hourly.index.year >= year) & (hourly.index.year <= last)]
-            else:  # windows from the first of ``start_month`` (7: July to June, the winter mid-window)
-                a = pd.Timestamp(year, start_month, 1, tz=hourly.index.tz)
-                w = hourly[(hourly.index >= a) & (hourly.index < a + pd.DateOffset(years=last - year + 1))]
+            first = pd.Timestamp(year, start_month, 1, tz=hourly.index.tz)
+            w = hourly[(hourly.index >= first) & (hourly.index < first + pd.DateOffset(years=last - year + 1))]
             w = w.interpolate(limit=3)
             if len(w) < 8000 * (last - year + 1) or w["load"].isna().mean() > 0.2:
                 continue
