@@ -19,6 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# A box starts no earlier than this many observed days into the data (and, unless still on, ends as many before
+# its end): the days either side are its reference. A box found on that first day may have been on before it.
+EDGE_DAYS = 7
+
 
 @dataclass(frozen=True, slots=True)
 class Box:
@@ -130,7 +134,7 @@ def box_scan(
     z: np.ndarray,
     x: np.ndarray,
     min_days: int = 14,
-    edge: int = 7,
+    edge: int = EDGE_DAYS,
     interior_penalty: float = 0.0,
     *,
     end: int | None = None,
@@ -150,7 +154,7 @@ def box_scan(
 def box_scans(z: np.ndarray, x: np.ndarray, interior_penalty: float = 0.0) -> tuple[Box, Box]:
     """``box_scan`` without and with ``already_on``, from one scan (the box inside the data is searched once).
     The search with peers scores the first and tells the second (``signature.search``)."""
-    pair, pair_on, box_of = _scan(z, x, 14, 7, interior_penalty, None, None, True)
+    pair, pair_on, box_of = _scan(z, x, 14, EDGE_DAYS, interior_penalty, None, None, True)
     plain = box_of(pair)
     return plain, (plain if pair_on is pair else box_of(pair_on))
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from detector.features.calendar import Calendar
 from detector.features.daily import DailyView, daily_view, quiet
-from detector.models.changepoint import Box, box_scan, box_scans, design, indicator, more_boxes, precursors
+from detector.models.changepoint import EDGE_DAYS, Box, box_scan, box_scans, design, indicator, more_boxes, precursors
 from detector.models.regression import baseline_fit, box_sizes, fixed_box_fit, hourly_box_sizes, ledoit_wolf
 
 FEATURES: tuple[str, ...] = (
@@ -65,6 +65,24 @@ class Signature:
     work_off: np.ndarray  # (2, len(boxes)): added power on working days and on days off, fitted as ``box_excess``
     excess_se: float  # standard error of ``excess`` (autocorrelation-adjusted, daily level), series unit
     before: Box | None = None  # ``Search.before``: a block possibly on before the data (told, not scored)
+    lead: tuple[int, float] | None = None  # ``lead_share`` of the first reported box (told, not scored)
+
+
+def lead_share(resid: np.ndarray, start: int, step: float) -> tuple[int, float] | None:
+    """The observed days before a box found in the data's first two weeks, and their level as a share of its
+    ``step``: near 1 the block was on before the box (from the first reading, or before the data), near 0 it
+    switched on where the box starts.
+
+    The scan needs ``EDGE_DAYS`` observed days before a box, so a block on from the first reading is found a week
+    or so in; told as a rise on that day, it read "load rose on 10 Jul" for a farm on since May (peers, stop 47).
+    ``resid`` is the daily level less the expected (with the boxes fitted), in the units of ``step``; None where
+    the box starts on the first day or later than two weeks in, or where fewer than 3 days before it were seen.
+    """
+    head = resid[:start]
+    seen = int(np.isfinite(head).sum())
+    if start == 0 or seen > 2 * EDGE_DAYS or seen < 3 or step <= 0:
+        return None
+    return seen, float(np.nanmean(head) / step)
 
 
 RAMP_DAYS = (21, 42, 63, 91, 126)  # growth over three weeks to four months
@@ -440,6 +458,8 @@ def extract(
         on_work, on_off = np.where(view.off_day, np.nan, z_level), np.where(view.off_day, z_level, np.nan)
         work_off = np.vstack([box_sizes(on_work, x, steps), box_sizes(on_off, x, steps)]) * level
     se = abs(box.delta / box.t) * level if box.t > 0 else float("nan")
+    first = min(range(len(reported)), key=lambda k: reported[k].start)
+    lead = lead_share(resid, reported[first].start, float(box_excess[first]) / level)
     return Signature(
         vec,
         box,
@@ -454,4 +474,5 @@ def extract(
         work_off,
         se,
         found.before,
+        lead,
     )

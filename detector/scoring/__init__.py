@@ -162,6 +162,11 @@ def _pieces(sig: Signature) -> list[_Piece]:
     return out
 
 
+# ``Signature.lead`` from which the first segment is told as on from the first reading, not as a rise a week in:
+# half the step, midway between a block switched on on the scan's first admissible day (0) and one already on (1).
+LEAD_ON = 0.5
+
+
 # A switch-on is refined to the hour from a day before its box to two days after (``_refine_onset``): pieces
 # shorter than that can come out of order (a piece ending before it starts). They are one switch-on found as two
 # boxes a day or two apart, and join the piece that follows.
@@ -189,6 +194,15 @@ def _segments(
     if sig.excess <= 0 or sig.box.start >= n:
         return ()
     pieces = _joined(_pieces(sig))
+    # The first piece, found on the scan's first admissible day with the days before it at its level: on from
+    # the first reading (``Signature.lead``), told as the alone search's box from day 0 is.
+    first = min(b.start for b in sig.boxes)
+    lead_on = sig.lead is not None and sig.lead[1] >= LEAD_ON and bool(pieces) and pieces[0].start == first
+    lead = None
+    if lead_on and sig.lead is not None:
+        found = series.start + pd.Timedelta(hours=_day_start_hour(cal, first))
+        lead = (sig.lead[0], sig.lead[1], date_text(found.tz_convert(series.tz).date(), country))
+        pieces[0] = pieces[0]._replace(start=0)
     starts = []
     for piece in pieces:
         h0 = _day_start_hour(cal, piece.start)
@@ -219,6 +233,7 @@ def _segments(
                 day_hours=sig.view.peak_hours,
                 work_off=piece.work_off,
                 already_on=piece.start == 0,
+                lead=lead if i == 0 else None,
             )
         else:
             evidence = (
@@ -338,7 +353,7 @@ def score_series(
         warnings = (*warnings, NO_WEATHER_WARNING)
     if used and isinstance(pool, PeerPool):
         warnings = (*warnings, *falling_peer_warnings(series, sig, cal, pool, used))
-    if segments and any(b.start == 0 for b in sig.boxes):
+    if segments and (any(b.start == 0 for b in sig.boxes) or segments[0].start == series.start):
         warnings = (*warnings, ALREADY_ON_WARNING)
     if sig.before is not None:
         warnings = (*warnings, _before_data_warning(series, sig.before, sig.level, cal, country))

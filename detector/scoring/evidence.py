@@ -61,10 +61,12 @@ def explain(
     day_hours: np.ndarray | None = None,
     work_off: tuple[float, float] | None = None,
     already_on: bool = False,
+    lead: tuple[int, float, str] | None = None,
 ) -> tuple[str, ...]:
     """Sentences for and against mining, strongest first (dates in the local calendar of ``country``).
 
-    ``already_on``: the shift was on when the data begins (only its switch-off is in the data).
+    ``already_on``: the shift was on when the data begins (only its switch-off is in the data); ``lead``: it was
+    found in the first two weeks: (days before it, their share of its size, the day it was found on).
 
     A sentence appears only when the measurement behind it holds for this segment, and it gives the
     measured numbers (night and day steps, working-day and day-off steps), so an analyst can check it.
@@ -77,7 +79,14 @@ def explain(
     size = f"{_fmt(excess, unit)} ({excess / level:.0%} of mean)"
     ended = None if end is None else f"stayed on until {_day(end, tz, country)}"
     if already_on:
-        out.append(f"load was {size} above expected from the start of the data ({day}) and {ended or 'is still on'}")
+        first = ""
+        if lead is not None:  # found in the first two weeks: say why, and what the days before it measured
+            days, share, found = lead
+            first = f": the search, which needs a week before a step, found it from {found}, and the {days} days"
+            first += f" before ran at {share:.0%} of it"
+        out.append(
+            f"load was {size} above expected from the start of the data ({day}{first}) and {ended or 'is still on'}"
+        )
     else:
         out.append(f"load rose by {size} on {day} and {ended or 'has stayed on since'}")
     night = day_step = None

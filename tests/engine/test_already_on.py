@@ -9,6 +9,7 @@ import pytest
 
 import detector
 from detector import simulate
+from detector.models.signature import lead_share
 from detector.scoring import ALREADY_ON_WARNING
 from tests.conftest import SHARED_DATA
 
@@ -112,8 +113,61 @@ def test_with_peers_a_farm_on_before_the_data_is_told_not_scored(
     assert [sid for sid, r in reports.items() if _before_data(r)] == ["ERCOT-SOUTH"]
 
 
+@pytest.mark.skipif(not ERCOT.exists(), reason="needs ../shared/data beside the project")
+def test_with_peers_a_farm_found_a_week_in_but_on_before_is_not_told_as_a_rise(
+    july_province: tuple[dict[str, detector.ScoreReport], float],
+) -> None:
+    """The search with peers needs a week before a step, so it finds SOUTH's farm from 8 July. Until stop 48 the
+    evidence said "load rose by 462 MW on 08 Jul 2023" beside the warning that it ran high from the first day;
+    the 7 days before ran at 104 % of the step, and the answer now says so, from the first reading."""
+    reports, _ = july_province
+    south = reports["ERCOT-SOUTH"]
+    lead = south.evidence[0]
+    assert lead.startswith("load was ")
+    assert (
+        "above expected from the start of the data (01 Jul 2023: the search, which needs a week before a step, " in lead
+    )
+    assert "found it from 08 Jul 2023, and the 7 days before ran at " in lead
+    share = int(lead.split("days before ran at ")[1].split("%")[0])
+    assert share >= 50
+    assert lead.endswith("stayed on until 15 Oct 2023")
+    assert south.onset == south.segments[0].start == pd.Timestamp("2023-07-01", tz="America/Chicago")
+    assert ALREADY_ON_WARNING in south.warnings
+
+
+@pytest.mark.skipif(not ERCOT.exists(), reason="needs ../shared/data beside the project")
+def test_with_peers_a_farm_switched_on_in_the_second_week_is_told_as_a_rise_that_day() -> None:
+    """The same test must not take a real switch-on near the start for a block already on: ERCOT-COAST from
+    February 2024 with the other zones, a farm of 10 % of its mean load from 9 February to 1 September."""
+    raw = pd.read_parquet(ERCOT)
+    local = raw.timestamp.dt.tz_convert("America/Chicago")
+    frame = raw[(local >= "2024-02-01") & (local < "2025-02-01") & (raw.series_id != "ERCOT-TOTAL")].copy()
+    coast = frame.series_id == "ERCOT-COAST"
+    on, off = (pd.Timestamp(d, tz="America/Chicago") for d in ("2024-02-09", "2024-09-01"))
+    frame.loc[coast & (frame.timestamp >= on) & (frame.timestamp < off), "load"] += (
+        0.1 * frame.loc[coast, "load"].mean()
+    )
+    reports = {r.series_id: r for r in detector.score(frame, unit="MW", country="US", tz="America/Chicago")}
+    report = reports["ERCOT-COAST"]
+    assert report.peers
+    assert report.evidence[0].startswith("load rose by ")
+    assert " on 09 Feb 2024 and stayed on until " in report.evidence[0]
+    assert report.onset is not None
+    assert abs((report.onset - on).total_seconds()) <= 24 * 3600
+    assert ALREADY_ON_WARNING not in report.warnings
+
+
 def test_scored_alone_a_block_on_before_the_data_is_searched_not_told() -> None:
     frame, _ = _feeder(OFF_DAY)
     (report,) = detector.score(frame, unit="kW", tz="Asia/Tehran", peers="none")
     assert ALREADY_ON_WARNING in report.warnings  # alone, the search itself takes it
     assert not _before_data(report)
+
+
+def test_the_days_before_a_box_found_in_the_first_two_weeks_are_measured_as_a_share_of_its_step() -> None:
+    resid = np.r_[np.full(7, 0.09), np.full(3, np.nan), np.full(50, 0.1)]
+    assert lead_share(resid, 10, 0.1) == (7, pytest.approx(0.9))  # NaN days are not counted
+    assert lead_share(np.r_[np.zeros(8), np.full(50, 0.1)], 8, 0.1) == (8, 0.0)  # switched on where found
+    assert lead_share(resid, 0, 0.1) is None  # on from the first day: nothing before it
+    assert lead_share(np.full(60, 0.1), 15, 0.1) is None  # found more than two weeks in: the scan chose it
+    assert lead_share(np.r_[np.nan, np.nan, 0.1, np.full(50, 0.1)], 3, 0.1) is None  # too few days seen
