@@ -7,7 +7,9 @@ switched on inside the data, and a block on from the first day found with peers 
 seventh of its 20 % farms when offered to the trees (BENCHMARKS.md, stop 40). This prints, per window start,
 the share of held-out zone-years (province mode, as ``headline.py``) that carry it: mining on from the window's
 first day (the farms it is for), other mining, clean windows and each look-alike; and, for the farms on from the
-first day that are told, the power told against the farm's true mean power.
+first day that are told, the power told against the farm's true mean power. Since stop 48 it also counts the
+answers whose first segment is told from the first reading (a box found in the first two weeks with the days
+before it at its level: ``signature.lead_share``), and those told either way.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import detector
 from detector.ingest.units import convert_power
 
 TOLD = "above what its peers explain"
+FROM_START = "above expected from the start of the data"
 
 
 def told_power(warning: str, unit: str) -> float:
@@ -46,10 +49,21 @@ def main(rounds: int = 3, start_month: str = "all", days: int = 365) -> None:
                 kind = ("mining on from day 0" if on_first else "mining, switched on inside") if t.label else t.scenario
                 said = [w for w in r.warnings if w.startswith("load ran") and TOLD in w]
                 ratio = told_power(said[0], prov.unit) / t.excess if said and t.label and t.excess > 0 else None
-                rows.append({"kind": kind, "told": bool(said), "flagged": r.flagged, "size_ratio": ratio})
+                from_start = bool(r.evidence) and FROM_START in r.evidence[0]
+                rows.append(
+                    {
+                        "kind": kind,
+                        "told": bool(said),
+                        "from_start": from_start,
+                        "flagged": r.flagged,
+                        "size_ratio": ratio,
+                    }
+                )
         frame = pd.DataFrame(rows)
+        either = frame.told | frame.from_start
         out[f"start month {month}"] = {
-            kind: f"{g.told.sum()} of {len(g)} ({g.told.mean():.1%}); of them flagged {g[g.told].flagged.sum()}"
+            kind: f"{g.told.sum()} of {len(g)} ({g.told.mean():.1%}); of them flagged {g[g.told].flagged.sum()}; "
+            f"first segment from the first reading {g.from_start.sum()}; either {either[g.index].sum()}"
             for kind, g in frame.groupby("kind")
         }
         ratios = frame.loc[frame.kind == "mining on from day 0", "size_ratio"].dropna()
