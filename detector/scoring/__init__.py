@@ -29,8 +29,13 @@ ALREADY_ON_WARNING = (
 BEFORE_DATA_WARNING = (
     "load ran {power} ({share:.0%} of mean) above what its peers explain from the start of the data until {end}, "
     "then fell (t = {t:.1f}): a block switched on before the data begins and off on that day would look like "
-    "this, and so would a series that ran high against its peers; not part of the score, which looks only for "
-    "blocks switched on inside the data"
+    "this, and so would a series that ran high against its peers; {scored}"
+)
+# How the warning ends: the run from the first day is not what the score weighs, unless the box it weighs is the
+# same run found a week in (``Signature.lead``), whose first segment is then told from the first reading.
+BEFORE_DATA_UNSCORED = "not part of the score, which looks only for blocks switched on inside the data"
+BEFORE_DATA_SCORED_LATE = (
+    "scored only from {found}, where the search, which looks only for blocks switched on inside the data, found it"
 )
 NO_BUDGET_WARNING = (
     "no false-alarm rate is known for inputs like this one (its length, with or without peers, or a recalibrated "
@@ -246,15 +251,21 @@ def _segments(
     return tuple(out)
 
 
-def _before_data_warning(series: LoadSeries, box: Box, level: float, cal: Calendar, country: str) -> str:
+def _before_data_warning(
+    series: LoadSeries, box: Box, level: float, cal: Calendar, country: str, found: int | None = None
+) -> str:
     """``BEFORE_DATA_WARNING`` for ``box`` (``Signature.before``, relative to the mean daily ``level``): its
-    power, share of the mean, last day on and strength."""
-    end = series.start + pd.Timedelta(hours=_day_start_hour(cal, box.end))
+    power, share of the mean, last day on and strength. ``found``: the day the scored box starts, where that box
+    is the same run found a week or so in (the first segment told from the first reading)."""
+
+    def day(index: int) -> str:
+        return date_text(
+            (series.start + pd.Timedelta(hours=_day_start_hour(cal, index))).tz_convert(series.tz).date(), country
+        )
+
+    scored = BEFORE_DATA_UNSCORED if found is None else BEFORE_DATA_SCORED_LATE.format(found=day(found))
     return BEFORE_DATA_WARNING.format(
-        power=power_text(box.delta * level, series.unit),
-        share=box.delta,
-        end=date_text(end.tz_convert(series.tz).date(), country),
-        t=box.t,
+        power=power_text(box.delta * level, series.unit), share=box.delta, end=day(box.end), t=box.t, scored=scored
     )
 
 
@@ -353,10 +364,13 @@ def score_series(
         warnings = (*warnings, NO_WEATHER_WARNING)
     if used and isinstance(pool, PeerPool):
         warnings = (*warnings, *falling_peer_warnings(series, sig, cal, pool, used))
-    if segments and (any(b.start == 0 for b in sig.boxes) or segments[0].start == series.start):
+    first = min((b.start for b in sig.boxes), default=0)
+    told_late = bool(segments) and segments[0].start == series.start and first > 0  # ``Signature.lead``
+    if segments and (any(b.start == 0 for b in sig.boxes) or told_late):
         warnings = (*warnings, ALREADY_ON_WARNING)
     if sig.before is not None:
-        warnings = (*warnings, _before_data_warning(series, sig.before, sig.level, cal, country))
+        found = first if told_late else None
+        warnings = (*warnings, _before_data_warning(series, sig.before, sig.level, cal, country, found))
     if budget_note:
         warnings = (*warnings, budget_note)
     return ScoreReport(

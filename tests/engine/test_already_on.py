@@ -3,14 +3,18 @@ raided farm): only its switch-off is in the data, and the answer says so instead
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import detector
 from detector import simulate
+from detector.features.calendar import CalendarSpec, grid_calendar
+from detector.models.changepoint import Box
 from detector.models.signature import lead_share
-from detector.scoring import ALREADY_ON_WARNING
+from detector.scoring import ALREADY_ON_WARNING, _before_data_warning
 from tests.conftest import SHARED_DATA
 
 OFF_DAY = 120
@@ -93,7 +97,7 @@ def _before_data(report: detector.ScoreReport) -> list[str]:
 
 
 @pytest.mark.skipif(not ERCOT.exists(), reason="needs ../shared/data beside the project")
-def test_with_peers_a_farm_on_before_the_data_is_told_not_scored(
+def test_with_peers_a_farm_on_before_the_data_is_told_in_a_warning(
     july_province: tuple[dict[str, detector.ScoreReport], float],
 ) -> None:
     """With peers the search looks only for blocks switched on inside the data (a block on from the first day,
@@ -106,7 +110,11 @@ def test_with_peers_a_farm_on_before_the_data_is_told_not_scored(
     assert south.peers
     (told,) = _before_data(south)
     assert "from the start of the data until 15 Oct 2023, then fell" in told
-    assert told.endswith("not part of the score, which looks only for blocks switched on inside the data")
+    # The box the score weighs is the same run, found a week in (the next test): the warning says so.
+    assert told.endswith(
+        "scored only from 08 Jul 2023, where the search, which looks only for blocks switched on inside the data, "
+        "found it"
+    )
     power, unit = told.split("load ran ")[1].split(" ")[:2]
     assert unit == "MW"
     assert 0.4 * block <= float(power) <= 1.25 * block
@@ -171,3 +179,22 @@ def test_the_days_before_a_box_found_in_the_first_two_weeks_are_measured_as_a_sh
     assert lead_share(resid, 0, 0.1) is None  # on from the first day: nothing before it
     assert lead_share(np.full(60, 0.1), 15, 0.1) is None  # found more than two weeks in: the scan chose it
     assert lead_share(np.r_[np.nan, np.nan, 0.1, np.full(50, 0.1)], 3, 0.1) is None  # too few days seen
+
+
+def test_the_before_data_warning_says_whether_the_score_weighs_the_run_and_from_when() -> None:
+    start = pd.Timestamp("2023-07-01 05:00", tz="UTC")
+    series = SimpleNamespace(start=start, unit="MW", tz="America/Chicago")
+    cal = grid_calendar(start, 365 * 24, CalendarSpec(tz="America/Chicago", country="US"))
+    run = Box(0, 106, 0.11, 10.2, 0.03, 0.4)  # on from the first day to 15 Oct, 11 % of a mean of 4,500 MW
+    unscored = _before_data_warning(series, run, 4500.0, cal, "US")  # type: ignore[arg-type]
+    assert unscored == (
+        "load ran 495 MW (11% of mean) above what its peers explain from the start of the data until 15 Oct 2023, "
+        "then fell (t = 10.2): a block switched on before the data begins and off on that day would look like this, "
+        "and so would a series that ran high against its peers; not part of the score, which looks only for blocks "
+        "switched on inside the data"
+    )
+    late = _before_data_warning(series, run, 4500.0, cal, "US", found=7)  # type: ignore[arg-type]
+    assert late.endswith(
+        "peers; scored only from 08 Jul 2023, where the search, which looks only for blocks switched on inside the "
+        "data, found it"
+    )
