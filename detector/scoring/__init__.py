@@ -205,8 +205,7 @@ def _segments(
     lead_on = sig.lead is not None and sig.lead[1] >= LEAD_ON and bool(pieces) and pieces[0].start == first
     lead = None
     if lead_on and sig.lead is not None:
-        found = series.start + pd.Timedelta(hours=_day_start_hour(cal, first))
-        lead = (sig.lead[0], sig.lead[1], date_text(found.tz_convert(series.tz).date(), country))
+        lead = (sig.lead[0], sig.lead[1], _day_text(series, cal, first, country))
         pieces[0] = pieces[0]._replace(start=0)
     starts = []
     for piece in pieces:
@@ -251,21 +250,26 @@ def _segments(
     return tuple(out)
 
 
+def _day_text(series: LoadSeries, cal: Calendar, day: int, country: str) -> str:
+    """The local date of day index ``day`` of ``series`` ("08 Jul 2023"), in ``country``'s calendar."""
+    first_hour = series.start + pd.Timedelta(hours=_day_start_hour(cal, day))
+    return date_text(first_hour.tz_convert(series.tz).date(), country)
+
+
 def _before_data_warning(
     series: LoadSeries, box: Box, level: float, cal: Calendar, country: str, found: int | None = None
 ) -> str:
     """``BEFORE_DATA_WARNING`` for ``box`` (``Signature.before``, relative to the mean daily ``level``): its
     power, share of the mean, last day on and strength. ``found``: the day the scored box starts, where that box
     is the same run found a week or so in (the first segment told from the first reading)."""
-
-    def day(index: int) -> str:
-        return date_text(
-            (series.start + pd.Timedelta(hours=_day_start_hour(cal, index))).tz_convert(series.tz).date(), country
-        )
-
-    scored = BEFORE_DATA_UNSCORED if found is None else BEFORE_DATA_SCORED_LATE.format(found=day(found))
+    day = _day_text(series, cal, found, country) if found is not None else ""
+    scored = BEFORE_DATA_UNSCORED if found is None else BEFORE_DATA_SCORED_LATE.format(found=day)
     return BEFORE_DATA_WARNING.format(
-        power=power_text(box.delta * level, series.unit), share=box.delta, end=day(box.end), t=box.t, scored=scored
+        power=power_text(box.delta * level, series.unit),
+        share=box.delta,
+        end=_day_text(series, cal, box.end, country),
+        t=box.t,
+        scored=scored,
     )
 
 
