@@ -262,8 +262,11 @@ def _before_data_warning(
     """``BEFORE_DATA_WARNING`` for ``box`` (``Signature.before``, relative to the mean daily ``level``): its
     power, share of the mean, last day on and strength. ``found``: the day the scored box starts, where that box
     is the same run found a week or so in (the first segment told from the first reading)."""
-    day = _day_text(series, cal, found, country) if found is not None else ""
-    scored = BEFORE_DATA_UNSCORED if found is None else BEFORE_DATA_SCORED_LATE.format(found=day)
+    scored = (
+        BEFORE_DATA_UNSCORED
+        if found is None
+        else BEFORE_DATA_SCORED_LATE.format(found=_day_text(series, cal, found, country))
+    )
     return BEFORE_DATA_WARNING.format(
         power=power_text(box.delta * level, series.unit),
         share=box.delta,
