@@ -90,21 +90,19 @@ def signature_of(
 
 
 def falling_peer_warnings(
-    series: LoadSeries, sig: Signature, cal: Calendar, pool: PeerPool, used: list[str]
+    series: LoadSeries, sig: Signature, cal: Calendar, pool: PeerPool, used: list[str], country: str
 ) -> list[str]:
     """Warnings naming each peer whose level fell over the main box apart from the other peers
-    (``features.peers.fell_apart``): the rise the answer reports may be partly or wholly that fall."""
+    (``features.peers.fell_apart``): the rise the answer reports may be partly or wholly that fall. Dates
+    in ``country``'s calendar, as in every other sentence of the answer."""
     n = len(sig.view.mean)
     if sig.excess <= 0 or sig.box.start >= n:
         return []
     x = design(n, sig.view.off_day, sig.view.holiday, None, day_of_year(cal, n))
     fell = fell_apart(pool.level_columns(series, n, used), used, x, sig.box)
-    first, last = (
-        (series.start + pd.Timedelta(hours=_day_start_hour(cal, d))).tz_convert(series.tz)
-        for d in (sig.box.start, min(sig.box.end, n) - 1)
-    )
+    first, last = (_day_text(series, cal, d, country) for d in (sig.box.start, min(sig.box.end, n) - 1))
     return [
-        f"over the days of the main rise ({first:%d %b %Y} to {last:%d %b %Y}), peer {peer}'s load fell "
+        f"over the days of the main rise ({first} to {last}), peer {peer}'s load fell "
         f"{share:.0%} of its mean below the other peers': part of the rise may be that fall read through it"
         for peer, share in fell.items()
     ]
@@ -370,7 +368,7 @@ def score_series(
     if series.temperature is None and not used:
         warnings = (*warnings, NO_WEATHER_WARNING)
     if used and isinstance(pool, PeerPool):
-        warnings = (*warnings, *falling_peer_warnings(series, sig, cal, pool, used))
+        warnings = (*warnings, *falling_peer_warnings(series, sig, cal, pool, used, country))
     first = min((b.start for b in sig.boxes), default=0)
     told_late = bool(segments) and segments[0].start == series.start and first > 0  # ``Signature.lead``
     if segments and (any(b.start == 0 for b in sig.boxes) or told_late):

@@ -143,7 +143,11 @@ def test_a_rise_that_is_a_peers_shutdown_says_so(shut: str, target: str) -> None
     report = after[target]
     assert shut in report.peers
     (warning,) = [w for w in report.warnings if "below the other peers" in w]
-    assert warning.startswith("over the days of the main rise (")
+    # Dates as in every other sentence of an Iranian answer: Solar Hijri first, the Gregorian date beside it.
+    hijri = r"\d+ [A-Za-z]+ 14\d\d \(\d\d [A-Z][a-z]{2} 20\d\d\)"
+    dates = re.match(rf"over the days of the main rise \(({hijri}) to ({hijri})\), peer ", warning)
+    assert dates is not None, warning
+    assert re.search(rf" on {hijri} and stayed on until {hijri}$", report.evidence[0])  # as the evidence
     fall = re.search(rf"peer {shut}'s load fell (\d+)% of its mean", warning)
     assert fall is not None
     assert 12 <= int(fall[1]) <= 30  # a fifth of its summer load, against the others' shift
