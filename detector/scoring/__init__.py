@@ -371,7 +371,7 @@ def score_series(
         warnings = (*warnings, *falling_peer_warnings(series, sig, cal, pool, used, country))
     first = min((b.start for b in sig.boxes), default=0)
     told_late = bool(segments) and segments[0].start == series.start and first > 0  # ``Signature.lead``
-    if segments and (any(b.start == 0 for b in sig.boxes) or told_late):
+    if segments and (first == 0 or told_late):
         warnings = (*warnings, ALREADY_ON_WARNING)
     if sig.before is not None:
         found = first if told_late else None
