@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
