@@ -352,27 +352,21 @@ def search(
     # With peers, a block on before the data begins, switched off inside it, is not searched: offered to the
     # trees it cost the January headline a seventh of its 20 % farms (BENCHMARKS.md, stop 40). The same scan
     # finds it, to be told (``scoring.BEFORE_DATA_WARNING``), never scored.
-    def scan_mean(z: np.ndarray) -> tuple[Box, Box | None]:
-        if with_peers and n <= LONG_DAYS:
-            return box_scans(z, x_scan, interior_penalty=INTERIOR_PENALTY)
-        return box_scan(z, x_scan, interior_penalty=INTERIOR_PENALTY, already_on=already_on), None
+    def scan(z: np.ndarray, raw: np.ndarray, floor: bool) -> tuple[np.ndarray, Box, Box | None]:
+        """The box scan of ``z``; where ``unmask_lead`` gives a box's first days back, the scan of that."""
 
-    def scan_floor(z: np.ndarray) -> Box:
-        return box_scan(z, x_scan, interior_penalty=INTERIOR_PENALTY, already_on=already_on)
+        def once(z: np.ndarray) -> tuple[Box, Box | None]:
+            if with_peers and n <= LONG_DAYS and not floor:
+                return box_scans(z, x_scan, interior_penalty=INTERIOR_PENALTY)
+            return box_scan(z, x_scan, interior_penalty=INTERIOR_PENALTY, already_on=already_on), None
 
-    # A block's first days masked as a spike (``unmask_lead``) are given back, and the level searched again.
-    box_m, on = scan_mean(z_mean)
-    kept = unmask_lead(z_mean, z_level, box_m)
-    if kept is not None:
-        z_mean = kept
-        box_m, on = scan_mean(z_mean)
+        found, on = once(z)
+        kept = unmask_lead(z, raw, found)
+        return (z, found, on) if kept is None else (kept, *once(kept))
+
+    z_mean, box_m, on = scan(z_mean, z_level, floor=False)
     floor_level = max(float(np.nanmean(view.floor)), 1e-9 * level) if np.isfinite(view.floor).any() else level
-    z_floor = mask_spikes(view.floor / floor_level, x_scan)
-    box_f = scan_floor(z_floor)
-    kept = unmask_lead(z_floor, view.floor / floor_level, box_f)
-    if kept is not None:
-        z_floor = kept
-        box_f = scan_floor(z_floor)
+    z_floor, box_f, _ = scan(mask_spikes(view.floor / floor_level, x_scan), view.floor / floor_level, floor=True)
     box, z_box = (box_f, z_floor) if box_f.t > box_m.t else (box_m, z_mean)
     boxes = tuple(more_boxes(z_box, x_scan, box, min_t=FURTHER_MIN_T, already_on=already_on))
     box = boxes[0] if boxes[0].t > box.t else box
