@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 
 from detector.artifacts import MiningModel, length_context
-from detector.features.calendar import Calendar, CalendarSpec, date_text, grid_calendar
+from detector.features.calendar import Calendar, CalendarSpec, grid_calendar
 from detector.features.peers import PeerPool, drop_stepping, fell_apart, over_mean
 from detector.ingest.series import LoadSeries
 from detector.ingest.units import power_text
 from detector.models.changepoint import Box, design
 from detector.models.signature import Signature, day_of_year, extract, search
-from detector.scoring.evidence import describe_step, explain
+from detector.scoring.evidence import day_text, describe_step, explain
 from detector.scoring.report import RIG_KW, ScoreReport, Segment, rig_equivalents
 
 __all__ = ["RIG_KW", "ScoreReport", "Segment", "expected_hourly", "score_series", "signature_of"]
@@ -90,17 +90,27 @@ def signature_of(
 
 
 def falling_peer_warnings(
-    series: LoadSeries, sig: Signature, cal: Calendar, pool: PeerPool, used: list[str], country: str
+    series: LoadSeries,
+    sig: Signature,
+    cal: Calendar,
+    pool: PeerPool,
+    used: list[str],
+    country: str,
+    main: Segment | None = None,
 ) -> list[str]:
     """Warnings naming each peer whose level fell over the main box apart from the other peers
     (``features.peers.fell_apart``): the rise the answer reports may be partly or wholly that fall. Dates
-    in ``country``'s calendar, as in every other sentence of the answer."""
+    in ``country``'s calendar, as in every other sentence of the answer; the first is ``main``'s (the segment
+    the evidence tells, its switch-on refined to the hour) where given, so warning and evidence name one day."""
     n = len(sig.view.mean)
     if sig.excess <= 0 or sig.box.start >= n:
         return []
     x = design(n, sig.view.off_day, sig.view.holiday, None, day_of_year(cal, n))
     fell = fell_apart(pool.level_columns(series, n, used), used, x, sig.box)
-    first, last = (_day_text(series, cal, d, country) for d in (sig.box.start, min(sig.box.end, n) - 1))
+    first = _day_text(series, cal, sig.box.start, country)
+    if main is not None:
+        first = day_text(main.start, series.tz, country)
+    last = _day_text(series, cal, min(sig.box.end, n) - 1, country)
     return [
         f"over the days of the main rise ({first} to {last}), peer {peer}'s load fell "
         f"{share:.0%} of its mean below the other peers': part of the rise may be that fall read through it"
@@ -250,8 +260,7 @@ def _segments(
 
 def _day_text(series: LoadSeries, cal: Calendar, day: int, country: str) -> str:
     """The local date of day index ``day`` of ``series`` ("08 Jul 2023"), in ``country``'s calendar."""
-    first_hour = series.start + pd.Timedelta(hours=_day_start_hour(cal, day))
-    return date_text(first_hour.tz_convert(series.tz).date(), country)
+    return day_text(series.start + pd.Timedelta(hours=_day_start_hour(cal, day)), series.tz, country)
 
 
 def _before_data_warning(
@@ -322,9 +331,14 @@ def _interval(power: float, sig: Signature, peers: bool) -> tuple[float | None, 
     return max(power - half, 0.0), power + half
 
 
+def _main_segment(segments: tuple[Segment, ...]) -> Segment | None:
+    """The segment of the main shift: the one told with the full evidence (the others get one line each)."""
+    return max(segments, key=lambda seg: len(seg.evidence), default=None)
+
+
 def _evidence(segments: tuple[Segment, ...]) -> tuple[str, ...]:
     """The main shift's evidence first, then one line for each further segment."""
-    main = max(segments, key=lambda seg: len(seg.evidence), default=None)
+    main = _main_segment(segments)
     if main is None:
         return ("no lasting rise in load beyond what calendar and weather explain",)
     return main.evidence + tuple(line for seg in segments if seg is not main for line in seg.evidence)
@@ -368,7 +382,7 @@ def score_series(
     if series.temperature is None and not used:
         warnings = (*warnings, NO_WEATHER_WARNING)
     if used and isinstance(pool, PeerPool):
-        warnings = (*warnings, *falling_peer_warnings(series, sig, cal, pool, used, country))
+        warnings = (*warnings, *falling_peer_warnings(series, sig, cal, pool, used, country, _main_segment(segments)))
     first = min((b.start for b in sig.boxes), default=0)
     told_late = bool(segments) and segments[0].start == series.start and first > 0  # ``Signature.lead``
     if segments and (first == 0 or told_late):

@@ -23,7 +23,8 @@ def _fmt(value: float, unit: str) -> str:
     return power_text(value, unit)
 
 
-def _day(ts: pd.Timestamp, tz: str, country: str) -> str:
+def day_text(ts: pd.Timestamp, tz: str, country: str) -> str:
+    """The local date of ``ts`` in ``tz`` ("08 Jul 2023"), in ``country``'s calendar."""
     return date_text(ts.tz_convert(tz).date(), country)
 
 
@@ -40,9 +41,9 @@ def describe_step(
 ) -> str:
     """One line for a further segment (a later step of a staircase, another season); ``already_on``: it was on
     when the data begins."""
-    day = _day(onset, tz, country)
+    day = day_text(onset, tz, country)
     since = f"from the start of the data ({day}, already on)" if already_on else f"from {day}"
-    until = "still on" if end is None else f"until {_day(end, tz, country)}"
+    until = "still on" if end is None else f"until {day_text(end, tz, country)}"
     return f"segment {index + 1}: {_fmt(excess, unit)} above expected ({excess / level:.0%} of mean) {since}, {until}"
 
 
@@ -75,9 +76,9 @@ def explain(
     out: list[str] = []
     if onset is None or excess <= 0:
         return ("no lasting rise in load beyond what calendar and weather explain",)
-    day = _day(onset, tz, country)
+    day = day_text(onset, tz, country)
     size = f"{_fmt(excess, unit)} ({excess / level:.0%} of mean)"
-    ended = None if end is None else f"stayed on until {_day(end, tz, country)}"
+    ended = None if end is None else f"stayed on until {day_text(end, tz, country)}"
     if already_on:
         first = ""
         if lead is not None:  # found in the first two weeks: say why, and what the days before it measured
@@ -95,12 +96,12 @@ def explain(
     if 0.7 <= f["floor_ratio"] <= 1.4 and night is not None and day_step is not None and 0.7 <= night / day_step <= 1.4:
         # "Same" only where the two steps are within 15 %; the test's wider band (a block on a base whose night
         # and day fits differ) is told as what it measured, so "night 494 MW, day 355 MW" is never called the same.
-        steps, day_text = f"night step {_fmt(night, unit)}", _fmt(day_step, unit)
+        steps, day_size = f"night step {_fmt(night, unit)}", _fmt(day_step, unit)
         if SAME_STEP[0] <= night / day_step <= SAME_STEP[1]:
-            out.append(f"same step at night as by day ({steps}, day step {day_text})")
+            out.append(f"same step at night as by day ({steps}, day step {day_size})")
         else:
             ratio = night / day_step
-            out.append(f"a step at night as well as by day ({steps}, {ratio:.2f} times the day step of {day_text})")
+            out.append(f"a step at night as well as by day ({steps}, {ratio:.2f} times the day step of {day_size})")
     # Flatness measured on the hours shown (the segment's own fit), as the feature measures it on the box's.
     mean_hour = float(np.mean(hour_deltas)) if hour_deltas is not None else 0.0
     if hour_deltas is not None and abs(mean_hour) > 0 and float(np.std(hour_deltas)) / abs(mean_hour) < 0.35:

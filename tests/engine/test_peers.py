@@ -147,7 +147,9 @@ def test_a_rise_that_is_a_peers_shutdown_says_so(shut: str, target: str) -> None
     hijri = r"\d+ [A-Za-z]+ 14\d\d \(\d\d [A-Z][a-z]{2} 20\d\d\)"
     dates = re.match(rf"over the days of the main rise \(({hijri}) to ({hijri})\), peer ", warning)
     assert dates is not None, warning
-    assert re.search(rf" on {hijri} and stayed on until {hijri}$", report.evidence[0])  # as the evidence
+    told = re.search(rf" on ({hijri}) and stayed on until {hijri}$", report.evidence[0])
+    assert told is not None, report.evidence[0]
+    assert dates[1] == told[1]  # the day the evidence says the rise began (county-F: 22 Jul, the box's day is 21st)
     fall = re.search(rf"peer {shut}'s load fell (\d+)% of its mean", warning)
     assert fall is not None
     assert 12 <= int(fall[1]) <= 30  # a fifth of its summer load, against the others' shift

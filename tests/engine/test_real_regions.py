@@ -114,6 +114,8 @@ def test_a_rise_that_is_a_neighbours_farm_switching_off_names_that_neighbour() -
     frame.loc[scent & (frame.timestamp < off), "load"] += 0.3 * frame.loc[scent, "load"].mean()
     reports = {r.series_id: r for r in detector.score(frame, unit="MW", country="US", tz="America/Chicago")}
     (warning,) = [w for w in reports["ERCOT-SOUTH"].warnings if "below the other peers" in w]
-    assert warning.startswith("over the days of the main rise (15 Oct 2022 to 30 Jun 2023), peer ERCOT-SCENT's load")
+    # From the day the evidence gives (the switch-on refined to 21:00 on 14 Oct), not the box's first day (15 Oct).
+    assert warning.startswith("over the days of the main rise (14 Oct 2022 to 30 Jun 2023), peer ERCOT-SCENT's load")
+    assert " on 14 Oct 2022 " in reports["ERCOT-SOUTH"].evidence[0]
     every = [w for r in reports.values() for w in r.warnings if "below the other peers" in w]
     assert all("peer ERCOT-SCENT's load fell" in w for w in every), every  # EAST read it too; no other peer named
