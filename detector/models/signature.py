@@ -289,6 +289,15 @@ def unmask_lead(z: np.ndarray, raw: np.ndarray, box: Box, days: int = 7, window:
     return out
 
 
+def work_off_sizes(z: np.ndarray, x: np.ndarray, steps: np.ndarray, off_day: np.ndarray) -> np.ndarray:
+    """(2, k): each box of ``steps`` (n × k) sized on working days (row 0) and on days off (row 1), all in one fit
+    of ``z`` over every day. Fitted on the ~110 days off alone, the whole design (peers' columns, season) had to
+    be estimated again and the ratio came out wild: a flat 20 % GEFCom farm with peers read -6.2 times its
+    working-day step (BENCHMARKS.md, stop 51)."""
+    off = off_day.astype(np.float64)[:, None]
+    return box_sizes(z, x, np.column_stack([steps * (1 - off), steps * off])).reshape(2, steps.shape[1])
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Search:
     """What the shift search found: the design it used and the boxes, before any shape test."""
@@ -403,11 +412,8 @@ def extract(
     rel_floor = d_floor / max(floor_level / level, 1e-9)
     rel_peak = d_peak / max(peak_level, 1e-9)
 
-    # Off days vs working days: the box split in two, in one fit over every day. Fitted apart (off days only),
-    # the ~110 off days had to carry the whole design again, peers' columns and season included, and the ratio
-    # came out wild (a flat 20 % GEFCom farm with peers read -6.2 times its working-day step).
-    off = view.off_day.astype(np.float64)
-    d_work, d_off = (float(v) for v in box_sizes(view.mean / level, x, np.column_stack([ind * (1 - off), ind * off])))
+    # Off days vs working days: the box split in two, in one fit over every day (``work_off_sizes``).
+    d_work, d_off = (float(v) for v in work_off_sizes(view.mean / level, x, ind[:, None], view.off_day)[:, 0])
 
     # Per-hour shift (24 fits over the same design): flat for a mining block.
     hour_deltas = hourly_box_sizes(view.matrix / level, x, ind[:, None])[:, 0]
@@ -494,8 +500,7 @@ def extract(
         steps = np.column_stack([indicator(n, b) for b in reported])
         box_hours = hourly_box_sizes(view.matrix / level, x, steps) * level
         box_excess = np.median(box_hours, axis=0)
-        split = np.column_stack([steps * (1 - off)[:, None], steps * off[:, None]])  # as ``d_work``, ``d_off``
-        work_off = box_sizes(view.mean / level, x, split).reshape(2, steps.shape[1]) * level
+        work_off = work_off_sizes(view.mean / level, x, steps, view.off_day) * level
     se = abs(box.delta / box.t) * level if box.t > 0 else float("nan")
     first = min(range(len(reported)), key=lambda k: reported[k].start)
     lead = lead_share(resid, reported[first].start, float(box_excess[first]) / level)

@@ -107,9 +107,7 @@ def falling_peer_warnings(
         return []
     x = design(n, sig.view.off_day, sig.view.holiday, None, day_of_year(cal, n))
     fell = fell_apart(pool.level_columns(series, n, used), used, x, sig.box)
-    first = _day_text(series, cal, sig.box.start, country)
-    if main is not None:
-        first = day_text(main.start, series.tz, country)
+    first = _day_text(series, cal, sig.box.start, country) if main is None else day_text(main.start, series.tz, country)
     last = _day_text(series, cal, min(sig.box.end, n) - 1, country)
     return [
         f"over the days of the main rise ({first} to {last}), peer {peer}'s load fell "
