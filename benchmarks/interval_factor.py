@@ -8,7 +8,8 @@ steady mining (not the staircase, whose size grows), the widening factor that al
 of the true sizes, and the model error (share of the estimate, in quadrature with the widened standard error)
 that would.
 
-    cd benchmarks && ../.venv/bin/python interval_factor.py [--rounds 2] [--two-years] [--injector independent]
+    cd benchmarks && ../.venv/bin/python interval_factor.py [--rounds 2] [--two-years] \
+        [--injector independent [--start-month 1|4|7|10|all]]
 
 ``--two-years`` scores two-year windows (each year and the next): the model error of inputs over 400 days.
 ``--injector independent`` injects with the headline's ``injector`` (rig noise, drift, farm outages, curtailment
@@ -94,13 +95,22 @@ def _fit_noise() -> Iterator[dict[tuple[bool, float], tuple[float, float]]]:
         detector.scoring._interval = inner  # type: ignore[assignment]
 
 
-def rows_independent(rounds: int, model: detector.MiningModel, two_years: bool = False) -> pd.DataFrame:
-    """As ``rows``, with the headline's injector on provinces of the training zones (and each fit's noise)."""
+def rows_independent(
+    rounds: int, model: detector.MiningModel, two_years: bool = False, start_months: tuple[int, ...] = (1,)
+) -> pd.DataFrame:
+    """As ``rows``, with the headline's injector on provinces of the training zones (and each fit's noise), with
+    windows starting on the first of each of ``start_months`` (the same seeds at every start, as ``headline.py``)."""
     from headline import score_province  # type: ignore[import-not-found]
     from provinces import provinces  # type: ignore[import-not-found]
 
     out: list[pd.DataFrame] = []
-    for prov in provinces(rounds=rounds, days=730 if two_years else 365, seed=7000, split="train"):
+    days = 730 if two_years else 365
+    every = (
+        (month, prov)
+        for month in start_months
+        for prov in provinces(rounds=rounds, days=days, seed=7000, split="train", start_month=month)
+    )
+    for month, prov in every:
         for mode in ("alone", "province"):
             with _fit_noise() as seen:
                 df, _, _ = score_province(prov, mode, model)
@@ -114,6 +124,7 @@ def rows_independent(rounds: int, model: detector.MiningModel, two_years: bool =
                         "source": hit.source,
                         "series_id": hit.series_id,
                         "year": hit.year,
+                        "start_month": month,
                         "scenario": hit.scenario,
                         "size": hit["size"],
                         "level": hit.mean_load.astype(float),  # the base's mean load (before the event)
@@ -170,15 +181,26 @@ def main() -> None:
     parser.add_argument("--save", default="", help="also write the rows to this CSV")
     parser.add_argument("--two-years", action="store_true", help="two-year windows (each year and the next)")
     parser.add_argument("--injector", choices=("simulate", "independent"), default="simulate")
+    parser.add_argument(
+        "--start-month",
+        default="1",
+        choices=("1", "4", "7", "10", "all"),
+        help="with --injector independent: the month windows start in ('all': 1, 4, 7 and 10, pooled)",
+    )
     args = parser.parse_args()
-    collect = rows_independent if args.injector == "independent" else rows
-    df = collect(args.rounds, detector.load_model(args.model or None), args.two_years)
+    model = detector.load_model(args.model or None)
+    if args.injector == "independent":
+        months = (1, 4, 7, 10) if args.start_month == "all" else (int(args.start_month),)
+        df = rows_independent(args.rounds, model, args.two_years, months)
+    else:
+        df = rows(args.rounds, model, args.two_years)
     if args.save:
         df.to_csv(args.save, index=False)
     summary: dict[str, object] = {}
     for mode, g in df.groupby("mode"):
         key = interval_key(mode == "peers", 730 if args.two_years else 365)
-        level = g["level"] if "level" in g else pd.Series(0.0, index=g.index)
+        # The level term scales by the fit's mean daily load, as the package does (the base's mean without it).
+        level = g.get("fit_level", g["level"]) if "level" in g else pd.Series(0.0, index=g.index)
         noise = g["noise"] * g["fit_level"] if "noise" in g else pd.Series(0.0, index=g.index)
         # The interval in use: half = Z90 * |(factor * se, MODEL_ERROR * estimate, LEVEL_ERROR * level)|;
         # recover the widened se.
