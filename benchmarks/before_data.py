@@ -18,7 +18,7 @@ import json
 
 import pandas as pd
 import typer
-from provinces import provinces  # type: ignore[import-not-found]
+from provinces import provinces, start_months  # type: ignore[import-not-found]
 
 import detector
 from detector.ingest.units import convert_power
@@ -34,7 +34,7 @@ def told_power(warning: str, unit: str) -> float:
 
 
 def main(rounds: int = 3, start_month: str = "all", days: int = 365) -> None:
-    months = (1, 4, 7, 10) if start_month == "all" else (int(start_month),)
+    months = start_months(start_month)
     out = {}
     for month in months:
         rows = []

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from compare_headline import bootstrap, interval, point_at_fpr  # type: ignore[import-not-found]
-from provinces import SOURCES, Province, provinces  # type: ignore[import-not-found]
+from provinces import SOURCES, Province, provinces, start_months  # type: ignore[import-not-found]
 from sklearn.metrics import average_precision_score
 
 import detector
@@ -262,7 +262,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     model = detector.load_model(args.model or None)
-    months = (1, 4, 7, 10) if args.start_month == "all" else (int(args.start_month),)
+    months = start_months(args.start_month)
     results = {month: _headline(args, model, month) for month in months}
     if len(months) > 1:
         from detection import write_result  # type: ignore[import-not-found]

@@ -190,8 +190,9 @@ def main() -> None:
     args = parser.parse_args()
     model = detector.load_model(args.model or None)
     if args.injector == "independent":
-        months = (1, 4, 7, 10) if args.start_month == "all" else (int(args.start_month),)
-        df = rows_independent(args.rounds, model, args.two_years, months)
+        from provinces import start_months  # type: ignore[import-not-found]
+
+        df = rows_independent(args.rounds, model, args.two_years, start_months(args.start_month))
     else:
         df = rows(args.rounds, model, args.two_years)
     if args.save:
@@ -204,7 +205,7 @@ def main() -> None:
         noise = g["noise"] * g["fit_level"] if "noise" in g else pd.Series(0.0, index=g.index)
         # The interval in use: half = Z90 * |(factor * se, MODEL_ERROR * estimate, LEVEL_ERROR * level)|;
         # recover the widened se.
-        extra = (MODEL_ERROR[key] * g.estimate) ** 2 + (LEVEL_ERROR.get(key, 0.0) * g.get("fit_level", level)) ** 2
+        extra = (MODEL_ERROR[key] * g.estimate) ** 2 + (LEVEL_ERROR.get(key, 0.0) * level) ** 2
         widened = np.sqrt(np.clip((g.half / Z90) ** 2 - extra, 0, None))
         err = (g.estimate - g.true).abs()
         factor_90 = float(np.quantile(err / (Z90 * widened / WIDEN[str(mode)]), 0.9))

@@ -95,6 +95,14 @@ def _wide(src: Source) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     return load, temp
 
 
+START_MONTHS = (1, 4, 7, 10)  # the windows' starts that ``--start-month all`` pools
+
+
+def start_months(choice: str) -> tuple[int, ...]:
+    """The start months a ``--start-month`` value names: "all" is ``START_MONTHS``, else the one month."""
+    return START_MONTHS if choice == "all" else (int(choice),)
+
+
 def _windows(src: Source, days: int, start_month: int) -> Iterator[tuple[int, pd.DataFrame, pd.DataFrame | None]]:
     """Each year's window of ``days`` from the first of ``start_month`` (local): year, loads, temperatures."""
     wide, temps = _wide(src)
