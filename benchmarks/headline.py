@@ -263,13 +263,16 @@ def main() -> None:
     logging.basicConfig(level=logging.ERROR)
     model = detector.load_model(args.model or None)
     months = start_months(args.start_month)
-    results = {month: _headline(args, model, month) for month in months}
+    runs = {month: _headline(args, model, month) for month in months}
     if len(months) > 1:
         from detection import write_result  # type: ignore[import-not-found]
 
-        starts = _starts_summary(results)
+        starts = _starts_summary({month: result for month, (result, _) in runs.items()})
         print(json.dumps(starts, indent=2))
         write_result(f"headline_{args.days}d_starts{_suffix(args)}", starts)
+        pooled = _pooled_summary(model, {month: rows for month, (_, rows) in runs.items()})
+        print(json.dumps(pooled, indent=2, default=str))
+        write_result(f"headline_{args.days}d_pooled{_suffix(args)}", pooled)
 
 
 def _suffix(args: argparse.Namespace) -> str:
@@ -297,8 +300,24 @@ def _starts_summary(results: dict[int, dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _headline(args: argparse.Namespace, model: detector.MiningModel, start_month: int) -> dict[str, Any]:
-    """One start month's headline: printed, written to its result file (and rows to ``--out``), returned."""
+def _pooled_summary(model: detector.MiningModel, rows: dict[int, pd.DataFrame]) -> dict[str, Any]:
+    """Every figure of ``summarise`` over the windows of all start months together, per mode.
+
+    January windows alone flatter the detector (stop 53: with peers, recall of 10 / 20 % events at the held-out
+    1 % FPR point 0.21 / 0.76 over the four starts); the README quotes these. The resampled intervals draw
+    zone-years, so one zone-year's four windows stay together."""
+    both = pd.concat([g.assign(start_month=m) for m, g in rows.items()], ignore_index=True)
+    out: dict[str, Any] = {"model_version": model.version, "start_months": list(rows)}
+    for mode, g in both.groupby("mode"):
+        out[str(mode)] = {**summarise(g), "by_start_month_n": g.groupby("start_month").size().to_dict()}
+    return out
+
+
+def _headline(
+    args: argparse.Namespace, model: detector.MiningModel, start_month: int
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """One start month's headline: printed, written to its result file (and rows to ``--out``), returned with
+    its rows."""
     t0 = time.perf_counter()
     sources, modes = tuple(args.sources.split(",")), tuple(args.modes.split(","))
     df, timing = run(args.rounds, args.days, sources, modes, model, start_month, not args.fractions)
@@ -321,7 +340,7 @@ def _headline(args: argparse.Namespace, model: detector.MiningModel, start_month
     from detection import write_result  # type: ignore[import-not-found]
 
     write_result(f"headline_{args.days}d{month}{_suffix(args)}", result)
-    return result
+    return result, df
 
 
 if __name__ == "__main__":
