@@ -5,14 +5,21 @@
     ../.venv/bin/python headline.py --rounds 3 --model DIR --name _try --out after.csv
     ../.venv/bin/python compare_headline.py before.csv after.csv
 
-Given one file, the intervals of its own figures. The headline's per-size recalls rest on about 22 events each
-and a look-alike's flag rate on 16 windows, so one window moves them by 0.05 or 0.06: this says whether a change
-is larger than the windows it was measured on. Rows are matched on mode, source, zone, year and round (the same
-windows and events, or it stops with the first row that differs). Each draw resamples the zone-years with
-replacement, all rounds of one together (they share the base and its real shifts), ``--draws`` times from a
-fixed seed. Per mode: AP, AP on events >= 5 %, recall by size at each run's own flags, the share of clean windows
-and of all negatives flagged; for two files, before, after, the difference with its 90 % interval and the share
-of draws in which after is higher.
+    ../.venv/bin/python headline.py --rounds 3 --start-month all --out before.csv    # before.csv, before_m4.csv, ...
+    ../.venv/bin/python compare_headline.py --starts before.csv after.csv            # the four starts pooled
+
+Given one file, the intervals of its own figures. ``--starts`` reads each FILE as the first of the four
+per-start files ``headline.py --start-month all --out FILE`` writes (FILE, then FILE's stem with ``_m4``, ``_m7``
+and ``_m10``) and pools them, as ``results/headline_365d_pooled.json`` does: rows are matched on the start month
+too, and one zone-year's windows from every start are drawn together.
+
+The headline's per-size recalls rest on about 22 events each and a look-alike's flag rate on 16 windows, so one
+window moves them by 0.05 or 0.06: this says whether a change is larger than the windows it was measured on. Rows
+are matched on mode, source, zone, year and round (the same windows and events, or it stops with the first row that
+differs). Each draw resamples the zone-years with replacement, all rounds of one together (they share the base and
+its real shifts), ``--draws`` times from a fixed seed. Per mode: AP, AP on events >= 5 %, recall by size at each
+run's own flags, the share of clean windows and of all negatives flagged; for two files, before, after, the
+difference with its 90 % interval and the share of draws in which after is higher.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import typer
 from sklearn.metrics import average_precision_score
 
 KEY = ["mode", "source", "series_id", "year", "round"]
+STARTS = ((1, ""), (4, "_m4"), (7, "_m7"), (10, "_m10"))  # start month, and its rows file's suffix (headline.py)
 TRUTH = ["label", "size", "scenario"]
 SIZES = (0.05, 0.1, 0.2)
 MODES = ("province", "alone")
@@ -74,22 +82,37 @@ def read_rows(path: Path) -> pd.DataFrame:
     return rows
 
 
+def read_starts(path: Path) -> pd.DataFrame:
+    """The four per-start rows files of ``headline.py --start-month all --out path``, pooled with their
+    ``start_month``; a missing one is named."""
+    frames = []
+    for month, suffix in STARTS:
+        one = path.with_name(f"{path.stem}{suffix}{path.suffix}")
+        if not one.is_file():
+            raise typer.BadParameter(
+                f"{one}: no such file (--starts needs the four files of headline.py --start-month all)"
+            )
+        frames.append(read_rows(one).assign(start_month=month))
+    return pd.concat(frames, ignore_index=True)
+
+
 def paired(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     """One row per window with both runs' answers; the same windows and truth in both, or a clear error."""
-    both = before.merge(after, on=KEY, how="outer", suffixes=("", "_after"), indicator=True)
+    key = [*KEY, "start_month"] if "start_month" in before and "start_month" in after else KEY
+    both = before.merge(after, on=key, how="outer", suffixes=("", "_after"), indicator=True)
     lone = both[both._merge != "both"]
     if len(lone):
         r = lone.iloc[0]
         side = "first" if r._merge == "left_only" else "second"
         raise typer.BadParameter(
-            f"row {', '.join(f'{k}={r[k]}' for k in KEY)} is only in the {side} file: not the same benchmark run"
+            f"row {', '.join(f'{k}={r[k]}' for k in key)} is only in the {side} file: not the same benchmark run"
         )
     for col in TRUTH:
         differ = both[both[col].astype(str) != both[f"{col}_after"].astype(str)]
         if len(differ):
             r = differ.iloc[0]
             raise typer.BadParameter(
-                f"row {', '.join(f'{k}={r[k]}' for k in KEY)}: {col} {r[col]} in the first file, "
+                f"row {', '.join(f'{k}={r[k]}' for k in key)}: {col} {r[col]} in the first file, "
                 f"{r[f'{col}_after']} in the second: not the same events"
             )
     return both.drop(columns="_merge")
@@ -121,13 +144,15 @@ def interval(values: np.ndarray) -> list[float]:
     return [round(float(v), 3) for v in np.percentile(finite, [5, 95])] if len(finite) else []
 
 
-def compare(files: list[Path], draws: int = 2000, seed: int = 0) -> dict[str, Any]:
-    """The comparison (two files) or the intervals (one), per mode; see the module's docstring."""
+def compare(files: list[Path], draws: int = 2000, seed: int = 0, starts: bool = False) -> dict[str, Any]:
+    """The comparison (two files) or the intervals (one), per mode; ``starts``: each file the first of four
+    per-start files, pooled (``read_starts``). See the module's docstring."""
     if len(files) not in (1, 2):
         raise typer.BadParameter("give one rows file (its intervals) or two (before, after)")
-    rows = read_rows(files[0]) if len(files) == 1 else paired(read_rows(files[0]), read_rows(files[1]))
+    read = read_starts if starts else read_rows
+    rows = read(files[0]) if len(files) == 1 else paired(read(files[0]), read(files[1]))
     runs = [""] if len(files) == 1 else ["", "_after"]
-    out: dict[str, Any] = {"files": [str(f) for f in files], "draws": draws, "seed": seed}
+    out: dict[str, Any] = {"files": [str(f) for f in files], "draws": draws, "seed": seed, "starts_pooled": starts}
     for mode, g in rows.groupby("mode"):
         g = g.reset_index(drop=True)
         point = [figures(_as_run(g, run)) for run in runs]
@@ -175,8 +200,14 @@ def lines(result: dict[str, Any]) -> list[str]:
     return out
 
 
-def main(files: list[Path], draws: int = 2000, seed: int = 0, as_json: bool = typer.Option(False, "--json")) -> None:
-    result = compare(files, draws, seed)
+def main(
+    files: list[Path],
+    draws: int = 2000,
+    seed: int = 0,
+    as_json: bool = typer.Option(False, "--json"),
+    starts: bool = typer.Option(False, "--starts", help="pool each file's four per-start files (--start-month all)"),
+) -> None:
+    result = compare(files, draws, seed, starts)
     print(json.dumps(result, indent=2) if as_json else "\n".join(lines(result)))
 
 

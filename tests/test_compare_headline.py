@@ -100,3 +100,32 @@ def test_a_file_without_the_answers_is_refused(tmp_path: Path) -> None:
         ch.compare([path], draws=10)
     with pytest.raises(typer.BadParameter, match=r"nothing.csv: no such file"):
         ch.compare([tmp_path / "nothing.csv"], draws=10)
+
+
+def _write_starts(tmp_path: Path, name: str, per_start: list[pd.DataFrame]) -> Path:
+    """The four per-start files of ``headline.py --start-month all --out NAME.csv``; returns the first."""
+    for rows, suffix in zip(per_start, ("", "_m4", "_m7", "_m10"), strict=True):
+        _write(tmp_path, f"{name}{suffix}.csv", rows)
+    return tmp_path / f"{name}.csv"
+
+
+def test_the_four_starts_are_pooled_and_a_change_in_one_of_them_is_read(tmp_path: Path) -> None:
+    before = [_rows() for _ in range(4)]
+    after = [r.copy() for r in before]
+    july = after[2]
+    july.loc[july.index[july.label == 1][:4], "flagged"] = False  # July's run misses half its eight events
+    result = ch.compare(
+        [_write_starts(tmp_path, "before", before), _write_starts(tmp_path, "after", after)], draws=300, starts=True
+    )
+    block = result["province"]
+    assert (block["windows"], block["zone_years"]) == (96, 12)  # a zone-year's four windows are drawn together
+    assert (block["recall_0.1"]["before"], block["recall_0.1"]["after"]) == (1.0, 0.875)
+    assert result["starts_pooled"] is True
+
+
+def test_pooling_names_a_missing_start_file(tmp_path: Path) -> None:
+    first = _write_starts(tmp_path, "run", [_rows() for _ in range(4)])
+    (tmp_path / "run_m7.csv").unlink()
+    missing = r"run_m7.csv: no such file \(--starts needs the four files of headline.py --start-month all\)"
+    with pytest.raises(typer.BadParameter, match=missing):
+        ch.compare([first], draws=10, starts=True)
