@@ -59,9 +59,9 @@ NO_WEATHER_WARNING = (
 # 90 % interval meets its band with peers (0.92) only because the two contexts miss it in opposite directions, so an
 # answer read without temperature says what its own context measured.
 SIZE_WITHOUT_TEMPERATURE_WARNING = (
-    "sized without temperature: on held-out zones without it, flagged farms read {mode} were sized to a median "
-    "{error} off and the 90 % interval held {held} of their true sizes (with temperature {error_t} and {held_t}); "
-    "add a temperature column for a surer size"
+    "sized without temperature: on held-out one-year windows of zones without it, flagged farms read {mode} were "
+    "sized to a median {error} off and the 90 % interval held {held} of their true sizes (with temperature "
+    "{error_t} and {held_t}); add a temperature column for a surer size"
 )
 SIZE_WITHOUT_TEMPERATURE = {
     "peers": {"mode": "with peers", "error": "13 %", "held": "25 of 32", "error_t": "4 %", "held_t": "57 of 57"},

@@ -41,18 +41,20 @@ def _warnings(report: detector.ScoreReport) -> list[str]:
 
 def test_a_size_read_with_peers_without_temperature_gives_that_contexts_figures(pjm: pd.DataFrame) -> None:
     duq = {r.series_id: r for r in detector.score(pjm, unit="MW", tz="America/New_York", country="US")}["PJM-DUQ"]
-    assert duq.peers and duq.segments
+    assert duq.peers
+    assert duq.segments
     assert _warnings(duq) == [SIZE_WITHOUT_TEMPERATURE_WARNING.format(**SIZE_WITHOUT_TEMPERATURE["peers"])]
     assert _warnings(duq)[0] == (
-        "sized without temperature: on held-out zones without it, flagged farms read with peers were sized to a "
-        "median 13 % off and the 90 % interval held 25 of 32 of their true sizes (with temperature 4 % and 57 of "
-        "57); add a temperature column for a surer size"
+        "sized without temperature: on held-out one-year windows of zones without it, flagged farms read with "
+        "peers were sized to a median 13 % off and the 90 % interval held 25 of 32 of their true sizes (with "
+        "temperature 4 % and 57 of 57); add a temperature column for a surer size"
     )
 
 
 def test_a_size_read_alone_without_temperature_gives_the_alone_figures(pjm: pd.DataFrame) -> None:
     duq = detector.score(pjm[pjm.series_id == "PJM-DUQ"], unit="MW", tz="America/New_York", country="US")[0]
-    assert duq.peers == () and duq.segments
+    assert duq.peers == ()
+    assert duq.segments
     assert _warnings(duq) == [SIZE_WITHOUT_TEMPERATURE_WARNING.format(**SIZE_WITHOUT_TEMPERATURE["alone"])]
     assert "read alone were sized to a median 31 % off" in _warnings(duq)[0]
     assert any(w.startswith("scored without temperature and without peers") for w in duq.warnings)
@@ -65,5 +67,7 @@ def test_an_answer_read_with_temperature_carries_no_such_warning() -> None:
     reports = detector.score(zones, unit=unit, tz="America/New_York", country="US")
     assert all(r.segments for r in reports)
     assert not [w for r in reports for w in _warnings(r)]
-    alone = detector.score(zones[zones.series_id == reports[0].series_id], unit=unit, tz="America/New_York", country="US")
-    assert alone[0].segments and not _warnings(alone[0])
+    one = zones[zones.series_id == reports[0].series_id]
+    alone = detector.score(one, unit=unit, tz="America/New_York", country="US")[0]
+    assert alone.segments
+    assert not _warnings(alone)
