@@ -7,6 +7,7 @@ figures, and the answer read with temperature does not carry them.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ import detector
 from detector.scoring import SIZE_WITHOUT_TEMPERATURE, SIZE_WITHOUT_TEMPERATURE_WARNING
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
 
 
 def _with_block(frame: pd.DataFrame, series_id: str, onset: str) -> pd.DataFrame:
@@ -71,3 +73,16 @@ def test_an_answer_read_with_temperature_carries_no_such_warning() -> None:
     alone = detector.score(one, unit=unit, tz="America/New_York", country="US")[0]
     assert alone.segments
     assert not _warnings(alone)
+
+
+def test_the_warnings_figures_are_the_committed_headlines() -> None:
+    """The figures an answer quotes are those of ``results/headline_365d_pooled.json``: a rerun of the headline that
+    moves them fails here until the warning says what was measured."""
+    pooled = json.loads((RESULTS / "headline_365d_pooled.json").read_text())
+    for mode, block in (("peers", "province"), ("alone", "alone")):
+        sizing = pooled[block]["sizing_by_temperature"]
+        quoted = SIZE_WITHOUT_TEMPERATURE[mode]
+        for context, error, held in (("without", "error", "held"), ("with", "error_t", "held_t")):
+            farms = sizing[context]["farms"]
+            assert quoted[error] == f"{sizing[context]['median_excess_rel_error']:.0%}".replace("%", " %")
+            assert quoted[held] == f"{round(sizing[context]['interval_coverage_90'] * farms)} of {farms}"
