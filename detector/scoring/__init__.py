@@ -48,11 +48,12 @@ ALONE_BUDGET_WARNING = (
     "clean windows kept) but not in October (24 %), nor at 10 % (10-34 %); score neighbouring series together "
     "for a budget that holds"
 )
+# The counts: held-out PJM and ERCOT zones scored alone, windows from January, April, July and October (the rows
+# of ``headline.py --rounds 3 --start-month all``, stop 54); January's alone were 2 of 13 and 3 of 14.
 NO_WEATHER_WARNING = (
     "scored without temperature and without peers: weather is inferred from the load itself, where small blocks "
-    "hide (on held-out PJM and ERCOT zones scored this way, 2 of 13 blocks of 10 % of mean load and 3 of 14 of "
-    "20 % were flagged); add a "
-    "temperature column or score neighbouring series together"
+    "hide (on held-out PJM and ERCOT one-year windows scored this way, 8 of 51 blocks of 10 % of mean load and "
+    "14 of 55 of 20 % were flagged); add a temperature column or score neighbouring series together"
 )
 # What a size read without temperature is worth, by mode (``results/headline_365d_pooled.json``'s
 # ``sizing_by_temperature``, windows from January, April, July and October; BENCHMARKS.md, stops 53-54). Pooled, the
