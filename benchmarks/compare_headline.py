@@ -34,7 +34,6 @@ import typer
 from sklearn.metrics import average_precision_score
 
 KEY = ["mode", "source", "series_id", "year", "round"]
-STARTS = ((1, ""), (4, "_m4"), (7, "_m7"), (10, "_m10"))  # start month, and its rows file's suffix (headline.py)
 TRUTH = ["label", "size", "scenario"]
 SIZES = (0.05, 0.1, 0.2)
 MODES = ("province", "alone")
@@ -85,9 +84,11 @@ def read_rows(path: Path) -> pd.DataFrame:
 def read_starts(path: Path) -> pd.DataFrame:
     """The four per-start rows files of ``headline.py --start-month all --out path``, pooled with their
     ``start_month``; a missing one is named."""
+    from provinces import START_MONTHS, start_suffix  # type: ignore[import-not-found]
+
     frames = []
-    for month, suffix in STARTS:
-        one = path.with_name(f"{path.stem}{suffix}{path.suffix}")
+    for month in START_MONTHS:
+        one = path.with_name(f"{path.stem}{start_suffix(month)}{path.suffix}")
         if not one.is_file():
             raise typer.BadParameter(
                 f"{one}: no such file (--starts needs the four files of headline.py --start-month all)"

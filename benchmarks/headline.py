@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from compare_headline import bootstrap, interval, point_at_fpr  # type: ignore[import-not-found]
-from provinces import SOURCES, Province, provinces, start_months  # type: ignore[import-not-found]
+from provinces import SOURCES, Province, provinces, start_months, start_suffix  # type: ignore[import-not-found]
 from sklearn.metrics import average_precision_score
 
 import detector
@@ -333,7 +333,7 @@ def _headline(
         result[str(mode)] = {**summarise(g), "ms_per_series_year_median": round(float(np.median(timing[mode])), 1)}
     result["seconds"] = round(time.perf_counter() - t0, 1)
     print(json.dumps(result, indent=2, default=str))
-    month = f"_m{start_month}" if start_month != 1 else ""
+    month = start_suffix(start_month)
     if args.out:
         out = Path(args.out)
         df.to_csv(out.with_name(f"{out.stem}{month}{out.suffix}"), index=False)

@@ -103,6 +103,12 @@ def start_months(choice: str) -> tuple[int, ...]:
     return START_MONTHS if choice == "all" else (int(choice),)
 
 
+def start_suffix(month: int) -> str:
+    """The suffix of a benchmark's files for windows starting in ``month``: none for January, else ``_m<month>``
+    (``headline_365d_m7.json``, the rows file ``rows_m7.csv``)."""
+    return f"_m{month}" if month != 1 else ""
+
+
 def _windows(src: Source, days: int, start_month: int) -> Iterator[tuple[int, pd.DataFrame, pd.DataFrame | None]]:
     """Each year's window of ``days`` from the first of ``start_month`` (local): year, loads, temperatures."""
     wide, temps = _wide(src)

@@ -37,7 +37,7 @@ import typer
 from compare_headline import interval  # type: ignore[import-not-found]
 from detection import write_result  # type: ignore[import-not-found]
 from injector import MINING  # type: ignore[import-not-found]
-from provinces import SOURCES, WholeUnits, shape_cases  # type: ignore[import-not-found]
+from provinces import SOURCES, WholeUnits, shape_cases, start_suffix  # type: ignore[import-not-found]
 
 import detector
 
@@ -199,7 +199,7 @@ def main(
         "seconds": round(time.perf_counter() - t0, 1),
     }
     _print(result, wanted)
-    month = f"_m{start_month}" if start_month != 1 else ""
+    month = start_suffix(start_month)
     only = "" if rows or set(asked) == set(SOURCES) else "_" + "_".join(asked)
     units = "_fractions" if not whole_units and not rows else ""
     write_result("shapes_headline_rows" if rows else f"shapes_365d{month}{only}{units}", result)
