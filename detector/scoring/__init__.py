@@ -395,9 +395,11 @@ def score_series(
     # Rig counts only for a flagged series: a count on an unflagged rise reads as a finding.
     rigs = rig_equivalents(peak, series.unit) if p >= thr else 0.0
     warnings = series.quality.warnings
-    if series.temperature is None and not used:
+    # Weather as the fit used it (over 30 days of temperature), not whether the input had a temperature column.
+    weather = bool(sig.features[FEATURES.index("has_temp")] > 0)
+    if not weather and not used:
         warnings = (*warnings, NO_WEATHER_WARNING)
-    if segments and sig.features[FEATURES.index("has_temp")] == 0:
+    if segments and not weather:
         warnings = (*warnings, SIZE_WITHOUT_TEMPERATURE_WARNING.format(**SIZE_WITHOUT_TEMPERATURE[_mode(bool(used))]))
     if used and isinstance(pool, PeerPool):
         warnings = (*warnings, *falling_peer_warnings(series, sig, cal, pool, used, country, _main_segment(segments)))

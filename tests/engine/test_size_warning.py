@@ -86,3 +86,13 @@ def test_the_warnings_figures_are_the_committed_headlines() -> None:
             farms = sizing[context]["farms"]
             assert quoted[error] == f"{sizing[context]['median_excess_rel_error']:.0%}".replace("%", " %")
             assert quoted[held] == f"{round(sizing[context]['interval_coverage_90'] * farms)} of {farms}"
+
+
+def test_a_temperature_column_with_a_few_days_in_it_is_no_temperature(pjm: pd.DataFrame) -> None:
+    """The fit uses temperature only over 30 days of it: with 20 days the answer says it had none."""
+    duq = pjm[pjm.series_id == "PJM-DUQ"].copy()
+    duq["temperature"] = float("nan")
+    duq.loc[duq.index[: 20 * 24], "temperature"] = 20.0
+    report = detector.score(duq, unit="MW", tz="America/New_York", country="US")[0]
+    assert any(w.startswith("scored without temperature and without peers") for w in report.warnings)
+    assert _warnings(report) == [SIZE_WITHOUT_TEMPERATURE_WARNING.format(**SIZE_WITHOUT_TEMPERATURE["alone"])]
