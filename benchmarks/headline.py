@@ -83,6 +83,7 @@ def score_province(prov: Province, mode: str, model: detector.MiningModel) -> tu
                 "excess_low": low,
                 "excess_high": high,
                 "peers": len(r.quality.get("peers", [])),
+                "peer_ids": " ".join(r.quality.get("peers", [])),
                 "temperature": "temperature" in prov.loads,  # the zone's source carries temperature
                 "evidence": "; ".join(r.evidence[:3]),
                 # the answer names a peer whose fall may have made its rise (``falling_peer_warnings``)

@@ -68,6 +68,16 @@ SIZE_WITHOUT_TEMPERATURE = {
     "peers": {"mode": "with peers", "error": "13 %", "held": "25 of 32", "error_t": "4 %", "held_t": "57 of 57"},
     "alone": {"mode": "alone", "error": "31 %", "held": "13 of 15", "error_t": "9 %", "held_t": "59 of 60"},
 }
+# A total posted beside its parts (``PeerPool.sums_with``) is kept out of their peers and they out of its: the
+# answers say so, and the total's says a rise found in it may be one of its parts'.
+IN_SUM_WARNING = (
+    "not used as {peers}: {sums}, {which} of this series and others of this input (a total carries this series' "
+    "own rise)"
+)
+IS_SUM_WARNING = (
+    "this series is the sum of {n} others of this input ({parts}): they are not used as its peers, each carrying "
+    "its share of any rise here; a rise found here may be one of theirs (see their answers)"
+)
 SCORING_PEERS = 3  # peers per series: the 3 best-correlated beat 12 on the headline's scan (BENCHMARKS.md)
 
 
@@ -128,6 +138,26 @@ def falling_peer_warnings(
         f"{share:.0%} of its mean below the other peers': part of the rise may be that fall read through it"
         for peer, share in fell.items()
     ]
+
+
+def sum_warnings(sid: str, pool: PeerPool) -> list[str]:
+    """What the answer of ``sid`` says of the sums in its input: the totals it is in, kept out of its peers, and,
+    for a total, its parts (``PeerPool.sums_with``)."""
+    apart = pool.sums_with(sid)
+    sums = sorted(t for t in apart if pool.contains(t, sid))
+    parts = pool.parts_of(sid)
+    out = []
+    if sums:
+        one = len(sums) == 1
+        out.append(
+            IN_SUM_WARNING.format(
+                peers="a peer" if one else "peers", sums=", ".join(sums), which="the sum" if one else "sums"
+            )
+        )
+    if parts:
+        shown = ", ".join(parts[:6]) + (f" and {len(parts) - 6} more" if len(parts) > 6 else "")
+        out.append(IS_SUM_WARNING.format(n=len(parts), parts=shown))
+    return out
 
 
 def _day_start_hour(cal: Calendar, day: int) -> int:
@@ -401,6 +431,8 @@ def score_series(
         warnings = (*warnings, NO_WEATHER_WARNING)
     if segments and not weather:
         warnings = (*warnings, SIZE_WITHOUT_TEMPERATURE_WARNING.format(**SIZE_WITHOUT_TEMPERATURE[_mode(bool(used))]))
+    if isinstance(pool, PeerPool):
+        warnings = (*warnings, *sum_warnings(series.series_id, pool))
     if used and isinstance(pool, PeerPool):
         warnings = (*warnings, *falling_peer_warnings(series, sig, cal, pool, used, country, _main_segment(segments)))
     first = min((b.start for b in sig.boxes), default=0)
