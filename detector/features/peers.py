@@ -172,27 +172,43 @@ class PeerPool:
     """
 
     def __init__(self, series: Sequence[LoadSeries], country: str) -> None:
-        from detector.features.calendar import CalendarSpec, grid_calendar
-
+        self.country = country
         self.levels: dict[str, tuple[int, np.ndarray]] = {}
         self.bands: dict[str, np.ndarray] = {}  # (n_days, 2): floor and peak bands, each over its own mean
         self.watts: dict[str, float] = {}  # mean daily level in W: a level times it is the day's load in W
         self._parts: dict[str, tuple[str, ...]] = {}  # ``parts_of``, found on first asking
+        self._copies: dict[str, dict[str, float]] = {}  # ``copies_of``
         self._grid: tuple[int, np.ndarray, list[str], np.ndarray] | None = None  # ``_watts_grid``
         for s in series[:MAX_CANDIDATES]:
-            cal = grid_calendar(s.start, len(s.load), CalendarSpec(tz=s.tz, country=country))
-            view = daily_view(s.load, cal, None)
-            self.levels[s.series_id] = (_epoch_day(s), over_mean(view.mean))
-            self.bands[s.series_id] = np.column_stack([over_mean(view.floor), over_mean(view.peak)])
-            mean = float(quiet(np.nanmean, view.mean))
-            self.watts[s.series_id] = mean * watts_per(s.unit) if np.isfinite(mean) else np.nan
+            self._add(s)
+
+    def _add(self, s: LoadSeries) -> None:
+        from detector.features.calendar import CalendarSpec, grid_calendar
+
+        cal = grid_calendar(s.start, len(s.load), CalendarSpec(tz=s.tz, country=self.country))
+        view = daily_view(s.load, cal, None)
+        self.levels[s.series_id] = (_epoch_day(s), over_mean(view.mean))
+        self.bands[s.series_id] = np.column_stack([over_mean(view.floor), over_mean(view.peak)])
+        mean = float(quiet(np.nanmean, view.mean))
+        self.watts[s.series_id] = mean * watts_per(s.unit) if np.isfinite(mean) else np.nan
+
+    def joined(self, target: LoadSeries) -> PeerPool:
+        """This pool with ``target`` in it, when it is not (peers given apart: the API's ``peer_series``,
+        ``--peers-file``), so that a copy of it or a sum that holds it among the peers is found (``sums_with``);
+        the pool itself is left as it is. ``target`` is never its own peer either way."""
+        if target.series_id in self.levels:
+            return self
+        pool = PeerPool([], self.country)
+        pool.levels, pool.bands, pool.watts = dict(self.levels), dict(self.bands), dict(self.watts)
+        pool._add(target)
+        return pool
 
     def __len__(self) -> int:
         return len(self.levels)
 
     def columns_for(self, target: LoadSeries, reference: np.ndarray, max_peers: int) -> tuple[np.ndarray, list[str]]:
-        """The ``max_peers`` candidates (never the target, nor a sum it is in or a part of it: ``sums_with``) whose
-        daily levels follow ``reference`` most closely.
+        """The ``max_peers`` candidates (never the target, its copies, a sum it is in or a part of it: ``sums_with``;
+        one of each set of copies) whose daily levels follow ``reference`` most closely.
 
         Columns are on the target's local days; a day a peer misses takes its mean (1.0). Candidates covering
         under 80 % of the target's days are not used. Closeness is the correlation of day-to-day CHANGES: it
@@ -213,7 +229,12 @@ class PeerPool:
             corr = _change_correlation(col, reference)
             scored.append((corr if np.isfinite(corr) else 0.0, sid, np.where(ok, col, 1.0)))
         scored.sort(key=lambda c: -c[0])
-        used = scored[:max_peers]
+        used: list[tuple[float, str, np.ndarray]] = []
+        for c in scored:  # one of each set of copies (``copies_of``): the others add a column that says nothing new
+            if len(used) == max_peers:
+                break
+            if not any(c[1] in self.copies_of(u[1]) for u in used):
+                used.append(c)
         columns = np.column_stack([c[2] for c in used]) if used else np.zeros((n, 0))
         return columns, [c[1] for c in used]
 
@@ -240,17 +261,38 @@ class PeerPool:
         return bool(mine) and all(self.contains(total, q) for q in mine)
 
     def sums_with(self, sid: str) -> set[str]:
-        """The series never used as peers of ``sid``: the sums it is in (each carries ``sid``'s own rise, so a
-        farm on ``sid`` would sit in its expected load) and its own parts (each carries its share of a rise of
-        ``sid``). A region's total posted beside its zones is a peer of most of them: on the headline's provinces with
-        their total posted too (``benchmarks/aggregates.py``, four starts), it was a peer of 427 of 1,026 zones and
-        AP fell from 0.819 to 0.812 (ERCOT 0.748 -> 0.735, PJM 0.809 -> 0.782), recall of 10 % events from 0.198 to
-        0.14; kept apart, every answer is as without the total."""
+        """The series never used as peers of ``sid``: its copies (``copies_of``) and the sums it is in (each carries
+        ``sid``'s own rise, so a farm on ``sid`` would sit in its expected load), and its own parts (each carries its
+        share of a rise of ``sid``). A region's total posted beside its zones is a peer of most of them: on the
+        headline's provinces with their total posted too (``benchmarks/aggregates.py``, four starts), it was a peer
+        of 427 of 1,026 zones and AP fell from 0.819 to 0.812 (ERCOT 0.748 -> 0.735, PJM 0.809 -> 0.782), recall of
+        10 % events from 0.198 to 0.14; kept apart, every answer is as without the total."""
         mine = self.watts.get(sid, np.nan)
-        out = {p for p, w in self.watts.items() if p != sid and w < mine and self.contains(sid, p)}
+        out = set(self.copies_of(sid))
+        out |= {p for p, w in self.watts.items() if p != sid and w < mine and self.contains(sid, p)}
         # Only a larger series can hold this one: smaller ones are never fitted as sums of it.
         out |= {t for t, w in self.watts.items() if t != sid and w > mine and self.contains(t, sid)}
         return out
+
+    def copies_of(self, sid: str) -> dict[str, float]:
+        """The other series of the pool whose daily load is ``sid``'s times a constant (within ``COPY_SPREAD``), with
+        that constant: the same meter posted twice, or one load split by fixed shares (GEF12-Z03 and Z07 are one
+        series, 1.079 times GEF12-Z02). A copy carries ``sid``'s own rise as ``sid`` does: as a peer, it cancels it."""
+        if sid not in self.levels:
+            return {}
+        if sid not in self._copies:
+            first, grid, ids, _ = self._watts_grid()
+            start, level = self.levels[sid]
+            days = grid[start - first : start - first + len(level)]
+            mine = (level * self.watts[sid])[:, None]
+            ok = np.isfinite(days) & np.isfinite(mine) & (mine > 0)
+            ratio = np.where(ok, days, 0.0) / np.where(ok, mine, 1.0)
+            count = ok.sum(axis=0)
+            mean = ratio.sum(axis=0) / np.maximum(count, 1)
+            spread = np.sqrt(np.where(ok, (ratio - mean) ** 2, 0.0).sum(axis=0) / np.maximum(count, 1))
+            same = (count >= MIN_SUM_DAYS) & (mean > 0) & (spread <= COPY_SPREAD * mean)
+            self._copies[sid] = {ids[k]: float(mean[k]) for k in np.flatnonzero(same) if ids[k] != sid}
+        return self._copies[sid]
 
     def _find_parts(self, sid: str) -> tuple[str, ...]:
         from scipy.optimize import nnls  # here: the command line's start-up does not pay for it
@@ -259,25 +301,33 @@ class PeerPool:
         start, level = self.levels[sid]
         days = grid[start - first : start - first + len(level)]  # every series' daily load (W) on sid's days
         total = level * self.watts[sid]
-        smaller = (watts > 0) & (watts < self.watts[sid]) & (np.isfinite(days).mean(axis=0) >= MIN_PEER_COVERAGE)
-        atoms = [k for k in np.flatnonzero(smaller) if not self.parts_of(ids[k])]
-        if len(atoms) < 2:
+        smaller = np.flatnonzero(
+            (watts > 0) & (watts < self.watts[sid]) & (np.isfinite(days).mean(axis=0) >= MIN_PEER_COVERAGE)
+        )
+        if len(smaller) < 2:
             return ()
-        a = days[:, atoms]
-        rows = np.isfinite(total) & np.isfinite(a).all(axis=1)
+        rows = np.isfinite(total) & np.isfinite(days[:, smaller]).all(axis=1)
         if rows.sum() < MIN_SUM_DAYS:
             return ()
-        a, b = a[rows], total[rows]
+        b = total[rows]
+        # Not a sum of anything smaller, whatever the weights: done in one fit (most series), before the sums
+        # among the smaller ones are sought, which takes a fit for each of them.
+        if _misfit(days[rows][:, smaller], b, nnls(days[rows][:, smaller], b)[0]) > SUM_MISFIT:
+            return ()
+        atoms = [k for k in smaller if not self.parts_of(ids[k])]
+        if len(atoms) < 2:
+            return ()
+        a = days[rows][:, atoms]
         weights, _ = nnls(a, b)
         strong = np.flatnonzero(weights > 0.5)
         if len(strong) < 2:
             return ()
         weights, _ = nnls(a[:, strong], b)
-        misfit = float(np.sqrt(np.mean((b - a[:, strong] @ weights) ** 2)) / np.mean(b))
-        if misfit > SUM_MISFIT or (weights < MIN_PART_WEIGHT).any():
+        if _misfit(a[:, strong], b, weights) > SUM_MISFIT or (weights < MIN_PART_WEIGHT).any():
             return ()
         parts = [atoms[k] for k in strong]
-        parts += [k for k in atoms if k not in parts and any(_copies(days[:, k], days[:, p]) for p in parts)]
+        copies = {c for k in parts for c in self.copies_of(ids[k])}
+        parts += [k for k in atoms if k not in parts and ids[k] in copies]
         return tuple(sorted((ids[k] for k in parts), key=lambda p: -self.watts[p]))
 
     def _watts_grid(self) -> tuple[int, np.ndarray, list[str], np.ndarray]:
@@ -315,13 +365,9 @@ class PeerPool:
         return np.column_stack([np.where(np.isfinite(c), c, 1.0) for c in cols]) if cols else np.zeros((n, 0))
 
 
-def _copies(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether two daily series are one load scaled (their ratio varies under ``COPY_SPREAD`` where both are known)."""
-    ok = np.isfinite(a) & np.isfinite(b) & (b > 0)
-    if ok.sum() < MIN_SUM_DAYS:
-        return False
-    ratio = a[ok] / b[ok]
-    return bool(np.std(ratio) <= COPY_SPREAD * abs(np.mean(ratio)))
+def _misfit(a: np.ndarray, b: np.ndarray, weights: np.ndarray) -> float:
+    """Root mean square of ``b - a @ weights`` over the mean of ``b``."""
+    return float(np.sqrt(np.mean((b - a @ weights) ** 2)) / np.mean(b))
 
 
 def _on_days(level: np.ndarray, start: int, first: int, n: int) -> np.ndarray:

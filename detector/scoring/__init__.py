@@ -78,6 +78,10 @@ IS_SUM_WARNING = (
     "this series is the sum of {n} others of this input ({parts}): they are not used as its peers, each carrying "
     "its share of any rise here; a rise found here may be one of theirs (see their answers)"
 )
+COPY_WARNING = (
+    "not used as a peer: {peer}, a copy of this series (its daily load is this one's times {ratio:.4g}): the same "
+    "load posted twice carries this series' own rise"
+)
 SCORING_PEERS = 3  # peers per series: the 3 best-correlated beat 12 on the headline's scan (BENCHMARKS.md)
 
 
@@ -98,7 +102,7 @@ def signature_of(
     if not peers:
         return extract(series.load, cal, series.temperature, day_shape=day_shape), cal, []
     alone = search(series.load, cal, series.temperature)
-    pool = peers if isinstance(peers, PeerPool) else PeerPool(peers, country)
+    pool = (peers if isinstance(peers, PeerPool) else PeerPool(peers, country)).joined(series)
     view = alone.view
     columns, used = pool.columns_for(series, over_mean(view.mean), max_peers=4 * SCORING_PEERS)
     # Peers whose own block switched on with the target's suspected one would hide it: leave them out.
@@ -141,12 +145,12 @@ def falling_peer_warnings(
 
 
 def sum_warnings(sid: str, pool: PeerPool) -> list[str]:
-    """What the answer of ``sid`` says of the sums in its input: the totals it is in, kept out of its peers, and,
-    for a total, its parts (``PeerPool.sums_with``)."""
+    """What the answer of ``sid`` says of the copies and sums in its input, all kept out of its peers
+    (``PeerPool.sums_with``): its copies, the totals it is in, and, for a total, its parts."""
     apart = pool.sums_with(sid)
     sums = sorted(t for t in apart if pool.contains(t, sid))
     parts = pool.parts_of(sid)
-    out = []
+    out = [COPY_WARNING.format(peer=peer, ratio=ratio) for peer, ratio in sorted(pool.copies_of(sid).items())]
     if sums:
         one = len(sums) == 1
         out.append(
@@ -408,6 +412,8 @@ def score_series(
     ``peers``: other places over the same period whose daily levels join the expected-load model.
     """
     pool = PeerPool(peers, country) if peers and not isinstance(peers, PeerPool) else peers
+    if isinstance(pool, PeerPool) and len(pool):
+        pool = pool.joined(series)  # peers given apart: a copy of this series or a sum holding it is found
     sig, cal, used = signature_of(series, country, pool, day_shape=model.day_shape_alone)
     days = len(sig.view.mean)
     p = float(model.probability(sig.features, days)[0])

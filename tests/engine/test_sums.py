@@ -62,6 +62,16 @@ def test_a_series_that_tracks_a_sum_only_to_within_one_percent_is_not_one() -> N
     assert pool.sums_with("A") == set()
 
 
+def test_a_meter_posted_twice_or_split_by_a_fixed_share_is_a_copy_and_not_a_peer() -> None:
+    f = _feeders()
+    pool = _pool({**f, "A again": f["A"].copy(), "A share": 0.4 * f["A"]})
+    assert pool.copies_of("A") == pytest.approx({"A again": 1.0, "A share": 0.4})
+    assert pool.copies_of("A share") == pytest.approx({"A": 2.5, "A again": 2.5})
+    assert pool.sums_with("A") == {"A again", "A share"}
+    assert pool.copies_of("B") == {}
+    assert pool.sums_with("B") == set()
+
+
 def test_a_series_scored_against_a_pool_without_it_has_no_sums() -> None:
     pool = _pool(_feeders())
     assert pool.parts_of("elsewhere") == ()
@@ -99,10 +109,31 @@ def test_the_whole_ercot_file_with_its_total_still_flags_coasts_farm_on_its_day(
 
 
 @needs_shared
-def test_no_real_zone_of_the_shared_data_reads_as_a_sum_but_the_two_that_are() -> None:
-    """ERCOT-TOTAL is its eight zones' sum; GEF12-Z06 is GEF12-Z02 plus GEF12-Z05 (to 0.01 % of its daily load).
-    No other zone-year of PJM, ERCOT or GEFCom may read as a sum: its peers would be taken from it."""
+def test_coast_posted_twice_is_flagged_twice_not_cancelled_by_its_copy() -> None:
+    """The copy was each one's first peer: both scored 0.002, with no segment at all."""
+    zones = _ercot(False)
+    twice = pd.concat([zones, zones[zones.series_id == "ERCOT-COAST"].assign(series_id="ERCOT-COAST again")])
+    reports = {r.series_id: r for r in detector.score(twice, unit="MW", country="US", tz="America/Chicago")}
+    for sid, other in (("ERCOT-COAST", "ERCOT-COAST again"), ("ERCOT-COAST again", "ERCOT-COAST")):
+        report = reports[sid]
+        assert other not in report.peers
+        assert report.flagged
+        assert report.onset is not None
+        assert abs((report.onset - ONSET).total_seconds()) <= 24 * 3600
+        told = (
+            f"not used as a peer: {other}, a copy of this series (its daily load is this one's times 1): the same "
+            "load posted twice carries this series' own rise"
+        )
+        assert told in report.warnings
+
+
+@needs_shared
+def test_no_real_zone_of_the_shared_data_reads_as_a_sum_or_copy_but_those_that_are() -> None:
+    """ERCOT-TOTAL is its eight zones' sum; GEF12-Z06 is GEF12-Z02 plus GEF12-Z05 (to 0.01 % of its daily load);
+    GEF12-Z02, Z03 and Z07 are copies. No other zone-year of PJM, ERCOT or GEFCom may read as a sum or a copy: its
+    peers would be taken from it."""
     sources = {"ercot_weather_zones": "MW", "pjm_regions": "MW", "gefcom2012_zones": "kW"}
+    gef_copies = {"GEF12-Z02", "GEF12-Z03", "GEF12-Z07"}  # one load: Z03 and Z07 are 1.079 times Z02
     found: dict[str, set[tuple[str, ...]]] = {}
     for name, unit in sources.items():
         raw = pd.read_parquet(SHARED_DATA / f"{name}.parquet")
@@ -115,6 +146,8 @@ def test_no_real_zone_of_the_shared_data_reads_as_a_sum_but_the_two_that_are() -
             for s in series:
                 if pool.parts_of(s.series_id):
                     found.setdefault(s.series_id, set()).add(pool.parts_of(s.series_id))
+            copies = {s.series_id: set(pool.copies_of(s.series_id)) for s in series if pool.copies_of(s.series_id)}
+            assert copies == ({} if name != "gefcom2012_zones" else {z: gef_copies - {z} for z in gef_copies})
     assert set(found) == {"ERCOT-TOTAL", "GEF12-Z06"}
     assert found["GEF12-Z06"] == {("GEF12-Z02", "GEF12-Z05")}
     assert all(len(parts) == 8 for parts in found["ERCOT-TOTAL"])

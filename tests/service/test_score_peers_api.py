@@ -47,6 +47,30 @@ def test_a_list_of_ids_uses_just_those_peers(client: TestClient, three: dict[str
     assert out["peers"] == ["feeder-0013"]
 
 
+def test_a_peer_that_is_the_series_again_or_a_sum_holding_it_is_kept_out_and_named(
+    client: TestClient, three: dict[str, Any]
+) -> None:
+    """peer_series are not in the body's series: the pool is joined with it so a copy or a total is still found."""
+    copy = {**three, "series_id": "feeder-0006 copy"}
+    peers = three["peer_series"]
+    total = {
+        "series_id": "substation",
+        "timestamps": three["timestamps"],
+        "values": [a + b for a, b in zip(three["values"], peers[0]["values"], strict=True)],
+    }
+    body = {**three, "peer_series": [*peers, {k: copy[k] for k in ("series_id", "timestamps", "values")}, total]}
+    out = client.post("/v1/score", json=body).json()
+    assert set(out["peers"]) <= {"feeder-0001", "feeder-0013"}
+    assert (
+        "not used as a peer: feeder-0006 copy, a copy of this series (its daily load is this one's times 1): the "
+        "same load posted twice carries this series' own rise"
+    ) in out["warnings"]
+    assert (
+        "not used as a peer: substation, the sum of this series and others of this input (a total carries this "
+        "series' own rise)"
+    ) in out["warnings"]
+
+
 def _repeat_first_peer(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "peer_series": [body["peer_series"][0], body["peer_series"][0]]}
 
