@@ -31,8 +31,12 @@ MAX_CANDIDATES = 400  # beyond this many series, peers are drawn from the 400 th
 # any weights (GEF12-Z18 2006). Day to day, two real zones differ by 3-5 % (BENCHMARKS.md, stop 14).
 SUM_MISFIT = 0.005
 MIN_PART_WEIGHT = 0.75
-# A series is a scaled copy of another when their daily ratio varies under 0.1 % (GEF12-Z03 = Z07 = 1.079 × Z02).
-COPY_SPREAD = 1e-3
+# A series is a COPY of another when their daily ratio varies by under 1 % (standard deviation over mean): one
+# meter posted twice or split by a fixed share (GEF12-Z03 = Z07 = 1.079 x Z02, to 7e-7), a check meter (0.5 % hourly
+# noise: 0.1 %), the same series an hour or three late (ERCOT-COAST 2018 and 2022: 0.4 % and 1.2-1.4 %). Two real
+# zones of the shared data differ by 3.1 % or more (ERCOT-SCENT against ERCOT-TOTAL, 2016), but for GEF12-Z06
+# against Z02, Z03 and Z07 (0.5 %: Z06 is Z02 plus a zone of a twentieth of its load).
+COPY_SPREAD = 0.01
 MIN_SUM_DAYS = 28
 
 
@@ -178,6 +182,7 @@ class PeerPool:
         self.watts: dict[str, float] = {}  # mean daily level in W: a level times it is the day's load in W
         self._parts: dict[str, tuple[str, ...]] = {}  # ``parts_of``, found on first asking
         self._copies: dict[str, dict[str, float]] = {}  # ``copies_of``
+        self._spreads: dict[str, dict[str, float]] = {}  # ``copy_spread``
         self._grid: tuple[int, np.ndarray, list[str], np.ndarray] | None = None  # ``_watts_grid``
         for s in series[:MAX_CANDIDATES]:
             self._add(s)
@@ -276,8 +281,8 @@ class PeerPool:
 
     def copies_of(self, sid: str) -> dict[str, float]:
         """The other series of the pool whose daily load is ``sid``'s times a constant (within ``COPY_SPREAD``), with
-        that constant: the same meter posted twice, or one load split by fixed shares (GEF12-Z03 and Z07 are one
-        series, 1.079 times GEF12-Z02). A copy carries ``sid``'s own rise as ``sid`` does: as a peer, it cancels it."""
+        that constant: the same meter posted twice, split by fixed shares, metered twice or posted an hour late. A
+        copy carries ``sid``'s own rise as ``sid`` does: as a peer, it cancels it."""
         if sid not in self.levels:
             return {}
         if sid not in self._copies:
@@ -290,9 +295,15 @@ class PeerPool:
             count = ok.sum(axis=0)
             mean = ratio.sum(axis=0) / np.maximum(count, 1)
             spread = np.sqrt(np.where(ok, (ratio - mean) ** 2, 0.0).sum(axis=0) / np.maximum(count, 1))
-            same = (count >= MIN_SUM_DAYS) & (mean > 0) & (spread <= COPY_SPREAD * mean)
-            self._copies[sid] = {ids[k]: float(mean[k]) for k in np.flatnonzero(same) if ids[k] != sid}
+            same = list(np.flatnonzero((count >= MIN_SUM_DAYS) & (mean > 0) & (spread <= COPY_SPREAD * mean)))
+            self._copies[sid] = {ids[k]: float(mean[k]) for k in same if ids[k] != sid}
+            self._spreads[sid] = {ids[k]: float(spread[k] / mean[k]) for k in same if ids[k] != sid}
         return self._copies[sid]
+
+    def copy_spread(self, sid: str, other: str) -> float:
+        """How far ``other``'s daily load strays from ``sid``'s times their ratio (``copies_of``): the daily ratio's
+        standard deviation over its mean (NaN when ``other`` is no copy of ``sid``)."""
+        return self._spreads.get(sid, {}).get(other, np.nan) if other in self.copies_of(sid) else np.nan
 
     def _find_parts(self, sid: str) -> tuple[str, ...]:
         from scipy.optimize import nnls  # here: the command line's start-up does not pay for it

@@ -79,8 +79,8 @@ IS_SUM_WARNING = (
     "its share of any rise here; a rise found here may be one of theirs (see their answers)"
 )
 COPY_WARNING = (
-    "not used as a peer: {peer}, a copy of this series (its daily load is this one's times {ratio:.4g}): the same "
-    "load posted twice carries this series' own rise"
+    "not used as a peer: {peer}, a copy of this series (its daily load is this one's times {ratio:.4g}, to {spread} "
+    "day by day): the same load posted twice carries this series' own rise"
 )
 SCORING_PEERS = 3  # peers per series: the 3 best-correlated beat 12 on the headline's scan (BENCHMARKS.md)
 
@@ -150,7 +150,10 @@ def sum_warnings(sid: str, pool: PeerPool) -> list[str]:
     apart = pool.sums_with(sid)
     sums = sorted(t for t in apart if pool.contains(t, sid))
     parts = pool.parts_of(sid)
-    out = [COPY_WARNING.format(peer=peer, ratio=ratio) for peer, ratio in sorted(pool.copies_of(sid).items())]
+    out = [
+        COPY_WARNING.format(peer=peer, ratio=ratio, spread=f"{pool.copy_spread(sid, peer):.1%}")
+        for peer, ratio in sorted(pool.copies_of(sid).items())
+    ]
     if sums:
         one = len(sums) == 1
         out.append(

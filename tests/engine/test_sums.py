@@ -72,6 +72,15 @@ def test_a_meter_posted_twice_or_split_by_a_fixed_share_is_a_copy_and_not_a_peer
     assert pool.sums_with("B") == set()
 
 
+def test_a_meter_posted_an_hour_late_is_a_copy_to_within_its_days_and_a_neighbour_is_not() -> None:
+    f = _feeders()
+    pool = _pool({**f, "A late": np.roll(f["A"], 1)})
+    assert set(pool.copies_of("A")) == {"A late"}
+    assert 0 < pool.copy_spread("A", "A late") < 0.01
+    assert np.isnan(pool.copy_spread("A", "B"))
+    assert pool.copies_of("B") == {}
+
+
 def test_a_series_scored_against_a_pool_without_it_has_no_sums() -> None:
     pool = _pool(_feeders())
     assert pool.parts_of("elsewhere") == ()
@@ -121,8 +130,8 @@ def test_coast_posted_twice_is_flagged_twice_not_cancelled_by_its_copy() -> None
         assert report.onset is not None
         assert abs((report.onset - ONSET).total_seconds()) <= 24 * 3600
         told = (
-            f"not used as a peer: {other}, a copy of this series (its daily load is this one's times 1): the same "
-            "load posted twice carries this series' own rise"
+            f"not used as a peer: {other}, a copy of this series (its daily load is this one's times 1, to 0.0% day "
+            "by day): the same load posted twice carries this series' own rise"
         )
         assert told in report.warnings
 
@@ -130,10 +139,11 @@ def test_coast_posted_twice_is_flagged_twice_not_cancelled_by_its_copy() -> None
 @needs_shared
 def test_no_real_zone_of_the_shared_data_reads_as_a_sum_or_copy_but_those_that_are() -> None:
     """ERCOT-TOTAL is its eight zones' sum; GEF12-Z06 is GEF12-Z02 plus GEF12-Z05 (to 0.01 % of its daily load);
-    GEF12-Z02, Z03 and Z07 are copies. No other zone-year of PJM, ERCOT or GEFCom may read as a sum or a copy: its
-    peers would be taken from it."""
+    GEF12-Z02, Z03 and Z07 are copies, and Z06 nearly one. No other zone-year of PJM, ERCOT or GEFCom may read as
+    a sum or a copy: its peers would be taken from it."""
     sources = {"ercot_weather_zones": "MW", "pjm_regions": "MW", "gefcom2012_zones": "kW"}
-    gef_copies = {"GEF12-Z02", "GEF12-Z03", "GEF12-Z07"}  # one load: Z03 and Z07 are 1.079 times Z02
+    # one load: Z03 and Z07 are 1.079 times Z02; Z06 is Z02 and Z05, a twentieth of it (to 0.5 % day by day)
+    gef_copies = {"GEF12-Z02", "GEF12-Z03", "GEF12-Z06", "GEF12-Z07"}
     found: dict[str, set[tuple[str, ...]]] = {}
     for name, unit in sources.items():
         raw = pd.read_parquet(SHARED_DATA / f"{name}.parquet")

@@ -62,8 +62,8 @@ def test_a_peer_that_is_the_series_again_or_a_sum_holding_it_is_kept_out_and_nam
     out = client.post("/v1/score", json=body).json()
     assert set(out["peers"]) <= {"feeder-0001", "feeder-0013"}
     assert (
-        "not used as a peer: feeder-0006 copy, a copy of this series (its daily load is this one's times 1): the "
-        "same load posted twice carries this series' own rise"
+        "not used as a peer: feeder-0006 copy, a copy of this series (its daily load is this one's times 1, to 0.0% "
+        "day by day): the same load posted twice carries this series' own rise"
     ) in out["warnings"]
     assert (
         "not used as a peer: substation, the sum of this series and others of this input (a total carries this "
