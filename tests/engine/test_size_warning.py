@@ -49,7 +49,7 @@ def test_a_size_read_with_peers_without_temperature_gives_that_contexts_figures(
     assert _warnings(duq)[0] == (
         "sized without temperature: on held-out one-year windows of zones without it, flagged farms read with "
         "peers were sized to a median 13 % off and the 90 % interval held 25 of 32 of their true sizes (with "
-        "temperature 4 % and 57 of 57); add a temperature column for a surer size"
+        "temperature 4 % and 58 of 58); add a temperature column for a surer size"
     )
 
 
