@@ -183,6 +183,7 @@ class PeerPool:
         self._parts: dict[str, tuple[str, ...]] = {}  # ``parts_of``, found on first asking
         self._copies: dict[str, dict[str, float]] = {}  # ``copies_of``
         self._spreads: dict[str, dict[str, float]] = {}  # ``copy_spread``
+        self._kept_apart: dict[str, set[str]] = {}  # ``kept_apart``
         self._grid: tuple[int, np.ndarray, list[str], np.ndarray] | None = None  # ``_watts_grid``
         for s in series[:MAX_CANDIDATES]:
             self._add(s)
@@ -222,10 +223,9 @@ class PeerPool:
         """
         n = len(reference)
         first = _epoch_day(target)
-        apart = self.sums_with(target.series_id)
         scored: list[tuple[float, str, np.ndarray]] = []
         for sid, (start, level) in self.levels.items():
-            if sid == target.series_id or sid in apart:
+            if sid == target.series_id:
                 continue
             col = _on_days(level, start, first, n)
             ok = np.isfinite(col)
@@ -235,10 +235,15 @@ class PeerPool:
             scored.append((corr if np.isfinite(corr) else 0.0, sid, np.where(ok, col, 1.0)))
         scored.sort(key=lambda c: -c[0])
         used: list[tuple[float, str, np.ndarray]] = []
-        for c in scored:  # one of each set of copies (``copies_of``): the others add a column that says nothing new
+        apart = self._kept_apart.setdefault(target.series_id, set())
+        # Copies and sums are sought only among the candidates walked, best first: one that would not be a peer
+        # anyway costs no fit (a pool with peers given apart is new for each series: ``joined``).
+        for c in scored:
             if len(used) == max_peers:
                 break
-            if not any(c[1] in self.copies_of(u[1]) for u in used):
+            if self._apart(target.series_id, c[1]):
+                apart.add(c[1])
+            elif not any(self.is_copy(u[1], c[1]) for u in used):  # one of each set of copies
                 used.append(c)
         columns = np.column_stack([c[2] for c in used]) if used else np.zeros((n, 0))
         return columns, [c[1] for c in used]
@@ -271,13 +276,27 @@ class PeerPool:
         share of a rise of ``sid``). A region's total posted beside its zones is a peer of most of them: on the
         headline's provinces with their total posted too (``benchmarks/aggregates.py``, four starts), it was a peer
         of 427 of 1,026 zones and AP fell from 0.819 to 0.812 (ERCOT 0.748 -> 0.735, PJM 0.809 -> 0.782), recall of
-        10 % events from 0.198 to 0.14; kept apart, every answer is as without the total."""
+        10 % events from 0.198 to 0.14; kept apart, every answer is as without the total. Every one of them:
+        scoring seeks them only among the candidates it walks (``kept_apart``)."""
         mine = self.watts.get(sid, np.nan)
         out = set(self.copies_of(sid))
         out |= {p for p, w in self.watts.items() if p != sid and w < mine and self.contains(sid, p)}
         # Only a larger series can hold this one: smaller ones are never fitted as sums of it.
         out |= {t for t, w in self.watts.items() if t != sid and w > mine and self.contains(t, sid)}
         return out
+
+    def kept_apart(self, sid: str) -> set[str]:
+        """The candidates ``columns_for`` passed over for ``sid`` as its copies, sums holding it or its parts."""
+        return self._kept_apart.get(sid, set())
+
+    def _apart(self, sid: str, other: str) -> bool:
+        """Whether ``other`` is a copy of ``sid``, a sum that holds it or a part of it (``sums_with``, for one)."""
+        if other in self.copies_of(sid):
+            return True
+        mine, theirs = self.watts.get(sid, np.nan), self.watts.get(other, np.nan)
+        if theirs > mine:
+            return self.contains(other, sid)
+        return theirs < mine and bool(self.parts_of(sid)) and self.contains(sid, other)
 
     def copies_of(self, sid: str) -> dict[str, float]:
         """The other series of the pool whose daily load is ``sid``'s times a constant (within ``COPY_SPREAD``), with
@@ -286,19 +305,31 @@ class PeerPool:
         if sid not in self.levels:
             return {}
         if sid not in self._copies:
-            first, grid, ids, _ = self._watts_grid()
-            start, level = self.levels[sid]
-            days = grid[start - first : start - first + len(level)]
-            mine = (level * self.watts[sid])[:, None]
-            ok = np.isfinite(days) & np.isfinite(mine) & (mine > 0)
-            ratio = np.where(ok, days, 0.0) / np.where(ok, mine, 1.0)
-            count = ok.sum(axis=0)
-            mean = ratio.sum(axis=0) / np.maximum(count, 1)
-            spread = np.sqrt(np.where(ok, (ratio - mean) ** 2, 0.0).sum(axis=0) / np.maximum(count, 1))
-            same = list(np.flatnonzero((count >= MIN_SUM_DAYS) & (mean > 0) & (spread <= COPY_SPREAD * mean)))
-            self._copies[sid] = {ids[k]: float(mean[k]) for k in same if ids[k] != sid}
-            self._spreads[sid] = {ids[k]: float(spread[k] / mean[k]) for k in same if ids[k] != sid}
+            ids = self._watts_grid()[2]
+            mean, spread, same = self._ratios(sid, slice(None))
+            self._copies[sid] = {ids[k]: float(mean[k]) for k in np.flatnonzero(same) if ids[k] != sid}
+            self._spreads[sid] = {ids[k]: float(spread[k] / mean[k]) for k in np.flatnonzero(same) if ids[k] != sid}
         return self._copies[sid]
+
+    def is_copy(self, sid: str, other: str) -> bool:
+        """Whether ``other`` is in ``copies_of(sid)``, from their two columns alone when that is not yet known."""
+        if sid in self._copies or sid not in self.levels or other not in self.levels:
+            return other in self.copies_of(sid)
+        k = self._watts_grid()[2].index(other)
+        return bool(self._ratios(sid, slice(k, k + 1))[2][0])
+
+    def _ratios(self, sid: str, columns: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For the grid's ``columns``: the mean of their daily ratio to ``sid``, its spread, and which are copies."""
+        first, grid, _, _ = self._watts_grid()
+        start, level = self.levels[sid]
+        days = grid[start - first : start - first + len(level), columns]
+        mine = (level * self.watts[sid])[:, None]
+        ok = np.isfinite(days) & np.isfinite(mine) & (mine > 0)
+        ratio = np.where(ok, days, 0.0) / np.where(ok, mine, 1.0)
+        count = ok.sum(axis=0)
+        mean = ratio.sum(axis=0) / np.maximum(count, 1)
+        spread = np.sqrt(np.where(ok, (ratio - mean) ** 2, 0.0).sum(axis=0) / np.maximum(count, 1))
+        return mean, spread, (count >= MIN_SUM_DAYS) & (mean > 0) & (spread <= COPY_SPREAD * mean)
 
     def copy_spread(self, sid: str, other: str) -> float:
         """How far ``other``'s daily load strays from ``sid``'s times their ratio (``copies_of``): the daily ratio's

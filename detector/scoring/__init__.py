@@ -146,9 +146,9 @@ def falling_peer_warnings(
 
 def sum_warnings(sid: str, pool: PeerPool) -> list[str]:
     """What the answer of ``sid`` says of the copies and sums in its input, all kept out of its peers
-    (``PeerPool.sums_with``): its copies, the totals it is in, and, for a total, its parts."""
-    apart = pool.sums_with(sid)
-    sums = sorted(t for t in apart if pool.contains(t, sid))
+    (``PeerPool.sums_with``): its copies, the totals it is in that were candidate peers, and, for a total, its
+    parts."""
+    sums = sorted(t for t in pool.kept_apart(sid) if t not in pool.copies_of(sid) and pool.contains(t, sid))
     parts = pool.parts_of(sid)
     out = [
         COPY_WARNING.format(peer=peer, ratio=ratio, spread=f"{pool.copy_spread(sid, peer):.1%}")
