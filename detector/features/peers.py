@@ -278,12 +278,7 @@ class PeerPool:
         of 427 of 1,026 zones and AP fell from 0.819 to 0.812 (ERCOT 0.748 -> 0.735, PJM 0.809 -> 0.782), recall of
         10 % events from 0.198 to 0.14; kept apart, every answer is as without the total. Every one of them:
         scoring seeks them only among the candidates it walks (``kept_apart``)."""
-        mine = self.watts.get(sid, np.nan)
-        out = set(self.copies_of(sid))
-        out |= {p for p, w in self.watts.items() if p != sid and w < mine and self.contains(sid, p)}
-        # Only a larger series can hold this one: smaller ones are never fitted as sums of it.
-        out |= {t for t, w in self.watts.items() if t != sid and w > mine and self.contains(t, sid)}
-        return out
+        return {other for other in self.levels if other != sid and self._apart(sid, other)}
 
     def kept_apart(self, sid: str) -> set[str]:
         """The candidates ``columns_for`` passed over for ``sid`` as its copies, sums holding it or its parts."""
@@ -294,7 +289,7 @@ class PeerPool:
         if other in self.copies_of(sid):
             return True
         mine, theirs = self.watts.get(sid, np.nan), self.watts.get(other, np.nan)
-        if theirs > mine:
+        if theirs > mine:  # only a larger series can hold this one: smaller ones are never fitted as sums of it
             return self.contains(other, sid)
         return theirs < mine and bool(self.parts_of(sid)) and self.contains(sid, other)
 
@@ -351,10 +346,10 @@ class PeerPool:
         rows = np.isfinite(total) & np.isfinite(days[:, smaller]).all(axis=1)
         if rows.sum() < MIN_SUM_DAYS:
             return ()
-        b = total[rows]
+        b, every = total[rows], days[rows][:, smaller]
         # Not a sum of anything smaller, whatever the weights: done in one fit (most series), before the sums
         # among the smaller ones are sought, which takes a fit for each of them.
-        if _misfit(days[rows][:, smaller], b, nnls(days[rows][:, smaller], b)[0]) > SUM_MISFIT:
+        if _misfit(every, b, nnls(every, b)[0]) > SUM_MISFIT:
             return ()
         atoms = [k for k in smaller if not self.parts_of(ids[k])]
         if len(atoms) < 2:
