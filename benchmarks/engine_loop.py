@@ -7,6 +7,7 @@ the thresholds does not change them. Save them once, then score any refit on the
     ../.venv/bin/python train_default.py --save-features train.npz          # training rows (17-20 min, once)
     ../.venv/bin/python engine_loop.py dump held365.npz [--days 365 --rounds 3]   # held-out rows (~2 min, once)
     ../.venv/bin/python engine_loop.py score held365.npz [--model DIR]      # the headline's AP, threshold, recall
+    ../.venv/bin/python engine_loop.py score h1.npz h4.npz h7.npz h10.npz --model A --model B   # four starts pooled
     ../.venv/bin/python engine_loop.py features held365.npz                 # what each feature alone separates
 
 ``score`` with the shipped model reproduces ``headline.py``'s AP, recall by size and FPR to the digit (checked at
@@ -78,11 +79,20 @@ def _load(path: Path) -> tuple[np.ndarray, pd.DataFrame]:
 
 
 @app.command()
-def score(held: Path, model: Path | None = None) -> None:
+def score(held: list[Path], model: list[Path] | None = None) -> None:
     """AP (all, events >= 5 %), the context's threshold, FPR, recall by size, the top negative and the flag rate of
-    each look-alike that was flagged at all, per mode."""
-    x, meta = _load(held)
-    mdl = detector.load_model(model)
+    each look-alike that was flagged at all, per mode. Several dumps are pooled (the four starts of
+    ``headline.py --start-month all``: one dump per start, ``dump --start-month M``); several ``--model`` are each
+    scored on them (none: the shipped model), one JSON document each."""
+    parts = [_load(path) for path in held]
+    x = np.concatenate([p[0] for p in parts])
+    meta = pd.concat([p[1] for p in parts], ignore_index=True)
+    for path in model or [None]:
+        print(json.dumps(_scored(x, meta, detector.load_model(path)), indent=2))
+
+
+def _scored(x: np.ndarray, meta: pd.DataFrame, mdl: detector.MiningModel) -> dict[str, object]:
+    """``score``'s figures of one model on dumped rows."""
     p = mdl.probability(x, meta.days.to_numpy())
     out: dict[str, object] = {"model_version": mdl.version}
     for mode, g in meta.groupby("mode"):
@@ -96,6 +106,7 @@ def score(held: Path, model: Path | None = None) -> None:
             "ap": round(float(average_precision_score(y, pp)), 3),
             "ap_ge_5pct": round(float(average_precision_score(y[big], pp[big])), 3),
             "threshold": sorted({round(float(v), 3) for v in t}),
+            "fpr_clean": round(float(flag[(y == 0) & (kinds == "clean")].mean()), 4),
             "fpr_all_negatives": round(float(flag[y == 0].mean()), 4),
             "recall_by_size": {str(s): round(float(flag[(y == 1) & (size == s)].mean()), 3) for s in (0.05, 0.1, 0.2)},
             "top_negative": round(float(pp[y == 0].max()), 3),
@@ -105,7 +116,7 @@ def score(held: Path, model: Path | None = None) -> None:
                 if flag[(y == 0) & (kinds == k)].any()
             },
         }
-    print(json.dumps(out, indent=2))
+    return out
 
 
 def _auc(y: np.ndarray, v: np.ndarray) -> float | None:
