@@ -62,6 +62,23 @@ def point_at_fpr(y: np.ndarray, score: np.ndarray, fpr: float = 0.01) -> float:
     return float(np.nextafter(neg[len(neg) - k - 1], np.inf))
 
 
+def point_within_limits(
+    y: np.ndarray, score: np.ndarray, kinds: np.ndarray, clean: float = 0.01, kind: float = 0.05
+) -> float:
+    """The lowest threshold at which at most ``clean`` of the clean negatives and at most ``kind`` of each other
+    negative kind (``kinds``: the scenario) score as high: the issue's operating conditions, read off the held-out
+    rows themselves (an oracle, as ``point_at_fpr``). Compares the ranking of two models where it matters, apart
+    from the operating points their training set (stop 57: the two disagree)."""
+    neg = y == 0
+    cuts = []
+    for k in np.unique(kinds[neg]):
+        share = clean if k == "clean" else kind
+        cuts.append(
+            point_at_fpr(np.zeros(int((neg & (kinds == k)).sum()), dtype=int), score[neg & (kinds == k)], share)
+        )
+    return max(cuts)
+
+
 def _ap(y: np.ndarray, score: np.ndarray) -> float:
     return float(average_precision_score(y, score)) if 0 < y.sum() < len(y) else float("nan")
 

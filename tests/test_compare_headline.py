@@ -131,3 +131,17 @@ def test_pooling_names_a_missing_start_file(tmp_path: Path) -> None:
     missing = r"run_m7.csv: no such file \(--starts needs the four files of headline.py --start-month all\)"
     with pytest.raises(typer.BadParameter, match=missing):
         ch.compare([first], draws=10, starts=True)
+
+
+def test_the_held_out_point_is_the_lowest_that_keeps_every_limit() -> None:
+    # 100 clean windows scored 0.00-0.99 allow one at or above the point (1 %): clean alone needs just over 0.98.
+    # 20 growth windows allow one (5 %): growth needs just over 0.985, and binds.
+    clean = np.arange(100) / 100
+    growth = np.array([0.995, 0.985, 0.5, *np.zeros(17)])
+    y = np.array([0] * 120 + [1, 1])
+    score = np.concatenate([clean, growth, [0.99, 0.9]])
+    kinds = np.array(["clean"] * 100 + ["growth"] * 20 + ["step"] * 2)
+    cut = ch.point_within_limits(y, score, kinds)
+    assert 0.985 < cut < 0.99
+    flagged = score >= cut
+    assert (flagged[kinds == "clean"].sum(), flagged[kinds == "growth"].sum(), flagged[y == 1].sum()) == (1, 1, 1)
