@@ -70,13 +70,8 @@ def point_within_limits(
     rows themselves (an oracle, as ``point_at_fpr``). Compares the ranking of two models where it matters, apart
     from the operating points their training set (stop 57: the two disagree)."""
     neg = y == 0
-    cuts = []
-    for k in np.unique(kinds[neg]):
-        share = clean if k == "clean" else kind
-        cuts.append(
-            point_at_fpr(np.zeros(int((neg & (kinds == k)).sum()), dtype=int), score[neg & (kinds == k)], share)
-        )
-    return max(cuts)
+    rows = {k: neg & (kinds == k) for k in np.unique(kinds[neg])}
+    return max(point_at_fpr(y[m], score[m], clean if k == "clean" else kind) for k, m in rows.items())
 
 
 def _ap(y: np.ndarray, score: np.ndarray) -> float:
