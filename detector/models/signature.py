@@ -45,6 +45,8 @@ FEATURES: tuple[str, ...] = (
     "outage_share",
     "n_peers",
     "ramp_lr",
+    "peer_loo_t",
+    "peer_loo_size",
 )
 
 
@@ -309,7 +311,47 @@ class Search:
     floor_level: float
     box: Box
     boxes: tuple[Box, ...]
+    z_box: np.ndarray | None = None  # the daily series ``box`` was found in (level or floor, spikes masked)
     before: Box | None = None  # with peers: a block on from the first day that beats ``box`` (not scored)
+
+
+def peer_leave_one_out(z: np.ndarray, x: np.ndarray, peer_cols: list[list[int]], box: Box) -> tuple[float, float]:
+    """How the main box holds up with each peer's columns left out of the design: (lowest t over the full fit's t,
+    size over the full fit's size furthest from 1). Both 1.0 with fewer than two peers.
+
+    A farm in the series keeps its size whichever peer leaves the design; a box that one peer's own event put there
+    (a neighbour's seasonal farm switching off, a raided farm next door) moves or vanishes with that peer. The top
+    negatives with peers on the headline's held-out provinces were such boxes (BENCHMARKS.md, stop 57). A fixed
+    box, so only small least-squares fits: no new search.
+    """
+    if len(peer_cols) < 2 or box.end <= box.start:
+        return 1.0, 1.0
+    ind = indicator(len(z), box)
+    d_full, t_full = fixed_box_fit(z, x, ind)
+    if t_full <= 0 or abs(d_full) < 1e-12:
+        return 1.0, 1.0
+    keep = np.ones(x.shape[1], dtype=bool)
+    ratios_t, ratios_d = [], []
+    for cols in peer_cols:
+        keep[:] = True
+        keep[cols] = False
+        d, t = fixed_box_fit(z, x[:, keep], ind)
+        ratios_t.append(t / t_full)
+        ratios_d.append(d / d_full)
+    size = max(ratios_d, key=lambda r: abs(r - 1.0))
+    return float(min(ratios_t)), float(size)
+
+
+def peer_columns(n_design: int, n_columns: int, count: int) -> list[list[int]]:
+    """Column indices of each of ``count`` peers in a design whose peers' ``n_columns`` start at ``n_design``: their
+    levels first, then two bands each (``scoring.signature_of``), or one level each. Empty for another layout."""
+    if count <= 0:
+        return []
+    if n_columns == 3 * count:
+        return [[n_design + i, n_design + count + 2 * i, n_design + count + 2 * i + 1] for i in range(count)]
+    if n_columns == count:
+        return [[n_design + i] for i in range(count)]
+    return []
 
 
 def search(
@@ -380,7 +422,7 @@ def search(
     boxes = tuple(more_boxes(z_box, x_scan, box, min_t=FURTHER_MIN_T, already_on=already_on))
     box = boxes[0] if boxes[0].t > box.t else box
     before = on if on is not None and on.start == 0 and on.t >= REPORT_MIN_T and on.t > box.t else None
-    return Search(view, x, x_scan, level, floor_level, box, boxes, before)
+    return Search(view, x, x_scan, level, floor_level, box, boxes, z_box, before)
 
 
 def extract(
@@ -422,6 +464,12 @@ def extract(
     low_share = float(np.percentile(hour_deltas, 20) / mean_hd) if abs(mean_hd) > 1e-9 else 0.0
 
     ramp_lr = ramp_evidence(view.mean / level, x, box, boxes[1:])  # boxes[0] is ``box``, refitted
+    n_peer_cols = peers.shape[1] if peers is not None else 0
+    count = peer_count if peer_count is not None else n_peer_cols
+    loo_t, loo_size = 1.0, 1.0
+    if found.z_box is not None and n_peer_cols:
+        cols = peer_columns(x.shape[1] - n_peer_cols, n_peer_cols, count)
+        loo_t, loo_size = peer_leave_one_out(found.z_box, x_scan, cols, box)
 
     # Ramp: residual just after the onset vs a month later (a step is level, growth climbs).
     resid = view.mean / level - fit_m
@@ -472,6 +520,8 @@ def extract(
         "outage_share": view.outage_hours / max(len(load), 1),
         "n_peers": float(peer_count if peer_count is not None else peers.shape[1]) if peers is not None else 0.0,
         "ramp_lr": ramp_lr,
+        "peer_loo_t": loo_t,
+        "peer_loo_size": loo_size,
     }
     vec = np.array([feats[k] for k in FEATURES], dtype=np.float64)
     vec = np.clip(np.nan_to_num(vec, nan=0.0, posinf=10.0, neginf=-10.0), -50, 50)

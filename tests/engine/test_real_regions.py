@@ -61,7 +61,7 @@ def test_the_block_is_flagged_at_the_default_threshold(coast: detector.ScoreRepo
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known miss (issue 14): read as 1.15 GW for 704 MW (models 36130882 to 78295e72): without the smooth "
+    reason="known miss (issue 14): read as 1.15 GW for 704 MW (models 36130882 to 132dc45e): without the smooth "
     "season, COAST's own season against its peers' goes into the block from August to January (one harmonic in the "
     "sizing fit reads 769 MW here but sizes ERCOT's held-out farms worse, 13.9 -> 18.8 %: BENCHMARKS.md, stop 45)",
 )
