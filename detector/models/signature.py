@@ -330,12 +330,9 @@ def peer_leave_one_out(z: np.ndarray, x: np.ndarray, peer_cols: list[list[int]],
     d_full, t_full = fixed_box_fit(z, x, ind)
     if t_full <= 0 or abs(d_full) < 1e-12:
         return 1.0, 1.0
-    keep = np.ones(x.shape[1], dtype=bool)
     ratios_t, ratios_d = [], []
     for cols in peer_cols:
-        keep[:] = True
-        keep[cols] = False
-        d, t = fixed_box_fit(z, x[:, keep], ind)
+        d, t = fixed_box_fit(z, np.delete(x, cols, axis=1), ind)
         ratios_t.append(t / t_full)
         ratios_d.append(d / d_full)
     size = max(ratios_d, key=lambda r: abs(r - 1.0))
@@ -518,7 +515,7 @@ def extract(
         "noise": box.sigma,
         "rho": box.rho,
         "outage_share": view.outage_hours / max(len(load), 1),
-        "n_peers": float(peer_count if peer_count is not None else peers.shape[1]) if peers is not None else 0.0,
+        "n_peers": float(count) if peers is not None else 0.0,
         "ramp_lr": ramp_lr,
         "peer_loo_t": loo_t,
         "peer_loo_size": loo_size,
