@@ -88,6 +88,8 @@ def score_province(prov: Province, mode: str, model: detector.MiningModel) -> tu
                 "evidence": "; ".join(r.evidence[:3]),
                 # the answer names a peer whose fall may have made its rise (``falling_peer_warnings``)
                 "peer_fall_warning": any("below the other peers'" in w for w in r.warnings),
+                # the answer names a peer without which its main rise falls under half (``leaning_peer_warnings``)
+                "peer_leans_warning": any(w.startswith("the main rise leans on peer") for w in r.warnings),
                 "false_alarm_rate": r.false_alarm_rate,
                 **others[t.series_id],
             }
@@ -203,12 +205,14 @@ def summarise(df: pd.DataFrame) -> dict[str, Any]:
                 }
                 for temp, g in steady.groupby("temperature")
             }
-    out["peer_fall_warnings"] = {
-        "negatives": int(neg.peer_fall_warning.sum()),
-        "negatives_flagged": int((neg.peer_fall_warning & neg.flagged).sum()),
-        "mining": int(pos.peer_fall_warning.sum()),
-        "mining_flagged": int((pos.peer_fall_warning & pos.flagged).sum()),
-    }
+    for column, key in (("peer_fall_warning", "peer_fall_warnings"), ("peer_leans_warning", "peer_leans_warnings")):
+        if column in df:  # rows written before a warning existed lack its column
+            out[key] = {
+                "negatives": int(neg[column].sum()),
+                "negatives_flagged": int((neg[column] & neg.flagged).sum()),
+                "mining": int(pos[column].sum()),
+                "mining_flagged": int((pos[column] & pos.flagged).sum()),
+            }
     # How sure each figure is: 90 % intervals over the zone-years (``compare_headline.py``; 1,000 draws here).
     boot = bootstrap(df.reset_index(drop=True), [""], draws=1000, seed=0)
     out["intervals_90"] = {name: interval(values[:, 0]) for name, values in boot.items()}

@@ -68,6 +68,9 @@ class Signature:
     excess_se: float  # standard error of ``excess`` (autocorrelation-adjusted, daily level), series unit
     before: Box | None = None  # ``Search.before``: a block possibly on before the data (told, not scored)
     lead: tuple[int, float] | None = None  # ``lead_share`` of the first reported box (told, not scored)
+    # ``peer_leave_one_out``: the main box's size with each peer left out over its size with all, in the order
+    # of the peers given (empty alone or with one peer). Told (``scoring.LEANS_ON_PEER_WARNING``); scored as a summary.
+    peer_loo_sizes: tuple[float, ...] = ()
 
 
 def lead_share(resid: np.ndarray, start: int, step: float) -> tuple[int, float] | None:
@@ -315,9 +318,12 @@ class Search:
     before: Box | None = None  # with peers: a block on from the first day that beats ``box`` (not scored)
 
 
-def peer_leave_one_out(z: np.ndarray, x: np.ndarray, peer_cols: list[list[int]], box: Box) -> tuple[float, float]:
+def peer_leave_one_out(
+    z: np.ndarray, x: np.ndarray, peer_cols: list[list[int]], box: Box
+) -> tuple[float, float, tuple[float, ...]]:
     """How the main box holds up with each peer's columns left out of the design: (lowest t over the full fit's t,
-    size over the full fit's size furthest from 1). Both 1.0 with fewer than two peers.
+    size over the full fit's size furthest from 1, each peer's size ratio in the order of ``peer_cols``). (1.0,
+    1.0, ()) with fewer than two peers.
 
     A farm in the series keeps its size whichever peer leaves the design; a box that one peer's own event put there
     (a neighbour's seasonal farm switching off, a raided farm next door) moves or vanishes with that peer. The top
@@ -325,18 +331,18 @@ def peer_leave_one_out(z: np.ndarray, x: np.ndarray, peer_cols: list[list[int]],
     box, so only small least-squares fits: no new search.
     """
     if len(peer_cols) < 2 or box.end <= box.start:
-        return 1.0, 1.0
+        return 1.0, 1.0, ()
     ind = indicator(len(z), box)
     d_full, t_full = fixed_box_fit(z, x, ind)
     if t_full <= 0 or abs(d_full) < 1e-12:
-        return 1.0, 1.0
+        return 1.0, 1.0, ()
     ratios_t, ratios_d = [], []
     for cols in peer_cols:
         d, t = fixed_box_fit(z, np.delete(x, cols, axis=1), ind)
         ratios_t.append(t / t_full)
         ratios_d.append(d / d_full)
     size = max(ratios_d, key=lambda r: abs(r - 1.0))
-    return float(min(ratios_t)), float(size)
+    return float(min(ratios_t)), float(size), tuple(float(r) for r in ratios_d)
 
 
 def peer_columns(n_design: int, n_columns: int, count: int) -> list[list[int]]:
@@ -463,10 +469,10 @@ def extract(
     ramp_lr = ramp_evidence(view.mean / level, x, box, boxes[1:])  # boxes[0] is ``box``, refitted
     n_peer_cols = peers.shape[1] if peers is not None else 0
     count = peer_count if peer_count is not None else n_peer_cols
-    loo_t, loo_size = 1.0, 1.0
+    loo_t, loo_size, loo_sizes = 1.0, 1.0, ()
     if found.z_box is not None and n_peer_cols:
         cols = peer_columns(x.shape[1] - n_peer_cols, n_peer_cols, count)
-        loo_t, loo_size = peer_leave_one_out(found.z_box, x_scan, cols, box)
+        loo_t, loo_size, loo_sizes = peer_leave_one_out(found.z_box, x_scan, cols, box)
 
     # Ramp: residual just after the onset vs a month later (a step is level, growth climbs).
     resid = view.mean / level - fit_m
@@ -566,4 +572,5 @@ def extract(
         se,
         found.before,
         lead,
+        loo_sizes,
     )

@@ -68,6 +68,14 @@ SIZE_WITHOUT_TEMPERATURE = {
     "peers": {"mode": "with peers", "error": "13 %", "held": "26 of 34", "error_t": "4 %", "held_t": "58 of 58"},
     "alone": {"mode": "alone", "error": "34 %", "held": "12 of 14", "error_t": "9 %", "held_t": "59 of 60"},
 }
+# A main rise that one peer's columns make: left out of the design, the rise falls under half its size
+# (``Signature.peer_loo_sizes``). On the headline's held-out provinces (four starts, BENCHMARKS.md, stop 59) this was
+# said of 0 of 127 flagged farms and 1 of 6 flagged negatives; of 27 % of every negative's rise, 10 % of every farm's.
+LEANS_ON_PEER_SHARE = 0.5
+LEANS_ON_PEER_WARNING = (
+    "the main rise leans on peer {peer}: with it left out of the expected load, the rise {reads}; an event of "
+    "{peer}'s own over these days (an outage, a farm of its own switching off, a meter change) may have made it"
+)
 # A total posted beside its parts (``PeerPool.sums_with``) is kept out of their peers and they out of its: the
 # answers say so, and the total's says a rise found in it may be one of its parts'.
 IN_SUM_WARNING = (
@@ -142,6 +150,20 @@ def falling_peer_warnings(
         f"{share:.0%} of its mean below the other peers': part of the rise may be that fall read through it"
         for peer, share in fell.items()
     ]
+
+
+def leaning_peer_warnings(sig: Signature, used: list[str]) -> list[str]:
+    """Warnings naming each peer without which the main rise falls under ``LEANS_ON_PEER_SHARE`` of its size
+    (``Signature.peer_loo_sizes``, in the order of ``used``): the rise is then that peer's reading as much as this
+    series', whatever the score."""
+    if sig.excess <= 0 or len(sig.peer_loo_sizes) != len(used):
+        return []
+    out = []
+    for peer, share in zip(used, sig.peer_loo_sizes, strict=True):
+        if share < LEANS_ON_PEER_SHARE:
+            reads = "is gone" if share <= 0 else f"is {share:.0%} of its size"
+            out.append(LEANS_ON_PEER_WARNING.format(peer=peer, reads=reads))
+    return out
 
 
 def sum_warnings(sid: str, pool: PeerPool) -> list[str]:
@@ -444,6 +466,8 @@ def score_series(
         warnings = (*warnings, *sum_warnings(series.series_id, pool))
     if used and isinstance(pool, PeerPool):
         warnings = (*warnings, *falling_peer_warnings(series, sig, cal, pool, used, country, _main_segment(segments)))
+    if used and segments:
+        warnings = (*warnings, *leaning_peer_warnings(sig, used))
     first = min((b.start for b in sig.boxes), default=0)
     told_late = bool(segments) and segments[0].start == series.start and first > 0  # ``Signature.lead``
     if segments and (first == 0 or told_late):

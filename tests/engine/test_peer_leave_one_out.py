@@ -8,6 +8,7 @@ import pytest
 
 from detector.models.changepoint import Box
 from detector.models.signature import peer_columns, peer_leave_one_out
+from detector.scoring import LEANS_ON_PEER_SHARE
 
 N = 365
 DAYS = np.arange(N)
@@ -30,7 +31,7 @@ def _design(peers: np.ndarray) -> np.ndarray:
 def test_a_farm_in_the_series_keeps_its_size_whichever_peer_leaves() -> None:
     target, peers = _province(1)
     farm = target + 0.05 * (DAYS >= 150)
-    low_t, size = peer_leave_one_out(farm, _design(peers), peer_columns(1, 3, 3), BOX)
+    low_t, size, _ = peer_leave_one_out(farm, _design(peers), peer_columns(1, 3, 3), BOX)
     assert low_t > 0.8
     assert size == pytest.approx(1.0, abs=0.05)
 
@@ -40,15 +41,18 @@ def test_a_box_one_peer_carries_vanishes_without_it() -> None:
     with it and the target seems to rise. Left out, that peer takes the box with it."""
     target, peers = _province(2)
     peers[:, 0] -= 0.2 * (DAYS >= 150)
-    low_t, size = peer_leave_one_out(target, _design(peers), peer_columns(1, 3, 3), BOX)
+    low_t, size, each = peer_leave_one_out(target, _design(peers), peer_columns(1, 3, 3), BOX)
     assert low_t < 0.3
     assert abs(size - 1.0) > 0.7
+    # The answer names the peer (``scoring.leaning_peer_warnings``): only the first one's leaving takes the box.
+    assert each[0] < 0.3
+    assert min(each[1:]) > LEANS_ON_PEER_SHARE
 
 
 def test_fewer_than_two_peers_tell_nothing() -> None:
     target, peers = _province(3)
-    assert peer_leave_one_out(target, _design(peers[:, :1]), peer_columns(1, 1, 1), BOX) == (1.0, 1.0)
-    assert peer_leave_one_out(target, _design(peers), [], BOX) == (1.0, 1.0)
+    assert peer_leave_one_out(target, _design(peers[:, :1]), peer_columns(1, 1, 1), BOX) == (1.0, 1.0, ())
+    assert peer_leave_one_out(target, _design(peers), [], BOX) == (1.0, 1.0, ())
 
 
 def test_each_peer_leaves_with_its_level_and_both_bands() -> None:

@@ -120,3 +120,13 @@ def test_a_rise_that_is_a_neighbours_farm_switching_off_names_that_neighbour() -
     assert " on 14 Oct 2022 " in reports["ERCOT-SOUTH"].evidence[0]
     every = [w for r in reports.values() for w in r.warnings if "below the other peers" in w]
     assert all("peer ERCOT-SCENT's load fell" in w for w in every), every  # EAST read it too; no other peer named
+    # Left out of SOUTH's expected load, SCENT takes the whole "rise" with it, and the answer says so.
+    assert any(
+        w.startswith("the main rise leans on peer ERCOT-SCENT: with it left out of the expected load, the rise is gone")
+        for w in reports["ERCOT-SOUTH"].warnings
+    ), reports["ERCOT-SOUTH"].warnings
+
+
+def test_a_farm_of_the_series_own_leans_on_no_peer(coast: detector.ScoreReport) -> None:
+    """The new user's +5 % block keeps over half its size whichever of COAST's peers leaves the design."""
+    assert not [w for w in coast.warnings if w.startswith("the main rise leans on peer")]
