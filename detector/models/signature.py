@@ -469,7 +469,8 @@ def extract(
     ramp_lr = ramp_evidence(view.mean / level, x, box, boxes[1:])  # boxes[0] is ``box``, refitted
     n_peer_cols = peers.shape[1] if peers is not None else 0
     count = peer_count if peer_count is not None else n_peer_cols
-    loo_t, loo_size, loo_sizes = 1.0, 1.0, ()
+    loo_t, loo_size = 1.0, 1.0
+    loo_sizes: tuple[float, ...] = ()
     if found.z_box is not None and n_peer_cols:
         cols = peer_columns(x.shape[1] - n_peer_cols, n_peer_cols, count)
         loo_t, loo_size, loo_sizes = peer_leave_one_out(found.z_box, x_scan, cols, box)
