@@ -88,8 +88,7 @@ def test_scored_alone_the_answer_says_it_had_neither_temperature_nor_peers(provi
     "871 MW on 14 Oct', score 0.34 with model 132dc45e, not flagged). Testing the peers again over the box found "
     "with them fixes this case but lost ranking elsewhere (BENCHMARKS.md, stop 22); for a fall only, it cost the "
     "January headline's recall of 10 % events at three training seeds (stop 23; branch dn; again at stop 25). The "
-    "answer names "
-    "SCENT's fall in a warning (the next test)",
+    "answer names SCENT's fall in a warning (the next test)",
 )
 def test_a_farm_switching_off_in_one_zone_is_not_a_rise_in_another() -> None:
     """July 2022 - June 2023: ERCOT-SCENT carries a farm of 30 % of its mean load from the window's start until
