@@ -59,6 +59,23 @@ def _band_level(matrix: np.ndarray, profile: np.ndarray, hours: np.ndarray, min_
     return np.where(valid >= min_valid, level, np.nan)
 
 
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """``np.corrcoef(a, b)[0, 1]`` for two 1-D float arrays, NaN where one is constant, without a warning.
+
+    Written out because ``np.corrcoef`` validates and handles weights, complex input and more (about 50 µs a call),
+    and the engine asks for a correlation some twenty times a series-year (each box's lag-1 autocorrelation, each
+    candidate peer). The same operations in the same order: equal to it to the bit (test_pearson.py).
+    """
+    x = np.concatenate((a[None, :], b[None, :]), axis=0).astype(np.float64, copy=False)
+    x = x - x.mean(axis=1)[:, None]
+    c = np.dot(x, x.T)
+    c *= np.true_divide(1, x.shape[1] - 1)
+    stddev = np.sqrt(np.diag(c))
+    if stddev[0] == 0 or stddev[1] == 0:  # a constant: 0 / 0, as np.corrcoef gives (with its warning)
+        return float("nan")
+    return float(np.clip(c[0, 1] / stddev[0] / stddev[1], -1, 1))
+
+
 def row_nanmedian(a: np.ndarray) -> np.ndarray:
     """Median of each row of a 2-D array over its non-NaN values (NaN for an all-NaN row), as ``np.nanmedian``.
 

@@ -17,9 +17,16 @@ import numpy as np
 import pandas as pd
 
 from detector.features.calendar import Calendar
-from detector.features.daily import DailyView, daily_view, quiet
+from detector.features.daily import DailyView, daily_view, pearson, quiet
 from detector.models.changepoint import EDGE_DAYS, Box, box_scan, box_scans, design, indicator, more_boxes, precursors
-from detector.models.regression import baseline_fit, box_sizes, fixed_box_fit, hourly_box_sizes, ledoit_wolf
+from detector.models.regression import (
+    baseline_fit,
+    box_sizes,
+    fixed_box_fit,
+    fixed_box_fits,
+    hourly_box_sizes,
+    ledoit_wolf,
+)
 
 FEATURES: tuple[str, ...] = (
     "t_box",
@@ -450,9 +457,8 @@ def extract(
     inds = np.column_stack([indicator(n, b) for b in boxes])
     fit_m = baseline_fit(view.mean / level, x_scan, inds)
 
-    d_mean, t_mean = fixed_box_fit(view.mean / level, x, ind)
-    d_floor, t_floor = fixed_box_fit(view.floor / level, x, ind)
-    d_peak, t_peak = fixed_box_fit(view.peak / level, x, ind)
+    fits = fixed_box_fits(np.column_stack([view.mean, view.floor, view.peak]) / level, x, ind)
+    (d_mean, t_mean), (d_floor, t_floor), (d_peak, t_peak) = (tuple(float(v) for v in row) for row in fits)
     peak_level = float(np.nanmean(view.peak)) / level if np.isfinite(view.peak).any() else 1.0
     rel_floor = d_floor / max(floor_level / level, 1e-9)
     rel_peak = d_peak / max(peak_level, 1e-9)
@@ -494,7 +500,7 @@ def extract(
         has_temp = 1.0
         inside = (ind > 0) & np.isfinite(resid) & np.isfinite(view.temp)
         if inside.sum() > 10 and np.nanstd(view.temp[inside]) > 0:
-            temp_corr = float(np.corrcoef(resid[inside], view.temp[inside])[0, 1])
+            temp_corr = pearson(resid[inside], view.temp[inside])
 
     hours_in = (cal.day >= box.start) & (cal.day < box.end)
     y_in = load[hours_in]

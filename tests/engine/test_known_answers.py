@@ -8,7 +8,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detector.models.changepoint import Box, box_scan, design, precursors, refit_against_each_other, refit_columns
+from detector.models.changepoint import (
+    Box,
+    _best_box,
+    box_scan,
+    design,
+    precursors,
+    refit_against_each_other,
+    refit_columns,
+)
 from detector.models.classifier import Calibrator
 from detector.training import MAX_VALIDATION_FPR, _pick_threshold
 
@@ -74,6 +82,65 @@ def test_box_scan_honours_min_days_and_edge() -> None:
     assert box.end - box.start >= 14
     assert box.start >= 7
     assert box.end == N_DAYS or box.end <= N_DAYS - 7
+
+
+def _best_pair_by_brute_force(z: np.ndarray, x: np.ndarray, min_days: int, edge: int) -> tuple[int, int]:
+    """The definition: of every admissible box, the one whose own least-squares fit with ``x`` has a positive size
+    and removes the most squared error (no penalty; ``z`` fully observed)."""
+    m = len(z)
+    base = np.linalg.lstsq(x, z, rcond=None)[1][0]
+    best, pair = 0.0, (-1, -1)
+    for a in range(edge, m - min_days + 1):
+        for b in [*range(a + min_days, m - edge + 1), m]:
+            if b - a < min_days or (b < m and b > m - edge):
+                continue
+            box = np.zeros(m)
+            box[a:b] = 1.0
+            coef, sse, *_ = np.linalg.lstsq(np.column_stack([x, box]), z, rcond=None)
+            if coef[-1] > 0 and base - sse[0] > best * (1 + 1e-9):  # a tie keeps the first, as the scan does
+                best, pair = base - sse[0], (a, b)
+    return pair
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_box_scan_picks_the_box_least_squares_picks(seed: int) -> None:
+    # Rises, falls and plain noise; in two the design holds a step of its own, so boxes that differ by that step tie.
+    rng = np.random.default_rng(seed)
+    n = 70
+    x = np.column_stack([np.ones(n), np.sin(np.arange(n) / 9.0), rng.normal(size=n)])
+    if seed >= 6:
+        x[:, 2] = np.arange(n) >= 30
+    x /= np.abs(x).max(0)
+    z = x @ rng.normal(size=3) + rng.normal(0, 0.1, n)
+    z[int(rng.integers(8, 40)) :] += (0.4, -0.6, 0.0)[seed % 3]
+    box = box_scan(z, x, min_days=10, edge=5)
+    assert (box.start, box.end) == _best_pair_by_brute_force(z, x, min_days=10, edge=5)
+
+
+def test_best_box_never_picks_a_pair_without_size_to_fit() -> None:
+    # The scan's kernel on inputs where one pair's squared norm is 0 (a box the design holds) and would win on
+    # num²/den: the pair chosen is the definition's, the best num²/den - pen over pairs with num > 0, den > 1e-9 and
+    # at least min_days apart.
+    m, min_days = 120, 10
+    rng = np.random.default_rng(3)
+    idx = np.arange(m + 1)
+    qs = rng.normal(0, 0.3, (m + 1, 2))
+    diag = (m - idx) - np.einsum("ij,ij->i", qs, qs)
+    c = np.concatenate([np.cumsum(rng.normal(0, 1, m)[::-1])[::-1], [0.0]])
+    t1, t2 = idx[5 : m - min_days + 1], np.unique(np.concatenate([idx[5 + min_days : m - 5 + 1], [m]]))
+    pen = 0.5 * (t2 < m)
+    a, b = 40, 70  # den(a, b) = 0 and num(a, b) > 0
+    diag[a] = 2.0 * (m - b) + 2.0 * qs[a] @ qs[b] - diag[b]
+    c[a] = c[b] + 5.0
+    den = diag[t1, None] + diag[None, t2] - 2.0 * (m - t2[None, :]) - 2.0 * qs[t1] @ qs[t2].T
+    num = c[t1, None] - c[None, t2]
+    assert abs(den[list(t1).index(a), list(t2).index(b)]) < 1e-9
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gain = np.where((num > 0) & (den > 1e-9) & (t2[None, :] - t1[:, None] >= min_days), num**2 / den, -np.inf)
+    i, j = np.unravel_index(np.argmax(gain - pen[None, :]), gain.shape)
+    found = _best_box(qs, c, diag, m, t1, t2, min_days, pen)
+    assert found is not None
+    assert (found[0], found[1]) == (i, j) != (list(t1).index(a), list(t2).index(b))
 
 
 def test_design_with_temperature_has_the_documented_columns_and_no_nan() -> None:
