@@ -109,7 +109,7 @@ def signature_of(
     cal = grid_calendar(series.start, len(series.load), CalendarSpec(tz=series.tz, country=country))
     if not peers:
         return extract(series.load, cal, series.temperature, day_shape=day_shape), cal, []
-    alone = search(series.load, cal, series.temperature)
+    alone = search(series.load, cal, series.temperature, further=False)  # only its box's days are read
     pool = (peers if isinstance(peers, PeerPool) else PeerPool(peers, country)).joined(series)
     view = alone.view
     columns, used = pool.columns_for(series, over_mean(view.mean), max_peers=4 * SCORING_PEERS)

@@ -1,0 +1,28 @@
+"""The alone search that picks peers skips the further boxes: the box whose days the peers' step test reads is
+the one the full search finds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from detector.features.calendar import CalendarSpec, grid_calendar
+from detector.models.signature import search
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_main_box_spans_the_same_days_without_the_further_ones(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    hours = pd.date_range("2023-01-01", periods=365 * 24, freq="h", tz="UTC")
+    day = np.arange(len(hours)) // 24
+    load = 100 + 15 * np.sin(2 * np.pi * (np.arange(len(hours)) % 24) / 24) + rng.normal(0, 2, len(hours))
+    load += 3 * rng.normal(0, 1, 365)[day]  # day-to-day weather
+    load += 8.0 * (day >= 90) + 12.0 * (day >= 200) + 6.0 * ((day >= 280) & (day < 330))  # two batches, a season
+    cal = grid_calendar(hours[0], len(load), CalendarSpec(tz="UTC", country="US"))
+    full = search(load, cal)
+    quick = search(load, cal, further=False)
+    assert len(full.boxes) > 1  # the full search found further boxes, and refitted the main one with them
+    assert (quick.box.start, quick.box.end) == (full.box.start, full.box.end)
+    assert quick.boxes == (quick.box,)
+    assert quick.before is None
