@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from headline import LOCATED_DAYS  # type: ignore[import-not-found]  # found means the same as in the summary
+from headline import found_events  # type: ignore[import-not-found]  # found means the same as in the summary
 
 from detector.models.signature import FEATURES
 
@@ -53,9 +53,7 @@ def joined(dumps: list[Path], rows: list[Path]) -> pd.DataFrame:
 def groups(df: pd.DataFrame, mode: str, size: float, top: int) -> pd.DataFrame:
     """Median features and score of each group, with its count."""
     d = df[df["mode"] == mode]
-    err = (pd.to_datetime(d.onset, utc=True) - pd.to_datetime(d.start, utc=True)).abs()
-    found = (err <= pd.Timedelta(days=LOCATED_DAYS)).to_numpy() & (d.label == 1).to_numpy()
-    farms = d[found]
+    farms = d[found_events(d) & (d.label == 1).to_numpy()]
     out = {
         f"farms {size:g}, found, flagged": farms[np.isclose(farms["size"], size) & farms.flagged],
         f"farms {size:g}, found, not flagged": farms[np.isclose(farms["size"], size) & ~farms.flagged],

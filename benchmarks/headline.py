@@ -166,6 +166,12 @@ def against_reference(df: pd.DataFrame, draws: int = 1000) -> dict[str, Any]:
 LOCATED_DAYS = 7  # an answer whose onset is this close to the event's first switch-on found it (``located_by_size``)
 
 
+def found_events(rows: pd.DataFrame) -> np.ndarray:
+    """Which rows' answers start within ``LOCATED_DAYS`` of the event's first switch-on (False without an onset)."""
+    err = (pd.to_datetime(rows.onset, utc=True) - pd.to_datetime(rows.start, utc=True)).abs()
+    return (err <= pd.Timedelta(days=LOCATED_DAYS)).to_numpy()
+
+
 def located_by_size(pos: pd.DataFrame) -> dict[float, dict[str, Any]]:
     """Per event size: how many events the search found (the answer's onset within ``LOCATED_DAYS`` of the first
     switch-on, flagged or not) and how the found ones and the rest scored and were flagged.
@@ -174,10 +180,8 @@ def located_by_size(pos: pd.DataFrame) -> dict[float, dict[str, Any]]:
     of its 10 % events (every plain step) yet flagged 15 of those 58, median score 0.38. A staircase's answer
     often starts at a later batch, so it counts as not found here though the block was.
     """
-    err = (pd.to_datetime(pos.onset, utc=True) - pd.to_datetime(pos.start, utc=True)).abs()
-    found = (err <= pd.Timedelta(days=LOCATED_DAYS)).to_numpy()
     out: dict[float, dict[str, Any]] = {}
-    for size, g in pos.assign(found=found).groupby("size"):
+    for size, g in pos.assign(found=found_events(pos)).groupby("size"):
         yes, no = g[g.found], g[~g.found]
         out[float(size)] = {
             "events": len(g),
