@@ -9,14 +9,16 @@ of the true sizes, and the model error (share of the estimate, in quadrature wit
 that would.
 
     cd benchmarks && ../.venv/bin/python interval_factor.py [--rounds 2] [--two-years] \
-        [--injector independent [--start-month 1|4|7|10|all]]
+        [--injector independent [--start-month 1|4|7|10|all]] [--save rows.csv | --rows rows.csv]
 
 ``--two-years`` scores two-year windows (each year and the next): the model error of inputs over 400 days.
 ``--injector independent`` injects with the headline's ``injector`` (rig noise, drift, farm outages, curtailment
 on the hottest days) instead, into provinces of the training zones only (``provinces(split="train")``, seeds
-from 7000: no held-out zone, no headline seed), each zone scored alone and each province in one input; its rows
-also carry each fit's daily noise, and the summary the multiple of that noise (in load) that would hold 90 %
-beside the model error in use (``noise_error_for_90``; measured and not taken at stop 34, BENCHMARKS.md).
+from 7000: no held-out zone, no headline seed; ``--held-out``: the headline's provinces and seeds, a check only),
+each zone scored alone and each province in one input; its rows also carry each fit's daily noise and whether the
+zone has temperature, and the summary the multiple of that noise (in load) that would hold 90 % beside the model
+error in use (``noise_error_for_90``; measured and not taken at stop 34, BENCHMARKS.md) and the coverage with and
+without temperature (``by_temperature``, stop 61).
 """
 
 from __future__ import annotations
@@ -96,10 +98,15 @@ def _fit_noise() -> Iterator[dict[tuple[bool, float], tuple[float, float]]]:
 
 
 def rows_independent(
-    rounds: int, model: detector.MiningModel, two_years: bool = False, start_months: tuple[int, ...] = (1,)
+    rounds: int,
+    model: detector.MiningModel,
+    two_years: bool = False,
+    start_months: tuple[int, ...] = (1,),
+    held_out: bool = False,
 ) -> pd.DataFrame:
     """As ``rows``, with the headline's injector on provinces of the training zones (and each fit's noise), with
-    windows starting on the first of each of ``start_months`` (the same seeds at every start, as ``headline.py``)."""
+    windows starting on the first of each of ``start_months`` (the same seeds at every start, as ``headline.py``).
+    ``held_out``: the headline's own provinces and seeds instead, to check a setting made on the training zones."""
     from headline import score_province  # type: ignore[import-not-found]
     from provinces import provinces  # type: ignore[import-not-found]
 
@@ -108,7 +115,13 @@ def rows_independent(
     every = (
         (month, prov)
         for month in start_months
-        for prov in provinces(rounds=rounds, days=days, seed=7000, split="train", start_month=month)
+        for prov in provinces(
+            rounds=rounds,
+            days=days,
+            seed=5000 if held_out else 7000,
+            split="held_out" if held_out else "train",
+            start_month=month,
+        )
     )
     for month, prov in every:
         for mode in ("alone", "province"):
@@ -126,6 +139,7 @@ def rows_independent(
                         "year": hit.year,
                         "start_month": month,
                         "scenario": hit.scenario,
+                        "temperature": hit.temperature,  # the zone's source carries temperature
                         "size": hit["size"],
                         "level": hit.mean_load.astype(float),  # the base's mean load (before the event)
                         "true": hit.excess.astype(float),
@@ -179,6 +193,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--model", default="", help="model directory (default: the bundled model)")
     parser.add_argument("--save", default="", help="also write the rows to this CSV")
+    parser.add_argument("--rows", default="", help="summarise rows saved by --save instead of scoring again")
+    parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help="with --injector independent: the headline's held-out provinces and seeds, to CHECK a setting",
+    )
     parser.add_argument("--two-years", action="store_true", help="two-year windows (each year and the next)")
     parser.add_argument("--injector", choices=("simulate", "independent"), default="simulate")
     parser.add_argument(
@@ -189,10 +209,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     model = detector.load_model(args.model or None)
-    if args.injector == "independent":
+    if args.rows:
+        df = pd.read_csv(args.rows)
+    elif args.injector == "independent":
         from provinces import start_months  # type: ignore[import-not-found]
 
-        df = rows_independent(args.rounds, model, args.two_years, start_months(args.start_month))
+        df = rows_independent(args.rounds, model, args.two_years, start_months(args.start_month), args.held_out)
     else:
         df = rows(args.rounds, model, args.two_years)
     if args.save:
@@ -224,6 +246,15 @@ def main() -> None:
             summary[str(mode)]["narrowest_pair_for_90"] = _narrowest_pair(widened, g.estimate, level, err)
         if "noise" in g:
             summary[str(mode)]["noise_error_for_90"] = _noise_error(widened, g.estimate, MODEL_ERROR[key], noise, err)
+        if "temperature" in g:  # pooled coverage can hide two contexts missing in opposite directions (stop 61)
+            summary[str(mode)]["by_temperature"] = {
+                ("with" if temp else "without"): {
+                    "flagged_steady": len(t),
+                    "coverage_in_use": round(float((err[t.index] <= t.half).mean()), 3),
+                    "median_rel_error": round(float((err[t.index] / t.true).median()), 3),
+                }
+                for temp, t in g.groupby("temperature")
+            }
     print(json.dumps({"z90": Z90, **summary}, indent=2))
 
 

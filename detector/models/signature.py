@@ -78,6 +78,8 @@ class Signature:
     # ``peer_leave_one_out``: the main box's size with each peer left out over its size with all, in the order
     # of the peers given (empty alone or with one peer). Told (``scoring.LEANS_ON_PEER_WARNING``); scored as a summary.
     peer_loo_sizes: tuple[float, ...] = ()
+    # ``build_up`` of the main box: how far the level had risen in the six weeks before it (told, not scored).
+    build_up: tuple[float, float, float] | None = None
 
 
 def lead_share(resid: np.ndarray, start: int, step: float) -> tuple[int, float] | None:
@@ -98,6 +100,31 @@ def lead_share(resid: np.ndarray, start: int, step: float) -> tuple[int, float] 
 
 
 RAMP_DAYS = (21, 42, 63, 91, 126)  # growth over three weeks to four months
+BUILD_UP_DAYS = (42, 3, 56)  # ``build_up``: the six weeks before a box (less its last 3 days), the eight before those
+BUILD_UP_MIN_DAYS = 21  # observed days each of the two windows needs
+
+
+def build_up(resid: np.ndarray, box: Box) -> tuple[float, float, float] | None:
+    """How far the level had already risen in the six weeks before ``box``: (the rise, as a share of the mean
+    daily level; the rise over the box's size; its t). None where either window has under three weeks of days.
+
+    A farm switches on in a day; growth, and rigs brought in by batches, build up over weeks, and a box put where
+    the build-up ends leaves part of the rise before it. ``resid`` is the daily level over the mean less the
+    expected (the boxes fitted), so the rise is the lead window's mean residual less that of the eight weeks before
+    it; the t has the box's own noise, adjusted for day-to-day persistence. The last days before the box are left
+    out of the lead window: a box found a day or two late puts the block's own first days there.
+    """
+    lead_days, gap, prior_days = BUILD_UP_DAYS
+    s = box.start
+    lead = resid[max(0, s - lead_days) : max(0, s - gap)]
+    prior = resid[max(0, s - lead_days - prior_days) : max(0, s - lead_days)]
+    n1, n2 = int(np.isfinite(lead).sum()), int(np.isfinite(prior).sum())
+    if min(n1, n2) < BUILD_UP_MIN_DAYS or box.delta <= 0 or not box.sigma > 0:
+        return None
+    rise = float(np.nanmean(lead) - np.nanmean(prior))
+    rho = float(np.clip(box.rho, 0.0, 0.95))
+    se = box.sigma * float(np.sqrt((1 / n1 + 1 / n2) * (1 + rho) / (1 - rho)))
+    return rise, rise / box.delta, rise / se
 
 
 def ramp_evidence(z: np.ndarray, x: np.ndarray, box: Box, others: tuple[Box, ...] = ()) -> float:
@@ -570,6 +597,7 @@ def extract(
     se = abs(box.delta / box.t) * level if box.t > 0 else float("nan")
     first = min(range(len(reported)), key=lambda k: reported[k].start)
     lead = lead_share(resid, reported[first].start, float(box_excess[first]) / level)
+    rise = build_up(resid, box)
     return Signature(
         vec,
         box,
@@ -586,4 +614,5 @@ def extract(
         found.before,
         lead,
         loo_sizes,
+        rise,
     )

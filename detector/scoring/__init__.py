@@ -317,6 +317,7 @@ def _segments(
                 work_off=piece.work_off,
                 already_on=piece.start == 0,
                 lead=lead if i == 0 else None,
+                build_up=sig.build_up if piece.start == sig.box.start else None,
             )
         else:
             evidence = (
