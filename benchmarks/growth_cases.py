@@ -27,8 +27,15 @@ STARTS = ("2017-03-01", "2017-05-01")
 SIZE = 0.15
 
 
-def case(frame: pd.DataFrame, zone: str, kind: str, weeks: int, start: str) -> dict[str, object]:
-    """``zone``'s answer with growth over ``weeks`` (or a block) from ``start``, scored with the other zones."""
+def sample_2017() -> pd.DataFrame:
+    """PJM's seven zones in 2017 from the sample data (series_id, timestamp, load in MW as float64)."""
+    frame = pd.read_parquet(SAMPLE)[["series_id", "timestamp", "load"]]
+    return frame[frame.timestamp >= "2017-01-01"].astype({"load": "float64"})
+
+
+def report(frame: pd.DataFrame, zone: str, kind: str, weeks: int, start: str) -> detector.ScoreReport:
+    """``zone``'s answer with its load grown by ``SIZE`` over ``weeks`` from ``start`` (``kind`` "growth"), or a
+    flat block of ``SIZE`` of its mean switched on then (any other ``kind``), scored with the other zones as peers."""
     out = frame.copy()
     mine = out.series_id == zone
     hours = ((out.timestamp - pd.Timestamp(start, tz="UTC")).dt.total_seconds() / 3600).to_numpy()
@@ -36,16 +43,22 @@ def case(frame: pd.DataFrame, zone: str, kind: str, weeks: int, start: str) -> d
         out.loc[mine, "load"] *= 1 + SIZE * np.clip(hours[mine] / (weeks * 7 * 24), 0, 1)
     else:
         out.loc[mine & (hours >= 0), "load"] += SIZE * frame.loc[mine, "load"].mean()
-    report = next(r for r in detector.score(out, unit="MW", tz="America/New_York", country="US") if r.series_id == zone)
+    reports = detector.score(out, unit="MW", tz="America/New_York", country="US")
+    return next(r for r in reports if r.series_id == zone)
+
+
+def case(frame: pd.DataFrame, zone: str, kind: str, weeks: int, start: str) -> dict[str, object]:
+    """One row of the table: ``report``'s score, flag, onset and whether it tells a build-up."""
+    answer = report(frame, zone, kind, weeks, start)
     return {
         "zone": zone,
         "kind": kind,
         "weeks": weeks,
         "start": start,
-        "score": round(report.score, 3),
-        "flagged": report.flagged,
-        "onset": None if report.onset is None else str(report.onset.date()),
-        "build_up_told": any(s.startswith(BUILD_UP) for s in report.evidence),
+        "score": round(answer.score, 3),
+        "flagged": answer.flagged,
+        "onset": None if answer.onset is None else str(answer.onset.date()),
+        "build_up_told": any(s.startswith(BUILD_UP) for s in answer.evidence),
     }
 
 
@@ -53,8 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--zones", default="PJM-DUQ,PJM-DEOK,PJM-EKPC")
     args = parser.parse_args()
-    frame = pd.read_parquet(SAMPLE)[["series_id", "timestamp", "load"]]
-    frame = frame[frame.timestamp >= "2017-01-01"].astype({"load": "float64"})
+    frame = sample_2017()
     rows = [
         case(frame, zone, kind, weeks, start)
         for zone in args.zones.split(",")

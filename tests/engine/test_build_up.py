@@ -10,8 +10,10 @@ import detector
 from detector.models.changepoint import Box
 from detector.models.signature import FEATURES, build_up
 from detector.scoring.evidence import BUILD_UP_TOLD, explain
+from tests.conftest import benchmark_module
 
-SAMPLE = "sample_data/real_pjm_regions_2016_2017.parquet"
+growth_cases = benchmark_module("growth_cases")
+
 SAID = "load had already risen by"
 
 
@@ -78,17 +80,9 @@ def test_the_build_up_is_told_with_its_numbers_from_a_fifth_at_t_3() -> None:
 
 def _province(kind: str, weeks: int = 16) -> detector.ScoreReport:
     """PJM's seven zones in 2017 (sample data) with DUQ's load grown 15 % over ``weeks`` from 1 May, or a flat
-    block of 15 % of its mean switched on then; DUQ's answer, scored with the others as peers."""
-    frame = pd.read_parquet(SAMPLE)[["series_id", "timestamp", "load"]]
-    frame = frame[frame.timestamp >= "2017-01-01"].astype({"load": "float64"})
-    duq = frame.series_id == "PJM-DUQ"
-    hours = ((frame.timestamp - pd.Timestamp("2017-05-01", tz="UTC")).dt.total_seconds() / 3600).to_numpy()
-    if kind == "growth":
-        frame.loc[duq, "load"] *= 1 + 0.15 * np.clip(hours[duq] / (weeks * 7 * 24), 0, 1)
-    else:
-        frame.loc[duq & (hours >= 0), "load"] += 0.15 * frame.loc[duq, "load"].mean()
-    reports = detector.score(frame, unit="MW", tz="America/New_York", country="US")
-    return next(r for r in reports if r.series_id == "PJM-DUQ")
+    block of 15 % of its mean switched on then; DUQ's answer, scored with the others as peers (the cases of
+    ``benchmarks/growth_cases.py``)."""
+    return growth_cases.report(growth_cases.sample_2017(), "PJM-DUQ", kind, weeks, "2017-05-01")
 
 
 def test_growth_over_four_months_is_told_as_a_build_up_and_a_step_is_not() -> None:
