@@ -107,3 +107,10 @@ def test_growth_over_four_months_is_told_as_a_build_up_and_a_step_is_not() -> No
 )
 def test_growth_over_three_months_is_not_flagged() -> None:
     assert not _province("growth", weeks=12).flagged
+
+
+def test_the_share_told_is_of_the_rise_the_answer_reports() -> None:
+    """The test reads the box's daily size (here 0.05 of the level: 200 MW); the answer reports 400 MW, and the
+    sentence's share is of that: 100 MW before is 25 %, as its first line would lead a reader to compute."""
+    said = [s for s in _said((0.025, 0.5, 4.2)) if s.startswith(SAID)]
+    assert said[0].startswith("load had already risen by 100 MW in the six weeks before, 25% of the rise found")
