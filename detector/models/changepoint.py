@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from detector.features.daily import pearson
+from detector.models.regression import least_squares
 
 # A box starts no earlier than this many observed days into the data (and, unless still on, ends as many before
 # its end): the days either side are its reference. A box found on that first day may have been on before it.
@@ -273,7 +274,7 @@ def refit_columns(zs: np.ndarray, x: np.ndarray, box: Box) -> list[Box]:
     xx = np.column_stack([x[ok], ind])
     if ok.sum() < xx.shape[1] + 3 or ind.std() == 0:
         return [box] * zs.shape[1]
-    coef, *_ = np.linalg.lstsq(xx, zs[ok], rcond=None)  # (p, k)
+    coef = least_squares(xx, zs[ok])  # (p, k)
     resid = zs[ok] - xx @ coef
     var = np.full(zs.shape[1], np.linalg.pinv(xx.T @ xx)[-1, -1])
     return _boxes(box, coef[-1], resid, max(len(resid) - xx.shape[1], 1), var)
@@ -314,7 +315,7 @@ def refit_against_each_other(zs: np.ndarray, x: np.ndarray, box: Box) -> list[Bo
     if n < x.shape[1] + k + 3 or ind.std() == 0:
         return [box] * k
     m = np.column_stack([zs, ind])
-    beta, *_ = np.linalg.lstsq(x, m, rcond=None)
+    beta = least_squares(x, m)
     r = m - x @ beta  # every column and the box, freed of x
     gram = r.T @ r
     delta, var, resid = np.empty(k), np.empty(k), np.empty((n, k))

@@ -6,6 +6,31 @@ from __future__ import annotations
 
 import numpy as np
 
+# Where the Cholesky factor's smallest diagonal is under this share of its largest, the design is near rank
+# deficient (the condition number is then 1e5 or more) and ``least_squares`` leaves it to ``np.linalg.lstsq``.
+WELL_POSED = 1e-5
+
+
+def least_squares(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Coefficients of ``y`` (n, or n × k) on ``x``: ``np.linalg.lstsq``'s answer at a fifth of its cost.
+
+    The signature's designs are tall (a year of days) and narrow (10-40 columns scaled to at most 1), with
+    condition numbers of 6 to 920 on real provinces (ERCOT 2021, GEFCom 2006). Their normal equations lose at
+    most 1e-10 of a coefficient, and solving them costs 0.05 ms against ``lstsq``'s SVD at 0.34 (25 columns):
+    the 17 solves of a series scored with peers took an eighth of its time (BENCHMARKS.md, stop 62). A design
+    that is, or is nearly, rank deficient (a calendar column with no day in it, a box the design holds) gets
+    ``lstsq``'s minimum-norm answer, as before.
+    """
+    gram = x.T @ x
+    try:
+        chol = np.linalg.cholesky(gram)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(x, y, rcond=None)[0]  # type: ignore[no-any-return]
+    d = np.diagonal(chol)
+    if not d.min() > WELL_POSED * d.max():
+        return np.linalg.lstsq(x, y, rcond=None)[0]  # type: ignore[no-any-return]
+    return np.linalg.solve(gram, x.T @ y)
+
 
 def fixed_box_fit(z: np.ndarray, x: np.ndarray, box: np.ndarray) -> tuple[float, float]:
     """δ and its t for a given box indicator (rows with NaN dropped)."""
@@ -37,7 +62,7 @@ def fixed_box_fits(zs: np.ndarray, x: np.ndarray, box: np.ndarray) -> np.ndarray
             continue
         xx = x[ok]
         targets = np.column_stack([zs[np.ix_(ok, group)], b])
-        coef, *_ = np.linalg.lstsq(xx, targets, rcond=None)
+        coef = least_squares(xx, targets)
         resid = targets - xx @ coef
         rb = resid[:, -1]
         norm = float(rb @ rb)
@@ -57,7 +82,7 @@ def _with_boxes(z: np.ndarray, x: np.ndarray, inds: np.ndarray) -> tuple[np.ndar
     ok = np.isfinite(z)
     if ok.sum() < x.shape[1] + inds.shape[1] + 3:
         return None
-    coef, *_ = np.linalg.lstsq(np.column_stack([x[ok], inds[ok]]), z[ok], rcond=None)
+    coef = least_squares(np.column_stack([x[ok], inds[ok]]), z[ok])
     return coef, ok
 
 
@@ -82,9 +107,9 @@ def hourly_box_sizes(matrix: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.
     """Least-squares size of each box (columns of ``inds``) in each hour's series (columns of ``matrix``).
 
     Returns (24, n_boxes); rows with NaN are dropped per hour, and hours with too few rows or a constant box
-    get 0. Hours that miss exactly the days all hours miss share one ``lstsq``. The others (metered series miss
-    scattered hours, so often all 24) are solved together as normal equations with one batched pseudo-inverse
-    rather than one ``lstsq`` each, which cost 8 of 28 ms per series-year (``benchmarks/speed.py``). The design's
+    get 0. Hours that miss exactly the days all hours miss share one ``least_squares``. The others (metered series
+    miss scattered hours, so often all 24) are solved together as normal equations in one batched solve
+    (``_solve_grams``) rather than one ``lstsq`` each, which cost 8 of 28 ms per series-year (``benchmarks/speed.py``). The design's
     columns are scaled to at most 1, so squaring its condition number loses nothing that matters (equal to
     per-hour ``lstsq`` within 1e-9 on random designs, rank-deficient ones included: test_hourly_box_sizes.py).
     """
@@ -96,7 +121,7 @@ def hourly_box_sizes(matrix: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.
     need = a.shape[1] + 2
     cols = np.flatnonzero(shared)
     if cols.size and common.sum() >= need and (inds[common].std(axis=0) > 0).all():
-        coef, *_ = np.linalg.lstsq(a[common], matrix[np.ix_(common, cols)], rcond=None)
+        coef = least_squares(a[common], matrix[np.ix_(common, cols)])
         out[cols] = coef[x.shape[1] :].T
     odd = np.flatnonzero(~shared)
     w = valid[:, odd].T.astype(np.float64)  # (hours, days)
@@ -107,9 +132,24 @@ def hourly_box_sizes(matrix: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.
     if odd.size:
         gram = (w[:, :, None] * a[None]).transpose(0, 2, 1) @ a  # Aᵀ diag(valid_h) A, per hour
         rhs = (a.T @ np.where(valid[:, odd], matrix[:, odd], 0.0)).T  # Aᵀ y_h (missing days weigh 0)
-        coef = np.einsum("hpq,hq->hp", np.linalg.pinv(gram, hermitian=True), rhs)
+        coef = _solve_grams(gram, rhs)
         out[odd] = coef[:, x.shape[1] :]
     return out
+
+
+def _solve_grams(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """(h, p): each Gram system gram[i] · c = rhs[i] solved, batched. Where every Gram matrix is well posed
+    (``WELL_POSED``) by a batched ``solve`` (the pseudo-inverse's eigendecompositions were a tenth of a series' time
+    with peers on metered feeders: BENCHMARKS.md, stop 62); else by their pseudo-inverses, the minimum-norm answer."""
+    try:
+        chol = np.linalg.cholesky(gram)
+    except np.linalg.LinAlgError:
+        chol = None
+    if chol is not None:
+        d = np.diagonal(chol, axis1=1, axis2=2)
+        if (d.min(axis=1) > WELL_POSED * d.max(axis=1)).all():
+            return np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
+    return np.einsum("hpq,hq->hp", np.linalg.pinv(gram, hermitian=True), rhs)  # type: ignore[no-any-return]
 
 
 def ledoit_wolf(r: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from detector.models.regression import (
     fixed_box_fit,
     fixed_box_fits,
     hourly_box_sizes,
+    least_squares,
     ledoit_wolf,
 )
 
@@ -182,7 +183,7 @@ def flat_weighted_level(view: DailyView, x: np.ndarray) -> np.ndarray:
     ok = np.isfinite(filled).all(1)
     if ok.sum() < 60:
         return view.mean
-    coef, *_ = np.linalg.lstsq(x[ok], filled[ok], rcond=None)
+    coef = least_squares(x[ok], filled[ok])
     r = filled[ok] - x[ok] @ coef
     cov = ledoit_wolf(r)
     w = np.linalg.solve(cov, np.ones(24))
@@ -288,7 +289,7 @@ def mask_spikes(z: np.ndarray, x: np.ndarray, k: float = 4.0, window: int = 15) 
     ok = np.isfinite(z) & np.isfinite(x).all(1)
     if ok.sum() < 4 * window:
         return z
-    coef, *_ = np.linalg.lstsq(x[ok], z[ok], rcond=None)
+    coef = least_squares(x[ok], z[ok])
     r = np.full(len(z), np.nan)
     r[ok] = z[ok] - x[ok] @ coef
     local = pd.Series(r).rolling(window, center=True, min_periods=window // 2).median().to_numpy()
