@@ -163,11 +163,14 @@ def _split_source(name: str, split: str) -> Source:
     return dataclasses.replace(src, zones=train, held_out=train)
 
 
+HEADLINE_SEED = 5000  # the headline's draw of events; training and calibration draws use other seeds
+
+
 def provinces(
     rounds: int = 3,
     sources: tuple[str, ...] = tuple(SOURCES),
     days: int = 365,
-    seed: int = 5000,
+    seed: int = HEADLINE_SEED,
     start_month: int = 1,
     split: str = "held_out",
     whole_units: bool = True,

@@ -109,9 +109,10 @@ def hourly_box_sizes(matrix: np.ndarray, x: np.ndarray, inds: np.ndarray) -> np.
     Returns (24, n_boxes); rows with NaN are dropped per hour, and hours with too few rows or a constant box
     get 0. Hours that miss exactly the days all hours miss share one ``least_squares``. The others (metered series
     miss scattered hours, so often all 24) are solved together as normal equations in one batched solve
-    (``_solve_grams``) rather than one ``lstsq`` each, which cost 8 of 28 ms per series-year (``benchmarks/speed.py``). The design's
-    columns are scaled to at most 1, so squaring its condition number loses nothing that matters (equal to
-    per-hour ``lstsq`` within 1e-9 on random designs, rank-deficient ones included: test_hourly_box_sizes.py).
+    (``_solve_grams``) rather than one ``lstsq`` each, which cost 8 of 28 ms per series-year
+    (``benchmarks/speed.py``). The design's columns are scaled to at most 1, so squaring its condition number loses
+    nothing that matters (equal to per-hour ``lstsq`` within 1e-9 on random designs, rank-deficient ones included:
+    test_hourly_box_sizes.py).
     """
     out = np.zeros((matrix.shape[1], inds.shape[1]))
     a = np.column_stack([x, inds])

@@ -147,10 +147,13 @@ def explain(
         # read "rose by 52.6 MW" beside "already risen by 111 MW, 64 % of the rise found": 64 % of 173 MW).
         rise, _, t = build_up
         before = rise * level
+        # Over the rise found, as "2.1 times" rather than "212%" (a held-out clean window alone: 111 MW before a
+        # reported rise of 52.6 MW).
+        share = before / excess
+        of_rise = f"{share:.0%} of the rise found" if share < 1 else f"{share:.1f} times the rise found"
         out.append(
-            f"load had already risen by {_fmt(before, unit)} in the six weeks before, {before / excess:.0%} of the "
-            f"rise found (t = {t:.1f}): growth, and rigs brought in by batches, build up like this; a farm switched "
-            "on at once does not"
+            f"load had already risen by {_fmt(before, unit)} in the six weeks before, {of_rise} (t = {t:.1f}): "
+            "growth, and rigs brought in by batches, build up like this; a farm switched on at once does not"
         )
     if f["ramp"] < 0.5:
         out.append(f"load climbed gradually (first week at {f['ramp']:.0%} of the level a month later: growth-like)")

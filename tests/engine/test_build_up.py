@@ -114,3 +114,10 @@ def test_the_share_told_is_of_the_rise_the_answer_reports() -> None:
     sentence's share is of that: 100 MW before is 25 %, as its first line would lead a reader to compute."""
     said = [s for s in _said((0.025, 0.5, 4.2)) if s.startswith(SAID)]
     assert said[0].startswith("load had already risen by 100 MW in the six weeks before, 25% of the rise found")
+
+
+def test_a_build_up_larger_than_the_rise_is_told_as_times_the_rise() -> None:
+    """A held-out clean window alone read "already risen by 111 MW ..., 212% of the rise found" beside a reported rise
+    of 52.6 MW: over the rise found, the sentence gives the multiple."""
+    said = [s for s in _said((0.2125, 2.0, 3.3)) if s.startswith(SAID)]
+    assert said[0].startswith("load had already risen by 850 MW in the six weeks before, 2.1 times the rise found (t")
