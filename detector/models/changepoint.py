@@ -56,7 +56,7 @@ def design(
     columns (peers) carry the season already (``signature.search``).
     """
     cols = [np.ones(n), off_day.astype(float), holiday.astype(float)]
-    if temp is not None and np.isfinite(temp).sum() > 0.8 * n:
+    if temp is not None and has_weather(temp, n):
         t = _filled(temp)
         # Buildings store heat: load follows a blend of today's and the last two days' temperature.
         lag1, lag2 = np.concatenate([t[:1], t[:-1]]), np.concatenate([t[:2], t[:-2]])
@@ -72,10 +72,25 @@ def design(
                 e = _filled(extreme)
                 cols += [np.clip(e - q, 0, None) for q in np.percentile(e, [20, 50, 80])]
     elif season:
-        for k in (1, 2):
-            cols += [np.cos(2 * np.pi * k * doy / 365.25), np.sin(2 * np.pi * k * doy / 365.25)]
+        cols += _harmonics(doy)
     x = np.column_stack(cols)
     return x / np.maximum(np.abs(x).max(0), 1e-12)  # type: ignore[no-any-return]  # numpy types ndarray.max(axis) as Any
+
+
+def has_weather(temp: np.ndarray | None, n: int) -> bool:
+    """Whether ``design`` explains the level by temperature (known on over 80 % of the ``n`` days), not a season."""
+    return temp is not None and int(np.isfinite(temp).sum()) > 0.8 * n
+
+
+def _harmonics(doy: np.ndarray) -> list[np.ndarray]:
+    return [f(2 * np.pi * k * doy / 365.25) for k in (1, 2) for f in (np.cos, np.sin)]
+
+
+def with_season(x: np.ndarray, doy: np.ndarray) -> np.ndarray:
+    """``x``, a ``design(..., season=False)`` without weather, with the smooth season's columns after it: equal to
+    the bit to ``design(..., season=True)``, which scales each column alone (the alone search needs both)."""
+    h = np.column_stack(_harmonics(doy))
+    return np.column_stack([x, h / np.maximum(np.abs(h).max(0), 1e-12)])
 
 
 def _filled(values: np.ndarray) -> np.ndarray:

@@ -18,7 +18,18 @@ import pandas as pd
 
 from detector.features.calendar import Calendar
 from detector.features.daily import DailyView, daily_view, pearson, quiet
-from detector.models.changepoint import EDGE_DAYS, Box, box_scan, box_scans, design, indicator, more_boxes, precursors
+from detector.models.changepoint import (
+    EDGE_DAYS,
+    Box,
+    box_scan,
+    box_scans,
+    design,
+    has_weather,
+    indicator,
+    more_boxes,
+    precursors,
+    with_season,
+)
 from detector.models.regression import (
     baseline_fit,
     box_sizes,
@@ -423,15 +434,21 @@ def search(
     # 0.862, ERCOT (no temperature) 0.666 -> 0.788; one harmonic kept 0.848; two-year 0.828 -> 0.819 without
     # it (BENCHMARKS.md, stop 21).
     season = not with_peers or n > LONG_DAYS
-    x = design(n, view.off_day, view.holiday, view.temp, doy, view.temp_max, view.temp_min, season=season)
+    shaped = day_shape and not with_peers and n <= LONG_DAYS  # the alone search with the day's shape
+    x = design(
+        n, view.off_day, view.holiday, view.temp, doy, view.temp_max, view.temp_min, season=season and not shaped
+    )
+    x_plain = x  # without the smooth season: the day-shape search's design
+    if shaped and not has_weather(view.temp, n):
+        x = with_season(x, doy)  # one design built, not two (with weather, 0.7 ms of a series' 17 alone)
     if peers is not None and with_peers:
         x = np.column_stack([x, peers[:n] / np.maximum(np.abs(peers[:n]).max(0), 1e-12)])
     # The search for the shift also explains the level by the day's spread; the shape tests below do not
     # (a factory widens the spread: with it as a regressor its daytime rise would look flat).
     amp = amplitude_columns(view)
     x_base = x
-    if day_shape and not with_peers and n <= LONG_DAYS:
-        x_base = design(n, view.off_day, view.holiday, view.temp, doy, view.temp_max, view.temp_min, season=False)
+    if shaped:
+        x_base = x_plain
         amp = np.column_stack([amp, shape_columns(view)])
     x_scan = np.column_stack([x_base, amp / np.maximum(np.abs(amp).max(0), 1e-12)])
     level = float(np.nanmean(view.mean)) if np.isfinite(view.mean).any() else 1.0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from detector.models.changepoint import design, has_weather, with_season
 from detector.models.regression import WELL_POSED, least_squares
 
 
@@ -37,3 +38,17 @@ def test_rank_deficient_designs_get_the_minimum_norm_answer(broken: str) -> None
         x[:, 4] = x[:, 3] + 0.1 * WELL_POSED * np.random.default_rng(1).normal(size=len(x))
     y = np.random.default_rng(2).normal(size=len(x))
     np.testing.assert_array_equal(least_squares(x, y), np.linalg.lstsq(x, y, rcond=None)[0])
+
+
+def test_the_season_added_to_a_design_equals_the_design_with_its_season() -> None:
+    """The alone day-shape search builds one design and adds the smooth season to it (``changepoint.with_season``);
+    the features read it as the design built with the season, to the bit."""
+    rng = np.random.default_rng(0)
+    n = 365
+    off, holiday, doy = rng.random(n) < 2 / 7, rng.random(n) < 0.03, (np.arange(n) + 90) % 365
+    plain = design(n, off, holiday, None, doy, season=False)
+    np.testing.assert_array_equal(with_season(plain, doy), design(n, off, holiday, None, doy, season=True))
+    temp = rng.normal(15, 8, n)
+    assert has_weather(temp, n)
+    assert not has_weather(np.where(np.arange(n) < 80, np.nan, temp), n)  # known on 78 % of the days
+    np.testing.assert_array_equal(design(n, off, holiday, temp, doy), design(n, off, holiday, temp, doy, season=False))
