@@ -75,6 +75,18 @@ class MiningModel:
         per-mode model, whose alone trees were trained that way."""
         return self.alone is not None
 
+    @property
+    def per_context_points(self) -> bool:
+        """Whether the operating points with peers and alone were each set out of fold on real training windows of
+        their context (``metadata["thresholds"]`` of both parts), as joining a series' alone reading to its reading
+        with peers needs (``scoring.score_series``). A recalibrated model has one map and threshold, fit on the
+        parent's inspected answers with peers, and none."""
+        return (
+            bool(self.metadata.get("thresholds"))
+            and self.alone is not None
+            and bool(self.alone.metadata.get("thresholds"))
+        )
+
     def threshold_for(self, features: np.ndarray, days: int | None = None) -> float:
         """The operating point of the context these features come from: scored with peers or alone, and the
         input's length in local days (``length_context``; None: a year).

@@ -22,14 +22,19 @@ def least_squares(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     ``lstsq``'s minimum-norm answer, as before.
     """
     gram = x.T @ x
-    try:
-        chol = np.linalg.cholesky(gram)
-    except np.linalg.LinAlgError:
-        return np.linalg.lstsq(x, y, rcond=None)[0]  # type: ignore[no-any-return]
-    d = np.diagonal(chol)
-    if not d.min() > WELL_POSED * d.max():
+    if not _well_posed(gram):
         return np.linalg.lstsq(x, y, rcond=None)[0]  # type: ignore[no-any-return]
     return np.linalg.solve(gram, x.T @ y)
+
+
+def _well_posed(gram: np.ndarray) -> bool:
+    """Whether the Gram matrix (p × p, or a stack of them: all of them) is positive definite with its Cholesky
+    factor's smallest diagonal over ``WELL_POSED`` of its largest."""
+    try:
+        d = np.diagonal(np.linalg.cholesky(gram), axis1=-2, axis2=-1)
+    except np.linalg.LinAlgError:
+        return False
+    return bool((d.min(axis=-1) > WELL_POSED * d.max(axis=-1)).all())
 
 
 def fixed_box_fit(z: np.ndarray, x: np.ndarray, box: np.ndarray) -> tuple[float, float]:
@@ -142,14 +147,8 @@ def _solve_grams(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     """(h, p): each Gram system gram[i] · c = rhs[i] solved, batched. Where every Gram matrix is well posed
     (``WELL_POSED``) by a batched ``solve`` (the pseudo-inverse's eigendecompositions were a tenth of a series' time
     with peers on metered feeders: BENCHMARKS.md, stop 62); else by their pseudo-inverses, the minimum-norm answer."""
-    try:
-        chol = np.linalg.cholesky(gram)
-    except np.linalg.LinAlgError:
-        chol = None
-    if chol is not None:
-        d = np.diagonal(chol, axis1=1, axis2=2)
-        if (d.min(axis=1) > WELL_POSED * d.max(axis=1)).all():
-            return np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
+    if _well_posed(gram):
+        return np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
     return np.einsum("hpq,hq->hp", np.linalg.pinv(gram, hermitian=True), rhs)  # type: ignore[no-any-return]
 
 

@@ -490,10 +490,8 @@ def score_series(
         warnings = (*warnings, _before_data_warning(series, sig.before, sig.level, cal, country, found))
     if budget_note:
         warnings = (*warnings, budget_note)
-    # A recalibrated model (``feedback.recalibrate``) keeps one reading: its map and threshold were fit on the
-    # parent's readings with peers, and its inspection order is theirs.
-    recalibrated = "recalibration" in model.metadata
-    if used and threshold is None and max_false_alarm is None and not recalibrated and not p >= thr:
+    # Only where both operating points are the model's own, per context (not a recalibrated model's single point).
+    if used and threshold is None and max_false_alarm is None and model.per_context_points and not p >= thr:
         alone = score_series(series, model, country=country, with_expected=with_expected)
         if alone.flagged:
             note = ALONE_FLAG_WARNING.format(
