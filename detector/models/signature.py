@@ -11,7 +11,7 @@ a stuck meter repeats one value, a holiday lull looks like a rise when it ends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -362,6 +362,8 @@ class Search:
     boxes: tuple[Box, ...]
     z_box: np.ndarray | None = None  # the daily series ``box`` was found in (level or floor, spikes masked)
     before: Box | None = None  # with peers: a block on from the first day that beats ``box`` (not scored)
+    already_on: bool = False  # the scan allowed a box from the first day (alone, with the day's shape)
+    with_peers: bool = False
 
 
 def peer_leave_one_out(
@@ -479,11 +481,25 @@ def search(
     z_floor, box_f, _ = scan(mask_spikes(view.floor / floor_level, x_scan), view.floor / floor_level, floor=True)
     box, z_box = (box_f, z_floor) if box_f.t > box_m.t else (box_m, z_mean)
     if not further:
-        return Search(view, x, x_scan, level, floor_level, box, (box,), z_box, None)
+        return Search(view, x, x_scan, level, floor_level, box, (box,), z_box, None, already_on, with_peers)
     boxes = tuple(more_boxes(z_box, x_scan, box, min_t=FURTHER_MIN_T, already_on=already_on))
     box = boxes[0] if boxes[0].t > box.t else box
     before = on if on is not None and on.start == 0 and on.t >= REPORT_MIN_T and on.t > box.t else None
-    return Search(view, x, x_scan, level, floor_level, box, boxes, z_box, before)
+    return Search(view, x, x_scan, level, floor_level, box, boxes, z_box, before, already_on, with_peers)
+
+
+def finish(found: Search) -> Search:
+    """A search run with ``further=False`` and no peers, completed with its further boxes: the same ``Search``
+    as one run with ``further=True`` (alone, the first box and its scan do not depend on them). A series scored
+    with peers is read alone only where that first box clears a gate (``scoring.ALONE_READING_MIN_T``); the
+    reading then goes on from the search it gated on instead of starting again."""
+    if found.with_peers:
+        raise ValueError("only a search without peers can be finished: with peers, the scan also looks before the data")
+    if len(found.boxes) != 1 or found.z_box is None:
+        return found
+    boxes = tuple(more_boxes(found.z_box, found.x_scan, found.box, min_t=FURTHER_MIN_T, already_on=found.already_on))
+    box = boxes[0] if boxes[0].t > found.box.t else found.box
+    return replace(found, box=box, boxes=boxes)
 
 
 def extract(
@@ -494,13 +510,15 @@ def extract(
     view: DailyView | None = None,
     peer_count: int | None = None,
     day_shape: bool = False,
+    found: Search | None = None,
 ) -> Signature:
     """Signature of one hourly series on its local calendar (``temp`` in °C, optional).
 
     ``peers`` (n_days × k, other places' daily levels: ``features.peers``) join the expected-load design;
     ``peer_count`` is how many places they come from (default: one per column); ``day_shape`` as in ``search``.
+    ``found``: that search, already run on this load (``finish``); the other arguments must be the ones it had.
     """
-    found = search(load, cal, temp, peers, view, day_shape)
+    found = found if found is not None else search(load, cal, temp, peers, view, day_shape)
     view, x, x_scan, level, floor_level = found.view, found.x, found.x_scan, found.level, found.floor_level
     box, boxes = found.box, found.boxes
     n = len(view.mean)

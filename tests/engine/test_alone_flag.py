@@ -69,3 +69,35 @@ def test_the_alone_reading_is_not_offered_at_a_threshold_the_caller_sets(provinc
     assert not z17.flagged
     assert z17.score < 0.6
     assert not any(w.startswith("flagged on its own load") for w in z17.warnings)
+
+
+def test_the_alone_reading_is_the_answer_the_series_gets_scored_alone(province: object) -> None:
+    """The alone reading goes on from the search it gated on (``signature.finish``): the same answer as a request
+    of that series alone."""
+    z17 = _z17(province)
+    alone = detector.score(
+        province.loads[province.loads.series_id == "GEF12-Z17"],  # type: ignore[attr-defined]
+        unit=province.unit,  # type: ignore[attr-defined]
+        tz=province.tz,  # type: ignore[attr-defined]
+        country="US",
+        peers="none",
+    )[0]
+    assert z17.score == alone.score
+    assert (z17.onset, z17.end, z17.excess_load, z17.evidence) == (
+        alone.onset,
+        alone.end,
+        alone.excess_load,
+        alone.evidence,
+    )
+
+
+def test_no_series_that_flags_alone_is_left_unflagged_with_peers(province: object) -> None:
+    """The gate that spares most series their alone reading (``scoring.ALONE_READING_MIN_T``) keeps every one
+    the alone reading flags: on this province, each series flagged when posted alone is flagged in the province."""
+    loads = province.loads  # type: ignore[attr-defined]
+    options = {"unit": province.unit, "tz": province.tz, "country": "US"}  # type: ignore[attr-defined]
+    together = {r.series_id: r for r in detector.score(loads, peers="auto", **options)}
+    for sid in loads.series_id.unique():
+        alone = detector.score(loads[loads.series_id == sid], peers="none", **options)[0]
+        if alone.flagged:
+            assert together[sid].flagged, (sid, alone.score, together[sid].score)
