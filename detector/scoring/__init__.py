@@ -103,6 +103,11 @@ ALONE_FLAG_WARNING = (
     "{peers} in its expected load it read {p:.4f}, under {thr:.4f}. A peer's own event over these days, or a rise "
     "the peers share, can hide a farm from the reading with peers; the evidence, onset and size are the alone reading's"
 )
+# The length context (``artifacts.length_context``) the alone reading is joined in: a year, where it was measured.
+# On two-year windows of the held-out zones it flagged as many negatives as farms (``headline.py --days 730
+# --modes province``: with 3 rounds a staircase and a stuck meter of ERCOT-WEST 2017 at 0.995, AP 0.825 -> 0.814;
+# with 2 rounds a 5 % staircase and the same meter, AP 0.819 -> 0.799); short inputs were never measured with it.
+ALONE_JOIN_CONTEXT = ""
 # Below this first-box t, a series' alone reading is not run beside its reading with peers (``_alone_reading``).
 # On provinces of the TRAINING zones (the headline's injector, seed 7000) the lowest first-box t of an alone reading
 # that flagged a series the peers did not was 6.41 on one-year windows (four starts; 40 such flags) and 9.96 on
@@ -474,8 +479,10 @@ def score_series(
         pool = pool.joined(series)  # peers given apart: a copy of this series or a sum holding it is found
     sig, cal, used, view = _signature_and_view(series, country, pool, day_shape=model.day_shape_alone)
     report = _report(series, model, sig, cal, used, pool, country, threshold, with_expected, max_false_alarm)
-    # Only where both operating points are the model's own, per context (not a recalibrated model's single point).
-    if used and threshold is None and max_false_alarm is None and model.per_context_points and not report.flagged:
+    # Only where both operating points are the model's own, per context (not a recalibrated model's single point),
+    # and on inputs of about a year (``ALONE_JOIN_CONTEXT``).
+    joins = used and threshold is None and max_false_alarm is None and model.per_context_points
+    if joins and length_context(len(sig.view.mean)) == ALONE_JOIN_CONTEXT and not report.flagged:
         alone = _alone_reading(series, model, cal, view, country, with_expected)
         if alone is not None and alone.flagged:
             note = ALONE_FLAG_WARNING.format(

@@ -101,3 +101,23 @@ def test_no_series_that_flags_alone_is_left_unflagged_with_peers(province: objec
         alone = detector.score(loads[loads.series_id == sid], peers="none", **options)[0]
         if alone.flagged:
             assert together[sid].flagged, (sid, alone.score, together[sid].score)
+
+
+def test_a_two_year_input_keeps_its_reading_with_peers() -> None:
+    """The alone reading is joined on inputs of about a year only (``scoring.ALONE_JOIN_CONTEXT``): on the
+    headline's two-year windows it flagged as many negatives as farms. One of them: ERCOT-WEST 2017-2018 with a
+    stuck meter (``headline.py --days 730``, round 1) reads over the alone operating point on its own, and keeps
+    its unflagged answer with peers in its province."""
+    provinces = benchmark_module("provinces")
+    draws = provinces.provinces(rounds=2, days=730, sources=tuple(provinces.SOURCES))
+    prov = next(p for p in draws if (p.source, p.year, p.round) == ("ercot", 2017, 1))
+    truth = prov.truth.set_index("series_id").loc["ERCOT-WEST"]
+    assert truth["scenario"] == "stuck_meter"
+    options = {"unit": prov.unit, "tz": prov.tz, "country": "US"}
+    west = prov.loads[prov.loads.series_id == "ERCOT-WEST"]
+    alone = detector.score(west, peers="none", **options)[0]
+    assert alone.flagged  # the alone reading's own false alarm
+    together = next(r for r in detector.score(prov.loads, peers="auto", **options) if r.series_id == "ERCOT-WEST")
+    assert not together.flagged
+    assert together.quality["peers"]
+    assert not any(w.startswith("flagged on its own load") for w in together.warnings)
