@@ -109,10 +109,10 @@ ALONE_FLAG_WARNING = (
 # with 2 rounds a 5 % staircase and the same meter, AP 0.819 -> 0.799); short inputs were never measured with it.
 ALONE_JOIN_CONTEXT = ""
 # Below this first-box t, a series' alone reading is not run beside its reading with peers (``_alone_reading``).
-# On provinces of the TRAINING zones (the headline's injector, seed 7000) the lowest first-box t of an alone reading
-# that flagged a series the peers did not was 6.41 on one-year windows (four starts; 40 such flags) and 9.96 on
-# two-year ones (4 flags); 6 spares 44 % and 48 % of the alone readings. On the held-out zones it changes no answer
-# of the headline (BENCHMARKS.md, stop 63).
+# On provinces of the TRAINING zones (``benchmarks/alone_gate.py --split train --seed 7000``: the headline's
+# injector, one-year windows, four starts) the lowest first-box t of an alone reading that flagged a series the
+# peers did not was 6.41 (41 such flags of 786 readings), and 6 ends 43.5 % of the readings there. On the held-out
+# zones it changes no answer of the headline (BENCHMARKS.md, stop 63).
 ALONE_READING_MIN_T = 6.0
 SCORING_PEERS = 3  # peers per series: the 3 best-correlated beat 12 on the headline's scan (BENCHMARKS.md)
 
