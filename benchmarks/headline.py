@@ -60,30 +60,19 @@ def score_province(
     answers of ``detector.score(max_false_alarm=...)``, flagged within that false-alarm budget."""
     held = set(prov.truth.series_id)
     t0 = time.perf_counter()
+    options: dict[str, Any] = {
+        "unit": prov.unit,
+        "tz": prov.tz,
+        "country": "US",
+        "model": model,
+        "max_false_alarm": max_false_alarm,
+    }
     if mode == "alone":
-        reports = [
-            detector.score(
-                prov.loads[prov.loads.series_id == sid],
-                unit=prov.unit,
-                tz=prov.tz,
-                country="US",
-                model=model,
-                peers="none",
-                max_false_alarm=max_false_alarm,
-            )[0]
-            for sid in sorted(held)
-        ]
+        loads = prov.loads
+        reports = [detector.score(loads[loads.series_id == sid], peers="none", **options)[0] for sid in sorted(held)]
         n_scored = len(held)
     else:
-        reports = detector.score(
-            prov.loads,
-            unit=prov.unit,
-            tz=prov.tz,
-            country="US",
-            model=model,
-            peers="auto",
-            max_false_alarm=max_false_alarm,
-        )
+        reports = detector.score(prov.loads, peers="auto", **options)
         n_scored = len(reports)
     seconds = time.perf_counter() - t0
     by_id = {r.series_id: r for r in reports if r.series_id in held}
