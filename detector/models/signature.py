@@ -480,12 +480,20 @@ def search(
     floor_level = max(float(np.nanmean(view.floor)), 1e-9 * level) if np.isfinite(view.floor).any() else level
     z_floor, box_f, _ = scan(mask_spikes(view.floor / floor_level, x_scan), view.floor / floor_level, floor=True)
     box, z_box = (box_f, z_floor) if box_f.t > box_m.t else (box_m, z_mean)
+    first = Search(view, x, x_scan, level, floor_level, box, (box,), z_box, None, already_on, with_peers)
     if not further:
-        return Search(view, x, x_scan, level, floor_level, box, (box,), z_box, None, already_on, with_peers)
-    boxes = tuple(more_boxes(z_box, x_scan, box, min_t=FURTHER_MIN_T, already_on=already_on))
-    box = boxes[0] if boxes[0].t > box.t else box
+        return first
+    found = _further(first)
+    box = found.box
     before = on if on is not None and on.start == 0 and on.t >= REPORT_MIN_T and on.t > box.t else None
-    return Search(view, x, x_scan, level, floor_level, box, boxes, z_box, before, already_on, with_peers)
+    return replace(found, before=before)
+
+
+def _further(first: Search) -> Search:
+    """``first`` (a search stopped at its first box) with its further boxes, the first one refitted with them."""
+    assert first.z_box is not None  # every search keeps the series its box was found in
+    boxes = tuple(more_boxes(first.z_box, first.x_scan, first.box, min_t=FURTHER_MIN_T, already_on=first.already_on))
+    return replace(first, box=boxes[0] if boxes[0].t > first.box.t else first.box, boxes=boxes)
 
 
 def finish(found: Search) -> Search:
@@ -495,11 +503,7 @@ def finish(found: Search) -> Search:
     reading then goes on from the search it gated on instead of starting again."""
     if found.with_peers:
         raise ValueError("only a search without peers can be finished: with peers, the scan also looks before the data")
-    if len(found.boxes) != 1 or found.z_box is None:
-        return found
-    boxes = tuple(more_boxes(found.z_box, found.x_scan, found.box, min_t=FURTHER_MIN_T, already_on=found.already_on))
-    box = boxes[0] if boxes[0].t > found.box.t else found.box
-    return replace(found, box=box, boxes=boxes)
+    return _further(found) if len(found.boxes) == 1 else found
 
 
 def extract(
