@@ -6,7 +6,9 @@ A series scored with peers that the reading with peers does not flag is also rea
 scored with peers and not flagged by them, the first box's t of its alone day-shape search and its answer posted
 alone, and reports the lowest t of those the alone reading flags and, for a grid of gates, how many alone
 readings a gate ends and how many flags it would lose. Set the gate on ``--split train`` (the TRAINING zones);
-read the held-out split as a check.
+read the held-out split as a check. Also the first box's t of the series' search with the smooth season (the one
+that picks its peers, run before any reading: ``peer_search_t``), and the same grid for a gate on it, which would
+end a reading before its own search (BENCHMARKS.md, stop 64: measured, not built).
 
     cd benchmarks && ../.venv/bin/python alone_gate.py --split train --seed 7000 [--days 365] [--start-month all]
 """
@@ -31,11 +33,14 @@ GATES = (4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 12.0)
 ALONE_READ = "flagged on its own load"  # how ``scoring.ALONE_FLAG_WARNING`` begins
 
 
-def first_box_t(frame: pd.DataFrame, unit: str, tz: str, country: str) -> float:
-    """The t of the first box of one series' alone day-shape search (what the gate reads)."""
+def first_box_ts(frame: pd.DataFrame, unit: str, tz: str, country: str) -> tuple[float, float]:
+    """The t of the first box of one series' alone day-shape search (what the gate reads), and of its search
+    with the smooth season (the one that picks its peers, run before any reading)."""
     (series,) = detector.load(frame, unit=unit, tz=tz)
     cal = grid_calendar(series.start, len(series.load), CalendarSpec(tz=series.tz, country=country))
-    return float(search(series.load, cal, series.temperature, further=False, day_shape=True).box.t)
+    shaped = search(series.load, cal, series.temperature, further=False, day_shape=True)
+    season = search(series.load, cal, series.temperature, further=False, view=shaped.view)
+    return float(shaped.box.t), float(season.box.t)
 
 
 def rows(split: str, seed: int, days: int, month: int, model: detector.MiningModel) -> list[dict[str, Any]]:
@@ -51,6 +56,7 @@ def rows(split: str, seed: int, days: int, month: int, model: detector.MiningMod
                 continue  # scored without peers, or flagged by them: no alone reading
             frame = prov.loads[prov.loads.series_id == t.series_id]
             alone = detector.score(frame, peers="none", **options)[0]
+            shaped_t, season_t = first_box_ts(frame, prov.unit, prov.tz, "US")
             out.append(
                 {
                     "start_month": month,
@@ -61,7 +67,8 @@ def rows(split: str, seed: int, days: int, month: int, model: detector.MiningMod
                     "scenario": t.scenario,
                     "label": t.label,
                     "size": t.size,
-                    "first_box_t": first_box_t(frame, prov.unit, prov.tz, "US"),
+                    "first_box_t": shaped_t,
+                    "peer_search_t": season_t,
                     "alone_score": alone.score,
                     "alone_flagged": alone.flagged,
                     "answer_read_alone": read_alone,
@@ -83,6 +90,19 @@ def summary(df: pd.DataFrame) -> dict[str, Any]:
                 "share_ended": round(float((df.first_box_t < g).mean()), 3),
                 "flags_lost": int((flags.first_box_t < g).sum()),
                 "events_lost": int(((flags.first_box_t < g) & (flags.label == 1)).sum()),
+            }
+            for g in GATES
+        },
+        # A gate read before the alone search: the first box's t of the search that picked the peers.
+        "lowest_peer_search_t_of_a_flag": round(float(flags.peer_search_t.min()), 2) if len(flags) else None,
+        "by_peer_search_gate": {
+            str(g): {
+                "share_ended": round(float((df.peer_search_t < g).mean()), 3),
+                "share_ended_with_gate": round(
+                    float(((df.peer_search_t < g) | (df.first_box_t < ALONE_READING_MIN_T)).mean()), 3
+                ),
+                "flags_lost": int((flags.peer_search_t < g).sum()),
+                "events_lost": int(((flags.peer_search_t < g) & (flags.label == 1)).sum()),
             }
             for g in GATES
         },
