@@ -45,13 +45,14 @@ NO_BUDGET_WARNING = (
     "{budget:.1%}"
 )
 ALONE_BUDGET_WARNING = (
-    "a false-alarm budget on an answer scored alone: on zones never seen (BENCHMARKS.md, stop 58) the rates of "
-    "answers scored alone came near a 5 % budget for windows starting in January, April and July (1.5-6.2 % of "
+    "a false-alarm budget on an answer scored alone: on zones never seen (BENCHMARKS.md, stop 64) the rates of "
+    "answers scored alone came near a 5 % budget for windows starting in January, April and July (1.5-4.6 % of "
     "clean windows kept) but not in October (20 %), nor at 10 % (10-30 %); score neighbouring series together "
     "for a budget that holds"
 )
-# The counts: held-out PJM and ERCOT zones scored alone, windows from January, April, July and October (the rows
-# of ``headline.py --rounds 3 --start-month all``, model 132dc45e of stop 58); January's alone were 2 of 13 and 4 of 14.
+# The counts: held-out zones scored alone, windows from January, April, July and October (the rows of ``headline.py
+# --rounds 3 --start-month all``, model 132dc45e, rates as (k + 1) / (n + 1) since stop 64:
+# ``results/headline_365d*_conformal.json``; stop 58's plain shares kept 1.5-6.2 %).
 NO_WEATHER_WARNING = (
     "scored without temperature and without peers: weather is inferred from the load itself, where small blocks "
     "hide (on held-out PJM and ERCOT one-year windows scored this way, 7 of 51 blocks of 10 % of mean load and "

@@ -260,8 +260,9 @@ class ScoreOut(BaseModel):
     end_local: str | None = Field(None, description="end as onset_local writes it; null while on or for gregorian")
     false_alarm_rate: float | None = Field(
         None,
-        description="share of real loads with no added block (training zones, out of fold, the same context: with "
-        "or without peers, input length) that scored this high or higher; null if the model has no such table",
+        description="how often a real load with no added block (training zones, out of fold, the same context: with "
+        "or without peers, input length) scored this high or higher: (k + 1) / (n + 1) of its n clean windows, so "
+        "never 0; null if the model has no such table",
     )
 
     @classmethod
