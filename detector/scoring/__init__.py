@@ -44,6 +44,13 @@ NO_BUDGET_WARNING = (
     "model), so it is flagged at the model's operating point {threshold:.3f}, not at the false-alarm budget of "
     "{budget:.1%}"
 )
+# A budget under the least rate of the input's context: (k + 1) / (n + 1) is never under 1 / (n + 1)
+# (``artifacts.false_alarm_rates``), so no score is within it and nothing is flagged; the answer says why.
+BUDGET_UNDER_TABLE_WARNING = (
+    "the false-alarm budget of {budget:.2%} is under the lowest rate known for inputs like this one "
+    "({least:.2%}, even at a score of 1: the clean training windows of its context are too few to tell a smaller "
+    "one), so nothing is flagged within it"
+)
 ALONE_BUDGET_WARNING = (
     "a false-alarm budget on an answer scored alone: on zones never seen (BENCHMARKS.md, stop 64) the rates of "
     "answers scored alone came near a 5 % budget for windows starting in January, April and July (1.5-4.6 % of "
@@ -536,14 +543,17 @@ def _report(
     days = len(sig.view.mean)
     p = float(model.probability(sig.features, days)[0])
     thr = model.threshold_for(sig.features, days) if threshold is None else float(threshold)
-    budget_note = None
+    budget_notes: tuple[str, ...] = ()
     if threshold is None and max_false_alarm is not None:
         within = model.threshold_within(sig.features, max_false_alarm, days)
         if within is None:
-            budget_note = NO_BUDGET_WARNING.format(budget=max_false_alarm, threshold=thr)
+            budget_notes = (NO_BUDGET_WARNING.format(budget=max_false_alarm, threshold=thr),)
         else:
             thr = within
-            budget_note = None if used else ALONE_BUDGET_WARNING
+            least = model.false_alarm_rate(sig.features, 1.0, days)
+            if within > 1.0 and least is not None:  # not even a score of 1 is within the budget
+                budget_notes = (BUDGET_UNDER_TABLE_WARNING.format(budget=max_false_alarm, least=least),)
+            budget_notes += () if used else (ALONE_BUDGET_WARNING,)
     segments = _segments(series, sig, cal, p, country, bool(used))
     peak = max((seg.excess_load for seg in segments), default=0.0)
     # Rig counts only for a flagged series: a count on an unflagged rise reads as a finding.
@@ -568,8 +578,7 @@ def _report(
     if sig.before is not None:
         found = first if told_late else None
         warnings = (*warnings, _before_data_warning(series, sig.before, sig.level, cal, country, found))
-    if budget_note:
-        warnings = (*warnings, budget_note)
+    warnings = (*warnings, *budget_notes)
     return ScoreReport(
         series_id=series.series_id,
         model_version=model.version,

@@ -61,3 +61,24 @@ def test_a_budget_on_answers_scored_alone_says_how_far_such_rates_held(
     for r in alone:
         assert ALONE_BUDGET_WARNING in r.warnings
         assert r.flagged == (r.false_alarm_rate is not None and r.false_alarm_rate <= 0.05)
+
+
+def test_a_budget_under_the_lowest_rate_its_context_can_tell_says_why_nothing_is_flagged() -> None:
+    """A rate is never under 1 / (n + 1) of its context's n clean windows: a budget under that flags nothing, and
+    each answer says so with the lowest rate its context reads (at a score of 1), not a silent empty list."""
+    model = detector.load_model()
+    reports = detector.score(REGIONS, tz="Asia/Tehran", max_false_alarm=0.001)
+    assert reports
+    assert all(r.peers for r in reports)
+    for r in reports:
+        assert not r.flagged
+        assert r.threshold > 1.0
+        assert r.rigs == 0.0
+        row = np.zeros(len(FEATURES))  # its context: a year, with peers and with temperature (the file has it)
+        row[FEATURES.index("n_peers")] = len(r.peers)
+        row[FEATURES.index("has_temp")] = 1.0
+        (note,) = [w for w in r.warnings if w.startswith("the false-alarm budget of 0.10% is under the lowest rate")]
+        least = float(note.split("(")[1].split("%")[0]) / 100
+        assert least > 0.001
+        assert least == pytest.approx(model.false_alarm_rate(row, 1.0), abs=5e-5)
+        assert note.endswith("so nothing is flagged within it")
