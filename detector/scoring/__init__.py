@@ -550,8 +550,8 @@ def _report(
             budget_notes = (NO_BUDGET_WARNING.format(budget=max_false_alarm, threshold=thr),)
         else:
             thr = within
-            least = model.false_alarm_rate(sig.features, 1.0, days)
-            if within > 1.0 and least is not None:  # not even a score of 1 is within the budget
+            # Not even a score of 1 is within the budget: say the least rate its context reads (read only then).
+            if within > 1.0 and (least := model.false_alarm_rate(sig.features, 1.0, days)) is not None:
                 budget_notes = (BUDGET_UNDER_TABLE_WARNING.format(budget=max_false_alarm, least=least),)
             budget_notes += () if used else (ALONE_BUDGET_WARNING,)
     segments = _segments(series, sig, cal, p, country, bool(used))
