@@ -115,7 +115,7 @@ def test_inputs_of_other_lengths_get_their_own_operating_point() -> None:
     x = np.zeros((len(y), len(FEATURES)))
     x[:, 0] = margin  # t_box: the trees find it
     ids = [f"real/base{i}/w" for i in range(len(y))]
-    model = fit_model(x, y, ids, scenarios=["clean" if v == 0 else "step" for v in y], days=days)
+    model = fit_model(x, y, ids, scenarios=["clean" if v == 0 else "step" for v in y], days=days, repeats=2)
     table = model.metadata["thresholds"]
     assert set(table) == {"alone", "peers", "alone/long"}  # 20 short windows are too few
     assert table["peers"] == model.threshold  # no window scored with peers: the model-wide threshold
@@ -151,7 +151,7 @@ def test_per_mode_fit_splits_the_operating_points_and_needs_rows_alone() -> None
     x_alone = x.copy()
     x_alone[: n // 2, 0] += rng.normal(0, 0.3, n // 2)  # the day-shape search's rows differ where scored alone
     kinds = ["clean" if v == 0 else "step" for v in y]
-    model = fit_model(x, y, ids, scenarios=kinds, days=np.full(n, 365), x_alone=x_alone)
+    model = fit_model(x, y, ids, scenarios=kinds, days=np.full(n, 365), x_alone=x_alone, repeats=2)
     assert model.alone is not None
     assert set(model.metadata["thresholds"]) == {"peers"}
     assert set(model.alone.metadata["thresholds"]) == {"alone"}
@@ -159,7 +159,7 @@ def test_per_mode_fit_splits_the_operating_points_and_needs_rows_alone() -> None
     assert model.threshold_for(x[0]) == model.alone.metadata["thresholds"]["alone"]
     assert model.threshold_for(x[-1]) == model.metadata["thresholds"]["peers"]
     with_peers = x[n // 2 :]
-    single = fit_model(with_peers, y[n // 2 :], ids[n // 2 :], x_alone=with_peers.copy())
+    single = fit_model(with_peers, y[n // 2 :], ids[n // 2 :], x_alone=with_peers.copy(), repeats=2)
     assert single.alone is None
     assert not single.day_shape_alone
 
@@ -175,12 +175,12 @@ def test_windows_only_the_alone_trees_see_leave_the_province_as_it_was() -> None
     more[:, 0] += 0.5 * (more_y == 0)  # clean windows that start anywhere: harder than the calendar years
     kinds = ["clean" if v == 0 else "step" for v in np.r_[y, more_y]]
     days = np.full(n + m, 365)
-    without = fit_model(x, y, ids, scenarios=kinds[:n], days=days[:n], x_alone=x.copy())
+    without = fit_model(x, y, ids, scenarios=kinds[:n], days=days[:n], x_alone=x.copy(), repeats=2)
     both = np.vstack([x, more])
     extra = np.r_[np.zeros(n, bool), np.ones(m, bool)]
     ids_more = ids + [f"real/more{i}/w" for i in range(m)]
     model = fit_model(
-        both, np.r_[y, more_y], ids_more, scenarios=kinds, days=days, x_alone=both.copy(), alone_only=extra
+        both, np.r_[y, more_y], ids_more, scenarios=kinds, days=days, x_alone=both.copy(), alone_only=extra, repeats=2
     )
     with_peers = x[n // 2 :]
     assert np.array_equal(model.probability(with_peers), without.probability(with_peers))
@@ -208,7 +208,7 @@ def test_each_answer_reads_how_often_clean_loads_of_its_context_score_as_high() 
     n = 600
     x, y, ids = _half_alone_rows(n, np.random.default_rng(3))
     x[n // 2 :, 0] += 0.7 * (y[n // 2 :] == 0)  # with peers, clean windows score higher: a context of their own
-    model = fit_model(x, y, ids, scenarios=["clean" if v == 0 else "step" for v in y], days=np.full(n, 365))
+    model = fit_model(x, y, ids, scenarios=["clean" if v == 0 else "step" for v in y], days=np.full(n, 365), repeats=2)
     tables = model.metadata["false_alarm"]["contexts"]
     assert set(tables) == {"alone", "peers", "alone+no-temperature", "peers+no-temperature"}  # none had temperature
     assert tables["alone"]["clean_windows"] == tables["peers"]["clean_windows"] == 200
@@ -268,7 +268,7 @@ def test_answers_with_and_without_temperature_read_their_own_clean_windows() -> 
 def test_the_budget_threshold_flags_exactly_the_probabilities_whose_rate_is_within_it() -> None:
     n = 600
     x, y, ids = _half_alone_rows(n, np.random.default_rng(3))
-    model = fit_model(x, y, ids, scenarios=["clean" if v == 0 else "step" for v in y])
+    model = fit_model(x, y, ids, scenarios=["clean" if v == 0 else "step" for v in y], repeats=2)
     grid = np.r_[np.linspace(0.0, 1.0, 2001), np.nextafter(np.arange(1, 101) / 100, -1.0)]  # and just below each point
     for row in (x[0], x[-1]):  # alone and with peers: each context its own table
         for budget in (0.0, 0.005, 0.01, 0.05, 0.2, 1.0):
