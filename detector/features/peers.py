@@ -135,6 +135,41 @@ def fell_apart(columns: np.ndarray, used: list[str], x: np.ndarray, box: Box, wi
     return {used[k]: float(-gap[k]) for k in np.flatnonzero(-gap > width * se)}
 
 
+SWITCH_ON_DAYS = 28  # days either side of a rise's switch-on that ``fell_at_switch_on`` compares
+
+
+def fell_at_switch_on(
+    columns: np.ndarray,
+    used: list[str],
+    off_day: np.ndarray,
+    holiday: np.ndarray,
+    start: int,
+    days: int = SWITCH_ON_DAYS,
+    width: float = 5.7,
+) -> dict[str, float]:
+    """Peers whose level FELL at day ``start`` (a rise's switch-on) apart from the others: {peer: fall as a share
+    of its mean level}, read over the ``days`` before and after only.
+
+    ``fell_apart`` compares the whole rise with every day outside it, so a peer's fall that ends a block of its
+    own that ran for weeks before the rise (a raided farm, a seasonal farm switched off) is diluted by the months
+    it was not on: a raided farm of 20 % ending the day after a clean zone's rise began read 2.5 standard errors
+    there and 6.7 here (GEF12-Z11 2006 from April, the headline's seed 5000; BENCHMARKS.md, stop 65). The fit is
+    each peer's level on the other candidates, working days and holidays over those days, with a step at
+    ``start``; "apart" is as in ``fell_apart``.
+    """
+    n = columns.shape[0]
+    lo, hi = max(0, start - days), min(n, start + days)
+    if len(used) < 2 or start - lo < 7 or hi - start < 7:
+        return {}
+    flags = [c[lo:hi].astype(float) for c in (off_day, holiday)]
+    x = np.column_stack([np.ones(hi - lo), *(c for c in flags if c.std() > 0)])
+    peers = columns[lo:hi, : len(used)]
+    box = Box(start - lo, hi - lo, 0.0, 0.0, 0.0, 0.0)
+    fits = refit_against_each_other(peers, x, box) if len(used) > 2 else refit_columns(peers, x, box)
+    gap, se = _gaps(fits)
+    return {used[k]: float(-gap[k]) for k in np.flatnonzero(-gap > width * se)}
+
+
 def _gaps(fits: list[Box]) -> tuple[np.ndarray, np.ndarray]:
     """Each fit's shift minus the common shift (read off the least-shifted third of the peers, see ``_apart``),
     and its standard error."""

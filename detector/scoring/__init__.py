@@ -13,7 +13,7 @@ import pandas as pd
 from detector.artifacts import MiningModel, length_context
 from detector.features.calendar import Calendar, CalendarSpec, grid_calendar
 from detector.features.daily import DailyView
-from detector.features.peers import PeerPool, drop_stepping, fell_apart, over_mean
+from detector.features.peers import SWITCH_ON_DAYS, PeerPool, drop_stepping, fell_apart, fell_at_switch_on, over_mean
 from detector.ingest.series import LoadSeries
 from detector.ingest.units import power_text
 from detector.models.changepoint import Box, design
@@ -106,6 +106,12 @@ COPY_WARNING = (
 # share can take a farm out of the reading with peers; alone, a large flat block stands out (a 45 % raided farm on
 # GEFCom read 0.598 with peers, under the 0.59826 threshold, and 0.997 alone). On the headline's held-out provinces,
 # three draws of events, it lifted recall of 10 / 20 / 50 % events (BENCHMARKS.md, stop 62).
+# A peer's fall as the main rise switches on (``features.peers.fell_at_switch_on``): its own farm raided or
+# switched off that day reads as this series' rise through its coefficient.
+FELL_AT_SWITCH_ON_WARNING = (
+    "as the main rise switched on ({first}), peer {peer}'s load fell {share:.0%} of its mean below the other peers' "
+    "(the {days} days before against the {days} after): part of the rise may be that fall read through it"
+)
 ALONE_FLAG_WARNING = (
     "flagged on its own load: scored alone it reads {alone:.3f} (alone operating point {alone_thr:.3f}); with peers "
     "{peers} in its expected load it read {p:.4f}, under {thr:.4f}. A peer's own event over these days, or a rise "
@@ -187,13 +193,21 @@ def falling_peer_warnings(
     if sig.excess <= 0 or sig.box.start >= n:
         return []
     x = design(n, sig.view.off_day, sig.view.holiday, None, day_of_year(cal, n))
-    fell = fell_apart(pool.level_columns(series, n, used), used, x, sig.box)
+    columns = pool.level_columns(series, n, used)
+    fell = fell_apart(columns, used, x, sig.box)
+    # A fall that ends a block of the peer's own (a raided or seasonal farm switched off) as the rise begins.
+    at_start = fell_at_switch_on(columns, used, sig.view.off_day, sig.view.holiday, sig.box.start)
     first = _day_text(series, cal, sig.box.start, country) if main is None else day_text(main.start, series.tz, country)
     last = _day_text(series, cal, min(sig.box.end, n) - 1, country)
-    return [
+    over = [
         f"over the days of the main rise ({first} to {last}), peer {peer}'s load fell "
         f"{share:.0%} of its mean below the other peers': part of the rise may be that fall read through it"
         for peer, share in fell.items()
+    ]
+    return over + [
+        FELL_AT_SWITCH_ON_WARNING.format(first=first, peer=peer, share=share, days=SWITCH_ON_DAYS)
+        for peer, share in at_start.items()
+        if peer not in fell
     ]
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import detector
-from detector.features.peers import PeerPool, drop_stepping, fell_apart
+from detector.features.peers import PeerPool, drop_stepping, fell_apart, fell_at_switch_on
 from detector.models.changepoint import Box, design
 from detector.models.signature import FEATURES
 from detector.pipeline import iter_signatures
@@ -124,6 +124,42 @@ def test_a_peer_that_fell_over_the_box_is_named_with_its_fall() -> None:
     assert fell["peer-2"] == pytest.approx(0.15, abs=0.02)
     columns[200:221, 2] += 0.30  # a rise instead: not a fall
     assert fell_apart(columns, used, x, box) == {}
+
+
+def test_a_peer_whose_own_block_ends_as_the_rise_begins_is_named_though_the_whole_rise_dilutes_it() -> None:
+    columns, used, x = _weather_peers(step=0.0)
+    day = np.arange(365)
+    off, holiday = day % 7 == 5, np.zeros(365, dtype=bool)
+    assert fell_at_switch_on(columns, used, off, holiday, 200) == {}
+    columns[130:200, 2] += 0.15  # peer-2's own farm, on for ten weeks and raided on day 200
+    assert fell_apart(columns, used, x, Box(200, 365, 0.05, 8.0, 0.03, 0.5)) == {}  # against every day outside
+    fell = fell_at_switch_on(columns, used, off, holiday, 200)
+    assert list(fell) == ["peer-2"]
+    assert fell["peer-2"] == pytest.approx(0.15, abs=0.03)
+    assert fell_at_switch_on(columns, used, off, holiday, 260) == {}  # two months later: no step there
+    columns[200:, 3] += 0.15  # a peer switching ON with the rise is not a fall (``drop_stepping`` sees it)
+    assert "peer-3" not in fell_at_switch_on(columns, used, off, holiday, 200)
+
+
+def test_a_rise_that_begins_as_a_peers_own_block_ends_says_so() -> None:
+    # county-E carries a block of its own, a fifth of its mean, from 1 June to 20 July (a farm raided). Through its
+    # coefficient county-H "rises" the day it ends; over the whole rise the fall is diluted by the months the
+    # block was off, so only the comparison of the four weeks either side names it.
+    frame = pd.read_parquet(PROVINCE)
+    clean = frame[frame.series_id.isin(["county-B", "county-E", "county-F", "county-G", "county-H"])]
+    year = clean[clean.timestamp >= "2023-03-20 20:30Z"].copy()
+    own = (year.series_id == "county-E") & (year.timestamp >= "2023-06-01") & (year.timestamp < "2023-07-20")
+    year.loc[own, "load"] += 0.2 * year.loc[year.series_id == "county-E", "load"].mean()
+    reports = {r.series_id: r for r in detector.score(year, tz="Asia/Tehran", peers="auto")}
+    told = {sid: [w for w in r.warnings if "below the other peers'" in w] for sid, r in reports.items()}
+    assert [sid for sid, w in told.items() if w] == ["county-H"]
+    (warning,) = told["county-H"]
+    assert warning.startswith("as the main rise switched on (28 Tir 1402 (19 Jul 2023)), peer county-E's load fell ")
+    assert warning.endswith(
+        "of its mean below the other peers' (the 28 days before against the 28 after): part of the rise may be that "
+        "fall read through it"
+    )
+    assert " on 28 Tir 1402 (19 Jul 2023) " in reports["county-H"].evidence[0]  # the day the evidence gives
 
 
 @pytest.mark.parametrize(("shut", "target"), [("county-E", "county-H"), ("county-G", "county-F")])
