@@ -100,18 +100,18 @@ COPY_WARNING = (
     "not used as a peer: {peer}, a copy of this series (its daily load is this one's times {ratio:.4g}, to {spread} "
     "day by day): the same load posted twice carries this series' own rise"
 )
-# A series scored with peers is also read alone where the reading with peers does not flag it, and flagged where
-# that alone reading meets the alone operating point (both points as the model set them out of fold; nothing is
-# tuned here). A peer's own event over the same days (a farm of its own, a raid, EV charging) or a rise the peers
-# share can take a farm out of the reading with peers; alone, a large flat block stands out (a 45 % raided farm on
-# GEFCom read 0.598 with peers, under the 0.59826 threshold, and 0.997 alone). On the headline's held-out provinces,
-# three draws of events, it lifted recall of 10 / 20 / 50 % events (BENCHMARKS.md, stop 62).
 # A peer's fall as the main rise switches on (``features.peers.fell_at_switch_on``): its own farm raided or
 # switched off that day reads as this series' rise through its coefficient.
 FELL_AT_SWITCH_ON_WARNING = (
     "as the main rise switched on ({first}), peer {peer}'s load fell {share:.0%} of its mean below the other peers' "
     "(the {days} days before against the {days} after): part of the rise may be that fall read through it"
 )
+# A series scored with peers is also read alone where the reading with peers does not flag it, and flagged where
+# that alone reading meets the alone operating point (both points as the model set them out of fold; nothing is
+# tuned here). A peer's own event over the same days (a farm of its own, a raid, EV charging) or a rise the peers
+# share can take a farm out of the reading with peers; alone, a large flat block stands out (a 45 % raided farm on
+# GEFCom read 0.598 with peers, under the 0.59826 threshold, and 0.997 alone). On the headline's held-out provinces,
+# three draws of events, it lifted recall of 10 / 20 / 50 % events (BENCHMARKS.md, stop 62).
 ALONE_FLAG_WARNING = (
     "flagged on its own load: scored alone it reads {alone:.3f} (alone operating point {alone_thr:.3f}); with peers "
     "{peers} in its expected load it read {p:.4f}, under {thr:.4f}. A peer's own event over these days, or a rise "
