@@ -23,12 +23,12 @@ from __future__ import annotations
 import argparse
 import json
 
+import joined_budget  # type: ignore[import-not-found]
 import numpy as np
 import pandas as pd
 
 import detector
 
-KEY = ["series_id", "year", "round"]
 BARS = (1.01, 0.98, 0.95, 0.9, 0.8, 0.75, 0.7, 0.65, 0.6, 0.5)  # 1.01: no join; and the model's own (``main``)
 SIZES = (0.05, 0.1, 0.2)
 
@@ -36,12 +36,7 @@ SIZES = (0.05, 0.1, 0.2)
 def paired(paths: list[str]) -> pd.DataFrame:
     """Province rows of every file with their series' alone score (``score_alone``) and whether the reading with
     peers flagged them (``flag_peers``)."""
-    parts = []
-    for path in paths:
-        rows = pd.read_csv(path)
-        alone = rows[rows["mode"] == "alone"].set_index(KEY)["score"].rename("score_alone")
-        parts.append(rows[rows["mode"] == "province"].join(alone, on=KEY).assign(file=path))
-    df = pd.concat(parts, ignore_index=True)
+    df = joined_budget.paired(paths, "score", "score_alone")
     missing = int(df.score_alone.isna().sum())
     if missing:
         raise SystemExit(f"{missing} province rows have no alone row: run headline.py with both modes")

@@ -26,12 +26,12 @@ from detector.evaluation import FALSE_ALARM_BUDGETS, within_budget
 KEY = ["series_id", "year", "round"]
 
 
-def paired(paths: list[str]) -> pd.DataFrame:
-    """Province rows of every file, each with its series' alone rate (``rate_alone``)."""
+def paired(paths: list[str], column: str = "false_alarm_rate", name: str = "rate_alone") -> pd.DataFrame:
+    """Province rows of every file, each with its series' alone row's ``column`` as ``name`` (NaN without one)."""
     parts = []
     for path in paths:
         rows = pd.read_csv(path)
-        alone = rows[rows["mode"] == "alone"].set_index(KEY)["false_alarm_rate"].rename("rate_alone")
+        alone = rows[rows["mode"] == "alone"].set_index(KEY)[column].rename(name)
         parts.append(rows[rows["mode"] == "province"].join(alone, on=KEY))
     return pd.concat(parts, ignore_index=True)
 
