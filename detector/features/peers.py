@@ -126,7 +126,8 @@ def fell_apart(columns: np.ndarray, used: list[str], x: np.ndarray, box: Box, wi
 
     Read through such a peer's coefficient, its fall (a shutdown, an outage, a seasonal farm of its own switching
     off) is a rise of the target that the target never had. Scoring keeps the peer (leaving it out was measured
-    and cost recall: BENCHMARKS.md, stops 23 and 25) and says so in the answer.
+    and cost recall: BENCHMARKS.md, stops 23 and 25) and says so in the answer, unless it also fell at the rise's
+    switch-on (``fell_at_switch_on``, stop 66).
     """
     if len(used) < 2 or box.end <= box.start:
         return {}
@@ -155,7 +156,8 @@ def fell_at_switch_on(
     it was not on: a raided farm of 20 % ending the day after a clean zone's rise began read 2.5 standard errors
     there and 6.7 here (GEF12-Z11 2006 from April, the headline's seed 5000; BENCHMARKS.md, stop 65). The fit is
     each peer's level on the other candidates, working days and holidays over those days, with a step at
-    ``start``; "apart" is as in ``fell_apart``.
+    ``start``; "apart" is as in ``fell_apart``. Scoring reads the series again without the peers named
+    (``scoring._signature_and_view``, stop 66).
     """
     n = columns.shape[0]
     lo, hi = max(0, start - days), min(n, start + days)
@@ -255,6 +257,15 @@ class PeerPool:
         pool.levels, pool.bands, pool.watts = dict(self.levels), dict(self.bands), dict(self.watts)
         pool._pair_copy, pool._pair_ids = self._pair_copy, frozenset(self.levels)
         pool._add(target)
+        return pool
+
+    def without(self, names: set[str]) -> PeerPool:
+        """This pool with the series ``names`` left out (their copy answers shared, as ``joined``'s)."""
+        pool = PeerPool([], self.country)
+        pool.levels = {k: v for k, v in self.levels.items() if k not in names}
+        pool.bands = {k: v for k, v in self.bands.items() if k not in names}
+        pool.watts = {k: v for k, v in self.watts.items() if k not in names}
+        pool._pair_copy, pool._pair_ids = self._pair_copy, frozenset(pool.levels)
         return pool
 
     def __len__(self) -> int:

@@ -106,6 +106,12 @@ FELL_AT_SWITCH_ON_WARNING = (
     "as the main rise switched on ({first}), peer {peer}'s load fell {share:.0%} of its mean below the other peers' "
     "(the {days} days before against the {days} after): part of the rise may be that fall read through it"
 )
+# The same fall, where it is what the rise read with that peer (``_signature_and_view`` reads it again without).
+LEFT_OUT_FALLEN_WARNING = (
+    "not used as a peer: {peer}, whose load fell {share:.0%} of its mean below the other peers' as a rise here "
+    "switched on ({first}; the {days} days before against the {days} after): read through it, that fall would be "
+    "a rise of this series"
+)
 # A series scored with peers is also read alone where the reading with peers does not flag it, and flagged where
 # that alone reading meets the alone operating point (both points as the model set them out of fold; nothing is
 # tuned here). A peer's own event over the same days (a farm of its own, a raid, EV charging) or a rise the peers
@@ -144,8 +150,15 @@ def signature_of(
     place of the smooth season (``models.signature.search``), as the alone classifier of a per-mode model
     (``MiningModel.day_shape_alone``) was trained. The search that picks the peers keeps the season either way.
     """
-    sig, cal, used, _ = _signature_and_view(series, country, peers, day_shape=day_shape)
+    sig, cal, used, _, _ = _signature_and_view(series, country, peers, day_shape=day_shape)
     return sig, cal, used
+
+
+class FallenPeers(NamedTuple):
+    """Peers left out of a series' expected load because their level fell as its rise switched on."""
+
+    start: int  # the rise's first day as read with them (an index into the series' days)
+    shares: dict[str, float]  # each peer's fall, as a share of its mean level
 
 
 def _signature_and_view(
@@ -154,11 +167,13 @@ def _signature_and_view(
     peers: PeerPool | Sequence[LoadSeries] | None = None,
     *,
     day_shape: bool = False,
-) -> tuple[Signature, Calendar, list[str], DailyView | None]:
-    """``signature_of``, and with peers the series' daily view, which an alone reading of it reuses."""
+    refit: bool = True,
+) -> tuple[Signature, Calendar, list[str], DailyView | None, FallenPeers | None]:
+    """``signature_of``, and with peers the series' daily view, which an alone reading of it reuses, and the
+    peers left out because they fell as the rise switched on (``refit``: read again without them, once)."""
     cal = grid_calendar(series.start, len(series.load), CalendarSpec(tz=series.tz, country=country))
     if not peers:
-        return extract(series.load, cal, series.temperature, day_shape=day_shape), cal, [], None
+        return extract(series.load, cal, series.temperature, day_shape=day_shape), cal, [], None, None
     alone = search(series.load, cal, series.temperature, further=False)  # only its box's days are read
     pool = (peers if isinstance(peers, PeerPool) else PeerPool(peers, country)).joined(series)
     view = alone.view
@@ -169,11 +184,19 @@ def _signature_and_view(
     columns, used, _ = drop_stepping(columns, used, x, alone.box)
     columns, used = columns[:, :SCORING_PEERS], used[:SCORING_PEERS]
     if not used:
-        return extract(series.load, cal, series.temperature, view=view, day_shape=day_shape), cal, [], view
+        return extract(series.load, cal, series.temperature, view=view, day_shape=day_shape), cal, [], view, None
     # Each peer's night floor and peak band join its mean level (``PeerPool.band_columns``).
     columns = np.column_stack([columns, pool.band_columns(series, n, used)])
     sig = extract(series.load, cal, series.temperature, columns, view=view, peer_count=len(used))
-    return sig, cal, used, view
+    # A peer whose level fell as the rise switched on (its own farm raided or switched off) reads through its
+    # coefficient as this series' rise: read again without it (BENCHMARKS.md, stop 66).
+    if refit and sig.excess > 0 and sig.box.start < n:
+        start = sig.box.start
+        fallen = fell_at_switch_on(pool.level_columns(series, n, used), used, view.off_day, view.holiday, start)
+        if fallen:
+            again = _signature_and_view(series, country, pool.without(set(fallen)), day_shape=day_shape, refit=False)
+            return (*again[:4], FallenPeers(start, fallen))
+    return sig, cal, used, view, None
 
 
 def falling_peer_warnings(
@@ -499,8 +522,10 @@ def score_series(
     pool = PeerPool(peers, country) if peers and not isinstance(peers, PeerPool) else peers
     if isinstance(pool, PeerPool) and len(pool):
         pool = pool.joined(series)  # peers given apart: a copy of this series or a sum holding it is found
-    sig, cal, used, view = _signature_and_view(series, country, pool, day_shape=model.day_shape_alone)
+    sig, cal, used, view, fallen = _signature_and_view(series, country, pool, day_shape=model.day_shape_alone)
     report = _report(series, model, sig, cal, used, pool, country, threshold, with_expected, max_false_alarm)
+    left_out = () if fallen is None else _left_out_warnings(series, cal, fallen, country)
+    report = dataclasses.replace(report, warnings=(*report.warnings, *left_out)) if left_out else report
     # Only where both operating points are the model's own, per context (not a recalibrated model's single point),
     # and on inputs of about a year (``ALONE_JOIN_CONTEXT``).
     joins = used and threshold is None and max_false_alarm is None and model.per_context_points
@@ -515,8 +540,17 @@ def score_series(
                 thr=report.threshold,
             )
             sums = sum_warnings(series.series_id, pool) if isinstance(pool, PeerPool) else []
-            return dataclasses.replace(alone, warnings=(*alone.warnings, *sums, note))
+            return dataclasses.replace(alone, warnings=(*alone.warnings, *sums, *left_out, note))
     return report
+
+
+def _left_out_warnings(series: LoadSeries, cal: Calendar, fallen: FallenPeers, country: str) -> tuple[str, ...]:
+    """One warning for each peer left out because its level fell as the rise switched on."""
+    first = _day_text(series, cal, fallen.start, country)
+    return tuple(
+        LEFT_OUT_FALLEN_WARNING.format(peer=peer, share=share, first=first, days=SWITCH_ON_DAYS)
+        for peer, share in fallen.shares.items()
+    )
 
 
 def _alone_reading(
