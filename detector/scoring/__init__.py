@@ -17,7 +17,7 @@ from detector.features.peers import SWITCH_ON_DAYS, PeerPool, drop_stepping, fel
 from detector.ingest.series import LoadSeries
 from detector.ingest.units import power_text
 from detector.models.changepoint import Box, design
-from detector.models.signature import FEATURES, Signature, day_of_year, extract, finish, search
+from detector.models.signature import FEATURES, Search, Signature, day_of_year, extract, finish, search
 from detector.scoring.evidence import day_text, describe_step, explain
 from detector.scoring.report import RIG_KW, ScoreReport, Segment, rig_equivalents
 
@@ -167,15 +167,33 @@ def _signature_and_view(
     peers: PeerPool | Sequence[LoadSeries] | None = None,
     *,
     day_shape: bool = False,
-    refit: bool = True,
 ) -> tuple[Signature, Calendar, list[str], DailyView | None, FallenPeers | None]:
     """``signature_of``, and with peers the series' daily view, which an alone reading of it reuses, and the
-    peers left out because they fell as the rise switched on (``refit``: read again without them, once)."""
+    peers left out because they fell as the rise switched on (the series read again without them, once)."""
     cal = grid_calendar(series.start, len(series.load), CalendarSpec(tz=series.tz, country=country))
     if not peers:
         return extract(series.load, cal, series.temperature, day_shape=day_shape), cal, [], None, None
     alone = search(series.load, cal, series.temperature, further=False)  # only its box's days are read
     pool = (peers if isinstance(peers, PeerPool) else PeerPool(peers, country)).joined(series)
+    view = alone.view
+    sig, used = _read_with_peers(series, cal, alone, pool, day_shape)
+    # A peer whose level fell as the rise switched on (its own farm raided or switched off) reads through its
+    # coefficient as this series' rise: read again without it (BENCHMARKS.md, stop 66).
+    n = len(view.mean)
+    if used and sig.excess > 0 and sig.box.start < n:
+        start = sig.box.start
+        fallen = fell_at_switch_on(pool.level_columns(series, n, used), used, view.off_day, view.holiday, start)
+        if fallen:
+            sig, used = _read_with_peers(series, cal, alone, pool.without(set(fallen)), day_shape)
+            return sig, cal, used, view, FallenPeers(start, fallen)
+    return sig, cal, used, view, None
+
+
+def _read_with_peers(
+    series: LoadSeries, cal: Calendar, alone: Search, pool: PeerPool, day_shape: bool
+) -> tuple[Signature, list[str]]:
+    """The signature of ``series`` with its best peers from ``pool``, and their ids (none kept: read alone on
+    the same daily view). ``alone``: the series' own first search, whose box picks the peers."""
     view = alone.view
     columns, used = pool.columns_for(series, over_mean(view.mean), max_peers=4 * SCORING_PEERS)
     # Peers whose own block switched on with the target's suspected one would hide it: leave them out.
@@ -184,19 +202,10 @@ def _signature_and_view(
     columns, used, _ = drop_stepping(columns, used, x, alone.box)
     columns, used = columns[:, :SCORING_PEERS], used[:SCORING_PEERS]
     if not used:
-        return extract(series.load, cal, series.temperature, view=view, day_shape=day_shape), cal, [], view, None
+        return extract(series.load, cal, series.temperature, view=view, day_shape=day_shape), []
     # Each peer's night floor and peak band join its mean level (``PeerPool.band_columns``).
     columns = np.column_stack([columns, pool.band_columns(series, n, used)])
-    sig = extract(series.load, cal, series.temperature, columns, view=view, peer_count=len(used))
-    # A peer whose level fell as the rise switched on (its own farm raided or switched off) reads through its
-    # coefficient as this series' rise: read again without it (BENCHMARKS.md, stop 66).
-    if refit and sig.excess > 0 and sig.box.start < n:
-        start = sig.box.start
-        fallen = fell_at_switch_on(pool.level_columns(series, n, used), used, view.off_day, view.holiday, start)
-        if fallen:
-            again = _signature_and_view(series, country, pool.without(set(fallen)), day_shape=day_shape, refit=False)
-            return (*again[:4], FallenPeers(start, fallen))
-    return sig, cal, used, view, None
+    return extract(series.load, cal, series.temperature, columns, view=view, peer_count=len(used)), used
 
 
 def falling_peer_warnings(
