@@ -83,6 +83,9 @@ class Province:
     unit: str
     tz: str
     days: int
+    # Every zone's event (``_truth``'s columns), the peers' too: what a peer's own event did to an answer's rise
+    # (``headline.peer_event_near``). Empty for a province built without it.
+    events: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def _wide(src: Source) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -195,7 +198,7 @@ def provinces(
                 rng = np.random.default_rng(seed + 100_000 * si + 100 * year + r)
                 same_day = rng.random() < 1 / 3
                 shared_onset = int(rng.integers(int(0.15 * len(window)), int(0.75 * len(window))))
-                frames, truth = [], []
+                frames, truth, events = [], [], []
                 for zone, base, temp in _zones(src, window, twin):
                     u = rng.random()
                     if u < 0.4:
@@ -211,10 +214,20 @@ def provinces(
                     if ev.temperature is not None:
                         frame["temperature"] = ev.temperature
                     frames.append(frame)
+                    row = _truth(ev, zone, name, year, r, base, same_day)
+                    events.append(row)
                     if zone in src.held_out:
-                        truth.append(_truth(ev, zone, name, year, r, base, same_day))
+                        truth.append(row)
                 yield Province(
-                    name, year, r, pd.concat(frames, ignore_index=True), pd.DataFrame(truth), src.unit, src.tz, days
+                    name,
+                    year,
+                    r,
+                    pd.concat(frames, ignore_index=True),
+                    pd.DataFrame(truth),
+                    src.unit,
+                    src.tz,
+                    days,
+                    pd.DataFrame(events),
                 )
 
 
