@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from compare_headline import bootstrap, interval, point_at_fpr  # type: ignore[import-not-found]
+from peer_events import named, peer_event_counts, peer_event_near  # type: ignore[import-not-found]
 from provinces import (  # type: ignore[import-not-found]
     HEADLINE_SEED,
     SOURCES,
@@ -106,35 +107,6 @@ def score_province(
             }
         )
     return pd.DataFrame(rows), seconds, n_scored
-
-
-PEER_EVENT_DAYS = 7  # how near an answer's onset a peer's event must switch for ``peer_event_near`` to name it
-
-
-def peer_event_near(
-    onset: pd.Timestamp | None, peers: list[str], events: pd.DataFrame, days: int = PEER_EVENT_DAYS
-) -> str:
-    """The injected event of one of the answer's ``peers`` that switched on or off nearest its ``onset``, within
-    ``days``: "GEF12-Z12 seasonal 5 % off 2006-10-17 (+1 d)", or "" (no onset, no peers, none that near).
-
-    A peer's own event read through its coefficient is a rise of the target that the target never had: a peer's
-    farm or look-alike switching ON can hide a rise (the peer carries it), one switching OFF makes one (stops
-    64-66). Rows scored alone, and answers read alone, name no peers, so this is always "" for them. ``events``:
-    ``Province.events``, every zone's event, the peers' included; the truth names only the counted zones'.
-    """
-    if onset is None or pd.isna(onset) or not peers or events.empty:
-        return ""
-    at = pd.Timestamp(onset)
-    best: tuple[float, str] | None = None
-    for e in events[events.series_id.isin(peers)].itertuples(index=False):
-        for when, verb in ((e.start, "on"), (e.end, "off")):
-            if when is None or pd.isna(when):
-                continue
-            lag = (pd.Timestamp(when) - at).total_seconds() / 86400
-            if abs(lag) <= days and (best is None or abs(lag) < abs(best[0])):
-                text = f"{e.series_id} {e.scenario} {e.size:.0%} {verb} {pd.Timestamp(when):%Y-%m-%d} ({lag:+.0f} d)"
-                best = (lag, text)
-    return "" if best is None else best[1]
 
 
 COMPARATORS = ("reference", "cusum")
@@ -298,28 +270,10 @@ def summarise(df: pd.DataFrame) -> dict[str, Any]:
     fp = neg.sort_values("score", ascending=False).head(8)
     out["top_false_positives"] = [
         f"{r.source} {r.series_id} {r.year} r{r['round']} {r.scenario} score {r.score:.3f}: {r.evidence[:150]}"
-        + (f" [a peer's event near the onset: {r.peer_event}]" if _named(r.get("peer_event")) else "")
+        + (f" [a peer's event near the onset: {r.peer_event}]" if named(r.get("peer_event")) else "")
         for _, r in fp.iterrows()
     ]
     return out
-
-
-def peer_event_counts(df: pd.DataFrame) -> dict[str, int]:
-    """Flagged negatives and flagged farms, and how many of each have a peer's own event at their onset
-    (``peer_event_near``): how many false alarms with peers a peer's event explains."""
-    near = df.peer_event.map(_named)
-    flagged = df.flagged.astype(bool)
-    return {
-        "negatives_flagged": int((near & (df.label == 0) & flagged).sum()),
-        "of_negatives_flagged": int(((df.label == 0) & flagged).sum()),
-        "mining_flagged": int((near & (df.label == 1) & flagged).sum()),
-        "of_mining_flagged": int(((df.label == 1) & flagged).sum()),
-    }
-
-
-def _named(peer_event: object) -> bool:
-    """Whether a row's ``peer_event`` names one (rows read back from CSV hold NaN for "")."""
-    return isinstance(peer_event, str) and bool(peer_event)
 
 
 def run(

@@ -1,4 +1,4 @@
-"""``benchmarks/headline.py``'s ``peer_event_near``: which peer's own event sits at an answer's onset."""
+"""``benchmarks/peer_events.py``: which peer's own event sits at an answer's onset."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 from tests.conftest import BENCHMARKS, benchmark_module
 
 sys.path.insert(0, str(BENCHMARKS))
-headline = benchmark_module("headline")
+peer_events = benchmark_module("peer_events")
 
 UTC = "UTC"
 
@@ -29,24 +29,26 @@ def _events() -> pd.DataFrame:
 
 def test_the_nearest_switch_of_a_peer_within_a_week_is_named_with_its_lag() -> None:
     onset = pd.Timestamp("2006-10-16 05:00", tz=UTC)
-    named = headline.peer_event_near(onset, ["GEF12-Z12", "GEF12-Z14", "GEF12-Z16"], _events())
+    named = peer_events.peer_event_near(onset, ["GEF12-Z12", "GEF12-Z14", "GEF12-Z16"], _events())
     # Z12's seasonal farm switched off 1.7 days after the onset; Z14's staircase began 5 days before it.
     assert named == "GEF12-Z12 seasonal 5% off 2006-10-17 (+2 d)"
 
 
 def test_only_the_answers_peers_and_only_within_the_window_count() -> None:
     onset = pd.Timestamp("2006-10-16 05:00", tz=UTC)
-    assert headline.peer_event_near(onset, ["GEF12-Z14"], _events()) == "GEF12-Z14 staircase 20% on 2006-10-11 (-5 d)"
-    assert headline.peer_event_near(onset, ["GEF12-Z14"], _events(), days=4) == ""
-    assert headline.peer_event_near(onset, ["GEF12-Z16", "GEF12-Z18"], _events()) == ""  # clean; a heat wave in August
+    named = peer_events.peer_event_near(onset, ["GEF12-Z14"], _events())
+    assert named == "GEF12-Z14 staircase 20% on 2006-10-11 (-5 d)"
+    assert peer_events.peer_event_near(onset, ["GEF12-Z14"], _events(), days=4) == ""
+    # Z16 is clean; Z18's heat wave was in August.
+    assert peer_events.peer_event_near(onset, ["GEF12-Z16", "GEF12-Z18"], _events()) == ""
 
 
 def test_no_onset_no_peers_or_no_events_name_nothing() -> None:
     onset = pd.Timestamp("2006-10-16", tz=UTC)
-    assert headline.peer_event_near(None, ["GEF12-Z12"], _events()) == ""
-    assert headline.peer_event_near(pd.NaT, ["GEF12-Z12"], _events()) == ""
-    assert headline.peer_event_near(onset, [], _events()) == ""
-    assert headline.peer_event_near(onset, ["GEF12-Z12"], pd.DataFrame()) == ""
+    assert peer_events.peer_event_near(None, ["GEF12-Z12"], _events()) == ""
+    assert peer_events.peer_event_near(pd.NaT, ["GEF12-Z12"], _events()) == ""
+    assert peer_events.peer_event_near(onset, [], _events()) == ""
+    assert peer_events.peer_event_near(onset, ["GEF12-Z12"], pd.DataFrame()) == ""
 
 
 def test_the_summary_counts_flagged_answers_at_a_peers_event() -> None:
@@ -57,5 +59,5 @@ def test_the_summary_counts_flagged_answers_at_a_peers_event() -> None:
             "peer_event": ["GEF12-Z12 seasonal 5% off 2006-10-17 (+2 d)", None, "", "x", "y"],
         }
     )
-    counts = headline.peer_event_counts(rows)
+    counts = peer_events.peer_event_counts(rows)
     assert counts == {"negatives_flagged": 1, "of_negatives_flagged": 2, "mining_flagged": 0, "of_mining_flagged": 1}
