@@ -84,7 +84,7 @@ class Province:
     tz: str
     days: int
     # Every zone's event (``_truth``'s columns), the peers' too: what a peer's own event did to an answer's rise
-    # (``headline.peer_event_near``). Empty for a province built without it.
+    # (``peer_events.peer_event_near``). Empty for a province built without it.
     events: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
@@ -138,7 +138,7 @@ def _zones(
 
 
 def _truth(ev: Injected, zone: str, source: str, year: int, r: int, base: np.ndarray, same_day: bool) -> dict:
-    """The truth row of one counted zone's event."""
+    """The truth row of one zone's event (``Province.events``; the counted zones' are ``Province.truth``)."""
     return {
         "series_id": zone,
         "source": source,
@@ -217,7 +217,7 @@ def provinces(
                     row = _truth(ev, zone, name, year, r, base, same_day)
                     events.append(row)
                     if zone in src.held_out:
-                        truth.append(row)
+                        truth.append(row)  # built apart: a frame of the counted rows alone keeps None, not NaT
                 yield Province(
                     name,
                     year,
