@@ -70,6 +70,7 @@ RESULT_COLUMNS: dict[str, str] = {
     "rigs_low": "float64",
     "rigs_high": "float64",
     "false_alarm_rate": "float64",
+    "recall_by_size": "string",  # blank where not measured
     "first_row": "int64",
 }
 _ROW = "__row"  # input position of a row, carried through a shuffle

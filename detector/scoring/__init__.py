@@ -20,6 +20,7 @@ from detector.models.changepoint import Box, design
 from detector.models.signature import FEATURES, Search, Signature, day_of_year, extract, finish, search
 from detector.scoring.evidence import day_text, describe_step, explain
 from detector.scoring.report import RIG_KW, ScoreReport, Segment, rig_equivalents
+from detector.scoring.sensitivity import recall_by_size, unflagged_note
 
 __all__ = ["RIG_KW", "ScoreReport", "Segment", "expected_hourly", "score_series", "signature_of"]
 
@@ -549,7 +550,10 @@ def score_series(
                 thr=report.threshold,
             )
             sums = sum_warnings(series.series_id, pool) if isinstance(pool, PeerPool) else []
-            return dataclasses.replace(alone, warnings=(*alone.warnings, *sums, *left_out, note))
+            # The input had peers: its context's recall is the one with peers, where these answers were counted.
+            return dataclasses.replace(
+                alone, warnings=(*alone.warnings, *sums, *left_out, note), recall_by_size=report.recall_by_size
+            )
     return report
 
 
@@ -636,6 +640,12 @@ def _report(
         found = first if told_late else None
         warnings = (*warnings, _before_data_warning(series, sig.before, sig.level, cal, country, found))
     warnings = (*warnings, *budget_notes)
+    # Measured at the model's operating points only: a threshold or budget of the caller's flags elsewhere.
+    own_point = threshold is None and max_false_alarm is None
+    recalls = recall_by_size(model.version, bool(used), weather, days, sig.level) if own_point else ()
+    # Alone without temperature, ``NO_WEATHER_WARNING`` already says what such answers miss.
+    note = unflagged_note(recalls, series.unit, bool(used), weather) if p < thr and (used or weather) else None
+    warnings = (*warnings, note) if note else warnings
     return ScoreReport(
         series_id=series.series_id,
         model_version=model.version,
@@ -649,4 +659,5 @@ def _report(
         evidence=_evidence(segments),
         expected=pd.Series(expected_hourly(sig, cal), index=series.index, name="expected") if with_expected else None,
         false_alarm_rate=model.false_alarm_rate(sig.features, p, days),
+        recall_by_size=recalls,
     )

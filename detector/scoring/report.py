@@ -33,6 +33,16 @@ class Segment:
 
 
 @dataclass(frozen=True, slots=True)
+class SizeRecall:
+    """The share of mining blocks of one size that answers of the same context flagged (``scoring.sensitivity``)."""
+
+    share: float  # the block's size, a share of the series' mean load
+    load: float  # the same size in the series unit
+    recall: float  # flagged / windows
+    windows: int  # mining windows of that size measured in the context
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreReport:
     """The answer for one series."""
 
@@ -60,6 +70,7 @@ class ScoreReport:
         "rigs_low",
         "rigs_high",
         "false_alarm_rate",
+        "recall_by_size",
     )
 
     series_id: str
@@ -79,6 +90,9 @@ class ScoreReport:
     # Share of real clean training windows of the same context (peers or alone, length) scoring as high, out of
     # fold (``MiningModel.false_alarm_rate``); None when the model has no such table for the context.
     false_alarm_rate: float | None = None
+    # How often mining of 5, 10 and 20 % of mean load was flagged on held-out zones in this answer's context
+    # (``scoring.sensitivity``): what an unflagged answer does not rule out. Empty where it was not measured.
+    recall_by_size: tuple[SizeRecall, ...] = ()
 
     @property
     def flagged(self) -> bool:
@@ -164,6 +178,8 @@ class ScoreReport:
             "rigs_low": round(rigs_low, 1) if rigs_low is not None else None,
             "rigs_high": round(rigs_high, 1) if rigs_high is not None else None,
             "false_alarm_rate": self.false_alarm_rate,
+            # "5%: 0.05; 10%: 0.38; 20%: 0.81" (share of mean load: share flagged), blank where not measured
+            "recall_by_size": "; ".join(f"{r.share:.0%}: {r.recall:.2f}" for r in self.recall_by_size),
         }
 
 

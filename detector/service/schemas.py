@@ -232,6 +232,13 @@ class ExpectedPoint(BaseModel):
     load: float | None
 
 
+class SizeRecallOut(BaseModel):
+    share: float = Field(description="a block's size, as a share of the series' mean load")
+    load: float = Field(description="the same size in the series unit")
+    recall: float = Field(description="share of mining blocks of that size flagged in this answer's context")
+    windows: int = Field(description="mining windows of that size it was measured on")
+
+
 class ScoreOut(BaseModel):
     """The answer for one series: the same facts as a row of the CLI's score file, with structure."""
 
@@ -264,6 +271,12 @@ class ScoreOut(BaseModel):
         "or without peers, input length) scored this high or higher: (k + 1) / (n + 1) of its n clean windows, so "
         "never 0; null if the model has no such table",
     )
+    recall_by_size: list[SizeRecallOut] = Field(
+        default_factory=list,
+        description="how often mining of 5, 10 and 20 % of mean load was flagged on zones never seen in training, "
+        "scored as this series was (with or without peers and temperature, about a year, the model's operating "
+        "point): what an unflagged answer does not rule out; [] where not measured",
+    )
 
     @classmethod
     def of(cls, report: detector.ScoreReport, *, with_expected: bool = False) -> ScoreOut:
@@ -293,6 +306,10 @@ class ScoreOut(BaseModel):
             onset_local=report.onset_local,
             end_local=report.end_local,
             false_alarm_rate=report.false_alarm_rate,
+            recall_by_size=[
+                SizeRecallOut(share=r.share, load=r.load, recall=r.recall, windows=r.windows)
+                for r in report.recall_by_size
+            ],
         )
 
 
@@ -350,7 +367,9 @@ class ResultsPage(BaseModel):
         "excess_load; null if unknown), peers (ids used as peers, space-separated; empty when scored alone), "
         "onset_local, end_local (local Solar Hijri date-times for calendar solar-hijri, else empty), rigs_low, "
         "rigs_high (90 % interval of rigs; null unless flagged), false_alarm_rate (share of clean real training "
-        "loads of the same context scoring as high; null if the model has no such table)"
+        'loads of the same context scoring as high; null if the model has no such table), recall_by_size ("5%: '
+        '0.05; 10%: 0.38; 20%: 0.81": how often mining of that share of mean load was flagged on zones never seen, '
+        "scored the same way; empty where not measured)"
     )
 
 

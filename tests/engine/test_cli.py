@@ -40,7 +40,7 @@ def test_score_file_contract(mixed_input: Path, tmp_path: Path) -> None:
     assert list(scores.columns[:6]) == ["series_id", "score", "flagged", "onset", "end", "excess_load"]
     assert {"evidence", "data_quality", "error", "rigs", "unit"} <= set(scores.columns)
     added = ["excess_low", "excess_high", "peers", "onset_local", "end_local", "rigs_low", "rigs_high"]
-    assert list(scores.columns[-8:]) == [*added, "false_alarm_rate"]  # added columns come last
+    assert list(scores.columns[-9:]) == [*added, "false_alarm_rate", "recall_by_size"]  # added columns come last
     assert scores[["onset_local", "end_local"]].isna().all().all()  # filled for Solar Hijri input only
     # A rig count, with its 90 % interval, only for a flagged series.
     flagged = scores[scores.flagged == True]  # noqa: E712 (the failed series' cell is blank)

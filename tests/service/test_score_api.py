@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from detector.service.app import create_app
 from detector.service.ratelimit import SharedRateLimiter
 from detector.service.settings import Settings
+from tests.service.conftest import body_of
 
 PROBLEM = "application/problem+json"
 
@@ -42,6 +43,28 @@ def test_flagged_series_answer_has_the_contract_fields(client: TestClient, mined
     models = client.get("/v1/models").json()
     assert out["model_version"] == next(m["version"] for m in models if m["default"])
     assert out["expected"] is None
+
+
+def test_every_answer_gives_its_contexts_recall_by_size_and_an_unflagged_one_says_it_in_a_sentence(
+    client: TestClient, mined: dict[str, Any], feeders: Any
+) -> None:
+    """A year of one feeder with temperature, scored alone: flagged (mined) and not (feeder-0020, clean)."""
+    from detector.scoring.sensitivity import FOUND  # the counts the answers read
+
+    found = FOUND["alone+temperature"]
+    clean = client.post("/v1/score", json=body_of(feeders, "feeder-0020")).json()
+    flagged = client.post("/v1/score", json=mined).json()
+    assert (clean["flagged"], flagged["flagged"]) == (False, True)
+    for out in (clean, flagged):
+        assert [(x["share"], x["recall"], x["windows"]) for x in out["recall_by_size"]] == [
+            (s, k / n, n) for s, (k, n) in found.items()
+        ]
+        loads = [x["load"] / x["share"] for x in out["recall_by_size"]]
+        assert loads == pytest.approx([loads[0]] * 3)  # one mean load, in the answer's unit (MW)
+    note = [w for w in clean["warnings"] if w.startswith("not flagged, which does not rule out a block")]
+    assert len(note) == 1
+    assert "(alone, with temperature)" in note[0]
+    assert not any(w.startswith("not flagged") for w in flagged["warnings"])
 
 
 def test_a_false_alarm_budget_sets_the_flag_by_the_answers_false_alarm_rate(

@@ -127,7 +127,9 @@ def test_job_in_solar_hijri_has_local_dates_in_results_and_series(
     assert series.status_code == 200, series.text
     assert series.json()["report"]["onset_local"] == mined["onset_local"]
     csv_text = client.get(f"/v1/jobs/{job['id']}/results?format=csv").text
-    assert csv_text.splitlines()[0].endswith(",peers,onset_local,end_local,rigs_low,rigs_high,false_alarm_rate")
+    assert csv_text.splitlines()[0].endswith(
+        ",peers,onset_local,end_local,rigs_low,rigs_high,false_alarm_rate,recall_by_size"
+    )
 
 
 def test_verify_takes_curtailment_months_by_persian_name(client: TestClient) -> None:
