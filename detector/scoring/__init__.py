@@ -642,7 +642,8 @@ def _report(
     warnings = (*warnings, *budget_notes)
     # Measured at the model's operating points only: a threshold or budget of the caller's flags elsewhere.
     own_point = threshold is None and max_false_alarm is None
-    recalls = recall_by_size(model.version, bool(used), weather, days, sig.level) if own_point else ()
+    noise = float(sig.features[FEATURES.index("noise")])
+    recalls = recall_by_size(model.version, bool(used), weather, days, sig.level, noise) if own_point else ()
     # Alone without temperature, ``NO_WEATHER_WARNING`` already says what such answers miss.
     note = unflagged_note(recalls, series.unit, bool(used), weather) if p < thr and (used or weather) else None
     warnings = (*warnings, note) if note else warnings

@@ -9,8 +9,8 @@ without temperature), in its own unit, and an unflagged answer says so in a sent
 The shares were measured on the headline's held-out provinces (``benchmarks/headline.py --rounds 3 --start-month
 all``, seeds 5000, 11000 and 12000: one-year windows from January, April, July and October, every mining shape of
 the injector pooled) with the model named in ``MEASURED_MODEL``, and checked on a fourth draw (seed 13000;
-``benchmarks/recall_context.py``). Another model, or an input not about a year long, gets none: they were not
-measured there.
+``benchmarks/recall_context.py``). Another model, an input not about a year long, or a series noisier than the
+zones measured (``NOISE_BOUND``) gets none: they were not measured there.
 """
 
 from __future__ import annotations
@@ -31,6 +31,16 @@ FOUND: dict[str, dict[float, tuple[int, int]]] = {
     "peers+no-temperature": {0.05: (5, 102), 0.1: (41, 132), 0.2: (146, 193)},
     "peers+temperature": {0.05: (7, 97), 0.1: (37, 117), 0.2: (115, 132)},
 }
+# The fit's daily noise (``Signature`` feature "noise": the daily residual's spread, a share of mean load) of the
+# measured mining windows, 95th percentile per context (seed 5000's rows): a series noisier than that (household
+# meters read 0.01-0.76, median 0.12, in ``sample_data/tehran_meters.parquet``) was not measured, and recall falls
+# with noise (with peers, without temperature, 20 % blocks: 0.93 / 0.83 / 0.61 by tercile of noise). It gets none.
+NOISE_BOUND = {
+    "alone+no-temperature": 0.109,
+    "alone+temperature": 0.065,
+    "peers+no-temperature": 0.053,
+    "peers+temperature": 0.054,
+}
 UNFLAGGED_NOTE = (
     "not flagged, which does not rule out a block: on zones never seen in training, scored as this one was "
     "({context}), blocks of {shares} % of mean load ({loads} here) were flagged {rates} % of the time"
@@ -42,12 +52,16 @@ def context_key(peers: bool, weather: bool) -> str:
     return f"{'peers' if peers else 'alone'}+{'temperature' if weather else 'no-temperature'}"
 
 
-def recall_by_size(model_version: str, peers: bool, weather: bool, days: int, level: float) -> tuple[SizeRecall, ...]:
+def recall_by_size(
+    model_version: str, peers: bool, weather: bool, days: int, level: float, noise: float
+) -> tuple[SizeRecall, ...]:
     """The measured recall at each of ``SHARES`` for an answer of ``model_version`` over ``days`` local days, at a
-    mean load ``level`` (series unit); empty where it was not measured (another model, not about a year long)."""
-    if model_version != MEASURED_MODEL or length_context(days) != "":
+    mean load ``level`` (series unit) and daily fit ``noise``; empty where it was not measured (another model, not
+    about a year long, noisier than ``NOISE_BOUND``)."""
+    key = context_key(peers, weather)
+    if model_version != MEASURED_MODEL or length_context(days) != "" or not noise <= NOISE_BOUND[key]:
         return ()
-    found = FOUND.get(context_key(peers, weather), {})
+    found = FOUND.get(key, {})
     out = []
     for share in SHARES:
         if share in found:

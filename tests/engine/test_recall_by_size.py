@@ -12,7 +12,7 @@ import pytest
 import detector
 from detector.ingest.units import power_text
 from detector.scoring import NO_WEATHER_WARNING
-from detector.scoring.sensitivity import FOUND, MEASURED_MODEL, SHARES, recall_by_size
+from detector.scoring.sensitivity import FOUND, MEASURED_MODEL, NOISE_BOUND, SHARES, recall_by_size
 
 REGIONS = Path(__file__).resolve().parents[2] / "sample_data" / "tehran_regions.parquet"
 NOTE_START = "not flagged, which does not rule out a block"
@@ -106,8 +106,21 @@ def test_where_it_was_not_measured_there_is_neither_field_nor_sentence(frame: pd
 
 
 def test_the_sizes_scale_with_the_level_given() -> None:
-    a = recall_by_size(MEASURED_MODEL, True, False, 365, 1000.0)
-    b = recall_by_size(MEASURED_MODEL, True, False, 365, 2000.0)
+    a = recall_by_size(MEASURED_MODEL, True, False, 365, 1000.0, 0.03)
+    b = recall_by_size(MEASURED_MODEL, True, False, 365, 2000.0, 0.03)
     assert [x.load for x in a] == [50.0, 100.0, 200.0]
     assert [2 * x.load for x in a] == [x.load for x in b]
-    assert recall_by_size(MEASURED_MODEL, True, False, 800, 1000.0) == ()  # two years: the long context
+    assert recall_by_size(MEASURED_MODEL, True, False, 800, 1000.0, 0.03) == ()  # two years: the long context
+
+
+def test_a_series_noisier_than_the_zones_measured_gets_none() -> None:
+    """Household meters fit far more loosely than a region: what regions were measured at does not apply."""
+    bound = NOISE_BOUND["alone+temperature"]
+    assert recall_by_size(MEASURED_MODEL, False, True, 365, 1.0, bound)
+    assert recall_by_size(MEASURED_MODEL, False, True, 365, 1.0, 1.01 * bound) == ()
+    assert recall_by_size(MEASURED_MODEL, False, True, 365, 1.0, float("nan")) == ()
+    meters = detector.score(Path(REGIONS).with_name("tehran_meters.parquet"), tz="Asia/Tehran")
+    given = [r for r in meters if r.recall_by_size]
+    assert given
+    assert len(given) < len(meters)  # the noisier meters get none
+    assert all(not _notes(r) for r in meters if not r.recall_by_size)
