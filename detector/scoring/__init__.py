@@ -63,9 +63,9 @@ ALONE_BUDGET_WARNING = (
 # ``results/headline_365d*_conformal.json``; stop 58's plain shares kept 1.5-6.2 %).
 NO_WEATHER_WARNING = (
     "scored without temperature and without peers: weather is inferred from the load itself, where small blocks "
-    "hide (on held-out PJM and ERCOT one-year windows scored this way, 7 of 51 blocks of 10 % of mean load and "
-    "14 of 55 of 20 % were flagged); add a temperature column or score neighbouring series together"
-)
+    "hide (on held-out PJM and ERCOT one-year windows scored this way, 11 of 132 blocks of 10 % of mean load and "
+    "40 of 193 of 20 % were flagged); add a temperature column or score neighbouring series together"
+)  # the counts of ``sensitivity.FOUND["alone+no-temperature"]`` (three draws, four starts; 7 of 51 and 14 of 55 on one)
 # What a size read without temperature is worth, by mode (``results/headline_365d_pooled.json``'s
 # ``sizing_by_temperature``, windows from January, April, July and October; BENCHMARKS.md, stops 53-54). Pooled, the
 # 90 % interval meets its band with peers (0.92) only because the two contexts miss it in opposite directions, so an

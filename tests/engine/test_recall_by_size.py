@@ -81,6 +81,13 @@ def test_the_score_file_writes_it_as_shares(province: list[detector.ScoreReport]
     assert cells[0].startswith("5%: ")
 
 
+def test_the_weather_warning_quotes_the_same_counts() -> None:
+    found = FOUND["alone+no-temperature"]
+    assert "{} of {} blocks of 10 % of mean load and {} of {} of 20 %".format(*found[0.1], *found[0.2]) in (
+        NO_WEATHER_WARNING
+    )
+
+
 def test_alone_without_temperature_the_weather_warning_says_it_and_the_field_stays(frame: pd.DataFrame) -> None:
     one = frame[frame.series_id == frame.series_id.iloc[0]].drop(columns="temperature")
     (r,) = detector.score(one, tz="Asia/Tehran")
