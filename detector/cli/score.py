@@ -237,6 +237,11 @@ def write_ranked(
         frame["flagged"] = False
         frame.loc[frame.index[ok][:top], "flagged"] = True
         frame = _rigs_follow_flags(frame)
+        # What each context finds was measured at the model's operating points, not at a budget's flags.
+        from detector.scoring.sensitivity import without_note
+
+        frame["recall_by_size"] = None
+        frame["data_quality"] = frame["data_quality"].map(lambda q: without_note(q) if isinstance(q, str) else q)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     detector.escape_formulas(frame).to_csv(out_path, index=False)  # ids and messages never run as formulas
     failures = frame.loc[frame["error"].fillna("") != "", ["series_id", "error"]]

@@ -15,6 +15,8 @@ zones measured (``NOISE_BOUND``) gets none: they were not measured there.
 
 from __future__ import annotations
 
+import re
+
 from detector.artifacts import length_context
 from detector.ingest.units import power_text
 from detector.scoring.report import SizeRecall
@@ -81,3 +83,13 @@ def unflagged_note(recalls: tuple[SizeRecall, ...], unit: str, peers: bool, weat
         loads=" / ".join(power_text(r.load, unit) for r in recalls),
         rates=" / ".join(f"{100 * r.recall:.0f}" for r in recalls),
     )
+
+
+# The sentence inside a score file's ``data_quality`` cell (warnings joined by ", "; it holds commas of its own).
+_NOTE_IN_CELL = re.compile(r"(, )?not flagged, which does not rule out a block: .*? % of the time")
+
+
+def without_note(cell: str) -> str:
+    """A ``data_quality`` cell without ``UNFLAGGED_NOTE``: for a file whose flags a budget set (``--top``), not the
+    model's operating point, where the recall it quotes was measured."""
+    return _NOTE_IN_CELL.sub("", cell)

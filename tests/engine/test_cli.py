@@ -56,6 +56,9 @@ def test_score_file_contract(mixed_input: Path, tmp_path: Path) -> None:
     assert good.error.isna().all()
     assert good.score.between(0, 1).all()
     assert list(good.score) == sorted(good.score, reverse=True)  # a ranked inspection list
+    # Each context's recall by size, and the sentence an unflagged row carries (feeders with temperature, as peers).
+    assert good.recall_by_size.str.fullmatch(r"5%: 0\.\d\d; 10%: 0\.\d\d; 20%: 0\.\d\d").all()
+    assert good[~good.flagged.astype(bool)].data_quality.str.contains("not flagged, which does not rule out").all()
     # How often clean real loads of the same context score as high: never more often for a higher score.
     assert good.false_alarm_rate.between(0, 1).all()
     assert list(good.false_alarm_rate) == sorted(good.false_alarm_rate)
@@ -79,6 +82,10 @@ def test_top_k_moves_the_operating_point(mixed_input: Path, tmp_path: Path) -> N
     assert (scored.score < scored.threshold).any()  # a row the model's threshold left out, flagged by the budget
     assert (scored.rigs > 0).all()
     assert (scored.rigs_low <= scored.rigs).all()
+    # What a context finds was measured at the model's operating points: a budget's file quotes none of it.
+    assert every.recall_by_size.isna().all()
+    assert not every.data_quality.fillna("").str.contains("does not rule out").any()
+    assert every.data_quality[scored.index].str.startswith("1h data, coverage").all()
     result = runner.invoke(app, ["score", str(mixed_input), "--out", str(out), "--top", "1", "--threshold", "0.5"])
     assert result.exit_code == 2
     assert "give --threshold or --top, not both" in result.output
